@@ -1,0 +1,463 @@
+#include "config/config.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/cidr.h"
+#include "util/cron.h"
+#include "util/log.h"
+#include "util/num.h"
+
+typedef enum { OPT_STR, OPT_INT, OPT_BOOL, OPT_FLAG } opt_type;
+
+typedef int (*opt_check)(const char *value, char *why, size_t whylen);
+
+typedef struct opt {
+    const char *env;  /* NULL: flag only */
+    const char *flag; /* without the leading "--" */
+    opt_type type;
+    size_t offset;
+    const char *def;
+    long min, max;
+    opt_check check;
+    unsigned cmds;
+    const char *help;
+} opt;
+
+#define OFF(f) offsetof(config, f)
+
+static int check_db_url(const char *v, char *why, size_t n)
+{
+    if (!strncmp(v, "sqlite:", 7) && v[7])
+        return 0;
+    if (!strncmp(v, "postgres://", 11) || !strncmp(v, "postgresql://", 13))
+        return 0;
+    snprintf(why, n, "must be sqlite:PATH or postgres://…");
+    return -1;
+}
+
+static int check_pg_url(const char *v, char *why, size_t n)
+{
+    if (!*v || !strncmp(v, "postgres://", 11) || !strncmp(v, "postgresql://", 13))
+        return 0;
+    snprintf(why, n, "must be a postgres:// URL");
+    return -1;
+}
+
+static int check_redis_url(const char *v, char *why, size_t n)
+{
+    if (!*v || !strncmp(v, "redis://", 8) || !strncmp(v, "rediss://", 9))
+        return 0;
+    snprintf(why, n, "must be redis://host:port/db or rediss://…");
+    return -1;
+}
+
+static int check_http_url(const char *v, char *why, size_t n)
+{
+    if (!*v || !strncmp(v, "http://", 7) || !strncmp(v, "https://", 8))
+        return 0;
+    snprintf(why, n, "must be an http:// or https:// URL");
+    return -1;
+}
+
+static int check_countries(const char *v, char *why, size_t n)
+{
+    const char *p = v;
+
+    while (*p) {
+        if (!isupper((unsigned char)p[0]) || !isupper((unsigned char)p[1]) ||
+            (p[2] && p[2] != ',')) {
+            snprintf(why, n, "must be comma-separated ISO 3166 codes such as US,GB");
+            return -1;
+        }
+        p += p[2] ? 3 : 2;
+    }
+    return 0;
+}
+
+static int check_cron(const char *v, char *why, size_t n)
+{
+    cron_expr c;
+
+    if (cron_parse(&c, v) == 0)
+        return 0;
+    snprintf(why, n, "must be a 5-field cron expression such as \"0 2 * * *\"");
+    return -1;
+}
+
+static int check_auth(const char *v, char *why, size_t n)
+{
+    if (!strcmp(v, "none") || !strcmp(v, "api_key") || !strcmp(v, "jwt") || !strcmp(v, "any"))
+        return 0;
+    snprintf(why, n, "must be none, api_key, jwt or any");
+    return -1;
+}
+
+static int check_hashes(const char *v, char *why, size_t n)
+{
+    size_t run = 0;
+
+    for (const char *p = v;; p++) {
+        if (*p == ',' || !*p) {
+            if (run != 64 && !(run == 0 && !*p && p == v)) {
+                snprintf(why, n, "must be comma-separated SHA-256 hex digests");
+                return -1;
+            }
+            run = 0;
+            if (!*p)
+                return 0;
+        } else if (isxdigit((unsigned char)*p)) {
+            run++;
+        } else {
+            snprintf(why, n, "must be comma-separated SHA-256 hex digests");
+            return -1;
+        }
+    }
+}
+
+static int check_cidrs(const char *v, char *why, size_t n)
+{
+    cidr_list l;
+    int rc = cidr_list_parse(&l, v);
+
+    cidr_list_free(&l);
+    if (rc == 0)
+        return 0;
+    snprintf(why, n, "must be comma-separated addresses or CIDR blocks (IPv4 or IPv6)");
+    return -1;
+}
+
+static int check_level(const char *v, char *why, size_t n)
+{
+    if (!strcmp(v, "debug") || !strcmp(v, "info") || !strcmp(v, "warn") || !strcmp(v, "error"))
+        return 0;
+    snprintf(why, n, "must be debug, info, warn or error");
+    return -1;
+}
+
+static int check_log_format(const char *v, char *why, size_t n)
+{
+    if (!strcmp(v, "json") || !strcmp(v, "text"))
+        return 0;
+    snprintf(why, n, "must be json or text");
+    return -1;
+}
+
+static int check_format(const char *v, char *why, size_t n)
+{
+    if (!strcmp(v, "table") || !strcmp(v, "json") || !strcmp(v, "csv"))
+        return 0;
+    snprintf(why, n, "must be table, json or csv");
+    return -1;
+}
+
+static int check_date(const char *v, char *why, size_t n)
+{
+    size_t len = strlen(v);
+
+    if (!len || (len == 10 && v[4] == '-' && v[7] == '-'))
+        return 0;
+    snprintf(why, n, "must be a date YYYY-MM-DD");
+    return -1;
+}
+
+#define SERVING (CMD_SERVE | CMD_WORKER)
+#define DB_CMDS (CMD_SERVE | CMD_WORKER | CMD_MIGRATE | CMD_IMPORT | CMD_ANALYTICS | CMD_KEYS | CMD_JOBS)
+#define IMPORTING (CMD_SERVE | CMD_WORKER | CMD_IMPORT | CMD_JOBS)
+
+static const opt options[] = {
+    {"DATABASE_URL", "database-url", OPT_STR, OFF(database_url), "sqlite:var/tvshows.db", 0, 0,
+     check_db_url, DB_CMDS, "sqlite:PATH or postgres://user:pass@host:port/db"},
+    {"DATABASE_REPLICA_URL", "database-replica-url", OPT_STR, OFF(database_replica_url), "", 0, 0,
+     check_pg_url, CMD_SERVE | CMD_ANALYTICS, "read replica for analytics (PostgreSQL)"},
+    {"DB_STATEMENT_TIMEOUT_MS", "db-statement-timeout-ms", OPT_INT, OFF(db_statement_timeout_ms),
+     "5000", 100, 3600000, NULL, SERVING, "PostgreSQL statement_timeout for API queries"},
+    {"SLOW_QUERY_MS", "slow-query-ms", OPT_INT, OFF(slow_query_ms), "100", 0, 3600000, NULL,
+     DB_CMDS, "log statements slower than this (0: never)"},
+    {"REDIS_URL", "redis-url", OPT_STR, OFF(redis_url), "", 0, 0, check_redis_url,
+     SERVING | CMD_IMPORT | CMD_JOBS | CMD_KEYS, "redis://host:port/db: shared queue, cache, limits"},
+    {"HOST", "host", OPT_STR, OFF(host), "127.0.0.1", 0, 0, NULL, CMD_SERVE | CMD_HEALTHCHECK,
+     "listen address"},
+    {"PORT", "port", OPT_INT, OFF(port), "3000", 1, 65535, NULL, CMD_SERVE | CMD_HEALTHCHECK,
+     "listen port"},
+    {"THREADS", "threads", OPT_INT, OFF(threads), "0", 0, 256, NULL, CMD_SERVE,
+     "event-loop threads (0: one per CPU)"},
+    {"MAX_CONNECTIONS", "max-connections", OPT_INT, OFF(max_connections), "10000", 1, 1000000,
+     NULL, CMD_SERVE, "open connections per process"},
+    {"HEADER_TIMEOUT", "header-timeout", OPT_INT, OFF(header_timeout_s), "10", 1, 3600, NULL,
+     CMD_SERVE, "seconds to receive a request's headers (408 after)"},
+    {"IDLE_TIMEOUT", "idle-timeout", OPT_INT, OFF(idle_timeout_s), "75", 1, 86400, NULL,
+     CMD_SERVE, "seconds an idle keep-alive connection stays open"},
+    {"SHUTDOWN_TIMEOUT", "shutdown-timeout", OPT_INT, OFF(shutdown_timeout_s), "25", 1, 3600,
+     NULL, SERVING, "seconds to finish in-flight work after SIGTERM"},
+    {"METRICS_HOST", "metrics-host", OPT_STR, OFF(metrics_host), "127.0.0.1", 0, 0, NULL,
+     SERVING, "metrics listener address"},
+    {"METRICS_PORT", "metrics-port", OPT_INT, OFF(metrics_port), "0", 0, 65535, NULL, SERVING,
+     "Prometheus /metrics port (0: off)"},
+    {"CORS_ORIGINS", "cors-origins", OPT_STR, OFF(cors_origins),
+     "http://localhost:3000,http://localhost:3001,http://127.0.0.1:3000,http://127.0.0.1:3001", 0,
+     0, NULL, CMD_SERVE, "allowed CORS origins, comma-separated (* for any)"},
+    {"CACHE_TTL", "cache-ttl", OPT_INT, OFF(cache_ttl), "3600", 0, 31536000, NULL, CMD_SERVE,
+     "seconds, for Cache-Control and the response cache"},
+    {"CACHE_MB", "cache-mb", OPT_INT, OFF(cache_mb), "32", 0, 65536, NULL, CMD_SERVE,
+     "in-process response cache size (0: off)"},
+    {"TVMAZE_BASE_URL", "tvmaze-base-url", OPT_STR, OFF(tvmaze_base_url),
+     "https://api.tvmaze.com", 0, 0, check_http_url, IMPORTING, "upstream API"},
+    {"IMPORT_DAYS", "days", OPT_INT, OFF(import_days), "90", 1, 3660, NULL, IMPORTING,
+     "days in the import window, from today UTC"},
+    {"IMPORT_COUNTRIES", "countries", OPT_STR, OFF(import_countries), "US", 0, 0,
+     check_countries, IMPORTING, "country schedules to import, comma-separated"},
+    {"IMPORT_WEB", "web", OPT_BOOL, OFF(import_web), "true", 0, 0, NULL, IMPORTING,
+     "also import the web/streaming schedule (--no-web: don't)"},
+    {"IMPORT_SCHEDULE", "schedule", OPT_STR, OFF(import_schedule), "0 2 * * *", 0, 0, check_cron,
+     SERVING, "cron expression (UTC) of the daily import"},
+    {"IMPORT_RATE", "rate", OPT_INT, OFF(import_rate), "20", 0, 100000, NULL, IMPORTING,
+     "upstream requests per 10 s (0: unlimited)"},
+    {"IMPORT_RETRIES", "retries", OPT_INT, OFF(import_retries), "5", 0, 100, NULL, IMPORTING,
+     "retries of a failed upstream request"},
+    {NULL, "from", OPT_STR, OFF(import_from), "", 0, 0, check_date, CMD_IMPORT | CMD_JOBS,
+     "first day of the window (default today UTC)"},
+    {NULL, "full", OPT_FLAG, OFF(import_full), "false", 0, 0, NULL, CMD_IMPORT | CMD_JOBS,
+     "read /schedule/full once instead of day by day"},
+    {"WORKER_CONCURRENCY", "concurrency", OPT_INT, OFF(concurrency), "2", 1, 64, NULL, SERVING,
+     "jobs run at once"},
+    {NULL, "no-worker", OPT_FLAG, OFF(no_worker), "false", 0, 0, NULL, CMD_SERVE,
+     "serve only: no job worker or scheduler threads"},
+    {"JOB_VISIBILITY_TIMEOUT", "visibility-timeout", OPT_INT, OFF(job_visibility_s), "300", 1,
+     86400, NULL, SERVING | CMD_JOBS, "seconds before a job held by a dead worker is redelivered"},
+    {"JOB_MAX_ATTEMPTS", "max-attempts", OPT_INT, OFF(job_max_attempts), "5", 1, 100, NULL,
+     SERVING | CMD_JOBS, "attempts before a job goes to the dead list"},
+    {"AUTH_MODE", "auth-mode", OPT_STR, OFF(auth_mode_name), "none", 0, 0, check_auth, CMD_SERVE,
+     "none, api_key, jwt or any"},
+    {"API_KEYS_SHA256", "api-keys-sha256", OPT_STR, OFF(api_keys_sha256), "", 0, 0, check_hashes,
+     CMD_SERVE, "extra accepted API keys, as comma-separated SHA-256 hex"},
+    {"JWT_JWKS_URL", "jwt-jwks-url", OPT_STR, OFF(jwt_jwks_url), "", 0, 0, check_http_url,
+     CMD_SERVE, "JWKS to verify RS256 tokens"},
+    {"JWT_JWKS_FILE", "jwt-jwks-file", OPT_STR, OFF(jwt_jwks_file), "", 0, 0, NULL, CMD_SERVE,
+     "JWKS file (instead of a URL)"},
+    {"JWT_ISSUER", "jwt-issuer", OPT_STR, OFF(jwt_issuer), "", 0, 0, NULL, CMD_SERVE,
+     "required iss claim"},
+    {"JWT_AUDIENCE", "jwt-audience", OPT_STR, OFF(jwt_audience), "", 0, 0, NULL, CMD_SERVE,
+     "required aud (or Cognito client_id)"},
+    {"RATE_LIMIT_IP_PER_MIN", "rate-limit-ip", OPT_INT, OFF(rate_limit_ip_per_min), "100", 0,
+     100000000, NULL, CMD_SERVE, "requests per minute per client IP (0: off)"},
+    {"RATE_LIMIT_KEY_PER_HOUR", "rate-limit-key", OPT_INT, OFF(rate_limit_key_per_hour), "1000",
+     0, 100000000, NULL, CMD_SERVE, "requests per hour per API key (0: off)"},
+    {"BLOCKLIST", "blocklist", OPT_STR, OFF(blocklist), "", 0, 0, check_cidrs, CMD_SERVE,
+     "client addresses or CIDRs refused with 403"},
+    {"TRUSTED_PROXIES", "trusted-proxies", OPT_STR, OFF(trusted_proxies), "", 0, 0, check_cidrs,
+     CMD_SERVE, "peers whose X-Forwarded-For is believed"},
+    {"LOG_LEVEL", "log-level", OPT_STR, OFF(log_level), "info", 0, 0, check_level, CMD_ALL,
+     "debug, info, warn or error"},
+    {"LOG_FORMAT", "log-format", OPT_STR, OFF(log_format), "json", 0, 0, check_log_format,
+     CMD_ALL, "json or text"},
+    {"LOG_EMF", "log-emf", OPT_BOOL, OFF(log_emf), "false", 0, 0, NULL, SERVING,
+     "also write CloudWatch Embedded Metric Format lines"},
+    {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_format, CMD_ANALYTICS | CMD_JOBS,
+     "output: table, json or csv"},
+    {NULL, "url", OPT_STR, OFF(url), "", 0, 0, check_http_url, CMD_HEALTHCHECK,
+     "URL to ask instead of http://HOST:PORT/up"},
+    {NULL, "help", OPT_FLAG, OFF(help), "false", 0, 0, NULL, CMD_ALL, "show this help"},
+};
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+static int set_value(config *cfg, const opt *o, const char *name, const char *v, char *err,
+                     size_t errlen)
+{
+    char *base = (char *)cfg;
+    char why[160] = "";
+
+    switch (o->type) {
+    case OPT_STR: {
+        char **slot = (char **)(base + o->offset);
+        char *copy;
+        if (o->check && o->check(v, why, sizeof(why)) != 0)
+            goto bad;
+        if (!(copy = strdup(v))) {
+            snprintf(err, errlen, "tvshows: out of memory");
+            return -1;
+        }
+        free(*slot);
+        *slot = copy;
+        return 0;
+    }
+    case OPT_INT: {
+        int64_t n;
+        if (num_parse_i64(v, strlen(v), &n) || n < o->min || n > o->max) {
+            snprintf(why, sizeof(why), "must be an integer from %ld to %ld", o->min, o->max);
+            goto bad;
+        }
+        *(int *)(base + o->offset) = (int)n;
+        return 0;
+    }
+    case OPT_BOOL:
+    case OPT_FLAG: {
+        int b;
+        if (num_parse_bool(v, &b)) {
+            snprintf(why, sizeof(why), "must be true or false");
+            goto bad;
+        }
+        *(int *)(base + o->offset) = b;
+        return 0;
+    }
+    }
+bad:
+    /* the value is echoed only when short and printable */
+    {
+        int printable = strlen(v) <= 64;
+        for (const char *p = v; printable && *p; p++)
+            printable = isprint((unsigned char)*p);
+        if (printable)
+            snprintf(err, errlen, "tvshows: invalid %s \"%s\": %s", name, v, why);
+        else
+            snprintf(err, errlen, "tvshows: invalid %s: %s", name, why);
+    }
+    return -1;
+}
+
+static const opt *find_flag(const char *name, size_t n, unsigned cmd, int *negated)
+{
+    *negated = 0;
+    if (n > 3 && !strncmp(name, "no-", 3)) {
+        for (size_t i = 0; i < NOPTIONS; i++) {
+            const opt *o = &options[i];
+            if ((o->cmds & cmd) && o->type == OPT_BOOL && strlen(o->flag) == n - 3 &&
+                !strncmp(o->flag, name + 3, n - 3)) {
+                *negated = 1;
+                return o;
+            }
+        }
+    }
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const opt *o = &options[i];
+        if ((o->cmds & cmd) && strlen(o->flag) == n && !strncmp(o->flag, name, n))
+            return o;
+    }
+    return NULL;
+}
+
+static int parse_argv(config *cfg, unsigned cmd, int argc, char **argv, char *err, size_t errlen)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *eq, *value;
+        const opt *o;
+        char name[80];
+        size_t flen;
+        int neg;
+
+        if (strncmp(a, "--", 2) || !a[2]) {
+            if (cfg->nargs >= CONFIG_MAX_ARGS) {
+                snprintf(err, errlen, "tvshows: too many arguments");
+                return -1;
+            }
+            cfg->args[cfg->nargs++] = a;
+            continue;
+        }
+        a += 2;
+        eq = strchr(a, '=');
+        flen = eq ? (size_t)(eq - a) : strlen(a);
+        snprintf(name, sizeof(name), "--%.*s", (int)(flen > 64 ? 64 : flen), a);
+        if (!(o = find_flag(a, flen, cmd, &neg))) {
+            snprintf(err, errlen, "tvshows: unknown option %s (see --help)", name);
+            return -1;
+        }
+        if (o->type == OPT_FLAG || o->type == OPT_BOOL) {
+            value = eq ? eq + 1 : neg ? "false" : "true";
+            if (neg && eq) {
+                snprintf(err, errlen, "tvshows: %s takes no value", name);
+                return -1;
+            }
+        } else if (eq) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            snprintf(err, errlen, "tvshows: %s needs a value", name);
+            return -1;
+        }
+        if (set_value(cfg, o, name, value, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int config_load(config *cfg, unsigned cmd, int argc, char **argv, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const opt *o = &options[i];
+        if (set_value(cfg, o, o->env ? o->env : o->flag, o->def, err, errlen) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const opt *o = &options[i];
+        const char *v;
+        if (!o->env || !(o->cmds & cmd) || !(v = getenv(o->env)))
+            continue;
+        if (set_value(cfg, o, o->env, v, err, errlen) != 0)
+            return -1;
+    }
+    if (parse_argv(cfg, cmd, argc, argv, err, errlen) != 0)
+        return -1;
+    if (!strcmp(cfg->auth_mode_name, "api_key"))
+        cfg->auth = AUTH_API_KEY;
+    else if (!strcmp(cfg->auth_mode_name, "jwt"))
+        cfg->auth = AUTH_JWT;
+    else if (!strcmp(cfg->auth_mode_name, "any"))
+        cfg->auth = AUTH_ANY;
+    else
+        cfg->auth = AUTH_NONE;
+    if ((cmd & CMD_SERVE) && (cfg->auth == AUTH_JWT || cfg->auth == AUTH_ANY) &&
+        !*cfg->jwt_jwks_url && !*cfg->jwt_jwks_file) {
+        snprintf(err, errlen, "tvshows: invalid AUTH_MODE: %s needs JWT_JWKS_URL or JWT_JWKS_FILE",
+                 cfg->auth_mode_name);
+        return -1;
+    }
+    if (cfg->threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->threads = n > 0 ? (int)(n > 64 ? 64 : n) : 1;
+    }
+    log_configure(cfg->log_level, cfg->log_format);
+    return 0;
+}
+
+void config_free(config *cfg)
+{
+    char *base = (char *)cfg;
+
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        if (options[i].type == OPT_STR) {
+            char **slot = (char **)(base + options[i].offset);
+            free(*slot);
+            *slot = NULL;
+        }
+    }
+}
+
+void config_print_help(FILE *out, unsigned cmd)
+{
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const opt *o = &options[i];
+        char left[64];
+        if (!(o->cmds & cmd))
+            continue;
+        if (o->type == OPT_BOOL)
+            snprintf(left, sizeof(left), "--%s, --no-%s", o->flag, o->flag);
+        else if (o->type == OPT_FLAG)
+            snprintf(left, sizeof(left), "--%s", o->flag);
+        else
+            snprintf(left, sizeof(left), "--%s %s", o->flag, o->type == OPT_INT ? "N" : "VALUE");
+        fprintf(out, "  %-34s %s", left, o->help);
+        if (o->env)
+            fprintf(out, " [%s", o->env);
+        if (o->type != OPT_FLAG && o->def[0])
+            fprintf(out, "%sdefault %s", o->env ? ", " : " [", o->def);
+        if (o->env || (o->type != OPT_FLAG && o->def[0]))
+            fputc(']', out);
+        fputc('\n', out);
+    }
+}

@@ -1,0 +1,174 @@
+/* http.h — a small HTTP/1.1 server: epoll event loops, one per thread, each
+ * with its own SO_REUSEPORT listening socket; run-to-completion handlers;
+ * keep-alive, pipelining, hard limits, timeouts and graceful shutdown.
+ * Also the router and the query-string parser the handlers use.
+ *
+ * Threads: the handler runs on the loop thread that owns the connection,
+ * with that thread's context (thread_init's result); handlers of different
+ * threads run concurrently, so anything they share must be thread-safe.
+ * Requests: everything in http_request points into the connection's read
+ * buffer and is valid only during the handler call.
+ * Responses: the handler fills http_response (status, header lines, body);
+ * the server adds Date, Content-Length and Connection, and drops the body
+ * for HEAD. Errors from start: -1 with a message in err. */
+#ifndef TVSHOWS_HTTP_H
+#define TVSHOWS_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+#define HTTP_MAX_REQUEST_LINE 8192
+#define HTTP_MAX_HEADER_BYTES 32768
+#define HTTP_MAX_HEADERS 100
+#define HTTP_MAX_BODY (1024 * 1024)
+
+typedef enum {
+    HTTP_GET,
+    HTTP_HEAD,
+    HTTP_POST,
+    HTTP_PUT,
+    HTTP_DELETE,
+    HTTP_PATCH,
+    HTTP_OPTIONS,
+    HTTP_OTHER
+} http_method;
+
+typedef struct http_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} http_header;
+
+typedef struct http_request {
+    http_method method;
+    const char *method_str;
+    size_t method_len;
+    const char *path; /* raw, not percent-decoded */
+    size_t path_len;
+    const char *query; /* after '?', raw; NULL when absent */
+    size_t query_len;
+    int minor_version; /* HTTP/1.0 or HTTP/1.1 */
+    int keep_alive;
+    int expect_continue;
+    http_header headers[HTTP_MAX_HEADERS];
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    /* the socket peer, as 16 bytes (IPv4-mapped) and as text */
+    uint8_t peer[16];
+    char peer_text[48];
+} http_request;
+
+/* The last value of a header (case-insensitive name), or NULL. */
+const char *http_request_header(const http_request *r, const char *name, size_t *len);
+
+typedef struct http_response {
+    int status;
+    buf headers; /* complete "Name: value\r\n" lines */
+    buf body;
+    int close;   /* close the connection after this response */
+    int no_body; /* a 304 / 204: no body and no Content-Length */
+} http_response;
+
+void http_response_header(http_response *res, const char *name, const char *value);
+void http_response_headern(http_response *res, const char *name, const char *value, size_t n);
+void http_response_set_body(http_response *res, const char *content_type, const char *data,
+                            size_t n);
+const char *http_status_reason(int status);
+
+typedef void (*http_handler)(void *thread_ctx, const http_request *req, http_response *res);
+/* Fills the response to a request the server itself refuses (400, 408, 413,
+ * 414, 417, 431, 501, 505); req is NULL when nothing usable was parsed. */
+typedef void (*http_error_handler)(void *thread_ctx, int status, const http_request *req,
+                                   http_response *res);
+
+typedef struct http_server_config {
+    const char *host;
+    int port;
+    int threads;
+    int max_connections;
+    int header_timeout_ms;
+    int idle_timeout_ms;
+    int shutdown_timeout_ms;
+    http_handler handler;
+    http_error_handler error_handler; /* NULL: a plain JSON error body */
+    void *app;
+    /* per loop thread: make a context, release it, and a hook called after each
+     * batch of events (flush buffered logs, look at clocks) */
+    void *(*thread_init)(void *app, int index);
+    void (*thread_fini)(void *thread_ctx);
+    void (*thread_idle)(void *thread_ctx);
+} http_server_config;
+
+typedef struct http_server http_server;
+
+/* Binds every listener (errors such as EADDRINUSE are reported here), then
+ * starts the loop threads. */
+int http_server_start(http_server **out, const http_server_config *cfg, char *err, size_t errlen);
+/* Begins a graceful stop: listeners close at once, idle connections close,
+ * requests in progress finish (with Connection: close), then the loops end;
+ * after shutdown_timeout_ms everything is closed. Thread-safe. */
+void http_server_stop(http_server *s);
+/* Waits for the loops to end, then frees the server. */
+void http_server_join(http_server *s);
+/* Connections open now, over all loops. */
+long http_server_connections(const http_server *s);
+/* The port actually bound (useful with port 0). */
+int http_server_port(const http_server *s);
+
+/* ---- router ---- */
+
+#define ROUTER_MAX_PARAMS 4
+
+typedef struct http_route {
+    const char *pattern; /* "/api/v1/shows/:id/episodes" */
+    unsigned methods;    /* bit (1 << http_method) */
+    int id;              /* the caller's route number */
+} http_route;
+
+typedef struct http_route_match {
+    const http_route *route;
+    const char *params[ROUTER_MAX_PARAMS]; /* raw segments (not decoded) */
+    size_t param_lens[ROUTER_MAX_PARAMS];
+    size_t nparams;
+    unsigned allowed; /* on 405: the methods the path accepts */
+} http_route_match;
+
+/* 200: matched; 404: no route for the path; 405: path known, method not.
+ * HEAD matches wherever GET does. */
+int http_route_find(const http_route *routes, size_t n, http_method m, const char *path,
+                    size_t path_len, http_route_match *out);
+/* "GET, HEAD, OPTIONS" for an Allow header. */
+void http_methods_format(unsigned methods, buf *out);
+
+/* ---- query strings ---- */
+
+#define QUERY_MAX_PARAMS 64
+
+typedef struct query_param {
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+} query_param;
+
+typedef struct query {
+    query_param params[QUERY_MAX_PARAMS];
+    size_t n;
+    char *storage; /* decoded bytes; owned, freed by query_free() */
+} query;
+
+/* Splits on '&', decodes %XX and '+' (space). Returns 0, or -1 on a malformed
+ * escape or more than QUERY_MAX_PARAMS parameters. Decoded values may hold
+ * any byte, NUL included: lengths are authoritative. */
+int query_parse(query *q, const char *s, size_t n);
+void query_free(query *q);
+/* The last value for key (repeated parameters: the last wins), or NULL. */
+const char *query_get(const query *q, const char *key, size_t *len);
+/* Percent-decodes s into out (out has room for n bytes); -1 on a bad escape. */
+int http_percent_decode(const char *s, size_t n, char *out, size_t *out_len, int plus_is_space);
+
+#endif

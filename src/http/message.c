@@ -1,0 +1,71 @@
+#include <string.h>
+#include <strings.h>
+
+#include "http/http.h"
+
+const char *http_request_header(const http_request *r, const char *name, size_t *len)
+{
+    size_t nl = strlen(name);
+
+    for (size_t i = r->nheaders; i-- > 0;) {
+        const http_header *h = &r->headers[i];
+        if (h->name_len == nl && !strncasecmp(h->name, name, nl)) {
+            if (len)
+                *len = h->value_len;
+            return h->value;
+        }
+    }
+    return NULL;
+}
+
+void http_response_headern(http_response *res, const char *name, const char *value, size_t n)
+{
+    buf_puts(&res->headers, name);
+    buf_append(&res->headers, ": ", 2);
+    /* a value with CR or LF would split the response: drop those bytes */
+    for (size_t i = 0; i < n; i++)
+        if (value[i] != '\r' && value[i] != '\n')
+            buf_putc(&res->headers, value[i]);
+    buf_append(&res->headers, "\r\n", 2);
+}
+
+void http_response_header(http_response *res, const char *name, const char *value)
+{
+    http_response_headern(res, name, value, strlen(value));
+}
+
+void http_response_set_body(http_response *res, const char *content_type, const char *data,
+                            size_t n)
+{
+    if (content_type)
+        http_response_header(res, "Content-Type", content_type);
+    buf_reset(&res->body);
+    buf_append(&res->body, data, n);
+}
+
+const char *http_status_reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 417: return "Expectation Failed";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}

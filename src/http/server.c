@@ -1,0 +1,679 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/http.h"
+#include "http/parser.h"
+#include "util/date.h"
+
+#define READ_CHUNK 4096
+#define KEEP_BUFFER 65536 /* larger idle buffers are given back */
+#define IN_CAP (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + HTTP_MAX_BODY + 2 * READ_CHUNK)
+#define OUT_CAP ((size_t)64 << 20)
+#define OUT_HIGH_WATER ((size_t)1 << 20) /* stop reading requests above this */
+#define MAX_EVENTS 256
+
+typedef struct conn {
+    int fd;
+    size_t slot; /* index in loop->conns */
+    buf in;
+    buf out;
+    size_t out_off;
+    /* the request being received, relative to in.data */
+    size_t scan, skip;
+    long head_len;
+    http_head_info info;
+    http_chunked chunk;
+    int continue_sent;
+    int64_t req_start; /* 0: no request bytes pending */
+    int64_t idle_since;
+    int close_after;
+    int read_eof;
+    int writing; /* EPOLLOUT armed */
+    uint8_t peer[16];
+    char peer_text[48];
+} conn;
+
+typedef struct http_loop {
+    http_server *srv;
+    int index;
+    int epfd, lfd, evfd;
+    pthread_t thread;
+    void *ctx;
+    conn **conns;
+    size_t nconns, cap;
+    int64_t now;
+    int64_t date_sec;
+    char date[64];
+    int stopping;
+    int64_t stop_deadline;
+    http_request req;
+    http_response res;
+} http_loop;
+
+struct http_server {
+    http_server_config cfg;
+    http_loop *loops;
+    int nloops;
+    int port;
+    atomic_long conns;
+    atomic_int stopping;
+};
+
+static void loop_update_date(http_loop *l)
+{
+    static const char *days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t t = time(NULL);
+    struct tm tm;
+
+    if (t == l->date_sec)
+        return;
+    l->date_sec = t;
+    gmtime_r(&t, &tm);
+    snprintf(l->date, sizeof(l->date), "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
+             days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
+}
+
+static int epoll_set(http_loop *l, conn *c, uint32_t events, int op)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = c};
+
+    return epoll_ctl(l->epfd, op, c->fd, &ev);
+}
+
+static void conn_close(http_loop *l, conn *c)
+{
+    conn *last = l->conns[--l->nconns];
+
+    last->slot = c->slot;
+    l->conns[c->slot] = last;
+    close(c->fd); /* also removes it from the epoll set */
+    buf_free(&c->in);
+    buf_free(&c->out);
+    free(c);
+    atomic_fetch_sub(&l->srv->conns, 1);
+}
+
+static void conn_reset_request(conn *c)
+{
+    c->scan = c->skip = 0;
+    c->head_len = 0;
+    c->continue_sent = 0;
+    memset(&c->chunk, 0, sizeof(c->chunk));
+    c->req_start = 0;
+}
+
+static void response_reset(http_response *res)
+{
+    res->status = 200;
+    res->close = 0;
+    res->no_body = 0;
+    buf_reset(&res->headers);
+    buf_reset(&res->body);
+}
+
+/* Serialises l->res after the status line rules of RFC 9110 §6.4.1: no body
+ * and no Content-Length on 1xx/204/304; HEAD keeps the length, drops the body. */
+static void conn_append_response(http_loop *l, conn *c, const http_request *req, int keep)
+{
+    http_response *res = &l->res;
+    buf *o = &c->out;
+    int is_head = req && req->method == HTTP_HEAD;
+    int bodyless = res->no_body || res->status == 204 || res->status == 304;
+
+    loop_update_date(l);
+    buf_printf(o, "HTTP/1.1 %d %s\r\n", res->status, http_status_reason(res->status));
+    buf_puts(o, l->date);
+    if (!bodyless) {
+        buf_puts(o, "Content-Length: ");
+        buf_put_i64(o, (int64_t)res->body.len);
+        buf_append(o, "\r\n", 2);
+    }
+    if (!keep)
+        buf_puts(o, "Connection: close\r\n");
+    else if (req && req->minor_version == 0)
+        buf_puts(o, "Connection: keep-alive\r\n");
+    buf_append(o, res->headers.data ? res->headers.data : "", res->headers.len);
+    buf_append(o, "\r\n", 2);
+    if (!bodyless && !is_head)
+        buf_append(o, res->body.data ? res->body.data : "", res->body.len);
+}
+
+static void conn_error(http_loop *l, conn *c, int status, const http_request *req)
+{
+    http_server *s = l->srv;
+
+    response_reset(&l->res);
+    l->res.status = status;
+    if (s->cfg.error_handler) {
+        s->cfg.error_handler(l->ctx, status, req, &l->res);
+    } else {
+        char body[96];
+        int n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}", http_status_reason(status));
+        http_response_header(&l->res, "Cache-Control", "no-store");
+        http_response_set_body(&l->res, "application/json; charset=utf-8", body, (size_t)n);
+    }
+    l->res.status = status;
+    conn_append_response(l, c, NULL, 0);
+    c->close_after = 1;
+}
+
+static void conn_dispatch(http_loop *l, conn *c, http_request *req)
+{
+    int keep;
+
+    memcpy(req->peer, c->peer, sizeof(req->peer));
+    memcpy(req->peer_text, c->peer_text, sizeof(req->peer_text));
+    response_reset(&l->res);
+    l->srv->cfg.handler(l->ctx, req, &l->res);
+    keep = req->keep_alive && !l->res.close && !l->stopping && !c->read_eof;
+    conn_append_response(l, c, req, keep);
+    if (!keep)
+        c->close_after = 1;
+}
+
+/* Tries to take one request from data[0..len). Returns the bytes it used,
+ * 0 when more are needed (state kept in c), or -status. */
+static long conn_take_request(http_loop *l, conn *c, char *data, size_t len)
+{
+    http_request *req = &l->req;
+    size_t body_avail;
+    long used;
+    int rc;
+
+    if (!c->head_len) {
+        long h = http_head_length(data, len, &c->scan, &c->skip);
+        if (h <= 0)
+            return h;
+        c->head_len = h;
+        rc = http_parse_head(data + c->skip, (size_t)h, req, &c->info);
+        if (rc)
+            return -rc;
+    } else {
+        /* the head was parsed on an earlier read; parse it again to point the
+         * request at the current buffer */
+        http_parse_head(data + c->skip, (size_t)c->head_len, req, &c->info);
+    }
+    body_avail = len - c->skip - (size_t)c->head_len;
+    char *body = data + c->skip + c->head_len;
+    switch (c->info.body) {
+    case BODY_NONE:
+        used = (long)(c->skip + (size_t)c->head_len);
+        break;
+    case BODY_LENGTH:
+        if (body_avail < c->info.content_length)
+            goto need_body;
+        req->body = body;
+        req->body_len = (size_t)c->info.content_length;
+        used = (long)(c->skip + (size_t)c->head_len + c->info.content_length);
+        break;
+    default:
+        rc = http_chunked_decode(&c->chunk, body, body_avail, HTTP_MAX_BODY);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            goto need_body;
+        req->body = body;
+        req->body_len = c->chunk.out;
+        used = (long)(c->skip + (size_t)c->head_len + c->chunk.in);
+        break;
+    }
+    conn_dispatch(l, c, req);
+    conn_reset_request(c);
+    return used;
+need_body:
+    if (req->expect_continue && !c->continue_sent) {
+        buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+        c->continue_sent = 1;
+    }
+    return 0;
+}
+
+static void conn_flush(http_loop *l, conn *c);
+
+/* Handles every complete request in the input buffer, in order. */
+static void conn_process(http_loop *l, conn *c)
+{
+    size_t off = 0;
+
+    while (!c->close_after && off < c->in.len && c->out.len - c->out_off < OUT_HIGH_WATER) {
+        long used = conn_take_request(l, c, c->in.data + off, c->in.len - off);
+        if (used < 0) {
+            conn_error(l, c, (int)-used, NULL);
+            break;
+        }
+        if (used == 0) {
+            if (!c->req_start)
+                c->req_start = l->now;
+            break;
+        }
+        off += (size_t)used;
+    }
+    if (off) {
+        /* offsets kept for a partial request are relative to its start, which
+         * is exactly where the buffer will begin after this */
+        buf_consume(&c->in, off);
+    }
+    if (!c->in.len) {
+        c->req_start = 0;
+        if (c->in.size > KEEP_BUFFER)
+            buf_free(&c->in);
+    }
+    c->idle_since = l->now;
+}
+
+static void conn_flush(http_loop *l, conn *c)
+{
+    while (c->out_off < c->out.len) {
+        ssize_t n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+        if (n > 0) {
+            c->out_off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!c->writing) {
+                c->writing = 1;
+                epoll_set(l, c, EPOLLOUT, EPOLL_CTL_MOD);
+            }
+            return;
+        }
+        conn_close(l, c);
+        return;
+    }
+    if (c->out.size > KEEP_BUFFER)
+        buf_free(&c->out);
+    buf_reset(&c->out);
+    c->out_off = 0;
+    if (c->close_after || ((c->read_eof || l->stopping) && !c->in.len)) {
+        conn_close(l, c);
+        return;
+    }
+    if (c->writing) {
+        c->writing = 0;
+        epoll_set(l, c, EPOLLIN, EPOLL_CTL_MOD);
+        /* requests held back while the output drained */
+        if (c->in.len) {
+            conn_process(l, c);
+            conn_flush(l, c);
+        }
+    }
+}
+
+static void conn_on_readable(http_loop *l, conn *c)
+{
+    for (int i = 0; i < 8; i++) {
+        ssize_t n;
+        size_t room;
+        if (buf_reserve(&c->in, READ_CHUNK) != 0) {
+            /* the buffer cap is above every limit the parser enforces, so
+             * this is only reached by bytes past a request's body */
+            conn_error(l, c, 413, NULL);
+            break;
+        }
+        room = c->in.size - c->in.len - 1;
+        n = read(c->fd, c->in.data + c->in.len, room);
+        if (n > 0) {
+            c->in.len += (size_t)n;
+            c->in.data[c->in.len] = '\0';
+            if ((size_t)n < room)
+                break; /* drained */
+            continue;
+        }
+        if (n == 0) {
+            c->read_eof = 1;
+            break;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+        conn_close(l, c);
+        return;
+    }
+    conn_process(l, c);
+    if (c->read_eof && c->in.len && !c->close_after && c->out.len == c->out_off) {
+        conn_close(l, c); /* half a request, then the peer left */
+        return;
+    }
+    conn_flush(l, c);
+}
+
+static void peer_of(conn *c, const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        memset(c->peer, 0, 10);
+        c->peer[10] = c->peer[11] = 0xff;
+        memcpy(c->peer + 12, &in->sin_addr, 4);
+        inet_ntop(AF_INET, &in->sin_addr, c->peer_text, sizeof(c->peer_text));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        memcpy(c->peer, &in6->sin6_addr, 16);
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+            inet_ntop(AF_INET, c->peer + 12, c->peer_text, sizeof(c->peer_text));
+        else
+            inet_ntop(AF_INET6, &in6->sin6_addr, c->peer_text, sizeof(c->peer_text));
+    }
+}
+
+static void loop_accept(http_loop *l)
+{
+    http_server *s = l->srv;
+
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd = accept4(l->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int one = 1;
+        conn *c;
+
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return; /* EAGAIN, or EMFILE: try again on the next event */
+        }
+        if (atomic_load(&s->conns) >= s->cfg.max_connections) {
+            close(fd);
+            continue;
+        }
+        if (l->nconns == l->cap) {
+            size_t cap = l->cap ? l->cap * 2 : 64;
+            conn **grown = realloc(l->conns, cap * sizeof(*grown));
+            if (!grown) {
+                close(fd);
+                continue;
+            }
+            l->conns = grown;
+            l->cap = cap;
+        }
+        if (!(c = calloc(1, sizeof(*c)))) {
+            close(fd);
+            continue;
+        }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c->fd = fd;
+        buf_init(&c->in, IN_CAP);
+        buf_init(&c->out, OUT_CAP);
+        c->idle_since = l->now;
+        c->req_start = l->now; /* the first request is due within the header timeout */
+        peer_of(c, &ss);
+        if (epoll_set(l, c, EPOLLIN, EPOLL_CTL_ADD) != 0) {
+            buf_free(&c->in);
+            buf_free(&c->out);
+            free(c);
+            close(fd);
+            continue;
+        }
+        c->slot = l->nconns;
+        l->conns[l->nconns++] = c;
+        atomic_fetch_add(&s->conns, 1);
+    }
+}
+
+/* Once a second: requests whose headers are late get 408 (slow-loris), idle
+ * keep-alive connections close, and so does anything past the stop deadline. */
+static void loop_check_timeouts(http_loop *l)
+{
+    const http_server_config *cfg = &l->srv->cfg;
+
+    for (size_t i = l->nconns; i-- > 0;) {
+        conn *c = l->conns[i];
+        if (l->stopping && l->now >= l->stop_deadline) {
+            conn_close(l, c);
+        } else if (c->writing) {
+            if (l->now - c->idle_since > cfg->idle_timeout_ms)
+                conn_close(l, c);
+        } else if (c->req_start && !c->head_len &&
+                   l->now - c->req_start >= cfg->header_timeout_ms) {
+            conn_error(l, c, 408, NULL);
+            conn_flush(l, c);
+        } else if (c->req_start && l->now - c->req_start >= cfg->idle_timeout_ms) {
+            conn_close(l, c); /* a body that stopped arriving */
+        } else if (!c->req_start && l->now - c->idle_since >= cfg->idle_timeout_ms) {
+            conn_close(l, c);
+        }
+    }
+}
+
+static void loop_begin_stop(http_loop *l)
+{
+    if (l->stopping)
+        return;
+    l->stopping = 1;
+    l->stop_deadline = l->now + l->srv->cfg.shutdown_timeout_ms;
+    if (l->lfd >= 0) {
+        close(l->lfd);
+        l->lfd = -1;
+    }
+    for (size_t i = l->nconns; i-- > 0;) {
+        conn *c = l->conns[i];
+        if (!c->in.len && c->out.len == c->out_off)
+            conn_close(l, c);
+        else
+            c->req_start = c->req_start ? c->req_start : l->now;
+    }
+}
+
+static void *loop_run(void *arg)
+{
+    http_loop *l = arg;
+    http_server *s = l->srv;
+    struct epoll_event events[MAX_EVENTS];
+    int64_t last_check = clock_mono_ms();
+
+    if (s->cfg.thread_init)
+        l->ctx = s->cfg.thread_init(s->cfg.app, l->index);
+    buf_init(&l->res.headers, 1 << 20);
+    buf_init(&l->res.body, OUT_CAP);
+    for (;;) {
+        int n = epoll_wait(l->epfd, events, MAX_EVENTS, 1000);
+        l->now = clock_mono_ms();
+        for (int i = 0; i < n; i++) {
+            void *p = events[i].data.ptr;
+            if (p == &l->lfd) {
+                if (!l->stopping)
+                    loop_accept(l);
+            } else if (p == &l->evfd) {
+                uint64_t v;
+                if (read(l->evfd, &v, sizeof(v)) < 0) {
+                    /* nothing to do: the flag below is what counts */
+                }
+            } else {
+                conn *c = p;
+                if (events[i].events & EPOLLOUT)
+                    conn_flush(l, c);
+                else
+                    conn_on_readable(l, c);
+            }
+        }
+        if (atomic_load(&s->stopping))
+            loop_begin_stop(l);
+        if (l->now - last_check >= 1000 || l->stopping) {
+            loop_check_timeouts(l);
+            last_check = l->now;
+        }
+        if (s->cfg.thread_idle)
+            s->cfg.thread_idle(l->ctx);
+        if (l->stopping && !l->nconns)
+            break;
+    }
+    if (s->cfg.thread_fini)
+        s->cfg.thread_fini(l->ctx);
+    buf_free(&l->res.headers);
+    buf_free(&l->res.body);
+    return NULL;
+}
+
+static int listen_socket(const char *host, int port, int *bound_port, char *err, size_t errlen)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char portstr[16];
+    int fd = -1, one = 1, rc;
+
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    if ((rc = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+        snprintf(err, errlen, "HOST %s: %s", host, gai_strerror(rc));
+        return -1;
+    }
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+        bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 4096)) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    if (bound_port) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        getsockname(fd, (struct sockaddr *)&ss, &sl);
+        *bound_port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+                                                    : ((struct sockaddr_in6 *)&ss)->sin6_port);
+    }
+    return fd;
+}
+
+/* lfd: an already bound socket, or -1 to bind one on port */
+static int loop_open(http_loop *l, int port, int lfd, char *err, size_t errlen)
+{
+    struct epoll_event ev = {.events = EPOLLIN};
+
+    l->lfd = lfd;
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (l->epfd < 0 || l->evfd < 0) {
+        snprintf(err, errlen, "epoll: %s", strerror(errno));
+        return -1;
+    }
+    if (l->lfd < 0 && (l->lfd = listen_socket(l->srv->cfg.host, port, NULL, err, errlen)) < 0)
+        return -1;
+    ev.data.ptr = &l->lfd;
+    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->lfd, &ev);
+    ev.data.ptr = &l->evfd;
+    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->evfd, &ev);
+    return 0;
+}
+
+static void loop_release(http_loop *l)
+{
+    for (size_t i = l->nconns; i-- > 0;)
+        conn_close(l, l->conns[i]);
+    free(l->conns);
+    if (l->lfd >= 0)
+        close(l->lfd);
+    if (l->evfd >= 0)
+        close(l->evfd);
+    if (l->epfd >= 0)
+        close(l->epfd);
+}
+
+int http_server_start(http_server **out, const http_server_config *cfg, char *err, size_t errlen)
+{
+    http_server *s = calloc(1, sizeof(*s));
+    int port = cfg->port, started = 0, probe = -1;
+
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->cfg = *cfg;
+    s->nloops = cfg->threads > 0 ? cfg->threads : 1;
+    if (!(s->loops = calloc((size_t)s->nloops, sizeof(*s->loops))))
+        goto fail;
+    for (int i = 0; i < s->nloops; i++) {
+        http_loop *l = &s->loops[i];
+        l->srv = s;
+        l->index = i;
+        l->epfd = l->lfd = l->evfd = -1;
+    }
+    /* the first socket is bound before the others so that port 0 picks one
+     * port for all of them */
+    if ((probe = listen_socket(cfg->host, port, &port, err, errlen)) < 0)
+        goto fail;
+    s->port = port;
+    for (int i = 0; i < s->nloops; i++) {
+        int fd = probe;
+        probe = -1; /* from here on the loop owns it */
+        if (loop_open(&s->loops[i], port, fd, err, errlen) != 0)
+            goto fail;
+    }
+    for (; started < s->nloops; started++) {
+        if (pthread_create(&s->loops[started].thread, NULL, loop_run, &s->loops[started])) {
+            snprintf(err, errlen, "cannot start threads");
+            goto fail;
+        }
+    }
+    *out = s;
+    return 0;
+fail:
+    if (probe >= 0)
+        close(probe);
+    if (s->loops) {
+        atomic_store(&s->stopping, 1);
+        for (int i = 0; i < started; i++) {
+            uint64_t one = 1;
+            if (write(s->loops[i].evfd, &one, sizeof(one)) < 0) {
+                /* the loop also sees the flag on its next wake-up */
+            }
+            pthread_join(s->loops[i].thread, NULL);
+        }
+        for (int i = 0; i < s->nloops; i++)
+            loop_release(&s->loops[i]);
+    }
+    free(s->loops);
+    free(s);
+    return -1;
+}
+
+void http_server_stop(http_server *s)
+{
+    atomic_store(&s->stopping, 1);
+    for (int i = 0; i < s->nloops; i++) {
+        uint64_t one = 1;
+        if (write(s->loops[i].evfd, &one, sizeof(one)) < 0) {
+            /* the loop also sees the flag within a second */
+        }
+    }
+}
+
+void http_server_join(http_server *s)
+{
+    for (int i = 0; i < s->nloops; i++)
+        pthread_join(s->loops[i].thread, NULL);
+    for (int i = 0; i < s->nloops; i++)
+        loop_release(&s->loops[i]);
+    free(s->loops);
+    free(s);
+}
+
+long http_server_connections(const http_server *s)
+{
+    return atomic_load(&((http_server *)s)->conns);
+}
+
+int http_server_port(const http_server *s)
+{
+    return s->port;
+}

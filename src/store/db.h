@@ -1,0 +1,127 @@
+/* db.h — the thin SQL driver under store/: one interface, a SQLite and a
+ * PostgreSQL implementation. Private to store/ (and its tests).
+ *
+ * SQL text is written once with $1..$N placeholders; the SQLite driver turns
+ * them into ?1..?N. Statements are prepared once per connection and cached by
+ * their text. Parameters are always bound, never spliced.
+ * Errors: DB_OK (0), DB_ERR (-1, the statement failed; db_errmsg says why),
+ * DB_DOWN (-2, the connection is gone; the next call tries to reconnect, at
+ * most once a second, with a short connect timeout).
+ * Ownership: text returned by db_col_text() is valid until the next db_next()
+ * or db_rows_close() on those rows. One connection per thread. */
+#ifndef TVSHOWS_DB_H
+#define TVSHOWS_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DB_OK 0
+#define DB_ERR (-1)
+#define DB_DOWN (-2)
+
+typedef enum { DB_SQLITE, DB_PG } db_dialect;
+typedef enum { DBV_NULL, DBV_INT, DBV_FLOAT, DBV_TEXT } db_type;
+
+typedef struct db_val {
+    db_type type;
+    int64_t i;
+    double f;
+    const char *s;
+    size_t n;
+} db_val;
+
+static inline db_val dbv_null(void)
+{
+    return (db_val){DBV_NULL, 0, 0, NULL, 0};
+}
+static inline db_val dbv_int(int64_t v)
+{
+    return (db_val){DBV_INT, v, 0, NULL, 0};
+}
+static inline db_val dbv_float(double v)
+{
+    return (db_val){DBV_FLOAT, 0, v, NULL, 0};
+}
+db_val dbv_text(const char *s); /* NULL gives a null value */
+static inline db_val dbv_textn(const char *s, size_t n)
+{
+    return (db_val){DBV_TEXT, 0, 0, s, n};
+}
+
+typedef struct db_options {
+    const char *application_name;
+    int statement_timeout_ms; /* PostgreSQL; 0: server default */
+    int slow_query_ms;        /* log statements slower than this; 0: never */
+} db_options;
+
+typedef struct db db;
+typedef struct db_rows db_rows;
+
+int db_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
+void db_close(db *d); /* NULL is fine */
+db_dialect db_dialect_of(const db *d);
+const char *db_errmsg(const db *d);
+/* DB_OK when the connection answers (reconnecting if needed). */
+int db_ping(db *d);
+/* Times the connection was re-established since it opened. */
+int64_t db_reconnects(const db *d);
+
+int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes);
+int db_query(db *d, const char *sql, const db_val *params, int nparams, db_rows **out);
+int db_next(db_rows *r); /* 1: a row, 0: no more, <0: error */
+int db_col_null(db_rows *r, int col);
+int64_t db_col_int(db_rows *r, int col);
+double db_col_float(db_rows *r, int col);
+const char *db_col_text(db_rows *r, int col, size_t *len); /* NULL for null */
+void db_rows_close(db_rows *r);
+/* Several statements, no parameters, not cached (migrations). */
+int db_script(db *d, const char *sql);
+
+/* Transactions. db_begin_write takes the write lock at once on SQLite
+ * (BEGIN IMMEDIATE) so a transaction never fails half-way on a lock upgrade. */
+int db_begin(db *d);
+int db_begin_write(db *d);
+int db_commit(db *d);
+void db_rollback(db *d);
+
+/* Upserts nrows rows of spec->ncols values each (row-major). Rows whose
+ * values all equal the stored ones are left untouched, so re-importing the
+ * same data changes nothing; *changes counts rows inserted or changed.
+ * Keys must be unique within one call. */
+typedef struct db_upsert_spec {
+    const char *table;
+    const char *const *cols;
+    int ncols;
+    int nkeys;               /* the first nkeys columns are the conflict target */
+    const char *extra_where; /* AND-ed to the change test, may be NULL */
+    int ignore_conflicts;    /* ON CONFLICT DO NOTHING */
+} db_upsert_spec;
+
+int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
+              int64_t *changes);
+
+/* Shared by both drivers: the ON CONFLICT clause of an upsert. */
+struct buf;
+int db_upsert_conflict_sql(const db_upsert_spec *spec, struct buf *out);
+
+
+/* ---- shared by the two drivers (db.c) ---- */
+
+typedef struct db_stmt_cache {
+    struct db_cached {
+        uint64_t hash;
+        char *sql;
+        void *handle;
+    } *items;
+    size_t n, cap;
+} db_stmt_cache;
+
+void *db_cache_get(db_stmt_cache *c, const char *sql, uint64_t *hash);
+int db_cache_put(db_stmt_cache *c, const char *sql, uint64_t hash, void *handle);
+void db_cache_clear(db_stmt_cache *c, void (*release)(void *handle, void *ud), void *ud);
+/* Logs a statement slower than the threshold: its duration and the start
+ * of its text (SQL text never holds parameter values). */
+void db_note_duration(const db_options *opt, const char *sql, int64_t started_us);
+int64_t db_now_us(void);
+
+#endif

@@ -1,0 +1,39 @@
+/* db_driver.h — what a driver implements for db.h. Private to store/. */
+#ifndef TVSHOWS_DB_DRIVER_H
+#define TVSHOWS_DB_DRIVER_H
+
+#include "store/db.h"
+
+typedef struct db_driver {
+    void (*close)(db *d);
+    int (*ping)(db *d);
+    int (*exec)(db *d, const char *sql, const db_val *p, int n, int64_t *changes);
+    int (*query)(db *d, const char *sql, const db_val *p, int n, db_rows **out);
+    int (*next)(db_rows *r);
+    int (*col_null)(db_rows *r, int col);
+    int64_t (*col_int)(db_rows *r, int col);
+    double (*col_float)(db_rows *r, int col);
+    const char *(*col_text)(db_rows *r, int col, size_t *len);
+    void (*rows_close)(db_rows *r);
+    int (*script)(db *d, const char *sql);
+    int (*begin_write)(db *d);
+    int (*upsert)(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
+                  int64_t *changes);
+} db_driver;
+
+struct db {
+    const db_driver *drv;
+    db_dialect dialect;
+    db_options opt;
+    int64_t reconnects;
+    char err[512];
+};
+
+struct db_rows {
+    const db_driver *drv;
+};
+
+int db_sqlite_connect(db **out, const char *path, const db_options *opt, char *err, size_t errlen);
+int db_pg_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,463 @@
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db_driver.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/metrics.h"
+
+#define PG_MAX_PARAMS 64
+#define RECONNECT_INTERVAL_US 1000000
+
+typedef struct pg_db {
+    db base;
+    PGconn *conn;
+    char *url;
+    db_stmt_cache cache;
+    int next_name;
+    int down;
+    int64_t last_attempt_us;
+} pg_db;
+
+typedef struct pg_rows {
+    db_rows base;
+    PGresult *res;
+    int row, nrows;
+} pg_rows;
+
+static void pg_quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* NOTICEs ("already exists, skipping") are not errors */
+}
+
+static PGconn *pg_open(const char *url, const db_options *opt)
+{
+    char timeout[64];
+    const char *keys[] = {"dbname",          "connect_timeout",     "application_name",
+                          "client_encoding", "keepalives",          "keepalives_idle",
+                          "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                          opt->statement_timeout_ms ? "options" : NULL, NULL};
+    const char *vals[] = {url, "3", opt->application_name ? opt->application_name : "tvshows",
+                          "UTF8", "1", "10", "5", "3", "10000", timeout, NULL};
+    PGconn *c;
+
+    snprintf(timeout, sizeof(timeout), "-c statement_timeout=%d", opt->statement_timeout_ms);
+    c = PQconnectdbParams(keys, vals, 1);
+    if (c)
+        PQsetNoticeProcessor(c, pg_quiet, NULL);
+    return c;
+}
+
+static void pg_set_err(pg_db *d, const char *what)
+{
+    const char *msg = d->conn ? PQerrorMessage(d->conn) : "out of memory";
+    size_t n;
+
+    snprintf(d->base.err, sizeof(d->base.err), "%s%s%s", what ? what : "", what ? ": " : "", msg);
+    n = strlen(d->base.err);
+    while (n && (d->base.err[n - 1] == '\n' || d->base.err[n - 1] == ' '))
+        d->base.err[--n] = '\0';
+}
+
+static void pg_release(void *handle, void *ud)
+{
+    (void)handle;
+    (void)ud; /* prepared statements die with their connection */
+}
+
+/* DB_OK when a usable connection is there, reconnecting at most once a
+ * second (immediately when `now` is set: the first retry after a drop). */
+static int pg_ensure(pg_db *d, int now)
+{
+    int64_t t = db_now_us();
+
+    if (d->conn && !d->down && PQstatus(d->conn) == CONNECTION_OK)
+        return DB_OK;
+    if (!now && t - d->last_attempt_us < RECONNECT_INTERVAL_US) {
+        snprintf(d->base.err, sizeof(d->base.err), "database unavailable");
+        return DB_DOWN;
+    }
+    d->last_attempt_us = t;
+    db_cache_clear(&d->cache, pg_release, NULL);
+    PQfinish(d->conn);
+    d->conn = pg_open(d->url, &d->base.opt);
+    if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
+        pg_set_err(d, "connect");
+        d->down = 1;
+        return DB_DOWN;
+    }
+    d->down = 0;
+    d->base.reconnects++;
+    metrics_inc(M_DB_RECONNECTS);
+    return DB_OK;
+}
+
+/* After a failed statement: was it the connection? */
+static int pg_classify(pg_db *d)
+{
+    metrics_inc(M_DB_ERRORS);
+    if (PQstatus(d->conn) != CONNECTION_OK) {
+        d->down = 1;
+        return DB_DOWN;
+    }
+    return DB_ERR;
+}
+
+static const char *pg_prepare(pg_db *d, const char *sql)
+{
+    uint64_t hash;
+    char *name = db_cache_get(&d->cache, sql, &hash);
+    PGresult *res;
+
+    if (name)
+        return name;
+    if (!(name = malloc(16)))
+        return NULL;
+    snprintf(name, 16, "s%d", d->next_name++);
+    res = PQprepare(d->conn, name, sql, 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        pg_set_err(d, NULL);
+        PQclear(res);
+        free(name);
+        return NULL;
+    }
+    PQclear(res);
+    if (db_cache_put(&d->cache, sql, hash, name) != 0) {
+        free(name);
+        return NULL;
+    }
+    return name;
+}
+
+/* Parameters go as text; numbers are formatted into scratch. */
+static int pg_params(const db_val *p, int n, const char **vals, int *lens, char *scratch,
+                     size_t scratch_len)
+{
+    size_t used = 0;
+
+    if (n > PG_MAX_PARAMS)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        int w;
+        lens[i] = 0;
+        switch (p[i].type) {
+        case DBV_NULL: vals[i] = NULL; break;
+        case DBV_TEXT:
+            vals[i] = p[i].s;
+            lens[i] = (int)p[i].n;
+            break;
+        case DBV_INT:
+        case DBV_FLOAT:
+            if (p[i].type == DBV_INT)
+                w = snprintf(scratch + used, scratch_len - used, "%lld", (long long)p[i].i);
+            else
+                w = snprintf(scratch + used, scratch_len - used, "%.17g", p[i].f);
+            if (w < 0 || (size_t)w + 1 > scratch_len - used)
+                return -1;
+            vals[i] = scratch + used;
+            lens[i] = w;
+            used += (size_t)w + 1;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Runs a prepared statement; retries once on a fresh connection when the old
+ * one turns out to be dead and no transaction was open on it. */
+static int pg_run(pg_db *d, const char *sql, const db_val *p, int n, PGresult **out)
+{
+    const char *vals[PG_MAX_PARAMS];
+    int lens[PG_MAX_PARAMS], formats[PG_MAX_PARAMS] = {0};
+    char scratch[PG_MAX_PARAMS * 26];
+    int64_t t0 = db_now_us();
+
+    if (pg_params(p, n, vals, lens, scratch, sizeof(scratch)) != 0) {
+        snprintf(d->base.err, sizeof(d->base.err), "too many parameters");
+        return DB_ERR;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        const char *name;
+        PGresult *res;
+        ExecStatusType st;
+        int in_tx, rc;
+
+        if ((rc = pg_ensure(d, attempt > 0)) != DB_OK)
+            return rc;
+        in_tx = PQtransactionStatus(d->conn) != PQTRANS_IDLE;
+        if (!(name = pg_prepare(d, sql))) {
+            if (pg_classify(d) == DB_DOWN && !in_tx)
+                continue;
+            return d->down ? DB_DOWN : DB_ERR;
+        }
+        res = PQexecPrepared(d->conn, name, n, vals, lens, formats, 0);
+        st = PQresultStatus(res);
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            db_note_duration(&d->base.opt, sql, t0);
+            *out = res;
+            return DB_OK;
+        }
+        pg_set_err(d, NULL);
+        {
+            const char *detail = PQresultErrorMessage(res);
+            if (detail && *detail) {
+                size_t k;
+                snprintf(d->base.err, sizeof(d->base.err), "%s", detail);
+                k = strlen(d->base.err);
+                while (k && d->base.err[k - 1] == '\n')
+                    d->base.err[--k] = '\0';
+            }
+        }
+        PQclear(res);
+        if (pg_classify(d) == DB_DOWN && !in_tx)
+            continue;
+        return d->down ? DB_DOWN : DB_ERR;
+    }
+    return DB_DOWN;
+}
+
+static int pg_exec(db *base, const char *sql, const db_val *p, int n, int64_t *changes)
+{
+    pg_db *d = (pg_db *)base;
+    PGresult *res;
+    int rc = pg_run(d, sql, p, n, &res);
+
+    if (rc != DB_OK)
+        return rc;
+    if (changes)
+        *changes = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return DB_OK;
+}
+
+static int pg_query(db *base, const char *sql, const db_val *p, int n, db_rows **out)
+{
+    pg_db *d = (pg_db *)base;
+    PGresult *res;
+    pg_rows *r;
+    int rc = pg_run(d, sql, p, n, &res);
+
+    if (rc != DB_OK)
+        return rc;
+    if (!(r = calloc(1, sizeof(*r)))) {
+        PQclear(res);
+        return DB_ERR;
+    }
+    r->base.drv = base->drv;
+    r->res = res;
+    r->row = -1;
+    r->nrows = PQntuples(res);
+    *out = &r->base;
+    return DB_OK;
+}
+
+static int pg_next(db_rows *base)
+{
+    pg_rows *r = (pg_rows *)base;
+
+    return ++r->row < r->nrows ? 1 : 0;
+}
+
+static int pg_col_null(db_rows *base, int col)
+{
+    pg_rows *r = (pg_rows *)base;
+
+    return PQgetisnull(r->res, r->row, col);
+}
+
+static int64_t pg_col_int(db_rows *base, int col)
+{
+    pg_rows *r = (pg_rows *)base;
+
+    return strtoll(PQgetvalue(r->res, r->row, col), NULL, 10);
+}
+
+static double pg_col_float(db_rows *base, int col)
+{
+    pg_rows *r = (pg_rows *)base;
+
+    return strtod(PQgetvalue(r->res, r->row, col), NULL);
+}
+
+static const char *pg_col_text(db_rows *base, int col, size_t *len)
+{
+    pg_rows *r = (pg_rows *)base;
+
+    if (PQgetisnull(r->res, r->row, col))
+        return NULL;
+    if (len)
+        *len = (size_t)PQgetlength(r->res, r->row, col);
+    return PQgetvalue(r->res, r->row, col);
+}
+
+static void pg_rows_close(db_rows *base)
+{
+    pg_rows *r = (pg_rows *)base;
+
+    PQclear(r->res);
+    free(r);
+}
+
+static int pg_script(db *base, const char *sql)
+{
+    pg_db *d = (pg_db *)base;
+    PGresult *res;
+    ExecStatusType st;
+    int rc = pg_ensure(d, 0);
+
+    if (rc != DB_OK)
+        return rc;
+    res = PQexec(d->conn, sql);
+    st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        PQclear(res);
+        return DB_OK;
+    }
+    pg_set_err(d, NULL);
+    PQclear(res);
+    return pg_classify(d);
+}
+
+static int pg_ping(db *base)
+{
+    pg_db *d = (pg_db *)base;
+    PGresult *res;
+    int rc = pg_ensure(d, 0);
+
+    if (rc != DB_OK)
+        return rc;
+    res = PQexec(d->conn, "SELECT 1");
+    rc = PQresultStatus(res) == PGRES_TUPLES_OK ? DB_OK : DB_DOWN;
+    PQclear(res);
+    if (rc != DB_OK) {
+        pg_set_err(d, "ping");
+        d->down = 1;
+        /* one immediate reconnect: after a server restart the old
+         * connection is dead but a new one works */
+        if (pg_ensure(d, 1) == DB_OK) {
+            res = PQexec(d->conn, "SELECT 1");
+            rc = PQresultStatus(res) == PGRES_TUPLES_OK ? DB_OK : DB_DOWN;
+            PQclear(res);
+        }
+    }
+    return rc;
+}
+
+static int pg_begin_write(db *base)
+{
+    return pg_script(base, "BEGIN");
+}
+
+static void pg_row_json(json_writer *w, const db_upsert_spec *spec, const db_val *row)
+{
+    json_obj_open(w);
+    for (int c = 0; c < spec->ncols; c++) {
+        json_key(w, spec->cols[c]);
+        switch (row[c].type) {
+        case DBV_NULL: json_null(w); break;
+        case DBV_INT: json_int(w, row[c].i); break;
+        case DBV_FLOAT: json_double(w, row[c].f); break;
+        case DBV_TEXT: json_strn(w, row[c].s, row[c].n); break;
+        }
+    }
+    json_obj_close(w);
+}
+
+/* All rows in one statement: the rows travel as one JSON document that
+ * json_populate_recordset turns into a relation typed like the table, so a
+ * day of episodes is one round trip instead of one per row. */
+static int pg_upsert(db *base, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
+                     int64_t *changes)
+{
+    buf sql, doc;
+    json_writer w;
+    db_val param;
+    int rc = DB_ERR;
+
+    buf_init(&sql, 1 << 16);
+    buf_init(&doc, (size_t)1 << 30);
+    buf_printf(&sql, "INSERT INTO %s (", spec->table);
+    for (int i = 0; i < spec->ncols; i++)
+        buf_printf(&sql, "%s%s", i ? ", " : "", spec->cols[i]);
+    buf_puts(&sql, ") SELECT ");
+    for (int i = 0; i < spec->ncols; i++)
+        buf_printf(&sql, "%s%s", i ? ", " : "", spec->cols[i]);
+    buf_printf(&sql, " FROM json_populate_recordset(NULL::%s, $1::json)", spec->table);
+    if (db_upsert_conflict_sql(spec, &sql) != 0)
+        goto done;
+    json_begin(&w, &doc);
+    json_arr_open(&w);
+    for (size_t r = 0; r < nrows; r++)
+        pg_row_json(&w, spec, rows + r * (size_t)spec->ncols);
+    json_arr_close(&w);
+    if (json_end(&w) != 0) {
+        snprintf(base->err, sizeof(base->err), "batch too large");
+        goto done;
+    }
+    param = dbv_textn(doc.data, doc.len);
+    rc = pg_exec(base, sql.data, &param, 1, changes);
+done:
+    buf_free(&sql);
+    buf_free(&doc);
+    return rc;
+}
+
+static void pg_free_name(void *handle, void *ud)
+{
+    (void)ud;
+    free(handle);
+}
+
+static void pg_close(db *base)
+{
+    pg_db *d = (pg_db *)base;
+
+    db_cache_clear(&d->cache, pg_free_name, NULL);
+    PQfinish(d->conn);
+    free(d->url);
+    free(d);
+}
+
+static const db_driver pg_driver = {
+    .close = pg_close,
+    .ping = pg_ping,
+    .exec = pg_exec,
+    .query = pg_query,
+    .next = pg_next,
+    .col_null = pg_col_null,
+    .col_int = pg_col_int,
+    .col_float = pg_col_float,
+    .col_text = pg_col_text,
+    .rows_close = pg_rows_close,
+    .script = pg_script,
+    .begin_write = pg_begin_write,
+    .upsert = pg_upsert,
+};
+
+int db_pg_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen)
+{
+    pg_db *d = calloc(1, sizeof(*d));
+
+    if (!d || !(d->url = strdup(url))) {
+        free(d);
+        snprintf(err, errlen, "out of memory");
+        return DB_ERR;
+    }
+    d->base.drv = &pg_driver;
+    d->base.dialect = DB_PG;
+    d->base.opt = *opt;
+    d->conn = pg_open(url, opt);
+    if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
+        pg_set_err(d, NULL);
+        snprintf(err, errlen, "%s", d->base.err);
+        PQfinish(d->conn);
+        free(d->url);
+        free(d);
+        return DB_DOWN;
+    }
+    *out = &d->base;
+    return DB_OK;
+}

@@ -1,0 +1,324 @@
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/db_driver.h"
+#include "util/buf.h"
+#include "util/metrics.h"
+
+typedef struct sqlite_db {
+    db base;
+    sqlite3 *conn;
+    db_stmt_cache cache;
+} sqlite_db;
+
+typedef struct sqlite_rows {
+    db_rows base;
+    sqlite3_stmt *st;
+    sqlite_db *d;
+    const char *sql;
+    int64_t started;
+} sqlite_rows;
+
+static int sqlite_fail(sqlite_db *d)
+{
+    snprintf(d->base.err, sizeof(d->base.err), "%s", sqlite3_errmsg(d->conn));
+    metrics_inc(M_DB_ERRORS);
+    return DB_ERR;
+}
+
+/* "$12" placeholders become "?12" */
+static char *sqlite_translate(const char *sql)
+{
+    char *s = strdup(sql);
+
+    for (char *p = s; p && *p; p++)
+        if (*p == '$' && p[1] >= '0' && p[1] <= '9')
+            *p = '?';
+    return s;
+}
+
+static sqlite3_stmt *sqlite_prepare(sqlite_db *d, const char *sql)
+{
+    uint64_t hash;
+    sqlite3_stmt *st = db_cache_get(&d->cache, sql, &hash);
+    char *text;
+
+    if (st)
+        return st;
+    if (!(text = sqlite_translate(sql)))
+        return NULL;
+    if (sqlite3_prepare_v3(d->conn, text, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        free(text);
+        sqlite_fail(d);
+        return NULL;
+    }
+    free(text);
+    if (db_cache_put(&d->cache, sql, hash, st) != 0) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+static int sqlite_bind(sqlite_db *d, sqlite3_stmt *st, const db_val *p, int n)
+{
+    int rc = SQLITE_OK;
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+        switch (p[i].type) {
+        case DBV_NULL: rc = sqlite3_bind_null(st, i + 1); break;
+        case DBV_INT: rc = sqlite3_bind_int64(st, i + 1, p[i].i); break;
+        case DBV_FLOAT: rc = sqlite3_bind_double(st, i + 1, p[i].f); break;
+        case DBV_TEXT:
+            rc = sqlite3_bind_text(st, i + 1, p[i].s, (int)p[i].n, SQLITE_TRANSIENT);
+            break;
+        }
+    }
+    return rc == SQLITE_OK ? DB_OK : sqlite_fail(d);
+}
+
+static int sqlite_exec(db *base, const char *sql, const db_val *p, int n, int64_t *changes)
+{
+    sqlite_db *d = (sqlite_db *)base;
+    sqlite3_stmt *st = sqlite_prepare(d, sql);
+    int64_t t0 = db_now_us();
+    int rc;
+
+    if (!st || sqlite_bind(d, st, p, n) != DB_OK)
+        return DB_ERR;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    db_note_duration(&base->opt, sql, t0);
+    if (rc != SQLITE_DONE)
+        return sqlite_fail(d);
+    if (changes)
+        *changes = sqlite3_changes64(d->conn);
+    return DB_OK;
+}
+
+static int sqlite_query(db *base, const char *sql, const db_val *p, int n, db_rows **out)
+{
+    sqlite_db *d = (sqlite_db *)base;
+    sqlite3_stmt *st = sqlite_prepare(d, sql);
+    sqlite_rows *r;
+
+    if (!st || sqlite_bind(d, st, p, n) != DB_OK)
+        return DB_ERR;
+    if (!(r = calloc(1, sizeof(*r))))
+        return DB_ERR;
+    r->base.drv = d->base.drv;
+    r->st = st;
+    r->d = d;
+    r->sql = sql;
+    r->started = db_now_us();
+    *out = &r->base;
+    return DB_OK;
+}
+
+static int sqlite_next(db_rows *base)
+{
+    sqlite_rows *r = (sqlite_rows *)base;
+    int rc = sqlite3_step(r->st);
+
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return sqlite_fail(r->d);
+}
+
+static int sqlite_col_null(db_rows *base, int col)
+{
+    return sqlite3_column_type(((sqlite_rows *)base)->st, col) == SQLITE_NULL;
+}
+
+static int64_t sqlite_col_int(db_rows *base, int col)
+{
+    return sqlite3_column_int64(((sqlite_rows *)base)->st, col);
+}
+
+static double sqlite_col_float(db_rows *base, int col)
+{
+    return sqlite3_column_double(((sqlite_rows *)base)->st, col);
+}
+
+static const char *sqlite_col_text(db_rows *base, int col, size_t *len)
+{
+    sqlite3_stmt *st = ((sqlite_rows *)base)->st;
+    const unsigned char *t;
+
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return NULL;
+    t = sqlite3_column_text(st, col);
+    if (len)
+        *len = (size_t)sqlite3_column_bytes(st, col);
+    return (const char *)t;
+}
+
+static void sqlite_rows_close(db_rows *base)
+{
+    sqlite_rows *r = (sqlite_rows *)base;
+
+    sqlite3_reset(r->st);
+    db_note_duration(&r->d->base.opt, r->sql, r->started);
+    free(r);
+}
+
+static int sqlite_script(db *base, const char *sql)
+{
+    sqlite_db *d = (sqlite_db *)base;
+    char *msg = NULL;
+
+    if (sqlite3_exec(d->conn, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(base->err, sizeof(base->err), "%s", msg ? msg : "error");
+        sqlite3_free(msg);
+        metrics_inc(M_DB_ERRORS);
+        return DB_ERR;
+    }
+    return DB_OK;
+}
+
+static int sqlite_ping(db *base)
+{
+    return sqlite_script(base, "SELECT 1");
+}
+
+static int sqlite_begin_write(db *base)
+{
+    return sqlite_script(base, "BEGIN IMMEDIATE");
+}
+
+/* Row by row through one cached statement: SQLite runs in-process, so a
+ * statement per row costs microseconds and needs no batching protocol. */
+static int sqlite_upsert(db *base, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
+                         int64_t *changes)
+{
+    sqlite_db *d = (sqlite_db *)base;
+    sqlite3_stmt *st;
+    buf sql;
+    int64_t total = 0, t0 = db_now_us();
+    int rc = DB_ERR;
+
+    buf_init(&sql, 1 << 16);
+    buf_printf(&sql, "INSERT INTO %s (", spec->table);
+    for (int i = 0; i < spec->ncols; i++)
+        buf_printf(&sql, "%s%s", i ? ", " : "", spec->cols[i]);
+    buf_puts(&sql, ") VALUES (");
+    for (int i = 0; i < spec->ncols; i++)
+        buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
+    buf_putc(&sql, ')');
+    if (db_upsert_conflict_sql(spec, &sql) != 0 || !(st = sqlite_prepare(d, sql.data)))
+        goto done;
+    for (size_t r = 0; r < nrows; r++) {
+        if (sqlite_bind(d, st, rows + r * (size_t)spec->ncols, spec->ncols) != DB_OK)
+            goto done;
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            sqlite_fail(d);
+            sqlite3_reset(st);
+            goto done;
+        }
+        total += sqlite3_changes64(d->conn);
+    }
+    sqlite3_reset(st);
+    if (changes)
+        *changes = total;
+    rc = DB_OK;
+done:
+    db_note_duration(&base->opt, sql.data ? sql.data : "", t0);
+    buf_free(&sql);
+    return rc;
+}
+
+static void sqlite_release(void *handle, void *ud)
+{
+    (void)ud;
+    sqlite3_finalize(handle);
+}
+
+static void sqlite_close(db *base)
+{
+    sqlite_db *d = (sqlite_db *)base;
+
+    db_cache_clear(&d->cache, sqlite_release, NULL);
+    sqlite3_close(d->conn);
+    free(d);
+}
+
+static const db_driver sqlite_driver = {
+    .close = sqlite_close,
+    .ping = sqlite_ping,
+    .exec = sqlite_exec,
+    .query = sqlite_query,
+    .next = sqlite_next,
+    .col_null = sqlite_col_null,
+    .col_int = sqlite_col_int,
+    .col_float = sqlite_col_float,
+    .col_text = sqlite_col_text,
+    .rows_close = sqlite_rows_close,
+    .script = sqlite_script,
+    .begin_write = sqlite_begin_write,
+    .upsert = sqlite_upsert,
+};
+
+/* mkdir -p for the directory part of path */
+static int make_parent_dirs(const char *path)
+{
+    char tmp[4096];
+    size_t n = strlen(path);
+
+    if (n >= sizeof(tmp))
+        return -1;
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+int db_sqlite_connect(db **out, const char *path, const db_options *opt, char *err, size_t errlen)
+{
+    sqlite_db *d = calloc(1, sizeof(*d));
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return DB_ERR;
+    }
+    d->base.drv = &sqlite_driver;
+    d->base.dialect = DB_SQLITE;
+    d->base.opt = *opt;
+    if (make_parent_dirs(path) != 0) {
+        snprintf(err, errlen, "cannot create the directory of %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (sqlite3_open_v2(path, &d->conn, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 d->conn ? sqlite3_errmsg(d->conn) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(d->conn, 5000);
+    /* WAL: readers on the API threads never wait for the importer's writer */
+    if (sqlite_script(&d->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;") != DB_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path, d->base.err);
+        goto fail;
+    }
+    *out = &d->base;
+    return DB_OK;
+fail:
+    sqlite3_close(d->conn);
+    free(d);
+    return DB_ERR;
+}

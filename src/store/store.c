@@ -1,0 +1,82 @@
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+int store_fail(store *st, int db_rc)
+{
+    snprintf(st->err, sizeof(st->err), "%s", db_errmsg(st->db));
+    return db_rc == DB_DOWN ? STORE_EDOWN : STORE_ERR;
+}
+
+const char *store_sql(const store *st, dialect_sql sql)
+{
+    return sql[db_dialect_of(st->db) == DB_PG];
+}
+
+int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen)
+{
+    store *st = calloc(1, sizeof(*st));
+    db_options dopt = {0};
+    int rc;
+
+    *out = NULL;
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return STORE_ERR;
+    }
+    if (opt) {
+        dopt.application_name = opt->application_name;
+        dopt.statement_timeout_ms = opt->statement_timeout_ms;
+        dopt.slow_query_ms = opt->slow_query_ms;
+    }
+    if ((rc = db_connect(&st->db, url, &dopt, err, errlen)) != DB_OK) {
+        free(st);
+        return rc == DB_DOWN ? STORE_EDOWN : STORE_ERR;
+    }
+    *out = st;
+    return STORE_OK;
+}
+
+void store_close(store *st)
+{
+    if (!st)
+        return;
+    db_close(st->db);
+    free(st);
+}
+
+const char *store_errmsg(const store *st)
+{
+    return st->err;
+}
+
+int store_is_postgres(const store *st)
+{
+    return db_dialect_of(st->db) == DB_PG;
+}
+
+int store_ping(store *st)
+{
+    int rc = db_ping(st->db);
+
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
+
+int store_generation(store *st, int64_t *gen)
+{
+    db_rows *r;
+    int rc = db_query(st->db, "SELECT value FROM meta WHERE key = 'generation'", NULL, 0, &r);
+
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    *gen = 0;
+    rc = db_next(r);
+    if (rc == 1)
+        *gen = db_col_int(r, 0);
+    db_rows_close(r);
+    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
+}

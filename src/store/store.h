@@ -1,0 +1,117 @@
+/* store.h — the database behind the API, the importer and the job queue.
+ *
+ * One store per thread; a store is not thread-safe. Two backends, chosen by
+ * the URL scheme: "sqlite:PATH" (WAL; the directory is created) and
+ * "postgres://…" (libpq; reconnects by itself after the server restarts).
+ * Errors: functions return STORE_OK (0) or a negative STORE_E* code;
+ * store_errmsg() says why, valid until the next call on the same store.
+ * STORE_EDOWN means the database cannot be reached right now (the API answers
+ * 503); STORE_ENOTFOUND that a looked-up row does not exist.
+ * Ownership: strings passed in are borrowed; rows returned live in the arena
+ * the caller passes and are freed with it. */
+#ifndef TVSHOWS_STORE_H
+#define TVSHOWS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/model.h"
+#include "util/arena.h"
+
+#define STORE_OK 0
+#define STORE_ERR (-1)
+#define STORE_EDOWN (-2)
+#define STORE_ENOTFOUND (-3)
+
+typedef struct store store;
+
+typedef struct store_options {
+    const char *application_name; /* PostgreSQL application_name */
+    int statement_timeout_ms;
+    int slow_query_ms;
+} store_options;
+
+int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen);
+void store_close(store *st); /* NULL is fine */
+const char *store_errmsg(const store *st);
+int store_is_postgres(const store *st);
+int store_ping(store *st);
+
+/* ---- schema (schema.c) ---- */
+
+/* Applies pending migrations; safe when several processes run it at once
+ * (PostgreSQL: an advisory lock; SQLite: a write transaction). */
+int store_migrate(store *st, int *applied);
+int store_schema_version(store *st, int *current, int *latest);
+
+/* ---- data generation: bumped by every import commit that changed data ---- */
+
+int store_generation(store *st, int64_t *gen);
+
+/* ---- import (store_import.c) ---- */
+
+typedef struct store_day_stats {
+    int64_t episodes; /* listed in the batch */
+    int64_t upserted; /* rows inserted or changed (distributors, shows, episodes) */
+    int64_t removed;  /* episodes no longer listed anywhere */
+} store_day_stats;
+
+/* Writes what one source listed for one day, in one transaction: upserts
+ * distributors, shows and episodes by TVmaze id, records the listing, drops
+ * episodes this source no longer lists for the day (unless another source
+ * still lists them), and bumps the generation when anything changed.
+ * On error nothing of the day is written. */
+int store_write_day(store *st, const tv_batch *b, const char *source, const char *day,
+                    store_day_stats *out);
+
+typedef struct store_run {
+    int64_t id;
+    int64_t started_at, finished_at; /* Unix seconds; finished 0 while running */
+    const char *status;              /* running, succeeded, partial, failed */
+    const char *mode;
+    int64_t days_total, days_ok, days_failed;
+    int64_t requests, retries, upserted, removed;
+    const char *first_error;
+    const char *failed_days; /* comma-separated "day/source" */
+} store_run;
+
+int store_run_begin(store *st, const char *mode, int64_t days_total, int64_t *id);
+/* Adds counts to a run (several workers may report to one run). A day that
+ * failed passes its name and error; the first error is kept. */
+int store_run_add(store *st, int64_t id, const store_run *delta, const char *failed_day,
+                  const char *error);
+/* Sets finished_at and the status from the counts, once every day is in. */
+int store_run_finish(store *st, int64_t id, const char **status);
+int store_run_get(store *st, int64_t id, arena *a, store_run *out);
+/* When the last import run that succeeded (or partly) finished; 0 if none. */
+int store_last_import(store *st, int64_t *finished_at);
+
+/* ---- API reads (store_read.c) ---- */
+
+typedef struct episode_filter {
+    char from[11], to[11]; /* "YYYY-MM-DD", inclusive */
+    const char *distributor; /* exact name, or NULL */
+    size_t distributor_len;
+    const char *country; /* full name or ISO code, or NULL */
+    size_t country_len;
+    int has_min_rating;
+    double min_rating;
+} episode_filter;
+
+typedef struct store_page {
+    int64_t total;
+    size_t n;
+    void **rows; /* tv_episode* or tv_show*, in the arena */
+} store_page;
+
+int store_find_episodes(store *st, const episode_filter *f, int64_t offset, int limit, arena *a,
+                        store_page *out);
+int store_list_shows(store *st, int64_t offset, int limit, arena *a, store_page *out);
+int store_get_show(store *st, int64_t id, arena *a, tv_show **out);
+int store_show_episodes(store *st, int64_t show_id, int64_t offset, int limit, arena *a,
+                        store_page *out);
+/* Sorted names of distributors that have episodes, and of their countries. */
+int store_distributor_names(store *st, arena *a, store_page *out);
+int store_country_names(store *st, arena *a, store_page *out);
+
+#endif

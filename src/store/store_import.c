@@ -1,0 +1,499 @@
+/* The import's write path: one (day, source) per transaction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store_internal.h"
+#include "util/idmap.h"
+
+static const char *const dist_cols[] = {"kind",         "tvmaze_id",        "name",
+                                        "country_code", "country_name",     "country_timezone",
+                                        "official_site"};
+static const db_upsert_spec dist_spec = {"distributors", dist_cols, 7, 2, NULL, 0};
+
+static const char *const show_cols[] = {
+    "tvmaze_id",     "name",          "url",       "type",          "language",
+    "status",        "runtime",       "average_runtime", "premiered", "ended",
+    "official_site", "schedule_time", "schedule_days", "rating",    "weight",
+    "network_id",    "web_channel_id", "genres",   "image_medium",  "image_original",
+    "summary",       "updated"};
+/* an older payload of a show never overwrites a newer one */
+static const db_upsert_spec show_spec = {"shows", show_cols, 22, 1,
+                                         "excluded.updated >= shows.updated", 0};
+
+static const char *const ep_cols[] = {
+    "tvmaze_id",   "show_id",  "name",         "season",         "number",     "type",
+    "airdate",     "airtime",  "airstamp",     "runtime",        "rating",     "image_medium",
+    "image_original", "summary", "url",        "time_sort",      "number_sort", "show_name",
+    "show_rating", "network_id", "web_channel_id"};
+static const db_upsert_spec ep_spec = {"episodes", ep_cols, 21, 1, NULL, 0};
+
+static const char *const listing_cols[] = {"source", "day", "episode_id"};
+static const db_upsert_spec listing_spec = {"listings", listing_cols, 3, 3, NULL, 1};
+
+static dialect_sql map_dists_sql = IDS_SQL(
+    "SELECT kind, tvmaze_id, id FROM distributors WHERE tvmaze_id IN ", "$1", "");
+static dialect_sql map_shows_sql = IDS_SQL(
+    "SELECT tvmaze_id, id FROM shows WHERE tvmaze_id IN ", "$1", "");
+static dialect_sql map_episodes_sql = IDS_SQL(
+    "SELECT tvmaze_id, id FROM episodes WHERE tvmaze_id IN ", "$1", "");
+/* other episodes of the shows in the batch follow their show's new name,
+ * rating and distributors */
+static dialect_sql denorm_sql = IDS_SQL(
+    "UPDATE episodes SET show_name = s.name, show_rating = s.rating,"
+    " network_id = s.network_id, web_channel_id = s.web_channel_id"
+    " FROM shows s WHERE s.id = episodes.show_id AND s.id IN ",
+    "$1",
+    " AND (episodes.show_name IS DISTINCT FROM s.name"
+    " OR episodes.show_rating IS DISTINCT FROM s.rating"
+    " OR episodes.network_id IS DISTINCT FROM s.network_id"
+    " OR episodes.web_channel_id IS DISTINCT FROM s.web_channel_id)");
+static dialect_sql stale_listings_sql = IDS_SQL(
+    "DELETE FROM listings WHERE source = $1 AND day = $2 AND episode_id NOT IN ", "$3",
+    " RETURNING episode_id");
+static dialect_sql orphans_sql = IDS_SQL(
+    "DELETE FROM episodes WHERE id IN ", "$1",
+    " AND NOT EXISTS (SELECT 1 FROM listings l WHERE l.episode_id = episodes.id)");
+
+typedef struct writer {
+    store *st;
+    const tv_batch *b;
+    db_val *vals; /* scratch rows */
+    size_t vals_cap;
+    buf ids;
+    idmap dist_ids; /* (kind << 56 | TVmaze id) -> our id */
+    idmap show_ids; /* TVmaze id -> our id */
+    idmap ep_ids;
+    store_day_stats stats;
+} writer;
+
+static db_val *scratch_rows(writer *w, size_t nvals)
+{
+    if (nvals > w->vals_cap) {
+        db_val *grown = realloc(w->vals, nvals * sizeof(*grown));
+        if (!grown)
+            return NULL;
+        w->vals = grown;
+        w->vals_cap = nvals;
+    }
+    return w->vals;
+}
+
+static void ids_begin(writer *w)
+{
+    buf_reset(&w->ids);
+    buf_putc(&w->ids, '[');
+}
+
+static void ids_add(writer *w, int64_t id)
+{
+    if (w->ids.len > 1)
+        buf_putc(&w->ids, ',');
+    buf_put_i64(&w->ids, id);
+}
+
+static db_val ids_end(writer *w)
+{
+    buf_putc(&w->ids, ']');
+    return dbv_textn(w->ids.data, w->ids.len);
+}
+
+static int64_t dist_key(int kind, int64_t tvmaze_id)
+{
+    return (int64_t)((uint64_t)kind << 56 | (uint64_t)tvmaze_id);
+}
+
+/* Runs a "SELECT key columns…, id" mapping query into map. */
+static int load_map(writer *w, const char *sql, db_val ids, idmap *map, int keyed_by_kind)
+{
+    db_rows *r;
+    int rc = db_query(w->st->db, sql, &ids, 1, &r);
+
+    if (rc != DB_OK)
+        return store_fail(w->st, rc);
+    while ((rc = db_next(r)) == 1) {
+        int64_t key, id;
+        if (keyed_by_kind) {
+            const char *kind = db_col_text(r, 0, NULL);
+            key = dist_key(kind && !strcmp(kind, "web") ? DIST_WEB : DIST_NETWORK,
+                           db_col_int(r, 1));
+            id = db_col_int(r, 2);
+        } else {
+            key = db_col_int(r, 0);
+            id = db_col_int(r, 1);
+        }
+        if (idmap_put(map, key, id) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    db_rows_close(r);
+    return rc < 0 ? store_fail(w->st, DB_ERR) : STORE_OK;
+}
+
+static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows)
+{
+    int64_t changed = 0;
+    int rc = db_upsert(w->st->db, spec, w->vals, nrows, &changed);
+
+    if (rc != DB_OK)
+        return store_fail(w->st, rc);
+    if (spec != &listing_spec)
+        w->stats.upserted += changed;
+    return STORE_OK;
+}
+
+static int write_distributors(writer *w)
+{
+    const tv_batch *b = w->b;
+    db_val *v = scratch_rows(w, b->ndists * 7);
+
+    if (!v && b->ndists)
+        return STORE_ERR;
+    ids_begin(w);
+    for (size_t i = 0; i < b->ndists; i++, v += 7) {
+        const tv_distributor *d = b->dists[i];
+        v[0] = dbv_text(d->kind == DIST_WEB ? "web" : "network");
+        v[1] = dbv_int(d->tvmaze_id);
+        v[2] = dbv_text(d->name ? d->name : "");
+        v[3] = dbv_text(d->country_code);
+        v[4] = dbv_text(d->country_name);
+        v[5] = dbv_text(d->country_timezone);
+        v[6] = dbv_text(d->official_site);
+        ids_add(w, d->tvmaze_id);
+    }
+    if (upsert(w, &dist_spec, b->ndists) != STORE_OK)
+        return STORE_ERR;
+    return load_map(w, store_sql(w->st, map_dists_sql), ids_end(w), &w->dist_ids, 1);
+}
+
+static db_val dist_ref(writer *w, const tv_distributor *d)
+{
+    int64_t id;
+
+    if (d && idmap_get(&w->dist_ids, dist_key(d->kind, d->tvmaze_id), &id))
+        return dbv_int(id);
+    return dbv_null();
+}
+
+static db_val opt_int(int has, int64_t v)
+{
+    return has ? dbv_int(v) : dbv_null();
+}
+
+static db_val opt_float(int has, double v)
+{
+    return has ? dbv_float(v) : dbv_null();
+}
+
+static int write_shows(writer *w)
+{
+    const tv_batch *b = w->b;
+    db_val *v = scratch_rows(w, b->nshows * 22);
+
+    if (!v && b->nshows)
+        return STORE_ERR;
+    ids_begin(w);
+    for (size_t i = 0; i < b->nshows; i++, v += 22) {
+        const tv_show *s = b->shows[i];
+        v[0] = dbv_int(s->tvmaze_id);
+        v[1] = dbv_text(s->name ? s->name : "");
+        v[2] = dbv_text(s->url);
+        v[3] = dbv_text(s->type);
+        v[4] = dbv_text(s->language);
+        v[5] = dbv_text(s->status);
+        v[6] = opt_int(s->has_runtime, s->runtime);
+        v[7] = opt_int(s->has_average_runtime, s->average_runtime);
+        v[8] = dbv_text(s->premiered);
+        v[9] = dbv_text(s->ended);
+        v[10] = dbv_text(s->official_site);
+        v[11] = dbv_text(s->schedule_time ? s->schedule_time : "");
+        v[12] = dbv_text(s->schedule_days_json ? s->schedule_days_json : "[]");
+        v[13] = opt_float(s->has_rating, s->rating);
+        v[14] = opt_int(s->has_weight, s->weight);
+        v[15] = dist_ref(w, s->network);
+        v[16] = dist_ref(w, s->web_channel);
+        v[17] = dbv_text(s->genres_json ? s->genres_json : "[]");
+        v[18] = dbv_text(s->image_medium);
+        v[19] = dbv_text(s->image_original);
+        v[20] = dbv_text(s->summary);
+        v[21] = dbv_int(s->updated);
+        ids_add(w, s->tvmaze_id);
+    }
+    if (upsert(w, &show_spec, b->nshows) != STORE_OK)
+        return STORE_ERR;
+    return load_map(w, store_sql(w->st, map_shows_sql), ids_end(w), &w->show_ids, 0);
+}
+
+static int write_episodes(writer *w, size_t *written)
+{
+    const tv_batch *b = w->b;
+    db_val *v = scratch_rows(w, b->nepisodes * 21);
+    size_t n = 0;
+
+    if (!v && b->nepisodes)
+        return STORE_ERR;
+    ids_begin(w);
+    for (size_t i = 0; i < b->nepisodes; i++) {
+        const tv_episode *e = b->episodes[i];
+        const tv_show *s = e->show;
+        int64_t show_id;
+        if (!e->airdate || !s || !idmap_get(&w->show_ids, s->tvmaze_id, &show_id))
+            continue; /* undated: nothing a schedule can show */
+        v[0] = dbv_int(e->tvmaze_id);
+        v[1] = dbv_int(show_id);
+        v[2] = dbv_text(e->name ? e->name : "");
+        v[3] = dbv_int(e->has_season ? e->season : 0);
+        v[4] = opt_int(e->has_number, e->number);
+        v[5] = dbv_text(e->type);
+        v[6] = dbv_text(e->airdate);
+        v[7] = dbv_text(e->airtime ? e->airtime : "");
+        v[8] = dbv_text(e->airstamp);
+        v[9] = opt_int(e->has_runtime, e->runtime);
+        v[10] = opt_float(e->has_rating, e->rating);
+        v[11] = dbv_text(e->image_medium);
+        v[12] = dbv_text(e->image_original);
+        v[13] = dbv_text(e->summary);
+        v[14] = dbv_text(e->url);
+        v[15] = dbv_int(tv_time_sort(e->airtime));
+        v[16] = dbv_int(e->has_number ? e->number : TV_NUMBER_SORT_NULL);
+        v[17] = dbv_text(s->name ? s->name : "");
+        v[18] = opt_float(s->has_rating, s->rating);
+        v[19] = dist_ref(w, s->network);
+        v[20] = dist_ref(w, s->web_channel);
+        ids_add(w, e->tvmaze_id);
+        v += 21;
+        n++;
+    }
+    *written = n;
+    if (upsert(w, &ep_spec, n) != STORE_OK)
+        return STORE_ERR;
+    return load_map(w, store_sql(w->st, map_episodes_sql), ids_end(w), &w->ep_ids, 0);
+}
+
+static int refresh_denormalised(writer *w)
+{
+    db_val ids;
+    int64_t changed = 0;
+    int rc;
+
+    ids_begin(w);
+    for (size_t i = 0; i < w->show_ids.cap; i++)
+        if (w->show_ids.used[i])
+            ids_add(w, w->show_ids.vals[i]);
+    ids = ids_end(w);
+    rc = db_exec(w->st->db, store_sql(w->st, denorm_sql), &ids, 1, &changed);
+    if (rc != DB_OK)
+        return store_fail(w->st, rc);
+    w->stats.upserted += changed;
+    return STORE_OK;
+}
+
+/* Records what the source lists for the day and removes what it no longer
+ * lists; episodes nobody lists any more are deleted. */
+static int write_listings(writer *w, const char *source, const char *day)
+{
+    db_val p[3], *v;
+    db_rows *r;
+    size_t n = 0;
+    int64_t removed = 0;
+    int rc;
+
+    if (!(v = scratch_rows(w, w->ep_ids.n * 3 + 1)))
+        return STORE_ERR;
+    ids_begin(w);
+    for (size_t i = 0; i < w->ep_ids.cap; i++) {
+        if (!w->ep_ids.used[i])
+            continue;
+        v[n * 3] = dbv_text(source);
+        v[n * 3 + 1] = dbv_text(day);
+        v[n * 3 + 2] = dbv_int(w->ep_ids.vals[i]);
+        ids_add(w, w->ep_ids.vals[i]);
+        n++;
+    }
+    if (upsert(w, &listing_spec, n) != STORE_OK)
+        return STORE_ERR;
+    p[0] = dbv_text(source);
+    p[1] = dbv_text(day);
+    p[2] = ids_end(w);
+    if ((rc = db_query(w->st->db, store_sql(w->st, stale_listings_sql), p, 3, &r)) != DB_OK)
+        return store_fail(w->st, rc);
+    ids_begin(w);
+    while ((rc = db_next(r)) == 1)
+        ids_add(w, db_col_int(r, 0));
+    db_rows_close(r);
+    if (rc < 0)
+        return store_fail(w->st, DB_ERR);
+    p[0] = ids_end(w);
+    if (p[0].n > 2) {
+        if ((rc = db_exec(w->st->db, store_sql(w->st, orphans_sql), p, 1, &removed)) != DB_OK)
+            return store_fail(w->st, rc);
+    }
+    w->stats.removed += removed;
+    return STORE_OK;
+}
+
+static int bump_generation(store *st)
+{
+    int rc = db_exec(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", NULL, 0,
+                     NULL);
+
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
+
+int store_write_day(store *st, const tv_batch *b, const char *source, const char *day,
+                    store_day_stats *out)
+{
+    writer w = {.st = st, .b = b};
+    size_t written = 0;
+    int rc;
+
+    buf_init(&w.ids, (size_t)1 << 28);
+    idmap_init(&w.dist_ids);
+    idmap_init(&w.show_ids);
+    idmap_init(&w.ep_ids);
+    if ((rc = db_begin_write(st->db)) != DB_OK) {
+        rc = store_fail(st, rc);
+        goto done;
+    }
+    if ((rc = write_distributors(&w)) || (rc = write_shows(&w)) ||
+        (rc = write_episodes(&w, &written)) || (rc = refresh_denormalised(&w)) ||
+        (rc = write_listings(&w, source, day)))
+        goto rollback;
+    if ((w.stats.upserted || w.stats.removed) && (rc = bump_generation(st)))
+        goto rollback;
+    if ((rc = db_commit(st->db)) != DB_OK) {
+        rc = store_fail(st, rc);
+        goto rollback;
+    }
+    w.stats.episodes = (int64_t)written;
+    if (out)
+        *out = w.stats;
+    rc = STORE_OK;
+    goto done;
+rollback:
+    if (rc == STORE_ERR && !st->err[0])
+        snprintf(st->err, sizeof(st->err), "out of memory");
+    db_rollback(st->db);
+done:
+    buf_free(&w.ids);
+    idmap_free(&w.dist_ids);
+    idmap_free(&w.show_ids);
+    idmap_free(&w.ep_ids);
+    free(w.vals);
+    return rc;
+}
+
+int store_run_begin(store *st, const char *mode, int64_t days_total, int64_t *id)
+{
+    db_val p[3] = {dbv_int(time(NULL)), dbv_text(mode), dbv_int(days_total)};
+    db_rows *r;
+    int rc = db_query(st->db,
+                      "INSERT INTO import_runs (started_at, status, mode, days_total)"
+                      " VALUES ($1, 'running', $2, $3) RETURNING id",
+                      p, 3, &r);
+
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    rc = db_next(r);
+    *id = rc == 1 ? db_col_int(r, 0) : 0;
+    db_rows_close(r);
+    return rc == 1 ? STORE_OK : store_fail(st, DB_ERR);
+}
+
+int store_run_add(store *st, int64_t id, const store_run *d, const char *failed_day,
+                  const char *error)
+{
+    db_val p[10] = {dbv_int(d->days_ok),   dbv_int(d->days_failed), dbv_int(d->requests),
+                    dbv_int(d->retries),   dbv_int(d->upserted),    dbv_int(d->removed),
+                    dbv_text(error),       dbv_text(failed_day),    dbv_int(id),
+                    dbv_int(d->days_total)};
+    int rc = db_exec(st->db,
+                     "UPDATE import_runs SET days_ok = days_ok + $1, days_failed = days_failed + $2,"
+                     " requests = requests + $3, retries = retries + $4,"
+                     " upserted = upserted + $5, removed = removed + $6,"
+                     " first_error = coalesce(first_error, $7),"
+                     " failed_days = CASE WHEN CAST($8 AS TEXT) IS NULL THEN failed_days"
+                     " WHEN failed_days IS NULL THEN CAST($8 AS TEXT)"
+                     " ELSE failed_days || ',' || CAST($8 AS TEXT) END,"
+                     " days_total = days_total + $10"
+                     " WHERE id = $9",
+                     p, 10, NULL);
+
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
+
+int store_run_finish(store *st, int64_t id, const char **status)
+{
+    db_val p[2] = {dbv_int(time(NULL)), dbv_int(id)};
+    db_rows *r;
+    int rc = db_query(st->db,
+                      "UPDATE import_runs SET finished_at = $1, status = CASE"
+                      " WHEN days_failed = 0 THEN 'succeeded'"
+                      " WHEN days_ok = 0 THEN 'failed' ELSE 'partial' END"
+                      " WHERE id = $2 RETURNING status",
+                      p, 2, &r);
+
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    *status = "failed";
+    if (db_next(r) == 1) {
+        const char *s = db_col_text(r, 0, NULL);
+        *status = s && !strcmp(s, "succeeded") ? "succeeded"
+                  : s && !strcmp(s, "partial") ? "partial"
+                                               : "failed";
+    }
+    db_rows_close(r);
+    return STORE_OK;
+}
+
+int store_run_get(store *st, int64_t id, arena *a, store_run *out)
+{
+    db_val p = dbv_int(id);
+    db_rows *r;
+    int rc = db_query(st->db,
+                      "SELECT id, started_at, coalesce(finished_at, 0), status, mode, days_total,"
+                      " days_ok, days_failed, requests, retries, upserted, removed, first_error,"
+                      " failed_days FROM import_runs WHERE id = $1",
+                      &p, 1, &r);
+
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    if ((rc = db_next(r)) != 1) {
+        db_rows_close(r);
+        snprintf(st->err, sizeof(st->err), "no import run %lld", (long long)id);
+        return rc < 0 ? store_fail(st, DB_ERR) : STORE_ENOTFOUND;
+    }
+    out->id = db_col_int(r, 0);
+    out->started_at = db_col_int(r, 1);
+    out->finished_at = db_col_int(r, 2);
+    out->status = arena_strdup(a, db_col_text(r, 3, NULL));
+    out->mode = arena_strdup(a, db_col_text(r, 4, NULL));
+    out->days_total = db_col_int(r, 5);
+    out->days_ok = db_col_int(r, 6);
+    out->days_failed = db_col_int(r, 7);
+    out->requests = db_col_int(r, 8);
+    out->retries = db_col_int(r, 9);
+    out->upserted = db_col_int(r, 10);
+    out->removed = db_col_int(r, 11);
+    out->first_error = arena_strdup(a, db_col_text(r, 12, NULL));
+    out->failed_days = arena_strdup(a, db_col_text(r, 13, NULL));
+    db_rows_close(r);
+    return STORE_OK;
+}
+
+int store_last_import(store *st, int64_t *finished_at)
+{
+    db_rows *r;
+    int rc = db_query(st->db,
+                      "SELECT coalesce(max(finished_at), 0) FROM import_runs"
+                      " WHERE status IN ('succeeded', 'partial')",
+                      NULL, 0, &r);
+
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    *finished_at = db_next(r) == 1 ? db_col_int(r, 0) : 0;
+    db_rows_close(r);
+    return STORE_OK;
+}

@@ -1,0 +1,274 @@
+#include "util/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_MAX_DEPTH 32
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xE0 && s[1] < 0xA0) /* overlong */
+            return 0;
+        if (c == 0xED && s[1] >= 0xA0) /* UTF-16 surrogate */
+            return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && s[1] < 0x90) /* overlong */
+            return 0;
+        if (c == 0xF4 && s[1] >= 0x90) /* above U+10FFFF */
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+int utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, k;
+
+    while (i < n) {
+        if (!(k = utf8_seq_len(p + i, n - i)))
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+size_t utf8_prefix(const char *s, size_t n, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, k;
+
+    while (i < n) {
+        k = utf8_seq_len(p + i, n - i);
+        if (!k)
+            k = 1; /* invalid bytes count as one replaced character */
+        if (i + k > max)
+            break;
+        i += k;
+    }
+    return i;
+}
+
+int json_escape(buf *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, run = 0, k;
+
+    while (i < n) {
+        unsigned c = p[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        if (i > run && buf_append(out, s + run, i - run) != 0)
+            return -1;
+        if (c >= 0x80) {
+            k = utf8_seq_len(p + i, n - i);
+            if (k) {
+                if (buf_append(out, s + i, k) != 0)
+                    return -1;
+                i += k;
+            } else {
+                if (buf_append(out, "\xEF\xBF\xBD", 3) != 0)
+                    return -1;
+                i++;
+            }
+            run = i;
+            continue;
+        }
+        {
+            char esc[6] = {'\\', 0, 0, 0, 0, 0};
+            size_t len = 2;
+            switch (c) {
+            case '"': esc[1] = '"'; break;
+            case '\\': esc[1] = '\\'; break;
+            case '\n': esc[1] = 'n'; break;
+            case '\r': esc[1] = 'r'; break;
+            case '\t': esc[1] = 't'; break;
+            case '\b': esc[1] = 'b'; break;
+            case '\f': esc[1] = 'f'; break;
+            default:
+                esc[1] = 'u';
+                esc[2] = '0';
+                esc[3] = '0';
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
+                len = 6;
+            }
+            if (buf_append(out, esc, len) != 0)
+                return -1;
+        }
+        i++;
+        run = i;
+    }
+    if (i > run && buf_append(out, s + run, i - run) != 0)
+        return -1;
+    return 0;
+}
+
+void json_begin(json_writer *w, buf *out)
+{
+    w->out = out;
+    w->depth = 0;
+    w->need_comma = 0;
+    w->after_key = 0;
+    w->err = 0;
+}
+
+int json_end(json_writer *w)
+{
+    return w->err || w->depth ? -1 : 0;
+}
+
+static void put(json_writer *w, const char *s, size_t n)
+{
+    if (!w->err && buf_append(w->out, s, n) != 0)
+        w->err = 1;
+}
+
+/* Emits the separator a new value needs at the current position. */
+static void value_prefix(json_writer *w)
+{
+    uint32_t bit = 1u << w->depth;
+
+    if (w->after_key) {
+        w->after_key = 0;
+        return;
+    }
+    if (w->need_comma & bit)
+        put(w, ",", 1);
+    w->need_comma |= bit;
+}
+
+static void open_container(json_writer *w, char c)
+{
+    if (w->err)
+        return;
+    value_prefix(w);
+    if (w->depth + 1 >= JSON_MAX_DEPTH) {
+        w->err = 1;
+        return;
+    }
+    put(w, &c, 1);
+    w->depth++;
+    w->need_comma &= ~(1u << w->depth);
+}
+
+static void close_container(json_writer *w, char c)
+{
+    if (w->err)
+        return;
+    if (!w->depth) {
+        w->err = 1;
+        return;
+    }
+    w->depth--;
+    put(w, &c, 1);
+}
+
+void json_obj_open(json_writer *w)
+{
+    open_container(w, '{');
+}
+
+void json_obj_close(json_writer *w)
+{
+    close_container(w, '}');
+}
+
+void json_arr_open(json_writer *w)
+{
+    open_container(w, '[');
+}
+
+void json_arr_close(json_writer *w)
+{
+    close_container(w, ']');
+}
+
+void json_key(json_writer *w, const char *key)
+{
+    value_prefix(w);
+    put(w, "\"", 1);
+    if (!w->err && json_escape(w->out, key, strlen(key)) != 0)
+        w->err = 1;
+    put(w, "\":", 2);
+    w->after_key = 1;
+}
+
+void json_strn(json_writer *w, const char *s, size_t n)
+{
+    value_prefix(w);
+    put(w, "\"", 1);
+    if (!w->err && json_escape(w->out, s, n) != 0)
+        w->err = 1;
+    put(w, "\"", 1);
+}
+
+void json_str(json_writer *w, const char *s)
+{
+    if (!s)
+        json_null(w);
+    else
+        json_strn(w, s, strlen(s));
+}
+
+void json_int(json_writer *w, int64_t v)
+{
+    value_prefix(w);
+    if (!w->err && buf_put_i64(w->out, v) != 0)
+        w->err = 1;
+}
+
+void json_double(json_writer *w, double v)
+{
+    char tmp[32];
+    int n;
+
+    if (!isfinite(v)) {
+        json_null(w);
+        return;
+    }
+    /* the shortest of %.15g / %.17g that reads back as the same double */
+    n = snprintf(tmp, sizeof(tmp), "%.15g", v);
+    if (strtod(tmp, NULL) != v)
+        n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+    value_prefix(w);
+    put(w, tmp, (size_t)n);
+}
+
+void json_bool(json_writer *w, int v)
+{
+    value_prefix(w);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void json_null(json_writer *w)
+{
+    value_prefix(w);
+    put(w, "null", 4);
+}
+
+void json_raw(json_writer *w, const char *json, size_t n)
+{
+    value_prefix(w);
+    put(w, json, n);
+}

@@ -1,0 +1,272 @@
+#include "util/metrics.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ROUTES (METRICS_MAX_ROUTES + 1) /* the last one: requests with no route */
+#define METHODS 8
+#define NBUCKETS 14
+
+static const int status_codes[] = {200, 204, 304, 400, 401, 403, 404, 405, 408, 413,
+                                   414, 417, 429, 431, 500, 501, 503, 505};
+#define NSTATUS (sizeof(status_codes) / sizeof(status_codes[0]) + 1)
+
+static const double buckets[NBUCKETS - 1] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                             0.1,    0.25,  0.5,    1,     2.5,   5};
+static const char *const method_names[METHODS] = {"GET",    "HEAD",  "POST",    "PUT",
+                                                  "DELETE", "PATCH", "OPTIONS", "OTHER"};
+
+static _Atomic uint64_t counters[M_COUNTER_COUNT];
+static _Atomic int64_t gauges[M_GAUGE_COUNT];
+static _Atomic uint64_t refusals[M_REFUSE_COUNT];
+static _Atomic uint64_t runs[M_RUN_COUNT];
+static _Atomic uint64_t requests[ROUTES][METHODS][NSTATUS];
+static _Atomic uint64_t latency[ROUTES][NBUCKETS];
+static _Atomic uint64_t latency_sum_us[ROUTES];
+
+static const char *route_names[ROUTES];
+static size_t nroutes;
+
+#define MAX_COLLECTORS 8
+static struct {
+    metrics_collector fn;
+    void *ud;
+} collectors[MAX_COLLECTORS];
+static size_t ncollectors;
+static pthread_mutex_t collectors_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void metrics_inc(metric_counter c)
+{
+    atomic_fetch_add_explicit(&counters[c], 1, memory_order_relaxed);
+}
+
+void metrics_add(metric_counter c, uint64_t n)
+{
+    atomic_fetch_add_explicit(&counters[c], n, memory_order_relaxed);
+}
+
+void metrics_gauge_set(metric_gauge g, int64_t v)
+{
+    atomic_store_explicit(&gauges[g], v, memory_order_relaxed);
+}
+
+void metrics_gauge_add(metric_gauge g, int64_t v)
+{
+    atomic_fetch_add_explicit(&gauges[g], v, memory_order_relaxed);
+}
+
+void metrics_refusal(metric_refusal r)
+{
+    atomic_fetch_add_explicit(&refusals[r], 1, memory_order_relaxed);
+}
+
+void metrics_import_run(metric_run r)
+{
+    atomic_fetch_add_explicit(&runs[r], 1, memory_order_relaxed);
+}
+
+void metrics_set_routes(const char *const *names, size_t n)
+{
+    nroutes = n > METRICS_MAX_ROUTES ? METRICS_MAX_ROUTES : n;
+    for (size_t i = 0; i < nroutes; i++)
+        route_names[i] = names[i];
+}
+
+static size_t status_index(int status)
+{
+    for (size_t i = 0; i < NSTATUS - 1; i++)
+        if (status_codes[i] == status)
+            return i;
+    return NSTATUS - 1;
+}
+
+void metrics_request(int route, int method, int status, double seconds)
+{
+    size_t r = route >= 0 && (size_t)route < nroutes ? (size_t)route : ROUTES - 1;
+    size_t m = method >= 0 && method < METHODS ? (size_t)method : METHODS - 1;
+    size_t b = 0;
+
+    atomic_fetch_add_explicit(&requests[r][m][status_index(status)], 1, memory_order_relaxed);
+    while (b < NBUCKETS - 1 && seconds > buckets[b])
+        b++;
+    atomic_fetch_add_explicit(&latency[r][b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&latency_sum_us[r], (uint64_t)(seconds * 1e6),
+                              memory_order_relaxed);
+}
+
+void metrics_add_collector(metrics_collector fn, void *ud)
+{
+    pthread_mutex_lock(&collectors_lock);
+    if (ncollectors < MAX_COLLECTORS) {
+        collectors[ncollectors].fn = fn;
+        collectors[ncollectors].ud = ud;
+        ncollectors++;
+    }
+    pthread_mutex_unlock(&collectors_lock);
+}
+
+uint64_t metrics_counter_value(metric_counter c)
+{
+    return atomic_load_explicit(&counters[c], memory_order_relaxed);
+}
+
+uint64_t metrics_requests_total(void)
+{
+    uint64_t t = 0;
+
+    for (size_t r = 0; r < ROUTES; r++)
+        for (size_t m = 0; m < METHODS; m++)
+            for (size_t s = 0; s < NSTATUS; s++)
+                t += atomic_load_explicit(&requests[r][m][s], memory_order_relaxed);
+    return t;
+}
+
+static const char *route_label(size_t r)
+{
+    return r < nroutes ? route_names[r] : "none";
+}
+
+static void render_counter(buf *out, const char *name, const char *help, uint64_t v)
+{
+    buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+               (unsigned long long)v);
+}
+
+static void render_requests(buf *out)
+{
+    buf_puts(out, "# HELP tvshows_http_requests_total HTTP requests by route, method and status.\n"
+                  "# TYPE tvshows_http_requests_total counter\n");
+    for (size_t r = 0; r < ROUTES; r++) {
+        for (size_t m = 0; m < METHODS; m++) {
+            for (size_t s = 0; s < NSTATUS; s++) {
+                uint64_t v = atomic_load_explicit(&requests[r][m][s], memory_order_relaxed);
+                char code[8];
+                if (!v)
+                    continue;
+                if (s < NSTATUS - 1)
+                    snprintf(code, sizeof(code), "%d", status_codes[s]);
+                else
+                    snprintf(code, sizeof(code), "other");
+                buf_printf(out,
+                           "tvshows_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} "
+                           "%llu\n",
+                           route_label(r), method_names[m], code, (unsigned long long)v);
+            }
+        }
+    }
+    buf_puts(out, "# HELP tvshows_http_request_duration_seconds Request latency by route.\n"
+                  "# TYPE tvshows_http_request_duration_seconds histogram\n");
+    for (size_t r = 0; r < ROUTES; r++) {
+        uint64_t cum = 0;
+        for (size_t b = 0; b < NBUCKETS; b++)
+            cum += atomic_load_explicit(&latency[r][b], memory_order_relaxed);
+        if (!cum)
+            continue;
+        cum = 0;
+        for (size_t b = 0; b < NBUCKETS; b++) {
+            cum += atomic_load_explicit(&latency[r][b], memory_order_relaxed);
+            if (b < NBUCKETS - 1)
+                buf_printf(out,
+                           "tvshows_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
+                           "%llu\n",
+                           route_label(r), buckets[b], (unsigned long long)cum);
+            else
+                buf_printf(out,
+                           "tvshows_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
+                           "%llu\n",
+                           route_label(r), (unsigned long long)cum);
+        }
+        buf_printf(out, "tvshows_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+                   route_label(r),
+                   (double)atomic_load_explicit(&latency_sum_us[r], memory_order_relaxed) / 1e6);
+        buf_printf(out, "tvshows_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                   route_label(r), (unsigned long long)cum);
+    }
+}
+
+static void render_process(buf *out)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+
+    if (f) {
+        if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+            size = resident = 0;
+        fclose(f);
+    }
+    buf_printf(out,
+               "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+               "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %lu\n"
+               "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+               "# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes %lu\n",
+               resident * 4096, size * 4096);
+}
+
+void metrics_render(buf *out)
+{
+    static const char *const refusal_names[M_REFUSE_COUNT] = {
+        "rate_limit_ip", "rate_limit_key", "blocklist", "auth_missing", "auth_bad_key",
+        "auth_bad_token"};
+    static const char *const run_names[M_RUN_COUNT] = {"succeeded", "partial", "failed"};
+
+    render_requests(out);
+    buf_printf(out, "# HELP tvshows_http_in_flight Requests being handled now.\n"
+                    "# TYPE tvshows_http_in_flight gauge\ntvshows_http_in_flight %lld\n",
+               (long long)atomic_load(&gauges[M_IN_FLIGHT]));
+    render_counter(out, "tvshows_cache_hits_total", "Response cache hits (process memory).",
+                   metrics_counter_value(M_CACHE_HITS));
+    render_counter(out, "tvshows_cache_l2_hits_total", "Response cache hits in Redis.",
+                   metrics_counter_value(M_CACHE_L2_HITS));
+    render_counter(out, "tvshows_cache_misses_total", "Response cache misses.",
+                   metrics_counter_value(M_CACHE_MISSES));
+    render_counter(out, "tvshows_cache_evictions_total", "Entries evicted from the cache.",
+                   metrics_counter_value(M_CACHE_EVICTIONS));
+    buf_printf(out, "# HELP tvshows_cache_bytes Bytes held by the response cache.\n"
+                    "# TYPE tvshows_cache_bytes gauge\ntvshows_cache_bytes %lld\n",
+               (long long)atomic_load(&gauges[M_CACHE_BYTES]));
+    render_counter(out, "tvshows_db_errors_total", "Database statements that failed.",
+                   metrics_counter_value(M_DB_ERRORS));
+    render_counter(out, "tvshows_db_reconnects_total", "Database connections re-established.",
+                   metrics_counter_value(M_DB_RECONNECTS));
+    render_counter(out, "tvshows_db_replica_fallbacks_total",
+                   "Reads sent to the primary because the replica was down.",
+                   metrics_counter_value(M_DB_REPLICA_FALLBACKS));
+    render_counter(out, "tvshows_redis_errors_total", "Redis commands that failed.",
+                   metrics_counter_value(M_REDIS_ERRORS));
+    buf_puts(out, "# HELP tvshows_refusals_total Requests refused, by reason.\n"
+                  "# TYPE tvshows_refusals_total counter\n");
+    for (int i = 0; i < M_REFUSE_COUNT; i++)
+        buf_printf(out, "tvshows_refusals_total{reason=\"%s\"} %llu\n", refusal_names[i],
+                   (unsigned long long)atomic_load(&refusals[i]));
+    buf_puts(out, "# HELP tvshows_import_runs_total Import runs, by outcome.\n"
+                  "# TYPE tvshows_import_runs_total counter\n");
+    for (int i = 0; i < M_RUN_COUNT; i++)
+        buf_printf(out, "tvshows_import_runs_total{status=\"%s\"} %llu\n", run_names[i],
+                   (unsigned long long)atomic_load(&runs[i]));
+    render_counter(out, "tvshows_import_episodes_upserted_total",
+                   "Episodes inserted or changed by imports.",
+                   metrics_counter_value(M_IMPORT_EPISODES_UPSERTED));
+    render_counter(out, "tvshows_import_episodes_removed_total",
+                   "Episodes removed because upstream stopped listing them.",
+                   metrics_counter_value(M_IMPORT_EPISODES_REMOVED));
+    render_counter(out, "tvshows_import_requests_total", "Requests sent to TVmaze.",
+                   metrics_counter_value(M_IMPORT_REQUESTS));
+    render_counter(out, "tvshows_import_retries_total", "TVmaze requests retried.",
+                   metrics_counter_value(M_IMPORT_RETRIES));
+    buf_printf(out,
+               "# HELP tvshows_import_last_success_timestamp_seconds When the last import "
+               "succeeded.\n# TYPE tvshows_import_last_success_timestamp_seconds gauge\n"
+               "tvshows_import_last_success_timestamp_seconds %lld\n",
+               (long long)atomic_load(&gauges[M_LAST_IMPORT_SUCCESS]));
+    render_counter(out, "tvshows_jobs_completed_total", "Jobs that ran to success.",
+                   metrics_counter_value(M_JOBS_COMPLETED));
+    render_counter(out, "tvshows_jobs_failed_total", "Job attempts that failed.",
+                   metrics_counter_value(M_JOBS_FAILED));
+    render_process(out);
+    pthread_mutex_lock(&collectors_lock);
+    for (size_t i = 0; i < ncollectors; i++)
+        collectors[i].fn(out, collectors[i].ud);
+    pthread_mutex_unlock(&collectors_lock);
+}
