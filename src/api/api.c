@@ -1,0 +1,412 @@
+/* The request pipeline and the lifecycle of the API's process and thread
+ * state. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api_internal.h"
+#include "api/refresh.h"
+#include "middleware/cache.h"
+#include "util/date.h"
+#include "util/hash.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+#define GET_ONLY (1u << HTTP_GET | 1u << HTTP_OPTIONS)
+#define LOG_FLUSH_AT (64 * 1024)
+
+static const http_route routes[] = {
+    {"/up", 1u << HTTP_GET, R_UP},
+    {"/ready", 1u << HTTP_GET, R_READY},
+    {"/api/v1/tvshows", GET_ONLY, R_TVSHOWS},
+    {"/api/v1/shows", GET_ONLY, R_SHOWS},
+    {"/api/v1/shows/:id", GET_ONLY, R_SHOW},
+    {"/api/v1/shows/:id/episodes", GET_ONLY, R_SHOW_EPISODES},
+    {"/api/v1/networks", GET_ONLY, R_NETWORKS},
+    {"/api/v1/countries", GET_ONLY, R_COUNTRIES},
+    {"/api/v1/openapi.json", GET_ONLY, R_OPENAPI},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static const api_route_fn handlers[R_ROUTE_COUNT] = {
+    [R_UP] = route_up,
+    [R_READY] = route_ready,
+    [R_TVSHOWS] = route_tvshows,
+    [R_SHOWS] = route_shows,
+    [R_SHOW] = route_show,
+    [R_SHOW_EPISODES] = route_show_episodes,
+    [R_NETWORKS] = route_networks,
+    [R_COUNTRIES] = route_countries,
+    [R_OPENAPI] = route_openapi,
+};
+
+static const char *const route_names[R_ROUTE_COUNT] = {
+    [R_UP] = "/up",
+    [R_READY] = "/ready",
+    [R_TVSHOWS] = "/api/v1/tvshows",
+    [R_SHOWS] = "/api/v1/shows",
+    [R_SHOW] = "/api/v1/shows/:id",
+    [R_SHOW_EPISODES] = "/api/v1/shows/:id/episodes",
+    [R_NETWORKS] = "/api/v1/networks",
+    [R_COUNTRIES] = "/api/v1/countries",
+    [R_OPENAPI] = "/api/v1/openapi.json",
+};
+
+/* ---- CORS ---- */
+
+static int parse_origins(api_app *app, const char *list)
+{
+    const char *p = list;
+
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        while (n && *p == ' ')
+            p++, n--;
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (n == 1 && *p == '*') {
+            app->cors_any = 1;
+        } else if (n) {
+            char **grown = realloc(app->cors_origins, (app->ncors + 1) * sizeof(*grown));
+            if (!grown)
+                return -1;
+            app->cors_origins = grown;
+            if (!(app->cors_origins[app->ncors] = strndup(p, n)))
+                return -1;
+            app->ncors++;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+static int origin_allowed(const api_app *app, const char *o, size_t n)
+{
+    if (app->cors_any)
+        return 1;
+    for (size_t i = 0; i < app->ncors; i++)
+        if (strlen(app->cors_origins[i]) == n && !memcmp(app->cors_origins[i], o, n))
+            return 1;
+    return 0;
+}
+
+static void add_cors(const api_app *app, const http_request *req, http_response *res)
+{
+    size_t n;
+    const char *o = http_request_header(req, "Origin", &n);
+
+    if (!o || !origin_allowed(app, o, n))
+        return;
+    http_response_headern(res, "Access-Control-Allow-Origin", o, n);
+    http_response_header(res, "Access-Control-Expose-Headers",
+                         "ETag, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, "
+                         "RateLimit-Reset");
+}
+
+/* OPTIONS: a CORS preflight, or a plain question about the methods. */
+static void answer_options(api_request *r, http_response *res)
+{
+    buf allow;
+
+    buf_init(&allow, 256);
+    http_methods_format(r->match.allowed, &allow);
+    res->status = 204;
+    res->no_body = 1;
+    http_response_header(res, "Allow", allow.data ? allow.data : "");
+    if (http_request_header(r->http, "Access-Control-Request-Method", NULL) &&
+        http_request_header(r->http, "Origin", NULL)) {
+        http_response_header(res, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+        http_response_header(res, "Access-Control-Allow-Headers",
+                             "Authorization, X-API-Key, If-None-Match, X-Request-Id");
+        http_response_header(res, "Access-Control-Max-Age", "600");
+    }
+    http_response_header(res, "Cache-Control", "no-store");
+    buf_free(&allow);
+}
+
+/* ---- request id, client address ---- */
+
+static int request_id_sane(const char *v, size_t n)
+{
+    if (!n || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
+            return 0;
+    }
+    return 1;
+}
+
+static void assign_request_id(api_thread *t, const http_request *req, char out[72])
+{
+    size_t n;
+    const char *v = req ? http_request_header(req, "X-Request-Id", &n) : NULL;
+
+    if (v && request_id_sane(v, n)) {
+        memcpy(out, v, n);
+        out[n] = '\0';
+        return;
+    }
+    snprintf(out, 72, "%016llx%08llx", (unsigned long long)t->reqid_seed,
+             (unsigned long long)(++t->reqid_seq & 0xffffffffull));
+}
+
+static void resolve_client(api_thread *t, api_request *r)
+{
+    (void)t;
+    memcpy(r->client_addr, r->http->peer, 16);
+    snprintf(r->client, sizeof(r->client), "%s", r->http->peer_text);
+}
+
+/* ---- access log ---- */
+
+static void log_request(api_thread *t, const api_request *r, const http_request *req, int status,
+                        size_t bytes, double ms)
+{
+    log_field f[8];
+    size_t n = 0;
+    char method[16], path[512];
+    size_t pl = 0, ml = 0;
+
+    if (!log_enabled(LOG_INFO))
+        return;
+    if (req) {
+        ml = req->method_len < sizeof(method) - 1 ? req->method_len : sizeof(method) - 1;
+        memcpy(method, req->method_str, ml);
+        pl = req->path_len < sizeof(path) - 1 ? req->path_len : sizeof(path) - 1;
+        memcpy(path, req->path, pl);
+    }
+    method[ml] = '\0';
+    path[pl] = '\0';
+    f[n++] = LF_S("request_id", r->request_id);
+    f[n++] = LF_S("method", method);
+    f[n++] = LF_S("path", path);
+    f[n++] = LF_I("status", status);
+    f[n++] = LF_F("duration_ms", ms);
+    f[n++] = LF_I("bytes", bytes);
+    f[n++] = LF_S("client", r->client);
+    f[n] = (log_field){0};
+    log_format(&t->log, LOG_INFO, "request", f);
+    if (t->log.len >= LOG_FLUSH_AT)
+        api_thread_idle(t);
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Headers every response carries. */
+static void common_headers(const api_request *r, http_response *res)
+{
+    http_response_header(res, "X-Request-Id", r->request_id);
+    http_response_header(res, "X-Content-Type-Options", "nosniff");
+    http_response_header(res, "Referrer-Policy", "no-referrer");
+}
+
+static void route_request(api_thread *t, api_request *r, http_response *res)
+{
+    const http_request *req = r->http;
+    int rc = http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &r->match);
+
+    if (rc == 404) {
+        api_error(res, 404, "Not found", NULL);
+        return;
+    }
+    r->route = r->match.route ? r->match.route->id : -1;
+    if (rc == 405) {
+        buf allow;
+        buf_init(&allow, 256);
+        http_methods_format(r->match.allowed, &allow);
+        api_error(res, 405, "Method not allowed", NULL);
+        http_response_header(res, "Allow", allow.data ? allow.data : "");
+        buf_free(&allow);
+        return;
+    }
+    if (req->method == HTTP_OPTIONS) {
+        answer_options(r, res);
+        return;
+    }
+    if (query_parse(&r->q, req->query, req->query_len) != 0) {
+        api_error(res, 400, "Malformed query string", NULL);
+        return;
+    }
+    handlers[r->route](t, r, res);
+}
+
+void api_handle(void *ctx, const http_request *req, http_response *res)
+{
+    api_thread *t = ctx;
+    api_request r;
+    struct timespec t0;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    metrics_gauge_add(M_IN_FLIGHT, 1);
+    memset(&r, 0, sizeof(r));
+    r.http = req;
+    r.route = -1;
+    assign_request_id(t, req, r.request_id);
+    resolve_client(t, &r);
+    route_request(t, &r, res);
+    add_cors(t->app, req, res);
+    common_headers(&r, res);
+    query_free(&r.q);
+    arena_reset(&t->mem);
+    metrics_gauge_add(M_IN_FLIGHT, -1);
+    {
+        double ms = elapsed_ms(&t0);
+        metrics_request(r.route, req->method, res->status, ms / 1000.0);
+        log_request(t, &r, req, res->status, res->no_body ? 0 : res->body.len, ms);
+    }
+}
+
+void api_handle_error(void *ctx, int status, const http_request *req, http_response *res)
+{
+    api_thread *t = ctx;
+    api_request r;
+    const char *msg;
+
+    memset(&r, 0, sizeof(r));
+    r.route = -1;
+    assign_request_id(t, req, r.request_id);
+    switch (status) {
+    case 408: msg = "Request timeout"; break;
+    case 413: msg = "Request body too large"; break;
+    case 414: msg = "Request line too long"; break;
+    case 417: msg = "Expectation failed"; break;
+    case 431: msg = "Request headers too large"; break;
+    case 501: msg = "Transfer-Encoding not implemented"; break;
+    case 505: msg = "HTTP version not supported"; break;
+    default: msg = "Bad request"; break;
+    }
+    api_error(res, status, msg, NULL);
+    common_headers(&r, res);
+    metrics_request(-1, HTTP_OTHER, status, 0);
+    log_request(t, &r, NULL, status, res->body.len, 0);
+}
+
+void api_handle_metrics(void *ctx, const http_request *req, http_response *res)
+{
+    api_thread *t = ctx;
+
+    if (req->path_len != 8 || memcmp(req->path, "/metrics", 8)) {
+        api_error(res, 404, "Not found", NULL);
+        return;
+    }
+    if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
+        api_error(res, 405, "Method not allowed", NULL);
+        http_response_header(res, "Allow", "GET, HEAD");
+        return;
+    }
+    buf_reset(&t->body);
+    metrics_render(&t->body);
+    res->status = 200;
+    http_response_header(res, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    http_response_header(res, "Cache-Control", "no-store");
+    buf_reset(&res->body);
+    buf_append(&res->body, t->body.data, t->body.len);
+}
+
+/* ---- lifecycle ---- */
+
+api_app *api_app_new(const config *cfg, char *err, size_t errlen)
+{
+    api_app *app = calloc(1, sizeof(*app));
+
+    if (!app) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    app->cfg = cfg;
+    snprintf(app->cache_control, sizeof(app->cache_control), "public, max-age=%d", cfg->cache_ttl);
+    if (parse_origins(app, cfg->cors_origins) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (cidr_list_parse(&app->blocklist, cfg->blocklist) != 0 ||
+        cidr_list_parse(&app->trusted_proxies, cfg->trusted_proxies) != 0) {
+        snprintf(err, errlen, "invalid BLOCKLIST or TRUSTED_PROXIES");
+        goto fail;
+    }
+    if (cfg->cache_mb > 0 && !(app->cache = cache_new((size_t)cfg->cache_mb << 20))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    metrics_set_routes(route_names, R_ROUTE_COUNT);
+    if (!(app->refresher = refresher_start(app, err, errlen)))
+        goto fail;
+    return app;
+fail:
+    api_app_free(app);
+    return NULL;
+}
+
+void api_app_free(api_app *app)
+{
+    if (!app)
+        return;
+    refresher_stop(app->refresher);
+    cache_free(app->cache);
+    for (size_t i = 0; i < app->ncors; i++)
+        free(app->cors_origins[i]);
+    free(app->cors_origins);
+    cidr_list_free(&app->blocklist);
+    cidr_list_free(&app->trusted_proxies);
+    free(app);
+}
+
+void *api_thread_new(void *appv, int index)
+{
+    api_app *app = appv;
+    api_thread *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return NULL;
+    t->app = app;
+    t->index = index;
+    arena_init(&t->mem, 64 * 1024);
+    buf_init(&t->body, (size_t)32 << 20);
+    buf_init(&t->alt, (size_t)32 << 20);
+    buf_init(&t->log, (size_t)4 << 20);
+    buf_init(&t->key, 4096);
+    t->gz = gzip_new(6);
+    hash_random(&t->reqid_seed, sizeof(t->reqid_seed));
+    api_store(t);
+    return t;
+}
+
+void api_thread_idle(void *ctx)
+{
+    api_thread *t = ctx;
+
+    if (t && t->log.len) {
+        log_write_lines(t->log.data, t->log.len);
+        buf_reset(&t->log);
+    }
+}
+
+void api_thread_free(void *ctx)
+{
+    api_thread *t = ctx;
+
+    if (!t)
+        return;
+    api_thread_idle(t);
+    store_close(t->st);
+    arena_free(&t->mem);
+    buf_free(&t->body);
+    buf_free(&t->alt);
+    buf_free(&t->log);
+    buf_free(&t->key);
+    gzip_free(t->gz);
+    free(t);
+}

@@ -1,0 +1,137 @@
+/* api_internal.h — what the files of api/ share. Private to api/. */
+#ifndef TVSHOWS_API_INTERNAL_H
+#define TVSHOWS_API_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "model/model.h"
+#include "store/store.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/cidr.h"
+#include "util/gzip.h"
+#include "util/json.h"
+
+typedef struct cache cache;
+typedef struct refresher refresher;
+
+enum {
+    R_UP,
+    R_READY,
+    R_TVSHOWS,
+    R_SHOWS,
+    R_SHOW,
+    R_SHOW_EPISODES,
+    R_NETWORKS,
+    R_COUNTRIES,
+    R_OPENAPI,
+    R_ROUTE_COUNT
+};
+
+struct api_app {
+    const config *cfg;
+    _Atomic int64_t generation; /* the data generation, kept fresh by the refresher */
+    refresher *refresher;
+    cache *cache; /* NULL when CACHE_MB=0 */
+    char cache_control[64];
+    char **cors_origins;
+    size_t ncors;
+    int cors_any;
+    cidr_list blocklist;
+    cidr_list trusted_proxies;
+};
+
+typedef struct api_thread {
+    api_app *app;
+    int index;
+    store *st;
+    int64_t st_retry_at; /* monotonic ms: when to try opening the store again */
+    arena mem;           /* per request, reset after each */
+    buf body;            /* JSON being rendered */
+    buf alt;             /* the other encoding of body (gzip or inflated) */
+    gzip_ctx *gz;
+    buf log;             /* access-log lines, written out when the loop idles */
+    buf key;             /* the cache key of the request */
+    uint64_t reqid_seed;
+    uint64_t reqid_seq;
+} api_thread;
+
+typedef struct api_request {
+    const http_request *http;
+    http_route_match match;
+    int route;
+    query q;
+    char request_id[72];
+    char client[48];
+    uint8_t client_addr[16];
+} api_request;
+
+typedef void (*api_route_fn)(api_thread *t, api_request *r, http_response *res);
+
+/* ---- responses (respond.c) ---- */
+
+/* {"error": message[, "details": details]} with Cache-Control: no-store */
+void api_error(http_response *res, int status, const char *message, const char *details);
+/* The same with a message of n bytes that may hold any byte (echoed input). */
+void api_error_n(http_response *res, int status, const char *message, size_t n);
+/* 503 {"error":"Service unavailable"} with Retry-After, for a database that is down */
+void api_unavailable(http_response *res);
+/* A failed store call: 503 when the database is down, 500 otherwise. */
+void api_store_error(api_thread *t, http_response *res, int rc);
+/* The body in t->body as a 200 JSON response, uncached (health, lists). */
+void api_send_json(api_thread *t, http_response *res, int status, const char *cache_control);
+/* Renders a 200 body into t->body; returns 0, or -1 after writing an error
+ * response into res (errors are never cached). */
+typedef int (*api_build_fn)(api_thread *t, api_request *r, http_response *res, void *ctx);
+/* Serves a cacheable 200 for key: from the response cache when it holds the
+ * key for the current data generation, else built, stored and sent; with a
+ * strong ETag, 304 on If-None-Match, gzip when the client takes it. */
+void api_serve_cached(api_thread *t, api_request *r, http_response *res, const char *key,
+                      size_t klen, api_build_fn build, void *ctx);
+/* The store for this thread, opening it if needed; NULL when the database
+ * is unreachable (the caller answers 503). */
+store *api_store(api_thread *t);
+
+/* ---- query parameters (params.c) ---- */
+
+typedef enum { PARAM_OK = 0, PARAM_ABSENT = 1, PARAM_BAD = -1 } param_rc;
+
+/* A text parameter: absent/empty -> PARAM_ABSENT; invalid UTF-8, control
+ * characters or longer than max -> PARAM_BAD. */
+param_rc api_param_text(const api_request *r, const char *key, size_t max, const char **v,
+                        size_t *n);
+param_rc api_param_int(const api_request *r, const char *key, int64_t min, int64_t max,
+                       int64_t *out);
+param_rc api_param_decimal(const api_request *r, const char *key, double min, double max,
+                           double *out);
+/* page and per_page: writes a 400 into res and returns -1 when invalid */
+int api_pagination(const api_request *r, http_response *res, int64_t per_page_default,
+                   int64_t *page, int64_t *per_page);
+/* Appends "name=<len>:<value>;" to a cache key (length-prefixed: no value
+ * can imitate another parameter). */
+void api_key_add(buf *key, const char *name, const char *v, size_t n);
+void api_key_add_int(buf *key, const char *name, int64_t v);
+/* 400 {"error":"Invalid parameter: key", "details": why} */
+void api_bad_param(http_response *res, const char *key, const char *why);
+
+/* ---- rendering (render.c) ---- */
+
+void render_show(json_writer *w, const tv_show *s, int detail);
+void render_episode(json_writer *w, const tv_episode *e);
+void render_pagination(json_writer *w, int64_t page, int64_t per_page, int64_t total);
+
+/* ---- routes ---- */
+
+void route_up(api_thread *t, api_request *r, http_response *res);
+void route_ready(api_thread *t, api_request *r, http_response *res);
+void route_tvshows(api_thread *t, api_request *r, http_response *res);
+void route_shows(api_thread *t, api_request *r, http_response *res);
+void route_show(api_thread *t, api_request *r, http_response *res);
+void route_show_episodes(api_thread *t, api_request *r, http_response *res);
+void route_networks(api_thread *t, api_request *r, http_response *res);
+void route_countries(api_thread *t, api_request *r, http_response *res);
+void route_openapi(api_thread *t, api_request *r, http_response *res);
+
+#endif

@@ -1,0 +1,232 @@
+/* Building responses: errors, plain JSON, and the cached 200 path. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api_internal.h"
+#include "middleware/cache.h"
+#include "util/date.h"
+#include "util/hash.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+#define JSON_TYPE "application/json; charset=utf-8"
+#define GZIP_MIN 1024 /* smaller bodies are not worth a Content-Encoding */
+
+void api_error(http_response *res, int status, const char *message, const char *details)
+{
+    json_writer w;
+
+    res->status = status;
+    buf_reset(&res->body);
+    json_begin(&w, &res->body);
+    json_obj_open(&w);
+    json_key(&w, "error");
+    json_str(&w, message);
+    if (details) {
+        json_key(&w, "details");
+        json_str(&w, details);
+    }
+    json_obj_close(&w);
+    http_response_header(res, "Content-Type", JSON_TYPE);
+    http_response_header(res, "Cache-Control", "no-store");
+}
+
+void api_error_n(http_response *res, int status, const char *message, size_t n)
+{
+    json_writer w;
+
+    res->status = status;
+    buf_reset(&res->body);
+    json_begin(&w, &res->body);
+    json_obj_open(&w);
+    json_key(&w, "error");
+    json_strn(&w, message, n);
+    json_obj_close(&w);
+    http_response_header(res, "Content-Type", JSON_TYPE);
+    http_response_header(res, "Cache-Control", "no-store");
+}
+
+void api_unavailable(http_response *res)
+{
+    api_error(res, 503, "Service unavailable", NULL);
+    http_response_header(res, "Retry-After", "5");
+}
+
+void api_store_error(api_thread *t, http_response *res, int rc)
+{
+    if (rc == STORE_EDOWN) {
+        api_unavailable(res);
+        return;
+    }
+    log_error("database error", LF_S("error", t->st ? store_errmsg(t->st) : "no connection"));
+    api_error(res, 500, "Internal server error", NULL);
+}
+
+void api_send_json(api_thread *t, http_response *res, int status, const char *cache_control)
+{
+    res->status = status;
+    http_response_header(res, "Content-Type", JSON_TYPE);
+    if (cache_control)
+        http_response_header(res, "Cache-Control", cache_control);
+    buf_reset(&res->body);
+    buf_append(&res->body, t->body.data, t->body.len);
+}
+
+store *api_store(api_thread *t)
+{
+    const config *cfg = t->app->cfg;
+    store_options opt = {"tvshows-api", cfg->db_statement_timeout_ms, cfg->slow_query_ms};
+    int64_t now = clock_mono_ms();
+    char err[256];
+
+    if (t->st || now < t->st_retry_at)
+        return t->st;
+    if (store_open(&t->st, cfg->database_url, &opt, err, sizeof(err)) != STORE_OK) {
+        t->st = NULL;
+        t->st_retry_at = now + 1000;
+        log_warn("database unavailable", LF_S("error", err));
+    }
+    return t->st;
+}
+
+/* Accept-Encoding (RFC 9110 §12.5.3): gzip unless its q is 0. */
+static int accepts_gzip(const http_request *req)
+{
+    size_t n, i = 0;
+    const char *v = http_request_header(req, "Accept-Encoding", &n);
+
+    while (v && i < n) {
+        size_t s, e, q;
+        int is_gzip;
+        while (i < n && (v[i] == ' ' || v[i] == ','))
+            i++;
+        s = i;
+        while (i < n && v[i] != ',' && v[i] != ';' && v[i] != ' ')
+            i++;
+        e = i;
+        is_gzip = (e - s == 4 && !strncasecmp(v + s, "gzip", 4)) || (e - s == 1 && v[s] == '*');
+        q = 1;
+        while (i < n && v[i] != ',') {
+            if (v[i] == '=' && i + 1 < n) {
+                /* q=0, q=0.0, q=0.000 all refuse */
+                size_t k = i + 1;
+                q = 0;
+                while (k < n && v[k] != ',' && v[k] != ' ') {
+                    if (v[k] >= '1' && v[k] <= '9')
+                        q = 1;
+                    k++;
+                }
+            }
+            i++;
+        }
+        if (is_gzip)
+            return q != 0;
+    }
+    return 0;
+}
+
+/* If-None-Match (RFC 9110 §13.1.2): weak comparison against the tag of
+ * either encoding, "*" matches anything. */
+static int none_match(const http_request *req, const char *etag)
+{
+    size_t n, i = 0, tl = strlen(etag) - 2; /* the opaque part without quotes */
+    const char *v = http_request_header(req, "If-None-Match", &n);
+
+    while (v && i < n) {
+        while (i < n && (v[i] == ' ' || v[i] == ',' || v[i] == '\t'))
+            i++;
+        if (i < n && v[i] == '*')
+            return 1;
+        if (i + 1 < n && v[i] == 'W' && v[i + 1] == '/')
+            i += 2;
+        if (i < n && v[i] == '"') {
+            size_t s = ++i;
+            while (i < n && v[i] != '"')
+                i++;
+            if (i - s >= tl && !memcmp(v + s, etag + 1, tl) &&
+                (i - s == tl || (i - s == tl + 3 && !memcmp(v + s + tl, "-gz", 3))))
+                return 1;
+            i++;
+        } else {
+            while (i < n && v[i] != ',')
+                i++;
+        }
+    }
+    return 0;
+}
+
+/* Fills meta and, when it pays, the gzip form (in t->alt) of t->body. */
+static void prepare_entry(api_thread *t, cache_meta *meta)
+{
+    char hex[SHA256_HEX_LEN + 1];
+
+    hash_sha256_hex(t->body.data, t->body.len, hex);
+    snprintf(meta->etag, sizeof(meta->etag), "\"%.32s\"", hex);
+    meta->identity_len = t->body.len;
+    meta->gzipped = 0;
+    buf_reset(&t->alt);
+    if (t->body.len >= GZIP_MIN && gzip_compress(t->gz, t->body.data, t->body.len, &t->alt) == 0 &&
+        t->alt.len < t->body.len)
+        meta->gzipped = 1;
+}
+
+void api_serve_cached(api_thread *t, api_request *r, http_response *res, const char *key,
+                      size_t klen, api_build_fn build, void *ctx)
+{
+    api_app *app = t->app;
+    int64_t gen = atomic_load_explicit(&app->generation, memory_order_acquire);
+    int gzip_ok = accepts_gzip(r->http), send_gz;
+    cache_meta meta;
+    const buf *gz, *identity;
+    char etag[CACHE_ETAG_MAX + 4];
+
+    buf_reset(&t->body);
+    buf_reset(&t->alt);
+    if (app->cache && cache_get(app->cache, key, klen, gen, &t->alt, &meta)) {
+        metrics_inc(M_CACHE_HITS);
+        /* a hit holds the stored form in alt: gzip, or the identity body */
+        if (!meta.gzipped) {
+            buf_append(&t->body, t->alt.data, t->alt.len);
+            buf_reset(&t->alt);
+        } else if (!gzip_ok && gzip_decompress(t->gz, t->alt.data, t->alt.len, meta.identity_len,
+                                               &t->body) != 0) {
+            api_error(res, 500, "Internal server error", NULL);
+            return;
+        }
+    } else {
+        if (app->cache)
+            metrics_inc(M_CACHE_MISSES);
+        if (build(t, r, res, ctx) != 0)
+            return;
+        prepare_entry(t, &meta);
+        if (app->cache) {
+            const buf *stored = meta.gzipped ? &t->alt : &t->body;
+            cache_put(app->cache, key, klen, gen, stored->data, stored->len, &meta);
+        }
+    }
+    gz = &t->alt;
+    identity = &t->body;
+    send_gz = meta.gzipped && gzip_ok;
+    if (send_gz)
+        snprintf(etag, sizeof(etag), "%.*s-gz\"", (int)strlen(meta.etag) - 1, meta.etag);
+    else
+        snprintf(etag, sizeof(etag), "%s", meta.etag);
+    http_response_header(res, "Cache-Control", app->cache_control);
+    http_response_header(res, "ETag", etag);
+    http_response_header(res, "Vary", "Accept-Encoding, Origin");
+    if (none_match(r->http, meta.etag)) {
+        res->status = 304;
+        res->no_body = 1;
+        return;
+    }
+    res->status = 200;
+    http_response_header(res, "Content-Type", JSON_TYPE);
+    buf_reset(&res->body);
+    if (send_gz) {
+        http_response_header(res, "Content-Encoding", "gzip");
+        buf_append(&res->body, gz->data, gz->len);
+    } else {
+        buf_append(&res->body, identity->data, identity->len);
+    }
+}

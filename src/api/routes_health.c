@@ -1,0 +1,50 @@
+/* GET /up, GET /ready, GET /api/v1/openapi.json */
+#include <string.h>
+
+#include "api/api_internal.h"
+
+extern const char tvshows_openapi_json[];
+extern const size_t tvshows_openapi_json_len;
+
+void route_up(api_thread *t, api_request *r, http_response *res)
+{
+    (void)r;
+    buf_reset(&t->body);
+    buf_puts(&t->body, "{\"status\":\"ok\"}");
+    api_send_json(t, res, 200, "no-store");
+}
+
+/* Readiness: the database answers (and Redis, when configured). */
+void route_ready(api_thread *t, api_request *r, http_response *res)
+{
+    store *st = api_store(t);
+    int db_ok = st && store_ping(st) == STORE_OK;
+    const char *redis = "disabled";
+    json_writer w;
+
+    (void)r;
+    buf_reset(&t->body);
+    json_begin(&w, &t->body);
+    json_obj_open(&w);
+    json_key(&w, "status");
+    json_str(&w, db_ok ? "ok" : "unavailable");
+    json_key(&w, "database");
+    json_str(&w, db_ok ? "ok" : "down");
+    json_key(&w, "redis");
+    json_str(&w, redis);
+    json_obj_close(&w);
+    api_send_json(t, res, db_ok ? 200 : 503, "no-store");
+}
+
+static int build_openapi(api_thread *t, api_request *r, http_response *res, void *ctx)
+{
+    (void)r;
+    (void)res;
+    (void)ctx;
+    return buf_append(&t->body, tvshows_openapi_json, tvshows_openapi_json_len);
+}
+
+void route_openapi(api_thread *t, api_request *r, http_response *res)
+{
+    api_serve_cached(t, r, res, "openapi;", 8, build_openapi, NULL);
+}

@@ -1,0 +1,148 @@
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "util/log.h"
+
+typedef struct command {
+    const char *name;
+    unsigned mask;
+    int (*run)(config *cfg);
+    const char *usage;
+    const char *summary;
+} command;
+
+static int cmd_version(config *cfg)
+{
+    (void)cfg;
+    printf("tvshows %s\n", TVSHOWS_VERSION);
+    return 0;
+}
+
+static const command commands[] = {
+    {"serve", CMD_SERVE, cmd_serve, "tvshows serve [options]",
+     "HTTP API (and, unless --no-worker, the job worker and scheduler)"},
+    {"migrate", CMD_MIGRATE, cmd_migrate, "tvshows migrate [options]",
+     "apply schema migrations (idempotent; safe to run concurrently)"},
+    {"version", 0, cmd_version, "tvshows version", "print the version"},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_usage(FILE *out)
+{
+    fprintf(out, "tvshows %s — a TV schedule service (data from TVmaze.com, CC BY-SA 4.0)\n\n"
+                 "Usage: tvshows COMMAND [options]\n\nCommands:\n",
+            TVSHOWS_VERSION);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-11s %s\n", "help", "this text; `tvshows help COMMAND` for its options");
+    fprintf(out, "\nEvery option can also be set by the environment variable shown in the\n"
+                 "command's help; flags override the environment.\n");
+}
+
+static void print_command_help(const command *c)
+{
+    printf("Usage: %s\n\n%s\n\nOptions:\n", c->usage, c->summary);
+    config_print_help(stdout, c->mask ? c->mask : 0x80000000u);
+}
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+int cli_main(int argc, char **argv)
+{
+    const command *c;
+    config cfg;
+    char err[512];
+    int rc;
+
+    if (argc < 2) {
+        print_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (argc > 2 && (c = find_command(argv[2]))) {
+            print_command_help(c);
+            return 0;
+        }
+        if (argc > 2) {
+            fprintf(stderr, "tvshows: unknown command \"%.64s\" (see tvshows help)\n", argv[2]);
+            return EXIT_USAGE;
+        }
+        print_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version"))
+        return cmd_version(NULL);
+    if (!(c = find_command(argv[1]))) {
+        fprintf(stderr, "tvshows: unknown command \"%.64s\" (see tvshows help)\n", argv[1]);
+        return EXIT_USAGE;
+    }
+    if (config_load(&cfg, c->mask ? c->mask : 0x80000000u, argc - 2, argv + 2, err,
+                    sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    if (cfg.help) {
+        print_command_help(c);
+        config_free(&cfg);
+        return 0;
+    }
+    rc = c->run(&cfg);
+    config_free(&cfg);
+    return rc;
+}
+
+store *cli_open_store(const char *url, const char *app_name, const config *cfg)
+{
+    store_options opt = {app_name, cfg->db_statement_timeout_ms, cfg->slow_query_ms};
+    char err[512];
+    store *st;
+
+    if (store_open(&st, url, &opt, err, sizeof(err)) != STORE_OK) {
+        fprintf(stderr, "tvshows: DATABASE_URL: cannot open the database: %s\n", err);
+        return NULL;
+    }
+    return st;
+}
+
+int cli_check_schema(store *st, int auto_migrate)
+{
+    int current, latest, applied;
+
+    if (store_schema_version(st, &current, &latest) != STORE_OK) {
+        fprintf(stderr, "tvshows: DATABASE_URL: cannot read the schema version: %s\n",
+                store_errmsg(st));
+        return -1;
+    }
+    if (current == latest)
+        return 0;
+    if (current > latest) {
+        fprintf(stderr,
+                "tvshows: DATABASE_URL: the schema is at version %d, newer than this binary "
+                "(%d): deploy the newer binary\n",
+                current, latest);
+        return -1;
+    }
+    if (!auto_migrate) {
+        fprintf(stderr,
+                "tvshows: DATABASE_URL: the schema is at version %d, this binary needs %d: run "
+                "`tvshows migrate` first\n",
+                current, latest);
+        return -1;
+    }
+    if (store_migrate(st, &applied) != STORE_OK) {
+        fprintf(stderr, "tvshows: DATABASE_URL: migration failed: %s\n", store_errmsg(st));
+        return -1;
+    }
+    log_info("database migrated", LF_I("applied", applied), LF_I("version", latest));
+    return 0;
+}

@@ -1,0 +1,185 @@
+#include "middleware/cache.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/hash.h"
+#include "util/metrics.h"
+
+#define SHARDS 16
+#define BUCKETS 1024 /* per shard, chained */
+
+typedef struct entry {
+    struct entry *hnext;
+    struct entry *prev, *next; /* LRU: head is the most recent */
+    uint64_t hash;
+    int64_t generation;
+    size_t klen, blen;
+    cache_meta meta;
+    char data[]; /* key, then body */
+} entry;
+
+typedef struct shard {
+    pthread_mutex_t lock;
+    entry *buckets[BUCKETS];
+    entry *head, *tail;
+    size_t bytes;
+} shard;
+
+struct cache {
+    size_t max_per_shard;
+    shard shards[SHARDS];
+};
+
+cache *cache_new(size_t max_bytes)
+{
+    cache *c = calloc(1, sizeof(*c));
+
+    if (!c)
+        return NULL;
+    c->max_per_shard = max_bytes / SHARDS;
+    for (int i = 0; i < SHARDS; i++)
+        pthread_mutex_init(&c->shards[i].lock, NULL);
+    return c;
+}
+
+void cache_free(cache *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < SHARDS; i++) {
+        entry *e = c->shards[i].head, *next;
+        while (e) {
+            next = e->next;
+            free(e);
+            e = next;
+        }
+        pthread_mutex_destroy(&c->shards[i].lock);
+    }
+    free(c);
+}
+
+static size_t entry_size(const entry *e)
+{
+    return sizeof(*e) + e->klen + e->blen;
+}
+
+static void lru_unlink(shard *s, entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        s->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        s->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void lru_push_head(shard *s, entry *e)
+{
+    e->prev = NULL;
+    e->next = s->head;
+    if (s->head)
+        s->head->prev = e;
+    s->head = e;
+    if (!s->tail)
+        s->tail = e;
+}
+
+/* Unlinks e from its bucket and the LRU, then frees it. */
+static void drop(shard *s, entry *e)
+{
+    entry **pp = &s->buckets[e->hash % BUCKETS];
+
+    while (*pp && *pp != e)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = e->hnext;
+    lru_unlink(s, e);
+    s->bytes -= entry_size(e);
+    metrics_gauge_add(M_CACHE_BYTES, -(int64_t)entry_size(e));
+    free(e);
+}
+
+static entry *find(shard *s, uint64_t h, const char *key, size_t klen)
+{
+    for (entry *e = s->buckets[h % BUCKETS]; e; e = e->hnext)
+        if (e->hash == h && e->klen == klen && !memcmp(e->data, key, klen))
+            return e;
+    return NULL;
+}
+
+int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *out,
+              cache_meta *meta)
+{
+    uint64_t h = hash_fnv1a(key, klen);
+    shard *s = &c->shards[(h >> 32) % SHARDS];
+    entry *e;
+    int hit = 0;
+
+    pthread_mutex_lock(&s->lock);
+    if ((e = find(s, h, key, klen))) {
+        if (e->generation != generation) {
+            drop(s, e); /* rendered from older data: never served again */
+        } else if (buf_append(out, e->data + e->klen, e->blen) == 0) {
+            *meta = e->meta;
+            lru_unlink(s, e);
+            lru_push_head(s, e);
+            hit = 1;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return hit;
+}
+
+void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const char *body,
+               size_t blen, const cache_meta *meta)
+{
+    uint64_t h = hash_fnv1a(key, klen);
+    shard *s = &c->shards[(h >> 32) % SHARDS];
+    entry *e = malloc(sizeof(*e) + klen + blen), *old;
+
+    if (!e)
+        return;
+    if (sizeof(*e) + klen + blen > c->max_per_shard) {
+        free(e); /* larger than the whole shard: not worth keeping */
+        return;
+    }
+    memset(e, 0, sizeof(*e));
+    e->hash = h;
+    e->generation = generation;
+    e->klen = klen;
+    e->blen = blen;
+    e->meta = *meta;
+    memcpy(e->data, key, klen);
+    memcpy(e->data + klen, body, blen);
+    pthread_mutex_lock(&s->lock);
+    if ((old = find(s, h, key, klen)))
+        drop(s, old);
+    e->hnext = s->buckets[h % BUCKETS];
+    s->buckets[h % BUCKETS] = e;
+    lru_push_head(s, e);
+    s->bytes += entry_size(e);
+    metrics_gauge_add(M_CACHE_BYTES, (int64_t)entry_size(e));
+    while (s->bytes > c->max_per_shard && s->tail && s->tail != e) {
+        drop(s, s->tail);
+        metrics_inc(M_CACHE_EVICTIONS);
+    }
+    pthread_mutex_unlock(&s->lock);
+    metrics_inc(M_CACHE_STORES);
+}
+
+size_t cache_bytes(cache *c)
+{
+    size_t total = 0;
+
+    for (int i = 0; i < SHARDS; i++) {
+        pthread_mutex_lock(&c->shards[i].lock);
+        total += c->shards[i].bytes;
+        pthread_mutex_unlock(&c->shards[i].lock);
+    }
+    return total;
+}

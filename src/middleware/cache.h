@@ -1,0 +1,38 @@
+/* cache.h — the in-process response cache: bounded by bytes, LRU, sharded.
+ *
+ * Keys are route + canonical parameters; every entry also carries the data
+ * generation it was rendered from, and a lookup for another generation
+ * misses (and drops the stale entry), so an import makes every cached page
+ * unreachable at once without a sweep.
+ * Entries hold the body as it will be sent (gzip-compressed when that pays)
+ * with its strong ETag precomputed.
+ * Thread-safe: one mutex per shard, held only to find and copy an entry.
+ * Ownership: the cache copies what it stores; cache_get copies out. */
+#ifndef TVSHOWS_CACHE_H
+#define TVSHOWS_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+#define CACHE_ETAG_MAX 48
+
+typedef struct cache cache;
+
+typedef struct cache_meta {
+    char etag[CACHE_ETAG_MAX]; /* the quoted opaque tag, e.g. "\"3f…\"" */
+    int gzipped;               /* body is gzip; identity_len is its inflated size */
+    size_t identity_len;
+} cache_meta;
+
+cache *cache_new(size_t max_bytes);
+void cache_free(cache *c);
+/* 1 on a hit (body appended to out, meta filled), 0 on a miss. */
+int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *out,
+              cache_meta *meta);
+void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const char *body,
+               size_t blen, const cache_meta *meta);
+size_t cache_bytes(cache *c);
+
+#endif
