@@ -118,9 +118,9 @@ void api_bad_param(http_response *res, const char *key, const char *why);
 
 /* ---- rendering (render.c) ---- */
 
-void render_show(json_writer *w, const tv_show *s, int detail);
-void render_episode(json_writer *w, const tv_episode *e);
-void render_pagination(json_writer *w, int64_t page, int64_t per_page, int64_t total);
+void render_show(jw_writer *w, const tv_show *s, int detail);
+void render_episode(jw_writer *w, const tv_episode *e);
+void render_pagination(jw_writer *w, int64_t page, int64_t per_page, int64_t total);
 
 /* ---- routes ---- */
 

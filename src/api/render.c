@@ -3,64 +3,64 @@
 
 #include "api/api_internal.h"
 
-static void opt_int(json_writer *w, const char *key, int has, int64_t v)
+static void opt_int(jw_writer *w, const char *key, int has, int64_t v)
 {
-    json_key(w, key);
+    jw_key(w, key);
     if (has)
-        json_int(w, v);
+        jw_int(w, v);
     else
-        json_null(w);
+        jw_null(w);
 }
 
-static void opt_double(json_writer *w, const char *key, int has, double v)
+static void opt_double(jw_writer *w, const char *key, int has, double v)
 {
-    json_key(w, key);
+    jw_key(w, key);
     if (has)
-        json_double(w, v);
+        jw_double(w, v);
     else
-        json_null(w);
+        jw_null(w);
 }
 
-static void str(json_writer *w, const char *key, const char *v)
+static void str(jw_writer *w, const char *key, const char *v)
 {
-    json_key(w, key);
-    json_str(w, v);
+    jw_key(w, key);
+    jw_str(w, v);
 }
 
 /* Stored JSON (genres, schedule days) is our own output from import time;
  * it is checked here anyway so a damaged row cannot break a response. */
-static void raw_array(json_writer *w, const char *key, const char *json)
+static void raw_array(jw_writer *w, const char *key, const char *json)
 {
     size_t n = json ? strlen(json) : 0;
 
-    json_key(w, key);
+    jw_key(w, key);
     if (n >= 2 && json[0] == '[' && json[n - 1] == ']' && utf8_valid(json, n))
-        json_raw(w, json, n);
+        jw_raw(w, json, n);
     else
-        json_raw(w, "[]", 2);
+        jw_raw(w, "[]", 2);
 }
 
-static void render_distributor(json_writer *w, const char *key, const tv_distributor *d)
+static void render_distributor(jw_writer *w, const char *key, const tv_distributor *d)
 {
-    json_key(w, key);
+    jw_key(w, key);
     if (!d) {
-        json_null(w);
+        jw_null(w);
         return;
     }
-    json_obj_open(w);
-    json_key(w, "id");
-    json_int(w, d->id);
+    jw_obj_open(w);
+    jw_key(w, "id");
+    jw_int(w, d->id);
     str(w, "name", d->name);
     str(w, "country", d->country_name);
     str(w, "country_code", d->country_code);
-    json_obj_close(w);
+    jw_obj_close(w);
 }
 
-void render_show(json_writer *w, const tv_show *s, int detail)
+void render_show(jw_writer *w, const tv_show *s, int detail)
 {
-    json_obj_open(w);
-    json_key(w, "id");
-    json_int(w, s->id);
+    jw_obj_open(w);
+    jw_key(w, "id");
+    jw_int(w, s->id);
     str(w, "name", s->name);
     str(w, "type", s->type);
     str(w, "language", s->language);
@@ -77,24 +77,24 @@ void render_show(json_writer *w, const tv_show *s, int detail)
         str(w, "premiered", s->premiered);
         str(w, "ended", s->ended);
         str(w, "official_site", s->official_site);
-        json_key(w, "schedule");
-        json_obj_open(w);
+        jw_key(w, "schedule");
+        jw_obj_open(w);
         str(w, "time", s->schedule_time ? s->schedule_time : "");
         raw_array(w, "days", s->schedule_days_json);
-        json_obj_close(w);
+        jw_obj_close(w);
         str(w, "summary", s->summary);
     }
-    json_obj_close(w);
+    jw_obj_close(w);
 }
 
-void render_episode(json_writer *w, const tv_episode *e)
+void render_episode(jw_writer *w, const tv_episode *e)
 {
-    json_obj_open(w);
-    json_key(w, "id");
-    json_int(w, e->id);
+    jw_obj_open(w);
+    jw_key(w, "id");
+    jw_int(w, e->id);
     str(w, "name", e->name);
-    json_key(w, "season");
-    json_int(w, e->season);
+    jw_key(w, "season");
+    jw_int(w, e->season);
     opt_int(w, "episode_number", e->has_number, e->number);
     str(w, "type", e->type);
     opt_int(w, "runtime", e->has_runtime, e->runtime);
@@ -106,25 +106,25 @@ void render_episode(json_writer *w, const tv_episode *e)
     str(w, "airtime", e->airtime ? e->airtime : "");
     str(w, "airstamp", e->airstamp);
     str(w, "url", e->url);
-    json_key(w, "show");
+    jw_key(w, "show");
     if (e->show)
         render_show(w, e->show, 0);
     else
-        json_null(w);
-    json_obj_close(w);
+        jw_null(w);
+    jw_obj_close(w);
 }
 
-void render_pagination(json_writer *w, int64_t page, int64_t per_page, int64_t total)
+void render_pagination(jw_writer *w, int64_t page, int64_t per_page, int64_t total)
 {
-    json_key(w, "pagination");
-    json_obj_open(w);
-    json_key(w, "current_page");
-    json_int(w, page);
-    json_key(w, "total_pages");
-    json_int(w, (total + per_page - 1) / per_page);
-    json_key(w, "total_count");
-    json_int(w, total);
-    json_key(w, "per_page");
-    json_int(w, per_page);
-    json_obj_close(w);
+    jw_key(w, "pagination");
+    jw_obj_open(w);
+    jw_key(w, "current_page");
+    jw_int(w, page);
+    jw_key(w, "total_pages");
+    jw_int(w, (total + per_page - 1) / per_page);
+    jw_key(w, "total_count");
+    jw_int(w, total);
+    jw_key(w, "per_page");
+    jw_int(w, per_page);
+    jw_obj_close(w);
 }

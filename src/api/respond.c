@@ -15,34 +15,34 @@
 
 void api_error(http_response *res, int status, const char *message, const char *details)
 {
-    json_writer w;
+    jw_writer w;
 
     res->status = status;
     buf_reset(&res->body);
-    json_begin(&w, &res->body);
-    json_obj_open(&w);
-    json_key(&w, "error");
-    json_str(&w, message);
+    jw_begin(&w, &res->body);
+    jw_obj_open(&w);
+    jw_key(&w, "error");
+    jw_str(&w, message);
     if (details) {
-        json_key(&w, "details");
-        json_str(&w, details);
+        jw_key(&w, "details");
+        jw_str(&w, details);
     }
-    json_obj_close(&w);
+    jw_obj_close(&w);
     http_response_header(res, "Content-Type", JSON_TYPE);
     http_response_header(res, "Cache-Control", "no-store");
 }
 
 void api_error_n(http_response *res, int status, const char *message, size_t n)
 {
-    json_writer w;
+    jw_writer w;
 
     res->status = status;
     buf_reset(&res->body);
-    json_begin(&w, &res->body);
-    json_obj_open(&w);
-    json_key(&w, "error");
-    json_strn(&w, message, n);
-    json_obj_close(&w);
+    jw_begin(&w, &res->body);
+    jw_obj_open(&w);
+    jw_key(&w, "error");
+    jw_strn(&w, message, n);
+    jw_obj_close(&w);
     http_response_header(res, "Content-Type", JSON_TYPE);
     http_response_header(res, "Cache-Control", "no-store");
 }

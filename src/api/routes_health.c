@@ -20,19 +20,19 @@ void route_ready(api_thread *t, api_request *r, http_response *res)
     store *st = api_store(t);
     int db_ok = st && store_ping(st) == STORE_OK;
     const char *redis = "disabled";
-    json_writer w;
+    jw_writer w;
 
     (void)r;
     buf_reset(&t->body);
-    json_begin(&w, &t->body);
-    json_obj_open(&w);
-    json_key(&w, "status");
-    json_str(&w, db_ok ? "ok" : "unavailable");
-    json_key(&w, "database");
-    json_str(&w, db_ok ? "ok" : "down");
-    json_key(&w, "redis");
-    json_str(&w, redis);
-    json_obj_close(&w);
+    jw_begin(&w, &t->body);
+    jw_obj_open(&w);
+    jw_key(&w, "status");
+    jw_str(&w, db_ok ? "ok" : "unavailable");
+    jw_key(&w, "database");
+    jw_str(&w, db_ok ? "ok" : "down");
+    jw_key(&w, "redis");
+    jw_str(&w, redis);
+    jw_obj_close(&w);
     api_send_json(t, res, db_ok ? 200 : 503, "no-store");
 }
 

@@ -90,7 +90,7 @@ static int build_tvshows(api_thread *t, api_request *r, http_response *res, void
     const tvshows_query *q = ctx;
     store *st = api_store(t);
     store_page page;
-    json_writer w;
+    jw_writer w;
     int rc;
 
     (void)r;
@@ -104,16 +104,16 @@ static int build_tvshows(api_thread *t, api_request *r, http_response *res, void
         api_store_error(t, res, rc);
         return -1;
     }
-    json_begin(&w, &t->body);
-    json_obj_open(&w);
-    json_key(&w, "data");
-    json_arr_open(&w);
+    jw_begin(&w, &t->body);
+    jw_obj_open(&w);
+    jw_key(&w, "data");
+    jw_arr_open(&w);
     for (size_t i = 0; i < page.n; i++)
         render_episode(&w, page.rows[i]);
-    json_arr_close(&w);
+    jw_arr_close(&w);
     render_pagination(&w, q->page, q->per_page, page.total);
-    json_obj_close(&w);
-    return json_end(&w);
+    jw_obj_close(&w);
+    return jw_end(&w);
 }
 
 void route_tvshows(api_thread *t, api_request *r, http_response *res)

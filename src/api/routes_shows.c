@@ -49,7 +49,7 @@ static int build_shows(api_thread *t, api_request *r, http_response *res, void *
     const list_query *q = ctx;
     store *st = need_store(t, res);
     store_page page;
-    json_writer w;
+    jw_writer w;
     int rc;
 
     (void)r;
@@ -60,16 +60,16 @@ static int build_shows(api_thread *t, api_request *r, http_response *res, void *
         api_store_error(t, res, rc);
         return -1;
     }
-    json_begin(&w, &t->body);
-    json_obj_open(&w);
-    json_key(&w, "data");
-    json_arr_open(&w);
+    jw_begin(&w, &t->body);
+    jw_obj_open(&w);
+    jw_key(&w, "data");
+    jw_arr_open(&w);
     for (size_t i = 0; i < page.n; i++)
         render_show(&w, page.rows[i], 0);
-    json_arr_close(&w);
+    jw_arr_close(&w);
     render_pagination(&w, q->page, q->per_page, page.total);
-    json_obj_close(&w);
-    return json_end(&w);
+    jw_obj_close(&w);
+    return jw_end(&w);
 }
 
 void route_shows(api_thread *t, api_request *r, http_response *res)
@@ -109,16 +109,16 @@ static int build_show(api_thread *t, api_request *r, http_response *res, void *c
 {
     const list_query *q = ctx;
     tv_show *s;
-    json_writer w;
+    jw_writer w;
 
     if (load_show(t, r, res, q->show_id, &s) != 0)
         return -1;
-    json_begin(&w, &t->body);
-    json_obj_open(&w);
-    json_key(&w, "data");
+    jw_begin(&w, &t->body);
+    jw_obj_open(&w);
+    jw_key(&w, "data");
     render_show(&w, s, 1);
-    json_obj_close(&w);
-    return json_end(&w);
+    jw_obj_close(&w);
+    return jw_end(&w);
 }
 
 void route_show(api_thread *t, api_request *r, http_response *res)
@@ -138,7 +138,7 @@ static int build_show_episodes(api_thread *t, api_request *r, http_response *res
     const list_query *q = ctx;
     store_page page;
     tv_show *s;
-    json_writer w;
+    jw_writer w;
     int rc;
 
     if (load_show(t, r, res, q->show_id, &s) != 0)
@@ -149,18 +149,18 @@ static int build_show_episodes(api_thread *t, api_request *r, http_response *res
         api_store_error(t, res, rc);
         return -1;
     }
-    json_begin(&w, &t->body);
-    json_obj_open(&w);
-    json_key(&w, "show");
+    jw_begin(&w, &t->body);
+    jw_obj_open(&w);
+    jw_key(&w, "show");
     render_show(&w, s, 0);
-    json_key(&w, "data");
-    json_arr_open(&w);
+    jw_key(&w, "data");
+    jw_arr_open(&w);
     for (size_t i = 0; i < page.n; i++)
         render_episode(&w, page.rows[i]);
-    json_arr_close(&w);
+    jw_arr_close(&w);
     render_pagination(&w, q->page, q->per_page, page.total);
-    json_obj_close(&w);
-    return json_end(&w);
+    jw_obj_close(&w);
+    return jw_end(&w);
 }
 
 void route_show_episodes(api_thread *t, api_request *r, http_response *res)
@@ -185,7 +185,7 @@ static int build_names(api_thread *t, api_request *r, http_response *res, void *
     names_fn fn = *(names_fn *)ctx;
     store *st = need_store(t, res);
     store_page page;
-    json_writer w;
+    jw_writer w;
     int rc;
 
     (void)r;
@@ -195,15 +195,15 @@ static int build_names(api_thread *t, api_request *r, http_response *res, void *
         api_store_error(t, res, rc);
         return -1;
     }
-    json_begin(&w, &t->body);
-    json_obj_open(&w);
-    json_key(&w, "data");
-    json_arr_open(&w);
+    jw_begin(&w, &t->body);
+    jw_obj_open(&w);
+    jw_key(&w, "data");
+    jw_arr_open(&w);
     for (size_t i = 0; i < page.n; i++)
-        json_str(&w, page.rows[i]);
-    json_arr_close(&w);
-    json_obj_close(&w);
-    return json_end(&w);
+        jw_str(&w, page.rows[i]);
+    jw_arr_close(&w);
+    jw_obj_close(&w);
+    return jw_end(&w);
 }
 
 void route_networks(api_thread *t, api_request *r, http_response *res)

@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,10 @@ static const command commands[] = {
      "HTTP API (and, unless --no-worker, the job worker and scheduler)"},
     {"migrate", CMD_MIGRATE, cmd_migrate, "tvshows migrate [options]",
      "apply schema migrations (idempotent; safe to run concurrently)"},
+    {"import", CMD_IMPORT, cmd_import,
+     "tvshows import [--days N] [--from DATE] [--countries CC,…] [--web|--no-web]\n"
+     "       tvshows import --full\n       tvshows import --file PATH…",
+     "import schedules from TVmaze now, in the foreground (exit 1 when a day failed)"},
     {"version", 0, cmd_version, "tvshows version", "print the version"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -96,7 +101,10 @@ int cli_main(int argc, char **argv)
         config_free(&cfg);
         return 0;
     }
+    /* before any thread exists: curl's global setup is not thread-safe */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     rc = c->run(&cfg);
+    curl_global_cleanup();
     config_free(&cfg);
     return rc;
 }

@@ -16,6 +16,7 @@ int cli_main(int argc, char **argv);
 /* the commands (cmd_*.c); each returns an exit status */
 int cmd_serve(config *cfg);
 int cmd_migrate(config *cfg);
+int cmd_import(config *cfg);
 
 /* Shared by the commands: opens the store named by DATABASE_URL or prints
  * "tvshows: DATABASE_URL: …" and returns NULL. */

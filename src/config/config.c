@@ -11,7 +11,9 @@
 #include "util/log.h"
 #include "util/num.h"
 
-typedef enum { OPT_STR, OPT_INT, OPT_BOOL, OPT_FLAG } opt_type;
+/* OPT_PATHS: a flag whose value (and any further bare arguments) are paths,
+ * collected with the positional arguments: `--file a.json b.json`. */
+typedef enum { OPT_STR, OPT_INT, OPT_BOOL, OPT_FLAG, OPT_PATHS } opt_type;
 
 typedef int (*opt_check)(const char *value, char *why, size_t whylen);
 
@@ -222,6 +224,12 @@ static const opt options[] = {
      "first day of the window (default today UTC)"},
     {NULL, "full", OPT_FLAG, OFF(import_full), "false", 0, 0, NULL, CMD_IMPORT | CMD_JOBS,
      "read /schedule/full once instead of day by day"},
+    {NULL, "file", OPT_PATHS, OFF(import_files), "false", 0, 0, NULL, CMD_IMPORT,
+     "import saved responses (PATH…) instead of fetching: no network"},
+    {"IMPORT_TIMEOUT", "timeout", OPT_INT, OFF(import_timeout_s), "30", 1, 3600, NULL, IMPORTING,
+     "seconds for one upstream request"},
+    {"IMPORT_BACKOFF_MS", "backoff-ms", OPT_INT, OFF(import_backoff_ms), "1000", 1, 600000, NULL,
+     IMPORTING, "first retry delay; doubles per retry, at most 60 s"},
     {"WORKER_CONCURRENCY", "concurrency", OPT_INT, OFF(concurrency), "2", 1, 64, NULL, SERVING,
      "jobs run at once"},
     {NULL, "no-worker", OPT_FLAG, OFF(no_worker), "false", 0, 0, NULL, CMD_SERVE,
@@ -294,6 +302,11 @@ static int set_value(config *cfg, const opt *o, const char *name, const char *v,
         *(int *)(base + o->offset) = (int)n;
         return 0;
     }
+    case OPT_PATHS:
+        *(int *)(base + o->offset) = 1;
+        if (!strcmp(v, "false")) /* the default */
+            *(int *)(base + o->offset) = 0;
+        return 0;
     case OPT_BOOL:
     case OPT_FLAG: {
         int b;
@@ -364,6 +377,17 @@ static int parse_argv(config *cfg, unsigned cmd, int argc, char **argv, char *er
         if (!(o = find_flag(a, flen, cmd, &neg))) {
             snprintf(err, errlen, "tvshows: unknown option %s (see --help)", name);
             return -1;
+        }
+        if (o->type == OPT_PATHS) {
+            *(int *)((char *)cfg + o->offset) = 1;
+            if (!eq)
+                continue; /* the paths follow as bare arguments */
+            if (cfg->nargs >= CONFIG_MAX_ARGS) {
+                snprintf(err, errlen, "tvshows: too many arguments");
+                return -1;
+            }
+            cfg->args[cfg->nargs++] = eq + 1;
+            continue;
         }
         if (o->type == OPT_FLAG || o->type == OPT_BOOL) {
             value = eq ? eq + 1 : neg ? "false" : "true";
@@ -449,14 +473,17 @@ void config_print_help(FILE *out, unsigned cmd)
             snprintf(left, sizeof(left), "--%s, --no-%s", o->flag, o->flag);
         else if (o->type == OPT_FLAG)
             snprintf(left, sizeof(left), "--%s", o->flag);
+        else if (o->type == OPT_PATHS)
+            snprintf(left, sizeof(left), "--%s PATH…", o->flag);
         else
             snprintf(left, sizeof(left), "--%s %s", o->flag, o->type == OPT_INT ? "N" : "VALUE");
         fprintf(out, "  %-34s %s", left, o->help);
         if (o->env)
             fprintf(out, " [%s", o->env);
-        if (o->type != OPT_FLAG && o->def[0])
+        int show_def = o->type != OPT_FLAG && o->type != OPT_PATHS && o->def[0];
+        if (show_def)
             fprintf(out, "%sdefault %s", o->env ? ", " : " [", o->def);
-        if (o->env || (o->type != OPT_FLAG && o->def[0]))
+        if (o->env || show_def)
             fputc(']', out);
         fputc('\n', out);
     }

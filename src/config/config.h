@@ -61,6 +61,9 @@ typedef struct config {
     int import_retries;
     char *import_from;
     int import_full;
+    int import_files; /* --file: the positional arguments are saved responses */
+    int import_timeout_s;
+    int import_backoff_ms;
     /* jobs */
     int concurrency;
     int no_worker;

@@ -21,6 +21,8 @@ void tv_batch_free(tv_batch *b)
     memset(b, 0, sizeof(*b));
 }
 
+static int push(void ***arr, size_t *n, size_t *cap, void *p);
+
 /* One index serves the three arrays: the kind of object is folded into the
  * top bits of the key (TVmaze ids are far below 2^56). */
 enum { KEY_NETWORK, KEY_WEB, KEY_SHOW, KEY_EPISODE };
@@ -42,17 +44,9 @@ static void *batch_find_or_add(tv_batch *b, int64_t key, void ***arr, size_t *n,
         *is_new = 0;
         return (*arr)[pos];
     }
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 64;
-        void **grown = realloc(*arr, c * sizeof(*grown));
-        if (!grown)
-            return NULL;
-        *arr = grown;
-        *cap = c;
-    }
-    if (!(p = arena_calloc(&b->mem, size)) || idmap_put(&b->index, key, (int64_t)*n) != 0)
+    if (!(p = arena_calloc(&b->mem, size)) || idmap_put(&b->index, key, (int64_t)*n) != 0 ||
+        push(arr, n, cap, p) != 0)
         return NULL;
-    (*arr)[(*n)++] = p;
     *is_new = 1;
     return p;
 }
@@ -89,6 +83,58 @@ tv_episode *tv_batch_episode(tv_batch *b, int64_t tvmaze_id, int *is_new)
     if (e && *is_new)
         e->tvmaze_id = tvmaze_id;
     return e;
+}
+
+/* Appends p to a growing pointer array. */
+static int push(void ***arr, size_t *n, size_t *cap, void *p)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        void **grown = realloc(*arr, c * sizeof(*grown));
+        if (!grown)
+            return -1;
+        *arr = grown;
+        *cap = c;
+    }
+    (*arr)[(*n)++] = p;
+    return 0;
+}
+
+/* Adds p to the view's array unless key is already in its index. */
+static int view_add(tv_batch *v, int64_t key, void ***arr, size_t *n, size_t *cap, void *p)
+{
+    int64_t pos;
+
+    if (idmap_get(&v->index, key, &pos))
+        return 0;
+    if (push(arr, n, cap, p) != 0 || idmap_put(&v->index, key, (int64_t)*n - 1) != 0)
+        return -1;
+    return 0;
+}
+
+int tv_batch_day_view(const tv_batch *all, const char *airdate, tv_batch *view)
+{
+    tv_batch_init(view);
+    for (size_t i = 0; i < all->nepisodes; i++) {
+        tv_episode *e = all->episodes[i];
+        tv_show *s = e->show;
+        if (!e->airdate || strcmp(e->airdate, airdate))
+            continue;
+        if (view_add(view, batch_key(KEY_EPISODE, e->tvmaze_id), (void ***)&view->episodes,
+                     &view->nepisodes, &view->episodes_cap, e) ||
+            view_add(view, batch_key(KEY_SHOW, s->tvmaze_id), (void ***)&view->shows,
+                     &view->nshows, &view->shows_cap, s))
+            return -1;
+        if (s->network && view_add(view, batch_key(KEY_NETWORK, s->network->tvmaze_id),
+                                   (void ***)&view->dists, &view->ndists, &view->dists_cap,
+                                   s->network))
+            return -1;
+        if (s->web_channel && view_add(view, batch_key(KEY_WEB, s->web_channel->tvmaze_id),
+                                       (void ***)&view->dists, &view->ndists, &view->dists_cap,
+                                       s->web_channel))
+            return -1;
+    }
+    return 0;
 }
 
 int tv_time_sort(const char *airtime)

@@ -26,6 +26,7 @@ typedef struct tv_distributor {
     const char *country_name;
     const char *country_timezone;
     const char *official_site;
+    int64_t updated; /* the newest `updated` of the shows that carried it */
 } tv_distributor;
 
 typedef struct tv_show {
@@ -91,6 +92,11 @@ void tv_batch_free(tv_batch *b);
 tv_distributor *tv_batch_distributor(tv_batch *b, dist_kind kind, int64_t tvmaze_id, int *is_new);
 tv_show *tv_batch_show(tv_batch *b, int64_t tvmaze_id, int *is_new);
 tv_episode *tv_batch_episode(tv_batch *b, int64_t tvmaze_id, int *is_new);
+
+/* A view of the episodes of one airdate and what they refer to: its arrays
+ * point at objects owned by all. Free it with tv_batch_free(), which leaves
+ * those objects alone. Returns 0, or -1 when out of memory. */
+int tv_batch_day_view(const tv_batch *all, const char *airdate, tv_batch *view);
 
 /* Minutes after midnight for an "HH:MM" airtime, 1440 when unknown: the
  * order the API promises (known times first, unknown last in the day). */

@@ -15,23 +15,37 @@ db_val dbv_text(const char *s)
     return s ? dbv_textn(s, strlen(s)) : dbv_null();
 }
 
+/* The value an update gives column c: the new one, or with keep_on_null the
+ * stored one when the new one is null. */
+static int put_new_value(const db_upsert_spec *spec, const char *c, buf *out)
+{
+    if (spec->keep_on_null)
+        return buf_printf(out, "coalesce(excluded.%s, %s.%s)", c, spec->table, c);
+    return buf_printf(out, "excluded.%s", c);
+}
+
 int db_upsert_conflict_sql(const db_upsert_spec *spec, buf *out)
 {
-    int rc = 0;
+    int rc = 0, last = spec->ncols - spec->insert_only;
 
     rc |= buf_puts(out, " ON CONFLICT (");
     for (int i = 0; i < spec->nkeys; i++)
         rc |= buf_printf(out, "%s%s", i ? ", " : "", spec->cols[i]);
-    if (spec->ignore_conflicts || spec->nkeys == spec->ncols)
+    if (spec->ignore_conflicts || spec->nkeys >= last)
         return rc | buf_puts(out, ") DO NOTHING");
     rc |= buf_puts(out, ") DO UPDATE SET ");
-    for (int i = spec->nkeys; i < spec->ncols; i++)
-        rc |= buf_printf(out, "%s%s = excluded.%s", i > spec->nkeys ? ", " : "", spec->cols[i],
-                         spec->cols[i]);
+    for (int i = spec->nkeys; i < last; i++) {
+        rc |= buf_printf(out, "%s%s = ", i > spec->nkeys ? ", " : "", spec->cols[i]);
+        rc |= put_new_value(spec, spec->cols[i], out);
+    }
+    /* only rows whose values change are written: a re-import of the same
+     * data leaves every row, and the data generation, as they were */
     rc |= buf_puts(out, " WHERE (");
-    for (int i = spec->nkeys; i < spec->ncols; i++)
-        rc |= buf_printf(out, "%s%s.%s IS DISTINCT FROM excluded.%s", i > spec->nkeys ? " OR " : "",
-                         spec->table, spec->cols[i], spec->cols[i]);
+    for (int i = spec->nkeys; i < last; i++) {
+        rc |= buf_printf(out, "%s%s.%s IS DISTINCT FROM ", i > spec->nkeys ? " OR " : "",
+                         spec->table, spec->cols[i]);
+        rc |= put_new_value(spec, spec->cols[i], out);
+    }
     rc |= buf_putc(out, ')');
     if (spec->extra_where)
         rc |= buf_printf(out, " AND (%s)", spec->extra_where);

@@ -95,6 +95,8 @@ typedef struct db_upsert_spec {
     int nkeys;               /* the first nkeys columns are the conflict target */
     const char *extra_where; /* AND-ed to the change test, may be NULL */
     int ignore_conflicts;    /* ON CONFLICT DO NOTHING */
+    int keep_on_null;        /* a null never overwrites a stored value */
+    int insert_only;         /* the last insert_only columns are set on insert only */
 } db_upsert_spec;
 
 int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,

@@ -351,19 +351,19 @@ static int pg_begin_write(db *base)
     return pg_script(base, "BEGIN");
 }
 
-static void pg_row_json(json_writer *w, const db_upsert_spec *spec, const db_val *row)
+static void pg_row_json(jw_writer *w, const db_upsert_spec *spec, const db_val *row)
 {
-    json_obj_open(w);
+    jw_obj_open(w);
     for (int c = 0; c < spec->ncols; c++) {
-        json_key(w, spec->cols[c]);
+        jw_key(w, spec->cols[c]);
         switch (row[c].type) {
-        case DBV_NULL: json_null(w); break;
-        case DBV_INT: json_int(w, row[c].i); break;
-        case DBV_FLOAT: json_double(w, row[c].f); break;
-        case DBV_TEXT: json_strn(w, row[c].s, row[c].n); break;
+        case DBV_NULL: jw_null(w); break;
+        case DBV_INT: jw_int(w, row[c].i); break;
+        case DBV_FLOAT: jw_double(w, row[c].f); break;
+        case DBV_TEXT: jw_strn(w, row[c].s, row[c].n); break;
         }
     }
-    json_obj_close(w);
+    jw_obj_close(w);
 }
 
 /* All rows in one statement: the rows travel as one JSON document that
@@ -373,7 +373,7 @@ static int pg_upsert(db *base, const db_upsert_spec *spec, const db_val *rows, s
                      int64_t *changes)
 {
     buf sql, doc;
-    json_writer w;
+    jw_writer w;
     db_val param;
     int rc = DB_ERR;
 
@@ -388,12 +388,12 @@ static int pg_upsert(db *base, const db_upsert_spec *spec, const db_val *rows, s
     buf_printf(&sql, " FROM json_populate_recordset(NULL::%s, $1::json)", spec->table);
     if (db_upsert_conflict_sql(spec, &sql) != 0)
         goto done;
-    json_begin(&w, &doc);
-    json_arr_open(&w);
+    jw_begin(&w, &doc);
+    jw_arr_open(&w);
     for (size_t r = 0; r < nrows; r++)
         pg_row_json(&w, spec, rows + r * (size_t)spec->ncols);
-    json_arr_close(&w);
-    if (json_end(&w) != 0) {
+    jw_arr_close(&w);
+    if (jw_end(&w) != 0) {
         snprintf(base->err, sizeof(base->err), "batch too large");
         goto done;
     }

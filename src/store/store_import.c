@@ -7,10 +7,13 @@
 #include "store/store_internal.h"
 #include "util/idmap.h"
 
-static const char *const dist_cols[] = {"kind",         "tvmaze_id",        "name",
-                                        "country_code", "country_name",     "country_timezone",
-                                        "official_site"};
-static const db_upsert_spec dist_spec = {"distributors", dist_cols, 7, 2, NULL, 0};
+static const char *const dist_cols[] = {"kind",         "tvmaze_id",    "name",
+                                        "country_code", "country_name", "country_timezone",
+                                        "official_site", "updated"};
+/* payloads from older API generations lack keys (officialSite): a missing
+ * value never erases one a newer payload gave */
+static const db_upsert_spec dist_spec = {"distributors", dist_cols, 8, 2,
+                                         "excluded.updated >= distributors.updated", 0, 1, 0};
 
 static const char *const show_cols[] = {
     "tvmaze_id",     "name",          "url",       "type",          "language",
@@ -27,7 +30,9 @@ static const char *const ep_cols[] = {
     "airdate",     "airtime",  "airstamp",     "runtime",        "rating",     "image_medium",
     "image_original", "summary", "url",        "time_sort",      "number_sort", "show_name",
     "show_rating", "network_id", "web_channel_id"};
-static const db_upsert_spec ep_spec = {"episodes", ep_cols, 21, 1, NULL, 0};
+/* the show's name, rating and distributors are copied from the shows table
+ * (refresh_denormalised), never from a batch whose show payload may be older */
+static const db_upsert_spec ep_spec = {"episodes", ep_cols, 21, 1, NULL, 0, 0, 4};
 
 static const char *const listing_cols[] = {"source", "day", "episode_id"};
 static const db_upsert_spec listing_spec = {"listings", listing_cols, 3, 3, NULL, 1};
@@ -147,12 +152,12 @@ static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows)
 static int write_distributors(writer *w)
 {
     const tv_batch *b = w->b;
-    db_val *v = scratch_rows(w, b->ndists * 7);
+    db_val *v = scratch_rows(w, b->ndists * 8);
 
     if (!v && b->ndists)
         return STORE_ERR;
     ids_begin(w);
-    for (size_t i = 0; i < b->ndists; i++, v += 7) {
+    for (size_t i = 0; i < b->ndists; i++, v += 8) {
         const tv_distributor *d = b->dists[i];
         v[0] = dbv_text(d->kind == DIST_WEB ? "web" : "network");
         v[1] = dbv_int(d->tvmaze_id);
@@ -161,6 +166,7 @@ static int write_distributors(writer *w)
         v[4] = dbv_text(d->country_name);
         v[5] = dbv_text(d->country_timezone);
         v[6] = dbv_text(d->official_site);
+        v[7] = dbv_int(d->updated);
         ids_add(w, d->tvmaze_id);
     }
     if (upsert(w, &dist_spec, b->ndists) != STORE_OK)

@@ -124,7 +124,7 @@ int json_escape(buf *out, const char *s, size_t n)
     return 0;
 }
 
-void json_begin(json_writer *w, buf *out)
+void jw_begin(jw_writer *w, buf *out)
 {
     w->out = out;
     w->depth = 0;
@@ -133,19 +133,19 @@ void json_begin(json_writer *w, buf *out)
     w->err = 0;
 }
 
-int json_end(json_writer *w)
+int jw_end(jw_writer *w)
 {
     return w->err || w->depth ? -1 : 0;
 }
 
-static void put(json_writer *w, const char *s, size_t n)
+static void put(jw_writer *w, const char *s, size_t n)
 {
     if (!w->err && buf_append(w->out, s, n) != 0)
         w->err = 1;
 }
 
 /* Emits the separator a new value needs at the current position. */
-static void value_prefix(json_writer *w)
+static void value_prefix(jw_writer *w)
 {
     uint32_t bit = 1u << w->depth;
 
@@ -158,7 +158,7 @@ static void value_prefix(json_writer *w)
     w->need_comma |= bit;
 }
 
-static void open_container(json_writer *w, char c)
+static void open_container(jw_writer *w, char c)
 {
     if (w->err)
         return;
@@ -172,7 +172,7 @@ static void open_container(json_writer *w, char c)
     w->need_comma &= ~(1u << w->depth);
 }
 
-static void close_container(json_writer *w, char c)
+static void close_container(jw_writer *w, char c)
 {
     if (w->err)
         return;
@@ -184,27 +184,27 @@ static void close_container(json_writer *w, char c)
     put(w, &c, 1);
 }
 
-void json_obj_open(json_writer *w)
+void jw_obj_open(jw_writer *w)
 {
     open_container(w, '{');
 }
 
-void json_obj_close(json_writer *w)
+void jw_obj_close(jw_writer *w)
 {
     close_container(w, '}');
 }
 
-void json_arr_open(json_writer *w)
+void jw_arr_open(jw_writer *w)
 {
     open_container(w, '[');
 }
 
-void json_arr_close(json_writer *w)
+void jw_arr_close(jw_writer *w)
 {
     close_container(w, ']');
 }
 
-void json_key(json_writer *w, const char *key)
+void jw_key(jw_writer *w, const char *key)
 {
     value_prefix(w);
     put(w, "\"", 1);
@@ -214,7 +214,7 @@ void json_key(json_writer *w, const char *key)
     w->after_key = 1;
 }
 
-void json_strn(json_writer *w, const char *s, size_t n)
+void jw_strn(jw_writer *w, const char *s, size_t n)
 {
     value_prefix(w);
     put(w, "\"", 1);
@@ -223,28 +223,28 @@ void json_strn(json_writer *w, const char *s, size_t n)
     put(w, "\"", 1);
 }
 
-void json_str(json_writer *w, const char *s)
+void jw_str(jw_writer *w, const char *s)
 {
     if (!s)
-        json_null(w);
+        jw_null(w);
     else
-        json_strn(w, s, strlen(s));
+        jw_strn(w, s, strlen(s));
 }
 
-void json_int(json_writer *w, int64_t v)
+void jw_int(jw_writer *w, int64_t v)
 {
     value_prefix(w);
     if (!w->err && buf_put_i64(w->out, v) != 0)
         w->err = 1;
 }
 
-void json_double(json_writer *w, double v)
+void jw_double(jw_writer *w, double v)
 {
     char tmp[32];
     int n;
 
     if (!isfinite(v)) {
-        json_null(w);
+        jw_null(w);
         return;
     }
     /* the shortest of %.15g / %.17g that reads back as the same double */
@@ -255,19 +255,19 @@ void json_double(json_writer *w, double v)
     put(w, tmp, (size_t)n);
 }
 
-void json_bool(json_writer *w, int v)
+void jw_bool(jw_writer *w, int v)
 {
     value_prefix(w);
     put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
-void json_null(json_writer *w)
+void jw_null(jw_writer *w)
 {
     value_prefix(w);
     put(w, "null", 4);
 }
 
-void json_raw(json_writer *w, const char *json, size_t n)
+void jw_raw(jw_writer *w, const char *json, size_t n)
 {
     value_prefix(w);
     put(w, json, n);

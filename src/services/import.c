@@ -1,0 +1,338 @@
+#include "services/import.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/date.h"
+#include "util/idmap.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+#define BODY_CAP ((size_t)256 << 20)
+#define FILE_CAP ((size_t)512 << 20)
+
+size_t import_sources(const char *countries, int web, char out[][IMPORT_SOURCE_MAX], size_t max)
+{
+    size_t n = 0;
+
+    for (const char *p = countries; *p && n < max;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 2)
+            snprintf(out[n++], IMPORT_SOURCE_MAX, "country:%.2s", p);
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    if (web && n < max)
+        snprintf(out[n++], IMPORT_SOURCE_MAX, "web");
+    return n;
+}
+
+static void note_failure(import_result *res, const char *day, const char *source,
+                         const char *error)
+{
+    size_t l = strlen(res->failed);
+
+    res->days_failed++;
+    if (!res->error[0])
+        snprintf(res->error, sizeof(res->error), "%s/%s: %s", day, source, error);
+    snprintf(res->failed + l, sizeof(res->failed) - l, "%s%s/%s", l ? "," : "", day, source);
+}
+
+static void note_success(import_result *res, const store_day_stats *s)
+{
+    res->days_ok++;
+    res->episodes += s->episodes;
+    res->upserted += s->upserted;
+    res->removed += s->removed;
+    metrics_add(M_IMPORT_EPISODES_UPSERTED, (uint64_t)s->upserted);
+    metrics_add(M_IMPORT_EPISODES_REMOVED, (uint64_t)s->removed);
+}
+
+/* Writes one (day, source) batch and accounts for it. */
+static int write_unit(store *st, const tv_batch *b, const char *source, const char *day,
+                      import_result *res)
+{
+    store_day_stats s = {0};
+
+    if (store_write_day(st, b, source, day, &s) != STORE_OK) {
+        note_failure(res, day, source, store_errmsg(st));
+        return -1;
+    }
+    note_success(res, &s);
+    return 0;
+}
+
+/* The upstream path of a (day, source) unit. */
+static int unit_path(const char *source, const char *day, char *out, size_t n)
+{
+    if (!strncmp(source, "country:", 8) && strlen(source) == 10)
+        return snprintf(out, n, "/schedule?country=%s&date=%s", source + 8, day) < (int)n ? 0 : -1;
+    if (!strcmp(source, "web"))
+        return snprintf(out, n, "/schedule/web?date=%s", day) < (int)n ? 0 : -1;
+    return -1;
+}
+
+int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, import_result *res)
+{
+    char d[DATE_LEN + 1], path[128], err[512];
+    tvmaze_map_info info;
+    tv_batch b;
+    buf body;
+    int rc = -1, got;
+
+    date_format(day, d);
+    tv_batch_init(&b);
+    buf_init(&body, BODY_CAP);
+    if (unit_path(source, d, path, sizeof(path)) != 0) {
+        note_failure(res, d, source, "unknown source");
+        goto done;
+    }
+    got = tvmaze_get(tm, path, &body, &res->net, err, sizeof(err));
+    if (got == TVMAZE_NOT_FOUND) {
+        /* 404: nothing listed that day; writing the empty day removes what
+         * the source used to list */
+        rc = write_unit(st, &b, source, d, res);
+        goto done;
+    }
+    if (got != TVMAZE_OK) {
+        note_failure(res, d, source, err);
+        goto done;
+    }
+    if (tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err)) != TVMAZE_OK) {
+        char msg[600];
+        snprintf(msg, sizeof(msg), "GET %.100s: %.480s", path, err);
+        note_failure(res, d, source, msg);
+        goto done;
+    }
+    rc = write_unit(st, &b, source, d, res);
+done:
+    buf_free(&body);
+    tv_batch_free(&b);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Writes a multi-day batch (the full schedule) one airdate at a time. */
+static int write_by_airdate(store *st, const tv_batch *all, const char *source,
+                            import_progress_fn progress, void *ud, import_result *res)
+{
+    const char **days = calloc(all->nepisodes + 1, sizeof(*days));
+    size_t ndays = 0;
+    int rc = 0;
+
+    if (!days) {
+        note_failure(res, "-", source, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < all->nepisodes; i++)
+        if (all->episodes[i]->airdate)
+            days[ndays++] = all->episodes[i]->airdate;
+    qsort(days, ndays, sizeof(*days), cmp_str);
+    for (size_t i = 0; i < ndays; i++) {
+        tv_batch view;
+        int ok;
+        if (i && !strcmp(days[i], days[i - 1]))
+            continue;
+        if (tv_batch_day_view(all, days[i], &view) != 0) {
+            note_failure(res, days[i], source, "out of memory");
+            rc = -1;
+        } else {
+            ok = write_unit(st, &view, source, days[i], res) == 0;
+            if (!ok)
+                rc = -1;
+            if (progress)
+                progress(ud, days[i], source, ok, res);
+        }
+        tv_batch_free(&view);
+    }
+    free(days);
+    return rc;
+}
+
+int import_full(store *st, tvmaze_client *tm, import_progress_fn progress, void *ud,
+                import_result *res)
+{
+    char err[512];
+    tvmaze_map_info info;
+    tv_batch b;
+    buf body;
+    int rc = -1, got;
+
+    tv_batch_init(&b);
+    buf_init(&body, BODY_CAP);
+    got = tvmaze_get(tm, "/schedule/full", &body, &res->net, err, sizeof(err));
+    if (got == TVMAZE_NOT_FOUND) {
+        rc = 0;
+        goto done;
+    }
+    if (got != TVMAZE_OK) {
+        note_failure(res, "all", "full", err);
+        goto done;
+    }
+    if (tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err)) != TVMAZE_OK) {
+        note_failure(res, "all", "full", err);
+        goto done;
+    }
+    buf_free(&body);
+    rc = write_by_airdate(st, &b, "full", progress, ud, res);
+done:
+    buf_free(&body);
+    tv_batch_free(&b);
+    return rc;
+}
+
+static int read_file(const char *path, buf *out, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char chunk[65536];
+    size_t n;
+
+    if (!f) {
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (buf_append(out, chunk, n) != 0) {
+            snprintf(err, errlen, "larger than %zu MiB", FILE_CAP >> 20);
+            fclose(f);
+            return -1;
+        }
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "cannot read: %s", strerror(errno));
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* "schedule-US-2026-07-04.json" / "schedule-web-2026-07-04.json": the names
+ * saved responses get here, which say exactly what they hold. */
+static int source_from_name(const char *path, char *source, char *day)
+{
+    const char *base = strrchr(path, '/');
+    size_t n;
+    int32_t d;
+
+    base = base ? base + 1 : path;
+    n = strlen(base);
+    if (n < 9 + 10 + 5 || strncmp(base, "schedule-", 9) || strcmp(base + n - 5, ".json"))
+        return -1;
+    if (date_parse(base + n - 15, 10, &d) != 0 || base[n - 16] != '-')
+        return -1;
+    memcpy(day, base + n - 15, 10);
+    day[10] = '\0';
+    if (n - 16 - 9 == 3 && !strncmp(base + 9, "web", 3))
+        snprintf(source, IMPORT_SOURCE_MAX, "web");
+    else if (n - 16 - 9 == 2 && base[9] >= 'A' && base[9] <= 'Z' && base[10] >= 'A' &&
+             base[10] <= 'Z')
+        snprintf(source, IMPORT_SOURCE_MAX, "country:%.2s", base + 9);
+    else
+        return -1;
+    return 0;
+}
+
+/* The key of an episode for most_common(): its airdate as a day number, or
+ * its distributor's country code as two letters; -1 when it has none. */
+static int64_t episode_key(const tv_episode *e, int country)
+{
+    const tv_distributor *d = e->show->network ? e->show->network : e->show->web_channel;
+    int32_t days;
+
+    if (country)
+        return d && d->country_code && strlen(d->country_code) == 2
+                   ? (int64_t)((unsigned char)d->country_code[0] << 8 |
+                               (unsigned char)d->country_code[1])
+                   : -1;
+    return e->airdate && date_parse(e->airdate, DATE_LEN, &days) == 0 ? days : -1;
+}
+
+/* The most common airdate (or country code) of a batch, latest on a tie;
+ * written to out. Returns -1 when no episode has one. */
+static int most_common(const tv_batch *b, int country, char *out, size_t outlen)
+{
+    idmap counts;
+    int64_t best = -1, best_n = 0;
+
+    idmap_init(&counts);
+    for (size_t i = 0; i < b->nepisodes; i++) {
+        int64_t k = episode_key(b->episodes[i], country), n = 0;
+        if (k < 0)
+            continue;
+        idmap_get(&counts, k, &n);
+        if (idmap_put(&counts, k, ++n) != 0)
+            break;
+        if (n > best_n || (n == best_n && k > best)) {
+            best = k;
+            best_n = n;
+        }
+    }
+    idmap_free(&counts);
+    if (best < 0)
+        return -1;
+    if (country)
+        snprintf(out, outlen, "%c%c", (char)(best >> 8), (char)(best & 0xff));
+    else
+        date_format((int32_t)best, out);
+    return 0;
+}
+
+int import_file(store *st, const char *path, import_progress_fn progress, void *ud,
+                import_result *res)
+{
+    char err[400], msg[700], source[IMPORT_SOURCE_MAX], day[DATE_LEN + 1];
+    tvmaze_map_info info;
+    tv_batch b;
+    buf body;
+    int rc = -1, named;
+
+    tv_batch_init(&b);
+    buf_init(&body, FILE_CAP);
+    if (read_file(path, &body, err, sizeof(err)) != 0 ||
+        tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err)) != TVMAZE_OK) {
+        snprintf(msg, sizeof(msg), "%s: %s", path, err);
+        note_failure(res, "-", path, msg);
+        goto done;
+    }
+    named = source_from_name(path, source, day) == 0;
+    if (!named) {
+        /* no telling name: a country schedule holds one day of one country;
+         * an embedded-show file is a web day, or the full schedule when its
+         * airdates span several days */
+        char cc[3];
+        if (most_common(&b, 0, day, sizeof(day)) != 0) {
+            rc = 0; /* an empty schedule: nothing to write, nothing to remove */
+            goto done;
+        }
+        if (info.shape == TVMAZE_SHAPE_COUNTRY) {
+            if (most_common(&b, 1, cc, sizeof(cc)) != 0)
+                snprintf(cc, sizeof(cc), "ZZ");
+            snprintf(source, sizeof(source), "country:%s", cc);
+        } else {
+            int many = 0;
+            for (size_t i = 0; i < b.nepisodes && !many; i++)
+                many = b.episodes[i]->airdate && strcmp(b.episodes[i]->airdate, day);
+            if (many) {
+                rc = write_by_airdate(st, &b, "full", progress, ud, res);
+                goto done;
+            }
+            snprintf(source, sizeof(source), "web");
+        }
+    }
+    rc = write_unit(st, &b, source, day, res);
+    if (progress)
+        progress(ud, day, source, rc == 0, res);
+done:
+    buf_free(&body);
+    tv_batch_free(&b);
+    return rc;
+}

@@ -1,0 +1,208 @@
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "tvmaze/tvmaze.h"
+#include "util/date.h"
+#include "util/hash.h"
+#include "util/log.h"
+#include "util/metrics.h"
+#include "util/num.h"
+
+#define BODY_CAP ((size_t)256 << 20) /* /schedule/full is about 11 MB */
+#define RETRY_AFTER_CAP_MS 300000
+
+struct tvmaze_client {
+    CURL *curl;
+    char *base_url;
+    tvmaze_options opt;
+    char retry_after[64];
+    char user_agent[96];
+};
+
+int64_t tvmaze_retry_after_ms(const char *value, int64_t now_s, int64_t cap_ms)
+{
+    uint64_t secs;
+    size_t n;
+    time_t when;
+
+    if (!value)
+        return -1;
+    while (*value == ' ')
+        value++;
+    n = strlen(value);
+    while (n && (value[n - 1] == ' ' || value[n - 1] == '\r' || value[n - 1] == '\n'))
+        n--;
+    if (!n)
+        return -1;
+    if (num_parse_u64(value, n, UINT64_MAX / 2000, &secs) == 0)
+        return (int64_t)secs * 1000 > cap_ms ? cap_ms : (int64_t)secs * 1000;
+    when = curl_getdate(value, NULL); /* RFC 9110 §10.2.3: an HTTP-date */
+    if (when < 0)
+        return -1;
+    if (when <= now_s)
+        return 0;
+    return (when - now_s) * 1000 > cap_ms ? cap_ms : (when - now_s) * 1000;
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+    buf *out = ud;
+    size_t n = size * nmemb;
+
+    return buf_append(out, p, n) == 0 ? n : 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+    tvmaze_client *c = ud;
+    size_t n = size * nmemb;
+
+    if (n > 12 && !strncasecmp(p, "Retry-After:", 12)) {
+        size_t v = n - 12 < sizeof(c->retry_after) - 1 ? n - 12 : sizeof(c->retry_after) - 1;
+        memcpy(c->retry_after, p + 12, v);
+        c->retry_after[v] = '\0';
+    }
+    return n;
+}
+
+tvmaze_client *tvmaze_client_new(const tvmaze_options *opt)
+{
+    tvmaze_client *c = calloc(1, sizeof(*c));
+
+    if (!c || !(c->base_url = strdup(opt->base_url)) || !(c->curl = curl_easy_init())) {
+        tvmaze_client_free(c);
+        return NULL;
+    }
+    c->opt = *opt;
+    if (!c->opt.connect_timeout_ms)
+        c->opt.connect_timeout_ms = 5000;
+    if (!c->opt.timeout_ms)
+        c->opt.timeout_ms = 30000;
+    if (!c->opt.backoff_base_ms)
+        c->opt.backoff_base_ms = 1000;
+    if (!c->opt.backoff_cap_ms)
+        c->opt.backoff_cap_ms = 60000;
+    /* drop a trailing slash so paths join cleanly */
+    for (size_t n = strlen(c->base_url); n && c->base_url[n - 1] == '/'; n--)
+        c->base_url[n - 1] = '\0';
+    snprintf(c->user_agent, sizeof(c->user_agent),
+             "tvshows/%s (TV schedule importer; libcurl)", TVSHOWS_VERSION);
+    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_USERAGENT, c->user_agent);
+    curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "gzip");
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)c->opt.connect_timeout_ms);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)c->opt.timeout_ms);
+    curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_MAXREDIRS, 3L);
+    curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* TVmaze asks clients not to keep more than one idle connection */
+    curl_easy_setopt(c->curl, CURLOPT_MAXCONNECTS, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, c);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+    return c;
+}
+
+void tvmaze_client_free(tvmaze_client *c)
+{
+    if (!c)
+        return;
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    free(c->base_url);
+    free(c);
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+    while (ms > 0 && nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* What to do with one attempt's outcome. */
+typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAIL } attempt_verdict;
+
+static attempt_verdict judge(CURLcode cc, long status, char *err, size_t errlen,
+                             const char *path)
+{
+    if (cc != CURLE_OK) {
+        snprintf(err, errlen, "GET %s: %s", path, curl_easy_strerror(cc));
+        switch (cc) {
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_BAD_CONTENT_ENCODING:
+            return ATTEMPT_RETRY;
+        default:
+            return ATTEMPT_FAIL;
+        }
+    }
+    if (status == 200 || status == 404)
+        return ATTEMPT_DONE;
+    snprintf(err, errlen, "GET %s: HTTP %ld", path, status);
+    if (status == 429 || status >= 500)
+        return ATTEMPT_RETRY;
+    return ATTEMPT_FAIL;
+}
+
+int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats,
+               char *err, size_t errlen)
+{
+    char url[2048];
+    uint32_t rnd;
+
+    snprintf(url, sizeof(url), "%s%s", c->base_url, path_query);
+    curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, out);
+    for (int attempt = 0;; attempt++) {
+        long status = 0;
+        CURLcode cc;
+        attempt_verdict v;
+        int64_t wait;
+
+        wait = tvmaze_limiter_reserve(c->opt.limiter, clock_mono_ms());
+        if (wait > 0)
+            sleep_ms(wait);
+        buf_reset(out);
+        c->retry_after[0] = '\0';
+        cc = curl_easy_perform(c->curl);
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+        stats->requests++;
+        metrics_inc(M_IMPORT_REQUESTS);
+        v = judge(cc, status, err, errlen, path_query);
+        if (v == ATTEMPT_DONE)
+            return status == 404 ? TVMAZE_NOT_FOUND : TVMAZE_OK;
+        if (v == ATTEMPT_FAIL || attempt >= c->opt.retries) {
+            if (v == ATTEMPT_RETRY && errlen > 0) {
+                size_t l = strlen(err);
+                snprintf(err + l, errlen - l, " (gave up after %d retries)", attempt);
+            }
+            return TVMAZE_EFAIL;
+        }
+        wait = status == 429 ? tvmaze_retry_after_ms(c->retry_after, time(NULL), RETRY_AFTER_CAP_MS)
+                             : -1;
+        if (wait < 0) {
+            hash_random(&rnd, sizeof(rnd));
+            wait = tvmaze_backoff_ms(attempt + 1, c->opt.backoff_base_ms, c->opt.backoff_cap_ms,
+                                     rnd);
+        }
+        log_warn("upstream retry", LF_S("path", path_query), LF_S("error", err),
+                 LF_I("attempt", attempt + 1), LF_I("wait_ms", wait));
+        stats->retries++;
+        metrics_inc(M_IMPORT_RETRIES);
+        sleep_ms(wait);
+    }
+}

@@ -1,0 +1,294 @@
+/* TVmaze schedule JSON -> domain structs. Every quirk handled here is listed
+ * in docs/tvmaze-api.md §5 (numbers below refer to it). */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tvmaze/tvmaze.h"
+#include "util/date.h"
+#include "util/json.h"
+
+typedef struct mapper {
+    tv_batch *b;
+    char *err;
+    size_t errlen;
+} mapper;
+
+/* A string member, copied into the batch; NULL when absent, null or not a
+ * string (quirk 9: keys missing by API generation). */
+static const char *str_of(mapper *m, const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+
+    if (!json_is_string(v))
+        return NULL;
+    return arena_strndup(&m->b->mem, json_string_value(v), json_string_length(v));
+}
+
+static int int_of(const json_t *obj, const char *key, int32_t *out)
+{
+    const json_t *v = json_object_get(obj, key);
+    json_int_t i;
+
+    if (!json_is_integer(v))
+        return 0;
+    i = json_integer_value(v);
+    if (i < INT32_MIN || i > INT32_MAX)
+        return 0;
+    *out = (int32_t)i;
+    return 1;
+}
+
+/* {"average": number|null}, or the whole key absent (quirks 9, 14) */
+static int rating_of(const json_t *obj, double *out)
+{
+    const json_t *avg = json_object_get(json_object_get(obj, "rating"), "average");
+
+    if (!json_is_number(avg))
+        return 0;
+    *out = json_number_value(avg);
+    return 1;
+}
+
+static void image_of(mapper *m, const json_t *obj, const char **medium, const char **original)
+{
+    const json_t *img = json_object_get(obj, "image");
+
+    *medium = json_is_object(img) ? str_of(m, img, "medium") : NULL;
+    *original = json_is_object(img) ? str_of(m, img, "original") : NULL;
+}
+
+/* A JSON array of strings re-serialised by our writer (genres, days): what
+ * the API will send, so it is rendered once here and never again. */
+static const char *string_array_of(mapper *m, const json_t *obj, const char *key)
+{
+    const json_t *arr = json_object_get(obj, key);
+    jw_writer w;
+    buf out;
+    const char *res;
+    size_t i;
+    json_t *v;
+
+    buf_init(&out, 1 << 20);
+    jw_begin(&w, &out);
+    jw_arr_open(&w);
+    if (json_is_array(arr)) {
+        json_array_foreach(arr, i, v)
+        {
+            if (json_is_string(v))
+                jw_strn(&w, json_string_value(v), json_string_length(v));
+        }
+    }
+    jw_arr_close(&w);
+    res = jw_end(&w) == 0 ? arena_strndup(&m->b->mem, out.data, out.len) : NULL;
+    buf_free(&out);
+    return res ? res : "[]";
+}
+
+/* "YYYY-MM-DD" or NULL (quirk 7: "" when unknown) */
+static const char *date_of(mapper *m, const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    int32_t days;
+
+    if (!json_is_string(v) || date_parse(json_string_value(v), json_string_length(v), &days))
+        return NULL;
+    return arena_strndup(&m->b->mem, json_string_value(v), 10);
+}
+
+/* "HH:MM" or "" (quirk 5: "" means not announced) */
+static const char *time_of(mapper *m, const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    int minutes;
+
+    if (!json_is_string(v) ||
+        time_parse_hhmm(json_string_value(v), json_string_length(v), &minutes))
+        return "";
+    return arena_strndup(&m->b->mem, json_string_value(v), 5);
+}
+
+/* Any ISO-8601 offset, normalised to UTC "…Z" (quirk 8); NULL when absent */
+static const char *instant_of(mapper *m, const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    char out[INSTANT_LEN + 1];
+    int64_t t;
+
+    if (!json_is_string(v) || instant_parse(json_string_value(v), json_string_length(v), &t))
+        return NULL;
+    instant_format(t, out);
+    return arena_strndup(&m->b->mem, out, INSTANT_LEN);
+}
+
+/* A network or web channel (quirks 12, 13: either, both, and a global
+ * channel with country null). */
+static tv_distributor *distributor_of(mapper *m, const json_t *obj, dist_kind kind,
+                                      int64_t updated)
+{
+    const json_t *country;
+    tv_distributor *d;
+    int is_new;
+
+    if (!json_is_object(obj) || !json_is_integer(json_object_get(obj, "id")))
+        return NULL;
+    d = tv_batch_distributor(m->b, kind, json_integer_value(json_object_get(obj, "id")), &is_new);
+    if (!d)
+        return NULL;
+    /* channels have no timestamp of their own: the newest show payload
+     * carrying one wins (a renamed channel, "ivi" -> "Иви") */
+    if (!is_new && updated < d->updated)
+        return d;
+    d->updated = updated;
+    d->name = str_of(m, obj, "name");
+    if (!d->name)
+        d->name = "";
+    country = json_object_get(obj, "country");
+    d->country_code = json_is_object(country) ? str_of(m, country, "code") : NULL;
+    d->country_name = json_is_object(country) ? str_of(m, country, "name") : NULL;
+    d->country_timezone = json_is_object(country) ? str_of(m, country, "timezone") : NULL;
+    d->official_site = str_of(m, obj, "officialSite");
+    return d;
+}
+
+static int show_of(mapper *m, const json_t *obj, tv_show **out)
+{
+    const json_t *sched = json_object_get(obj, "schedule");
+    json_int_t updated = 0;
+    tv_show *s;
+    int is_new;
+
+    if (!json_is_object(obj) || !json_is_integer(json_object_get(obj, "id"))) {
+        snprintf(m->err, m->errlen, "a show without a numeric id");
+        return -1;
+    }
+    if (json_is_integer(json_object_get(obj, "updated")))
+        updated = json_integer_value(json_object_get(obj, "updated"));
+    s = tv_batch_show(m->b, json_integer_value(json_object_get(obj, "id")), &is_new);
+    if (!s) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return -1;
+    }
+    *out = s;
+    /* quirk 11: the same show many times; the newest payload wins */
+    if (!is_new && updated < s->updated)
+        return 0;
+    s->updated = updated;
+    s->name = str_of(m, obj, "name");
+    s->url = str_of(m, obj, "url");
+    s->type = str_of(m, obj, "type");
+    s->language = str_of(m, obj, "language");
+    s->status = str_of(m, obj, "status");
+    s->premiered = date_of(m, obj, "premiered");
+    s->ended = date_of(m, obj, "ended");
+    s->official_site = str_of(m, obj, "officialSite");
+    s->summary = str_of(m, obj, "summary");
+    s->has_runtime = int_of(obj, "runtime", &s->runtime);
+    s->has_average_runtime = int_of(obj, "averageRuntime", &s->average_runtime);
+    s->has_weight = int_of(obj, "weight", &s->weight);
+    s->has_rating = rating_of(obj, &s->rating);
+    image_of(m, obj, &s->image_medium, &s->image_original);
+    s->genres_json = string_array_of(m, obj, "genres");
+    s->schedule_time = json_is_object(sched) ? time_of(m, sched, "time") : "";
+    s->schedule_days_json = string_array_of(m, sched, "days");
+    s->network = distributor_of(m, json_object_get(obj, "network"), DIST_NETWORK, updated);
+    s->web_channel = distributor_of(m, json_object_get(obj, "webChannel"), DIST_WEB, updated);
+    return 0;
+}
+
+static int episode_of(mapper *m, const json_t *item, size_t index, tvmaze_map_info *info)
+{
+    const json_t *show_obj = json_object_get(item, "show");
+    tv_episode *e;
+    tv_show *s;
+    int is_new;
+
+    if (!json_is_object(item) || !json_is_integer(json_object_get(item, "id"))) {
+        snprintf(m->err, m->errlen, "item %zu is not an episode object with a numeric id", index);
+        return -1;
+    }
+    /* quirk 1: the show at item.show (/schedule) or item._embedded.show */
+    if (json_is_object(show_obj)) {
+        if (info->shape == TVMAZE_SHAPE_EMPTY)
+            info->shape = TVMAZE_SHAPE_COUNTRY;
+    } else {
+        show_obj = json_object_get(json_object_get(item, "_embedded"), "show");
+        if (!json_is_object(show_obj)) {
+            snprintf(m->err, m->errlen, "episode %lld has no show",
+                     (long long)json_integer_value(json_object_get(item, "id")));
+            return -1;
+        }
+        if (info->shape == TVMAZE_SHAPE_EMPTY)
+            info->shape = TVMAZE_SHAPE_EMBEDDED;
+    }
+    if (show_of(m, show_obj, &s) != 0)
+        return -1;
+    e = tv_batch_episode(m->b, json_integer_value(json_object_get(item, "id")), &is_new);
+    if (!e) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return -1;
+    }
+    e->show = s;
+    e->name = str_of(m, item, "name");
+    e->url = str_of(m, item, "url");
+    e->type = str_of(m, item, "type");
+    e->airdate = date_of(m, item, "airdate");
+    e->airtime = time_of(m, item, "airtime");
+    e->airstamp = instant_of(m, item, "airstamp");
+    e->summary = str_of(m, item, "summary");
+    e->has_season = int_of(item, "season", &e->season);
+    e->has_number = int_of(item, "number", &e->number); /* quirk 10: null for specials */
+    e->has_runtime = int_of(item, "runtime", &e->runtime);
+    e->has_rating = rating_of(item, &e->rating);
+    image_of(m, item, &e->image_medium, &e->image_original);
+    if (!e->airdate && is_new)
+        info->undated++;
+    return 0;
+}
+
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    default: return "null";
+    }
+}
+
+int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info, char *err,
+                        size_t errlen)
+{
+    mapper m = {b, err, errlen};
+    json_error_t jerr;
+    json_t *root, *item;
+    size_t i;
+    int rc = TVMAZE_EBODY;
+
+    memset(info, 0, sizeof(*info));
+    root = json_loadb(json, n, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(err, errlen, "the body is not valid JSON (%s at line %d, column %d)%s", jerr.text,
+                 jerr.line, jerr.column,
+                 n && (json[0] == '<' || (n > 1 && json[1] == '<')) ? ": it looks like HTML" : "");
+        return TVMAZE_EBODY;
+    }
+    if (!json_is_array(root)) {
+        snprintf(err, errlen, "expected a JSON array of episodes, got %s", json_kind(root));
+        goto done;
+    }
+    json_array_foreach(root, i, item)
+    {
+        if (episode_of(&m, item, i, info) != 0)
+            goto done;
+        info->items++;
+    }
+    rc = TVMAZE_OK;
+done:
+    json_decref(root);
+    return rc;
+}

@@ -1,0 +1,94 @@
+/* tvmaze.h — the upstream: an HTTP client for api.tvmaze.com (libcurl) and
+ * the mapper from its schedule JSON to the domain structs.
+ *
+ * Client: gzip, connect timeout 5 s, total timeout 30 s (configurable), a
+ * User-Agent naming tvshows, one reused connection per client. A limiter
+ * (token bucket) is shared by every client of a process: TVmaze allows about
+ * 20 requests per 10 s per IP. 429 waits Retry-After when given, otherwise an
+ * exponential backoff with jitter (capped at 60 s); 5xx, timeouts, resets and
+ * refused connections are retried the same way, a bounded number of times;
+ * 404 is an empty result; any other 4xx fails at once.
+ * Threads: a client belongs to one thread; the limiter is thread-safe.
+ * curl_global_init() must have run before the first client is made.
+ * Errors: functions return 0 or TVMAZE_E*, with a message in err.
+ * Ownership: fetched bodies are appended to the caller's buffer; the mapper
+ * puts everything in the caller's batch. */
+#ifndef TVSHOWS_TVMAZE_H
+#define TVSHOWS_TVMAZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/model.h"
+#include "util/buf.h"
+
+#define TVMAZE_OK 0
+#define TVMAZE_NOT_FOUND 1  /* 404: nothing there (an empty day) */
+#define TVMAZE_EFAIL (-1)   /* gave up: retries exhausted, or a 4xx */
+#define TVMAZE_EBODY (-2)   /* a body that is not what the endpoint returns */
+
+/* ---- limiter: a token bucket with an injectable clock ---- */
+
+typedef struct tvmaze_limiter tvmaze_limiter;
+
+/* rate requests per period_ms; rate 0 means unlimited */
+tvmaze_limiter *tvmaze_limiter_new(int rate, int64_t period_ms);
+void tvmaze_limiter_free(tvmaze_limiter *l);
+/* Takes a token at time now_ms (any monotonic clock); returns how many ms
+ * the caller must wait before sending (0: at once). */
+int64_t tvmaze_limiter_reserve(tvmaze_limiter *l, int64_t now_ms);
+
+/* Backoff before retry number attempt (1, 2, …): base * 2^(attempt-1),
+ * capped at cap_ms, with "equal jitter" (half fixed, half random from rnd). */
+int64_t tvmaze_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd);
+/* A Retry-After value (delta-seconds, or an HTTP date relative to now) in
+ * ms, capped at cap_ms; -1 when absent or unreadable. */
+int64_t tvmaze_retry_after_ms(const char *value, int64_t now_s, int64_t cap_ms);
+
+/* ---- client ---- */
+
+typedef struct tvmaze_client tvmaze_client;
+
+typedef struct tvmaze_options {
+    const char *base_url;
+    tvmaze_limiter *limiter; /* shared, may be NULL */
+    int retries;
+    int connect_timeout_ms;
+    int timeout_ms;
+    int64_t backoff_base_ms;
+    int64_t backoff_cap_ms;
+} tvmaze_options;
+
+typedef struct tvmaze_stats {
+    int64_t requests;
+    int64_t retries;
+} tvmaze_stats;
+
+tvmaze_client *tvmaze_client_new(const tvmaze_options *opt);
+void tvmaze_client_free(tvmaze_client *c);
+/* GETs base_url + path_query into out (replacing its contents). */
+int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats,
+               char *err, size_t errlen);
+
+/* ---- mapper ---- */
+
+typedef enum {
+    TVMAZE_SHAPE_EMPTY,    /* [] */
+    TVMAZE_SHAPE_COUNTRY,  /* /schedule: show at item.show */
+    TVMAZE_SHAPE_EMBEDDED  /* /schedule/web and /schedule/full: item._embedded.show */
+} tvmaze_shape;
+
+typedef struct tvmaze_map_info {
+    tvmaze_shape shape;
+    size_t items;
+    size_t undated; /* episodes without an airdate (kept out of schedules) */
+} tvmaze_map_info;
+
+/* Maps a schedule array into b. Anything that is not an array of episode
+ * objects each with a show fails with TVMAZE_EBODY and a message saying what
+ * was wrong; b is then left as it was before the call only in that nothing
+ * of it is written anywhere (the caller drops the batch). */
+int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info, char *err,
+                        size_t errlen);
+
+#endif
