@@ -33,6 +33,7 @@ enum {
 struct api_app {
     const config *cfg;
     _Atomic int64_t generation; /* the data generation, kept fresh by the refresher */
+    _Atomic int64_t db_connected_us; /* when a connection last (re)connected */
     refresher *refresher;
     cache *cache; /* NULL when CACHE_MB=0 */
     char cache_control[64];

@@ -76,7 +76,8 @@ void api_send_json(api_thread *t, http_response *res, int status, const char *ca
 store *api_store(api_thread *t)
 {
     const config *cfg = t->app->cfg;
-    store_options opt = {"tvshows-api", cfg->db_statement_timeout_ms, cfg->slow_query_ms};
+    store_options opt = {"tvshows-api", cfg->db_statement_timeout_ms, cfg->slow_query_ms,
+                         &t->app->db_connected_us};
     int64_t now = clock_mono_ms();
     char err[256];
 

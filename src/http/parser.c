@@ -31,7 +31,7 @@ static int is_target_char(unsigned char c)
 
 long http_head_length(const char *data, size_t len, size_t *scan, size_t *skip)
 {
-    const char *line_end, *p;
+    const char *line_end, *p, *end = data + len;
     size_t start, line_len, from;
 
     /* leading CRLFs are ignored, but not forever */
@@ -52,20 +52,24 @@ long http_head_length(const char *data, size_t len, size_t *scan, size_t *skip)
     line_len = (size_t)(line_end - (data + start)) + 1;
     if (line_len > HTTP_MAX_REQUEST_LINE + 2)
         return -414;
-    /* the empty line ends the head; search from where the last call stopped */
-    from = *scan > start + line_len - 2 ? *scan : start + line_len - 2;
-    for (p = data + from; p + 3 < data + len; p++) {
-        p = memchr(p, '\r', (size_t)(data + len - p));
-        if (!p || p + 3 >= data + len)
+    if (line_end == data + start || line_end[-1] != '\r')
+        return -400; /* a bare LF: lines end with CRLF (RFC 9112 §2.2) */
+    /* every LF after the request line is checked once: a bare one is an
+     * error, CRLF CRLF ends the head */
+    from = *scan > start + line_len ? *scan : start + line_len;
+    for (p = data + from; p < end; p++) {
+        if (!(p = memchr(p, '\n', (size_t)(end - p))))
             break;
-        if (p[1] == '\n' && p[2] == '\r' && p[3] == '\n') {
-            size_t head = (size_t)(p + 4 - (data + start));
+        if (p[-1] != '\r')
+            return -400;
+        if (p[-2] == '\n' && p[-3] == '\r') {
+            size_t head = (size_t)(p + 1 - (data + start));
             if (head - line_len > HTTP_MAX_HEADER_BYTES + 2)
                 return -431;
             return (long)head;
         }
     }
-    *scan = len > 3 ? len - 3 : 0;
+    *scan = len;
     if (len - start - line_len > HTTP_MAX_HEADER_BYTES + 2)
         return -431;
     return 0;

@@ -521,6 +521,21 @@ static void *loop_run(void *arg)
     return NULL;
 }
 
+/* SO_REUSEPORT lets any process of the same user bind a port already in
+ * use, so a second server would silently share it: a plain bind first tells
+ * whether somebody is listening there. */
+static int port_taken(const struct addrinfo *ai)
+{
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, taken;
+
+    if (fd < 0)
+        return 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    taken = bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno == EADDRINUSE;
+    close(fd);
+    return taken;
+}
+
 static int listen_socket(const char *host, int port, int *bound_port, char *err, size_t errlen)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -532,6 +547,11 @@ static int listen_socket(const char *host, int port, int *bound_port, char *err,
     snprintf(portstr, sizeof(portstr), "%d", port);
     if ((rc = getaddrinfo(host, portstr, &hints, &res)) != 0) {
         snprintf(err, errlen, "HOST %s: %s", host, gai_strerror(rc));
+        return -1;
+    }
+    if (bound_port && port && port_taken(res)) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(EADDRINUSE));
+        freeaddrinfo(res);
         return -1;
     }
     fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

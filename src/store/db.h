@@ -52,6 +52,10 @@ typedef struct db_options {
     const char *application_name;
     int statement_timeout_ms; /* PostgreSQL; 0: server default */
     int slow_query_ms;        /* log statements slower than this; 0: never */
+    /* shared by the connections of one process (may be NULL): when one of
+     * them reconnects, the others retry at once instead of waiting out
+     * their own pause */
+    _Atomic int64_t *last_connect_us;
 } db_options;
 
 typedef struct db db;

@@ -51,15 +51,31 @@ static PGconn *pg_open(const char *url, const db_options *opt)
     return c;
 }
 
+/* libpq's messages span lines ("…\n\tIs the server running…"): one line
+ * here, since errors end up in single-line logs and CLI messages */
+static void one_line(char *s)
+{
+    char *w = s;
+
+    for (char *r = s; *r; r++) {
+        if (*r == '\n' || *r == '\t' || *r == '\r') {
+            if (w > s && w[-1] != ' ')
+                *w++ = ' ';
+        } else {
+            *w++ = *r;
+        }
+    }
+    while (w > s && w[-1] == ' ')
+        w--;
+    *w = '\0';
+}
+
 static void pg_set_err(pg_db *d, const char *what)
 {
     const char *msg = d->conn ? PQerrorMessage(d->conn) : "out of memory";
-    size_t n;
 
     snprintf(d->base.err, sizeof(d->base.err), "%s%s%s", what ? what : "", what ? ": " : "", msg);
-    n = strlen(d->base.err);
-    while (n && (d->base.err[n - 1] == '\n' || d->base.err[n - 1] == ' '))
-        d->base.err[--n] = '\0';
+    one_line(d->base.err);
 }
 
 static void pg_release(void *handle, void *ud)
@@ -76,6 +92,8 @@ static int pg_ensure(pg_db *d, int now)
 
     if (d->conn && !d->down && PQstatus(d->conn) == CONNECTION_OK)
         return DB_OK;
+    if (d->base.opt.last_connect_us && *d->base.opt.last_connect_us > d->last_attempt_us)
+        now = 1; /* another connection got through since our last try */
     if (!now && t - d->last_attempt_us < RECONNECT_INTERVAL_US) {
         snprintf(d->base.err, sizeof(d->base.err), "database unavailable");
         return DB_DOWN;
@@ -91,6 +109,8 @@ static int pg_ensure(pg_db *d, int now)
     }
     d->down = 0;
     d->base.reconnects++;
+    if (d->base.opt.last_connect_us)
+        *d->base.opt.last_connect_us = db_now_us();
     metrics_inc(M_DB_RECONNECTS);
     return DB_OK;
 }
@@ -204,11 +224,8 @@ static int pg_run(pg_db *d, const char *sql, const db_val *p, int n, PGresult **
         {
             const char *detail = PQresultErrorMessage(res);
             if (detail && *detail) {
-                size_t k;
                 snprintf(d->base.err, sizeof(d->base.err), "%s", detail);
-                k = strlen(d->base.err);
-                while (k && d->base.err[k - 1] == '\n')
-                    d->base.err[--k] = '\0';
+                one_line(d->base.err);
             }
         }
         PQclear(res);

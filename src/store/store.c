@@ -32,6 +32,7 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
         dopt.application_name = opt->application_name;
         dopt.statement_timeout_ms = opt->statement_timeout_ms;
         dopt.slow_query_ms = opt->slow_query_ms;
+        dopt.last_connect_us = opt->last_connect_us;
     }
     if ((rc = db_connect(&st->db, url, &dopt, err, errlen)) != DB_OK) {
         free(st);

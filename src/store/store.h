@@ -29,6 +29,7 @@ typedef struct store_options {
     const char *application_name; /* PostgreSQL application_name */
     int statement_timeout_ms;
     int slow_query_ms;
+    _Atomic int64_t *last_connect_us; /* shared reconnect hint, see db.h */
 } store_options;
 
 int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen);
