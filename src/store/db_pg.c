@@ -152,9 +152,12 @@ static const char *pg_prepare(pg_db *d, const char *sql)
     return name;
 }
 
-/* Parameters go as text; numbers are formatted into scratch. */
-static int pg_params(const db_val *p, int n, const char **vals, int *lens, char *scratch,
-                     size_t scratch_len)
+/* Numbers go in text format, formatted into scratch. Strings go in binary
+ * format, which for text-like types is the bytes themselves: libpq then
+ * uses their length instead of looking for a NUL, so a value need not be
+ * NUL-terminated (and is never copied). */
+static int pg_params(const db_val *p, int n, const char **vals, int *lens, int *formats,
+                     char *scratch, size_t scratch_len)
 {
     size_t used = 0;
 
@@ -163,11 +166,13 @@ static int pg_params(const db_val *p, int n, const char **vals, int *lens, char 
     for (int i = 0; i < n; i++) {
         int w;
         lens[i] = 0;
+        formats[i] = 0;
         switch (p[i].type) {
         case DBV_NULL: vals[i] = NULL; break;
         case DBV_TEXT:
             vals[i] = p[i].s;
             lens[i] = (int)p[i].n;
+            formats[i] = 1;
             break;
         case DBV_INT:
         case DBV_FLOAT:
@@ -195,7 +200,7 @@ static int pg_run(pg_db *d, const char *sql, const db_val *p, int n, PGresult **
     char scratch[PG_MAX_PARAMS * 26];
     int64_t t0 = db_now_us();
 
-    if (pg_params(p, n, vals, lens, scratch, sizeof(scratch)) != 0) {
+    if (pg_params(p, n, vals, lens, formats, scratch, sizeof(scratch)) != 0) {
         snprintf(d->base.err, sizeof(d->base.err), "too many parameters");
         return DB_ERR;
     }

@@ -202,15 +202,20 @@ class Server:
     def url(self):
         return "http://127.0.0.1:%d" % self.port
 
-    def request(self, method, path, headers=None, body=None, timeout=30):
+    spec = None  # an openapi_check.Spec: every response is validated against it
+
+    def request(self, method, path, headers=None, body=None, timeout=30, validate=True):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             c.request(method, path, body=body, headers=headers or {})
             r = c.getresponse()
             data = r.read()
-            return Response(r.status, r.getheaders(), data)
+            resp = Response(r.status, r.getheaders(), data)
         finally:
             c.close()
+        if self.spec is not None and validate:
+            self.spec.validate_response(method, path, resp.status, data, resp.headers)
+        return resp
 
     def get(self, path, headers=None, **kw):
         return self.request("GET", path, headers=headers, **kw)
@@ -319,3 +324,33 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+class Loaded:
+    """A server over a database filled from every recorded fixture through
+    the real importer (`tvshows import --file`), and the independent model."""
+
+    def __init__(self, db, server, tvshows, model):
+        self.db = db
+        self.server = server
+        self.tvshows = tvshows
+        self.model = model
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory, pg):
+    import glob
+    import openapi_check
+    from fixture_model import Model
+    tmp = tmp_path_factory.mktemp("loaded")
+    d = Database(tmp, pg)
+    t = Tvshows(d.url, tmp)
+    files = sorted(glob.glob(os.path.join(FIXTURES, "schedule-*.json")))
+    for args in (["migrate"], ["import", "--file"] + files):
+        p = t.run(*args)
+        assert p.returncode == 0, p.stderr
+    s = Server(base_env({"DATABASE_URL": d.url, "THREADS": "2"}), tmp).start()
+    s.spec = openapi_check.load(os.path.join(ROOT, "docs", "openapi.json"))
+    yield Loaded(d, s, t, Model(FIXTURES))
+    s.check_clean_exit(s.stop())
+    d.drop()
