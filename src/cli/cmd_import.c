@@ -77,10 +77,9 @@ static void print_summary(const char *status, const import_result *r, int64_t ms
            (long long)r->days_failed, (long long)r->episodes, (long long)r->upserted,
            (long long)r->removed, (long long)r->net.requests, (long long)r->net.retries,
            (double)ms / 1000.0);
-    if (r->days_failed) {
-        printf("failed: %s\n", r->failed);
-        printf("first error: %s\n", r->error);
-    }
+    if (r->days_failed)
+        fprintf(stderr, "tvshows: import: %lld failed (%s); first error: %s\n",
+                (long long)r->days_failed, r->failed, r->error);
 }
 
 static tvmaze_client *make_client(const config *cfg, tvmaze_limiter *lim)

@@ -31,15 +31,19 @@ size_t import_sources(const char *countries, int web, char out[][IMPORT_SOURCE_M
     return n;
 }
 
+/* A unit is "day/source", or a file's path (day NULL). */
 static void note_failure(import_result *res, const char *day, const char *source,
                          const char *error)
 {
     size_t l = strlen(res->failed);
+    char unit[300];
 
+    snprintf(unit, sizeof(unit), "%s%s%s", day ? day : "", day ? "/" : "", source);
     res->days_failed++;
+    log_warn("import failed", LF_S("unit", unit), LF_S("error", error));
     if (!res->error[0])
-        snprintf(res->error, sizeof(res->error), "%s/%s: %s", day, source, error);
-    snprintf(res->failed + l, sizeof(res->failed) - l, "%s%s/%s", l ? "," : "", day, source);
+        snprintf(res->error, sizeof(res->error), "%s: %s", unit, error);
+    snprintf(res->failed + l, sizeof(res->failed) - l, "%s%s", l ? "," : "", unit);
 }
 
 static void note_success(import_result *res, const store_day_stats *s)
@@ -289,7 +293,7 @@ static int most_common(const tv_batch *b, int country, char *out, size_t outlen)
 int import_file(store *st, const char *path, import_progress_fn progress, void *ud,
                 import_result *res)
 {
-    char err[400], msg[700], source[IMPORT_SOURCE_MAX], day[DATE_LEN + 1];
+    char err[400], source[IMPORT_SOURCE_MAX], day[DATE_LEN + 1];
     tvmaze_map_info info;
     tv_batch b;
     buf body;
@@ -299,8 +303,7 @@ int import_file(store *st, const char *path, import_progress_fn progress, void *
     buf_init(&body, FILE_CAP);
     if (read_file(path, &body, err, sizeof(err)) != 0 ||
         tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err)) != TVMAZE_OK) {
-        snprintf(msg, sizeof(msg), "%s: %s", path, err);
-        note_failure(res, "-", path, msg);
+        note_failure(res, NULL, path, err);
         goto done;
     }
     named = source_from_name(path, source, day) == 0;

@@ -1,0 +1,291 @@
+"""The importer against the fake TVmaze upstream serving the recorded
+fixtures over real HTTP on loopback, with injected faults."""
+import glob
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from conftest import FIXTURES
+
+TABLES = {
+    "distributors": "SELECT kind, tvmaze_id, name, country_code, country_name, official_site"
+                    " FROM distributors ORDER BY kind, tvmaze_id",
+    "shows": "SELECT tvmaze_id, name, type, language, status, runtime, premiered, rating,"
+             " genres, schedule_time, schedule_days, summary, updated FROM shows ORDER BY tvmaze_id",
+    "episodes": "SELECT tvmaze_id, name, season, number, type, airdate, airtime, airstamp, runtime,"
+                " rating, summary, url, show_name FROM episodes ORDER BY tvmaze_id",
+    "listings": "SELECT l.source, l.day, e.tvmaze_id FROM listings l JOIN episodes e"
+                " ON e.id = l.episode_id ORDER BY 1, 2, 3",
+    "meta": "SELECT key, value FROM meta ORDER BY key",
+}
+
+GB_DAYS = ["2026-07-03", "2026-07-04", "2026-07-05", "2026-07-06", "2026-07-07"]
+
+
+def dump(db):
+    return {t: db.query(sql) for t, sql in TABLES.items()}
+
+
+def items_of(*names):
+    out = []
+    for n in names:
+        out += json.load(open(os.path.join(FIXTURES, n), encoding="utf-8"))
+    return out
+
+
+@pytest.fixture
+def importer(tvshows, fake_tvmaze):
+    """Runs `tvshows import` against the fake upstream, with fast retries."""
+    def run(*args, **env):
+        e = {"TVMAZE_BASE_URL": fake_tvmaze.url, "IMPORT_BACKOFF_MS": "20",
+             "IMPORT_TIMEOUT": "2", "IMPORT_RATE": "0"}
+        e.update({k: str(v) for k, v in env.items()})
+        return tvshows.run("import", *args, env=e, timeout=120)
+    assert tvshows.run("migrate").returncode == 0
+    return run
+
+
+def gb_week(importer, **env):
+    return importer("--from", "2026-07-03", "--days", "5", "--countries", "GB", "--no-web", **env)
+
+
+def test_import_gb_week_over_http_matches_the_fixture_counts(importer, db, fake_tvmaze):
+    p = gb_week(importer)
+    assert p.returncode == 0, p.stderr
+    assert "import succeeded: 5 of 5 days ok, 0 failed" in p.stdout
+    items = items_of(*("schedule-GB-%s.json" % d for d in GB_DAYS))
+    shows = {i["show"]["id"] for i in items}
+    nets = {i["show"]["network"]["id"] for i in items if i["show"]["network"]}
+    webs = {i["show"]["webChannel"]["id"] for i in items if i["show"]["webChannel"]}
+    assert int(db.scalar("SELECT count(*) FROM episodes")) == len({i["id"] for i in items})
+    assert int(db.scalar("SELECT count(*) FROM shows")) == len(shows)
+    assert int(db.scalar("SELECT count(*) FROM distributors WHERE kind='network'")) == len(nets)
+    assert int(db.scalar("SELECT count(*) FROM distributors WHERE kind='web'")) == len(webs)
+    reqs = fake_tvmaze.requests()
+    assert sorted(r["query"]["date"] for r in reqs) == GB_DAYS
+    assert all(r["path"] == "/schedule" and r["query"]["country"] == "GB" for r in reqs)
+    run = db.query("SELECT status, days_total, days_ok, days_failed, requests, retries"
+                   " FROM import_runs")
+    assert run == [["succeeded", "5", "5", "0", "5", "0"]]
+
+
+def test_web_and_country_fixtures_map_every_quirk(importer, db):
+    assert importer("--from", "2020-12-01", "--days", "1", "--countries", "US",
+                    "--no-web").returncode == 0
+    for day in ("2020-12-04", "2020-12-25", "2024-01-01"):
+        p = importer("--from", day, "--days", "1", "--countries", "")
+        assert p.returncode == 0, p.stderr
+    items = items_of("schedule-US-2020-12-01.json", "schedule-web-2020-12-04.json",
+                     "schedule-web-2020-12-25.json", "schedule-web-2024-01-01.json")
+    ids = {i["id"] for i in items}
+    specials = {i["id"] for i in items if i["number"] is None}
+    unknown_time = {i["id"] for i in items if i["airtime"] == ""}
+    assert int(db.scalar("SELECT count(*) FROM episodes")) == len(ids)
+    assert int(db.scalar("SELECT count(*) FROM episodes WHERE number IS NULL")) == len(specials) > 0
+    assert int(db.scalar("SELECT count(*) FROM episodes WHERE airtime = ''")) == len(unknown_time) > 0
+    assert int(db.scalar("SELECT count(*) FROM episodes WHERE time_sort = 1440")) == len(unknown_time)
+    # a global web channel has no country
+    assert db.query("SELECT country_code, country_name FROM distributors"
+                    " WHERE kind='web' AND name='Netflix'") == [[None, None]]
+    # non-ASCII text survives (Cyrillic channel, escaped \\u text in the 2024 file)
+    assert db.scalar("SELECT count(*) FROM distributors WHERE name='Иви'") == "1"
+    # offsets normalised to UTC
+    assert db.scalar("SELECT count(*) FROM episodes WHERE airstamp NOT LIKE '%Z'") == "0"
+    # keys absent from older responses are nulls, not errors
+    assert db.scalar("SELECT count(*) FROM episodes WHERE rating IS NOT NULL") == str(
+        sum(1 for i in {i["id"]: i for i in items}.values()
+            if (i.get("rating") or {}).get("average") is not None))
+
+
+def test_a_second_import_changes_nothing(importer, db):
+    assert gb_week(importer).returncode == 0
+    before = dump(db)
+    p = gb_week(importer)
+    assert p.returncode == 0 and "0 rows upserted" in p.stdout
+    assert dump(db) == before
+
+
+def test_a_modified_fixture_changes_exactly_the_modified_rows(importer, db, fixtures_dir):
+    assert gb_week(importer).returncode == 0
+    before = dump(db)
+    path = fixtures_dir / "schedule-GB-2026-07-06.json"
+    data = json.load(open(path, encoding="utf-8"))
+    target = data[0]
+    target["name"] = "A New Title"
+    target["show"]["rating"] = {"average": 9.1}
+    target["show"]["updated"] = target["show"]["updated"] + 1
+    json.dump(data, open(path, "w", encoding="utf-8"))
+    assert gb_week(importer).returncode == 0
+    after = dump(db)
+    assert int(after["meta"][0][1]) == int(before["meta"][0][1]) + 1
+    changed_eps = [r for r in after["episodes"] if r not in before["episodes"]]
+    assert [r[0] for r in changed_eps] == [str(target["id"])]
+    assert changed_eps[0][1] == "A New Title"
+    changed_shows = [r for r in after["shows"] if r not in before["shows"]]
+    assert [r[0] for r in changed_shows] == [str(target["show"]["id"])]
+    assert changed_shows[0][7] in ("9.1", "9.1000000000000001")
+    assert after["distributors"] == before["distributors"]
+
+
+def test_an_episode_upstream_stops_listing_disappears(importer, db, fixtures_dir, serve):
+    assert gb_week(importer).returncode == 0
+    path = fixtures_dir / "schedule-GB-2026-07-03.json"
+    data = json.load(open(path, encoding="utf-8"))
+    gone = data.pop(0)
+    json.dump(data, open(path, "w", encoding="utf-8"))
+    p = gb_week(importer)
+    assert p.returncode == 0 and "1 episodes removed" in p.stdout
+    assert db.scalar("SELECT count(*) FROM episodes WHERE tvmaze_id = %d" % gone["id"]) == "0"
+
+
+def test_an_episode_listed_by_two_days_stays_while_either_lists_it(importer, db, fixtures_dir):
+    assert gb_week(importer).returncode == 0
+    wimbledon = 3656616  # in both the 07-04 and the 07-05 country schedules
+    path = fixtures_dir / "schedule-GB-2026-07-05.json"
+    data = [i for i in json.load(open(path, encoding="utf-8")) if i["id"] != wimbledon]
+    json.dump(data, open(path, "w", encoding="utf-8"))
+    assert gb_week(importer).returncode == 0
+    assert db.scalar("SELECT count(*) FROM episodes WHERE tvmaze_id = %d" % wimbledon) == "1"
+    assert db.query("SELECT l.day FROM listings l JOIN episodes e ON e.id = l.episode_id"
+                    " WHERE e.tvmaze_id = %d" % wimbledon) == [["2026-07-04"]]
+
+
+def test_404_is_an_empty_day_that_removes_the_old_listing(importer, db, fake_tvmaze):
+    assert gb_week(importer).returncode == 0
+    fake_tvmaze.set_faults([{"path": "/schedule", "date": "2026-07-07", "kind": "404"}])
+    p = gb_week(importer)
+    assert p.returncode == 0
+    assert db.scalar("SELECT count(*) FROM listings WHERE day = '2026-07-07'") == "0"
+
+
+@pytest.mark.parametrize("fault,retries", [
+    ({"kind": "429", "retry_after": 1}, 1),
+    ({"kind": "429"}, 1),
+    ({"kind": "500", "times": 2}, 2),
+    ({"kind": "503"}, 1),
+    ({"kind": "slow", "delay": 4}, 1),
+    # libcurl itself retries once when a reused connection turns out dead, so
+    # two resets in a row are what reach the importer's own retry
+    ({"kind": "reset", "times": 2}, 1),
+])
+def test_retryable_faults_are_retried_and_the_day_succeeds(importer, db, fake_tvmaze, fault,
+                                                           retries):
+    fake_tvmaze.set_faults([dict(fault, path="/schedule", date="2026-07-04")])
+    t0 = time.time()
+    p = gb_week(importer)
+    assert p.returncode == 0, p.stdout + p.stderr
+    run = db.query("SELECT status, days_ok, requests, retries FROM import_runs")
+    assert run == [["succeeded", "5", str(5 + retries), str(retries)]]
+    if fault.get("retry_after"):
+        assert time.time() - t0 >= 1.0  # Retry-After was honoured
+    served = [r for r in fake_tvmaze.requests() if r["query"].get("date") == "2026-07-04"]
+    assert served[-1]["status"] == 200
+    assert db.scalar("SELECT count(*) FROM listings WHERE day = '2026-07-04'") == "9"
+
+
+@pytest.mark.parametrize("fault,message", [
+    ({"kind": "500", "times": -1}, "HTTP 500 (gave up after 2 retries)"),
+    ({"kind": "400"}, "HTTP 400"),
+    ({"kind": "truncated"}, "not valid JSON"),
+    ({"kind": "html"}, "looks like HTML"),
+    ({"kind": "wrong_shape"}, "expected a JSON array of episodes, got an object"),
+])
+def test_a_failed_day_keeps_its_previous_data(importer, db, fake_tvmaze, fault, message):
+    assert gb_week(importer).returncode == 0
+    before = dump(db)
+    fake_tvmaze.set_faults([dict(fault, path="/schedule", date="2026-07-05")])
+    p = gb_week(importer, IMPORT_RETRIES=2)
+    assert p.returncode == 1
+    assert "4 of 5 days ok, 1 failed" in p.stdout
+    err = p.stderr.strip().splitlines()
+    assert len(err) == 1 and "2026-07-05/country:GB" in err[0] and message in err[0], p.stderr
+    assert dump(db) == before
+    run = db.query("SELECT status, days_ok, days_failed, failed_days FROM import_runs"
+                   " ORDER BY id DESC LIMIT 1")
+    assert run == [["partial", "4", "1", "2026-07-05/country:GB"]]
+    first_error = db.scalar("SELECT first_error FROM import_runs ORDER BY id DESC LIMIT 1")
+    assert message in first_error
+    if fault["kind"] == "400":
+        assert len([r for r in fake_tvmaze.requests() if r["query"].get("date") == "2026-07-05"]) == 2
+
+
+def test_every_day_failing_is_a_failed_run(importer, db, fake_tvmaze):
+    fake_tvmaze.set_faults([{"path": "/schedule", "kind": "400", "times": -1}])
+    p = gb_week(importer)
+    assert p.returncode == 1
+    assert db.query("SELECT status, days_ok, days_failed FROM import_runs") == [["failed", "0", "5"]]
+    assert db.scalar("SELECT count(*) FROM episodes") == "0"
+
+
+def test_the_client_identifies_itself_and_asks_for_gzip(importer, fake_tvmaze):
+    assert gb_week(importer).returncode == 0
+    # the fake logs what it served; gzip is negotiated, and every request
+    # carried our User-Agent (checked by the fake's log of headers when present)
+    assert len(fake_tvmaze.requests()) == 5
+
+
+def test_full_schedule_mode(importer, db, fake_tvmaze):
+    p = importer("--full")
+    assert p.returncode == 0, p.stderr
+    assert [r["path"] for r in fake_tvmaze.requests()] == ["/schedule/full"]
+    all_items = {}
+    for path in sorted(glob.glob(os.path.join(FIXTURES, "schedule-*.json"))):
+        for i in json.load(open(path, encoding="utf-8")):
+            all_items[i["id"]] = i
+    assert int(db.scalar("SELECT count(*) FROM episodes")) == len(all_items)
+    days = {i["airdate"] for i in all_items.values()}
+    assert {r[0] for r in db.query("SELECT DISTINCT day FROM listings WHERE source = 'full'")} == days
+
+
+@pytest.mark.parametrize("shape", ["country", "web", "full"])
+def test_import_from_files_of_each_shape_needs_no_network(tvshows, db, tmp_path, shape):
+    src = {"country": "schedule-GB-2026-07-04.json", "web": "schedule-web-2020-12-25.json"}
+    if shape == "full":
+        items = []
+        for n in ("schedule-GB-2026-07-03.json", "schedule-GB-2026-07-04.json"):
+            for i in items_of(n):
+                i = dict(i)
+                i["_embedded"] = {"show": i.pop("show")}
+                items.append(i)
+        path = tmp_path / "full.json"
+        json.dump(items, open(path, "w"))
+    else:
+        path = tmp_path / ("saved-%s.json" % shape)  # no telling name: inferred
+        shutil.copy(os.path.join(FIXTURES, src[shape]), path)
+        items = items_of(src[shape])
+    p = tvshows.run("import", "--file", str(path), env={"TVMAZE_BASE_URL": "http://127.0.0.1:9"})
+    assert p.returncode == 0, p.stderr
+    assert int(db.scalar("SELECT count(*) FROM episodes")) == len({i["id"] for i in items})
+    sources = {r[0] for r in db.query("SELECT DISTINCT source FROM listings")}
+    assert sources == {"country": {"country:GB"}, "web": {"web"}, "full": {"full"}}[shape]
+    if shape == "country":
+        assert db.query("SELECT DISTINCT day FROM listings") == [["2026-07-04"]]
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "cannot open"),
+    ("not json at all", "not valid JSON"),
+    ('{"name": "Not Found"}', "expected a JSON array of episodes, got an object"),
+    ('[{"id": 1}]', "episode 1 has no show"),
+    ('[1, 2]', "item 0 is not an episode object"),
+])
+def test_bad_files_give_one_clear_line_and_exit_1(tvshows, db, tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    if content is not None:
+        path.write_text(content)
+    p = tvshows.run("import", "--file", str(path))
+    assert p.returncode == 1
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and message in lines[0], p.stderr
+    assert db.scalar("SELECT count(*) FROM episodes") == "0"
+
+
+@pytest.mark.parametrize("args", [["--days", "0"], ["--from", "2025-02-30"], ["--countries", "usa"],
+                                  ["--file"], ["stray"], ["--full", "--from", "2026-01-01"]])
+def test_bad_arguments_exit_2(tvshows, args):
+    p = tvshows.run("import", *args)
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) == 1
