@@ -256,6 +256,7 @@ def test_import_from_files_of_each_shape_needs_no_network(tvshows, db, tmp_path,
         path = tmp_path / ("saved-%s.json" % shape)  # no telling name: inferred
         shutil.copy(os.path.join(FIXTURES, src[shape]), path)
         items = items_of(src[shape])
+    assert tvshows.run("migrate").returncode == 0
     p = tvshows.run("import", "--file", str(path), env={"TVMAZE_BASE_URL": "http://127.0.0.1:9"})
     assert p.returncode == 0, p.stderr
     assert int(db.scalar("SELECT count(*) FROM episodes")) == len({i["id"] for i in items})
@@ -276,6 +277,7 @@ def test_bad_files_give_one_clear_line_and_exit_1(tvshows, db, tmp_path, content
     path = tmp_path / "bad.json"
     if content is not None:
         path.write_text(content)
+    assert tvshows.run("migrate").returncode == 0
     p = tvshows.run("import", "--file", str(path))
     assert p.returncode == 1
     lines = p.stderr.strip().splitlines()
