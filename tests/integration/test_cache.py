@@ -1,0 +1,95 @@
+"""The response cache: keyed by canonical parameters and data generation,
+bounded by bytes, and made stale for every API process by an import."""
+import glob
+import json
+import os
+import re
+import time
+import urllib.request
+
+import pytest
+
+from conftest import FIXTURES
+from servers import free_port
+
+TV = "/api/v1/tvshows?"
+
+
+def metric(port, name):
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
+    m = re.search(r"^%s (\d+)" % re.escape(name), text, re.M)
+    return int(m.group(1)) if m else None
+
+
+@pytest.fixture
+def filled(tvshows, fixtures_dir):
+    assert tvshows.run("migrate").returncode == 0
+    files = sorted(glob.glob(str(fixtures_dir / "schedule-*.json")))
+    assert tvshows.run("import", "--file", *files).returncode == 0
+    return fixtures_dir
+
+
+def test_parameter_order_and_spelling_share_one_entry(serve, filled):
+    mport = free_port()
+    s = serve(env={"METRICS_PORT": mport})
+    a = s.get(TV + "date_from=2026-07-03&date_to=2026-07-09&rating=7&per_page=5")
+    hits = metric(mport, "tvshows_cache_hits_total")
+    b = s.get(TV + "per_page=5&rating=7.0&date_to=2026-07-09&bogus=1&date_from=2026-07-03")
+    assert a.status == b.status == 200 and a.body == b.body
+    assert a.header("ETag") == b.header("ETag")
+    assert metric(mport, "tvshows_cache_hits_total") == hits + 1
+    c = s.get(TV + "date_from=2026-07-03&date_to=2026-07-09&rating=7&per_page=6")
+    assert c.body != a.body
+    assert metric(mport, "tvshows_cache_hits_total") == hits + 1
+
+
+def test_an_import_by_another_process_makes_cached_pages_stale_within_a_second(
+        serve, filled, tvshows):
+    s = serve()
+    url = TV + "date_from=2026-07-06&date_to=2026-07-06&per_page=100"
+    before = s.get(url)
+    assert s.get(url).header("ETag") == before.header("ETag")
+    path = filled / "schedule-GB-2026-07-06.json"
+    data = json.load(open(path, encoding="utf-8"))
+    data[0]["name"] = "Renamed By Upstream"
+    json.dump(data, open(path, "w", encoding="utf-8"))
+    assert tvshows.run("import", "--file", str(path)).returncode == 0
+    t0 = time.time()
+    time.sleep(1.0)
+    after = s.get(url)
+    assert after.header("ETag") != before.header("ETag")
+    assert "Renamed By Upstream" in after.body.decode()
+    assert time.time() - t0 < 2
+    # a client holding the old tag gets the new page, not a 304
+    assert s.get(url, headers={"If-None-Match": before.header("ETag")}).status == 200
+
+
+def test_a_re_import_of_unchanged_data_keeps_the_cache(serve, filled, tvshows):
+    mport = free_port()
+    s = serve(env={"METRICS_PORT": mport})
+    url = TV + "date_from=2026-07-06&date_to=2026-07-06"
+    s.get(url)
+    files = sorted(glob.glob(str(filled / "schedule-*.json")))
+    assert tvshows.run("import", "--file", *files).returncode == 0
+    time.sleep(0.6)
+    hits = metric(mport, "tvshows_cache_hits_total")
+    s.get(url)
+    assert metric(mport, "tvshows_cache_hits_total") == hits + 1
+
+
+def test_the_cache_stays_within_its_byte_bound(serve, filled):
+    mport = free_port()
+    s = serve(env={"METRICS_PORT": mport, "CACHE_MB": "1"})
+    for day in range(1, 31):
+        for per_page in (50, 100):
+            s.get(TV + "date_from=2020-12-01&date_to=2020-12-%02d&per_page=%d" % (day, per_page))
+    assert 0 < metric(mport, "tvshows_cache_bytes") <= 1 << 20
+    assert metric(mport, "tvshows_cache_evictions_total") > 0
+
+
+def test_cache_can_be_turned_off(serve, filled):
+    s = serve(env={"CACHE_MB": "0"})
+    url = TV + "date_from=2026-07-03&date_to=2026-07-09"
+    a, b = s.get(url), s.get(url, headers={"Accept-Encoding": "gzip"})
+    assert a.status == b.status == 200 and a.header("ETag") and b.header("Content-Encoding") == "gzip"
+    assert s.get(url, headers={"If-None-Match": a.header("ETag")}).status == 304
