@@ -78,10 +78,12 @@ static void pg_set_err(pg_db *d, const char *what)
     one_line(d->base.err);
 }
 
-static void pg_release(void *handle, void *ud)
+/* The cache holds statement names; the statements die with their
+ * connection, the names are ours. */
+static void pg_free_name(void *handle, void *ud)
 {
-    (void)handle;
-    (void)ud; /* prepared statements die with their connection */
+    (void)ud;
+    free(handle);
 }
 
 /* DB_OK when a usable connection is there, reconnecting at most once a
@@ -99,7 +101,7 @@ static int pg_ensure(pg_db *d, int now)
         return DB_DOWN;
     }
     d->last_attempt_us = t;
-    db_cache_clear(&d->cache, pg_release, NULL);
+    db_cache_clear(&d->cache, pg_free_name, NULL);
     PQfinish(d->conn);
     d->conn = pg_open(d->url, &d->base.opt);
     if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
@@ -425,12 +427,6 @@ done:
     buf_free(&sql);
     buf_free(&doc);
     return rc;
-}
-
-static void pg_free_name(void *handle, void *ud)
-{
-    (void)ud;
-    free(handle);
 }
 
 static void pg_close(db *base)

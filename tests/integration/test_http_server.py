@@ -171,10 +171,13 @@ def test_thousand_concurrent_connections_are_all_answered(serve):
 
 def test_max_connections_refuses_the_excess_and_recovers(serve):
     s = serve(env={"MAX_CONNECTIONS": "5", "THREADS": "1"})
-    held = [RawConn(s.port) for _ in range(5)]
-    for c in held:
+    time.sleep(0.5)  # the start-up probe's connection is gone
+    held = []
+    for _ in range(5):
+        c = RawConn(s.port)
         c.send(GET_UP)
         assert c.read_response()[0] == 200
+        held.append(c)
     extra = RawConn(s.port)
     assert extra.closed_by_peer(timeout=5)
     for c in held:
