@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "tvmaze/tvmaze.h"
 #include "util/log.h"
 
 typedef struct command {
@@ -103,6 +104,7 @@ int cli_main(int argc, char **argv)
     }
     /* before any thread exists: curl's global setup is not thread-safe */
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    tvmaze_global_init();
     rc = c->run(&cfg);
     curl_global_cleanup();
     config_free(&cfg);

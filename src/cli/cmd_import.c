@@ -1,6 +1,9 @@
 /* tvshows import: runs an import in the foreground, with a progress bar on
  * a terminal and log lines otherwise, and a summary at the end. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,8 +18,9 @@
 #define MAX_SOURCES 64
 
 typedef struct progress {
+    pthread_mutex_t lock;
     int tty;
-    int64_t total, done;
+    int64_t total, done, episodes;
     int64_t started_ms;
 } progress;
 
@@ -30,29 +34,36 @@ static void fmt_duration(char *out, size_t n, int64_t secs)
         snprintf(out, n, "%llds", (long long)secs);
 }
 
+/* Called by the import threads after each (day, source); r is the calling
+ * thread's own tally, so only the shared counters need the lock. */
 static void on_progress(void *ud, const char *day, const char *source, int ok,
                         const import_result *r)
 {
     progress *p = ud;
     double secs = (double)(clock_mono_ms() - p->started_ms) / 1000.0;
-    double rate = secs > 0 ? (double)r->episodes / secs : 0;
+    int64_t done, episodes;
 
-    p->done++;
+    pthread_mutex_lock(&p->lock);
+    done = ++p->done;
+    episodes = p->episodes += r->episodes - r->reported;
+    ((import_result *)r)->reported = r->episodes;
     if (p->tty) {
         char eta[32] = "?";
-        int width = 30, filled = p->total ? (int)(p->done * width / p->total) : width;
-        if (p->done && p->total >= p->done)
+        double rate = secs > 0 ? (double)episodes / secs : 0;
+        int width = 30, filled = p->total ? (int)(done * width / p->total) : width;
+        if (p->total >= done)
             fmt_duration(eta, sizeof(eta),
-                         (int64_t)(secs / (double)p->done * (double)(p->total - p->done)));
+                         (int64_t)(secs / (double)done * (double)(p->total - done)));
         fprintf(stderr, "\r[%.*s%.*s] %lld/%lld days  %lld episodes  %.0f eps/s  ETA %s  ",
                 filled, "##############################", width - filled,
-                "                              ", (long long)p->done, (long long)p->total,
-                (long long)r->episodes, rate, eta);
+                "                              ", (long long)done, (long long)p->total,
+                (long long)episodes, rate, eta);
         fflush(stderr);
-        return;
     }
-    log_info(ok ? "imported day" : "day failed", LF_S("day", day), LF_S("source", source),
-             LF_I("done", p->done), LF_I("total", p->total), LF_I("episodes", r->episodes));
+    pthread_mutex_unlock(&p->lock);
+    if (!p->tty)
+        log_info(ok ? "imported day" : "day failed", LF_S("day", day), LF_S("source", source),
+                 LF_I("done", done), LF_I("total", p->total), LF_I("episodes", episodes));
 }
 
 static int window_start(const config *cfg, int32_t *from)
@@ -94,43 +105,143 @@ static tvmaze_client *make_client(const config *cfg, tvmaze_limiter *lim)
     return tvmaze_client_new(&o);
 }
 
-/* Runs the plan the flags describe; fills r. */
-static int run_plan(const config *cfg, store *st, tvmaze_client *tm, progress *p,
-                    import_result *r)
-{
+/* The units of a day-by-day or file plan, taken by the import threads in
+ * order from a shared counter. */
+typedef struct plan {
+    const config *cfg;
+    tvmaze_limiter *lim;
+    progress *p;
     char sources[MAX_SOURCES][IMPORT_SOURCE_MAX];
     size_t nsources;
     int32_t from;
+    int64_t nunits;
+    _Atomic int64_t next;
+} plan;
 
-    if (cfg->import_files) {
-        for (int i = 0; i < cfg->nargs; i++)
-            import_file(st, cfg->args[i], on_progress, p, r);
-        return 0;
+typedef struct import_thread {
+    pthread_t thread;
+    plan *plan;
+    import_result r;
+    int failed_setup;
+} import_thread;
+
+static void run_unit(plan *pl, store *st, tvmaze_client *tm, int64_t u, import_result *r)
+{
+    char day[DATE_LEN + 1];
+    int ok;
+
+    if (pl->cfg->import_files) {
+        import_file(st, pl->cfg->args[u], on_progress, pl->p, r);
+        return;
     }
-    if (cfg->import_full)
-        return import_full(st, tm, on_progress, p, r);
-    if (window_start(cfg, &from) != 0)
+    /* day-major order: all sources of a day before the next day */
+    date_format(pl->from + (int32_t)(u / (int64_t)pl->nsources), day);
+    ok = import_day(st, tm, pl->sources[u % (int64_t)pl->nsources],
+                    pl->from + (int32_t)(u / (int64_t)pl->nsources), r) == 0;
+    on_progress(pl->p, day, pl->sources[u % (int64_t)pl->nsources], ok, r);
+}
+
+static void *import_thread_main(void *arg)
+{
+    import_thread *it = arg;
+    plan *pl = it->plan;
+    store *st = cli_open_store(pl->cfg->database_url, "tvshows-import", pl->cfg);
+    tvmaze_client *tm = pl->cfg->import_files ? NULL : make_client(pl->cfg, pl->lim);
+    int64_t u;
+
+    if (!st || (!pl->cfg->import_files && !tm)) {
+        it->failed_setup = 1;
+        goto done;
+    }
+    while ((u = atomic_fetch_add(&pl->next, 1)) < pl->nunits)
+        run_unit(pl, st, tm, u, &it->r);
+done:
+    tvmaze_client_free(tm);
+    store_close(st);
+    return NULL;
+}
+
+static void merge(import_result *into, const import_result *r)
+{
+    size_t l = strlen(into->failed);
+
+    into->days_ok += r->days_ok;
+    into->days_failed += r->days_failed;
+    into->episodes += r->episodes;
+    into->upserted += r->upserted;
+    into->removed += r->removed;
+    into->net.requests += r->net.requests;
+    into->net.retries += r->net.retries;
+    if (!into->error[0])
+        snprintf(into->error, sizeof(into->error), "%s", r->error);
+    if (r->failed[0])
+        snprintf(into->failed + l, sizeof(into->failed) - l, "%s%s", l ? "," : "", r->failed);
+}
+
+/* Runs the units on `concurrency` threads, each with its own connection
+ * and HTTP client; the limiter keeps the upstream's rate for all of them. */
+static int run_parallel(plan *pl, int concurrency, import_result *r)
+{
+    import_thread *ts = calloc((size_t)concurrency, sizeof(*ts));
+    int started = 0, rc = 0;
+
+    if (!ts)
         return -1;
-    nsources = import_sources(cfg->import_countries, cfg->import_web, sources, MAX_SOURCES);
-    for (int d = 0; d < cfg->import_days; d++) {
-        for (size_t s = 0; s < nsources; s++) {
-            char day[DATE_LEN + 1];
-            int ok = import_day(st, tm, sources[s], from + d, r) == 0;
-            date_format(from + d, day);
-            on_progress(p, day, sources[s], ok, r);
-        }
+    for (; started < concurrency; started++) {
+        ts[started].plan = pl;
+        if (pthread_create(&ts[started].thread, NULL, import_thread_main, &ts[started]) != 0)
+            break;
     }
-    return 0;
+    for (int i = 0; i < started; i++) {
+        pthread_join(ts[i].thread, NULL);
+        merge(r, &ts[i].r);
+        rc |= ts[i].failed_setup ? -1 : 0;
+    }
+    free(ts);
+    return started ? rc : -1;
+}
+
+static int run_plan(const config *cfg, store *st, tvmaze_limiter *lim, progress *p,
+                    import_result *r)
+{
+    plan *pl;
+    int rc, threads;
+
+    if (cfg->import_full) {
+        tvmaze_client *tm = make_client(cfg, lim);
+        rc = tm ? import_full(st, tm, on_progress, p, r) : -1;
+        tvmaze_client_free(tm);
+        return rc == 0 || r->days_failed ? 0 : -1;
+    }
+    if (!(pl = calloc(1, sizeof(*pl))))
+        return -1;
+    pl->cfg = cfg;
+    pl->lim = lim;
+    pl->p = p;
+    if (cfg->import_files) {
+        pl->nunits = cfg->nargs;
+    } else {
+        if (window_start(cfg, &pl->from) != 0) {
+            free(pl);
+            return -2;
+        }
+        pl->nsources = import_sources(cfg->import_countries, cfg->import_web, pl->sources,
+                                      MAX_SOURCES);
+        pl->nunits = (int64_t)cfg->import_days * (int64_t)pl->nsources;
+    }
+    threads = cfg->concurrency < pl->nunits ? cfg->concurrency : (int)pl->nunits;
+    rc = pl->nunits ? run_parallel(pl, threads > 0 ? threads : 1, r) : 0;
+    free(pl);
+    return rc;
 }
 
 int cmd_import(config *cfg)
 {
     char sources[MAX_SOURCES][IMPORT_SOURCE_MAX];
-    progress p = {isatty(STDERR_FILENO), 0, 0, clock_mono_ms()};
+    progress p = {PTHREAD_MUTEX_INITIALIZER, isatty(STDERR_FILENO), 0, 0, 0, clock_mono_ms()};
     import_result r;
     store_run delta = {0};
     tvmaze_limiter *lim = NULL;
-    tvmaze_client *tm = NULL;
     const char *status = "failed", *mode;
     int64_t run_id = 0;
     store *st;
@@ -161,21 +272,22 @@ int cmd_import(config *cfg)
                   : (int64_t)cfg->import_days *
                         (int64_t)import_sources(cfg->import_countries, cfg->import_web, sources,
                                                 MAX_SOURCES);
-    if (!cfg->import_files) {
-        lim = tvmaze_limiter_new(cfg->import_rate, 10000);
-        if (!lim || !(tm = make_client(cfg, lim))) {
-            fprintf(stderr, "tvshows: out of memory\n");
-            rc = 1;
-            goto done;
-        }
+    if (!cfg->import_files && !(lim = tvmaze_limiter_new(cfg->import_rate, 10000))) {
+        fprintf(stderr, "tvshows: out of memory\n");
+        rc = 1;
+        goto done;
     }
     if (store_run_begin(st, mode, p.total, &run_id) != STORE_OK) {
         fprintf(stderr, "tvshows: import: %s\n", store_errmsg(st));
         rc = 1;
         goto done;
     }
-    if (run_plan(cfg, st, tm, &p, &r) != 0) {
-        rc = EXIT_USAGE;
+    switch (run_plan(cfg, st, lim, &p, &r)) {
+    case 0: break;
+    case -2: rc = EXIT_USAGE; goto done;
+    default:
+        fprintf(stderr, "tvshows: import: cannot start (database or memory)\n");
+        rc = 1;
         goto done;
     }
     if (p.tty)
@@ -199,7 +311,6 @@ int cmd_import(config *cfg)
     print_summary(status, &r, clock_mono_ms() - p.started_ms);
     rc = r.days_failed ? 1 : 0;
 done:
-    tvmaze_client_free(tm);
     tvmaze_limiter_free(lim);
     store_close(st);
     return rc;

@@ -69,9 +69,10 @@ static int check_countries(const char *v, char *why, size_t n)
 {
     const char *p = v;
 
+    /* "" is allowed: web schedule only */
     while (*p) {
         if (!isupper((unsigned char)p[0]) || !isupper((unsigned char)p[1]) ||
-            (p[2] && p[2] != ',')) {
+            (p[2] && p[2] != ',') || (p[2] == ',' && !p[3])) {
             snprintf(why, n, "must be comma-separated ISO 3166 codes such as US,GB");
             return -1;
         }
@@ -230,8 +231,8 @@ static const opt options[] = {
      "seconds for one upstream request"},
     {"IMPORT_BACKOFF_MS", "backoff-ms", OPT_INT, OFF(import_backoff_ms), "1000", 1, 600000, NULL,
      IMPORTING, "first retry delay; doubles per retry, at most 60 s"},
-    {"WORKER_CONCURRENCY", "concurrency", OPT_INT, OFF(concurrency), "2", 1, 64, NULL, SERVING,
-     "jobs run at once"},
+    {"WORKER_CONCURRENCY", "concurrency", OPT_INT, OFF(concurrency), "2", 1, 64, NULL,
+     SERVING | CMD_IMPORT, "jobs (imports: days) run at once"},
     {NULL, "no-worker", OPT_FLAG, OFF(no_worker), "false", 0, 0, NULL, CMD_SERVE,
      "serve only: no job worker or scheduler threads"},
     {"JOB_VISIBILITY_TIMEOUT", "visibility-timeout", OPT_INT, OFF(job_visibility_s), "300", 1,
@@ -363,10 +364,6 @@ static int parse_argv(config *cfg, unsigned cmd, int argc, char **argv, char *er
         int neg;
 
         if (strncmp(a, "--", 2) || !a[2]) {
-            if (cfg->nargs >= CONFIG_MAX_ARGS) {
-                snprintf(err, errlen, "tvshows: too many arguments");
-                return -1;
-            }
             cfg->args[cfg->nargs++] = a;
             continue;
         }
@@ -382,10 +379,6 @@ static int parse_argv(config *cfg, unsigned cmd, int argc, char **argv, char *er
             *(int *)((char *)cfg + o->offset) = 1;
             if (!eq)
                 continue; /* the paths follow as bare arguments */
-            if (cfg->nargs >= CONFIG_MAX_ARGS) {
-                snprintf(err, errlen, "tvshows: too many arguments");
-                return -1;
-            }
             cfg->args[cfg->nargs++] = eq + 1;
             continue;
         }
@@ -412,6 +405,11 @@ static int parse_argv(config *cfg, unsigned cmd, int argc, char **argv, char *er
 int config_load(config *cfg, unsigned cmd, int argc, char **argv, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
+    /* at most one positional argument per argv element */
+    if (!(cfg->args = calloc((size_t)argc + 1, sizeof(*cfg->args)))) {
+        snprintf(err, errlen, "tvshows: out of memory");
+        return -1;
+    }
     for (size_t i = 0; i < NOPTIONS; i++) {
         const opt *o = &options[i];
         if (set_value(cfg, o, o->env ? o->env : o->flag, o->def, err, errlen) != 0)
@@ -453,6 +451,8 @@ void config_free(config *cfg)
 {
     char *base = (char *)cfg;
 
+    free(cfg->args);
+    cfg->args = NULL;
     for (size_t i = 0; i < NOPTIONS; i++) {
         if (options[i].type == OPT_STR) {
             char **slot = (char **)(base + options[i].offset);

@@ -29,8 +29,6 @@ enum {
 
 typedef enum { AUTH_NONE, AUTH_API_KEY, AUTH_JWT, AUTH_ANY } auth_mode;
 
-#define CONFIG_MAX_ARGS 64
-
 typedef struct config {
     /* storage */
     char *database_url;
@@ -89,8 +87,9 @@ typedef struct config {
     char *format;
     char *url;
     int help;
-    /* positional arguments after the command (borrowed from argv) */
-    const char *args[CONFIG_MAX_ARGS];
+    /* positional arguments after the command: the array is owned, the
+     * strings are borrowed from argv */
+    const char **args;
     int nargs;
 } config;
 

@@ -45,7 +45,8 @@ long http_head_length(const char *data, size_t len, size_t *scan, size_t *skip)
         return 0;
     line_end = memchr(data + start, '\n', len - start);
     if (!line_end) {
-        if (len - start > HTTP_MAX_REQUEST_LINE)
+        /* the longest line allowed may still be waiting for its LF */
+        if (len - start > HTTP_MAX_REQUEST_LINE + 1)
             return -414;
         return 0;
     }

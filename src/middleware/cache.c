@@ -7,7 +7,7 @@
 #include "util/hash.h"
 #include "util/metrics.h"
 
-#define SHARDS 16
+#define SHARDS CACHE_SHARDS
 #define BUCKETS 1024 /* per shard, chained */
 
 typedef struct entry {
@@ -58,6 +58,23 @@ void cache_free(cache *c)
         pthread_mutex_destroy(&c->shards[i].lock);
     }
     free(c);
+}
+
+/* FNV-1a's high bits barely depend on a key's last bytes, and cache keys
+ * often differ only there: mix before choosing a shard. */
+static unsigned shard_index(uint64_t h)
+{
+    return (unsigned)((h * 0x9E3779B97F4A7C15ull) >> 60);
+}
+
+static shard *shard_of(cache *c, uint64_t h)
+{
+    return &c->shards[shard_index(h)];
+}
+
+unsigned cache_shard_of(const char *key, size_t klen)
+{
+    return shard_index(hash_fnv1a(key, klen));
 }
 
 static size_t entry_size(const entry *e)
@@ -116,7 +133,7 @@ int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *o
               cache_meta *meta)
 {
     uint64_t h = hash_fnv1a(key, klen);
-    shard *s = &c->shards[(h >> 32) % SHARDS];
+    shard *s = shard_of(c, h);
     entry *e;
     int hit = 0;
 
@@ -139,7 +156,7 @@ void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const
                size_t blen, const cache_meta *meta)
 {
     uint64_t h = hash_fnv1a(key, klen);
-    shard *s = &c->shards[(h >> 32) % SHARDS];
+    shard *s = shard_of(c, h);
     entry *e = malloc(sizeof(*e) + klen + blen), *old;
 
     if (!e)

@@ -35,4 +35,9 @@ void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const
                size_t blen, const cache_meta *meta);
 size_t cache_bytes(cache *c);
 
+/* The cache is split into CACHE_SHARDS shards, each bounded to a share of
+ * the bytes; cache_shard_of() says which one a key lands in (for tests). */
+#define CACHE_SHARDS 16
+unsigned cache_shard_of(const char *key, size_t klen);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/date.h"
 #include "util/idmap.h"
@@ -197,12 +198,15 @@ static int read_file(const char *path, buf *out, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     char chunk[65536];
+    struct stat sb;
     size_t n;
 
     if (!f) {
         snprintf(err, errlen, "cannot open: %s", strerror(errno));
         return -1;
     }
+    if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0 && (size_t)sb.st_size < FILE_CAP)
+        buf_reserve(out, (size_t)sb.st_size); /* one allocation, no regrowth */
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         if (buf_append(out, chunk, n) != 0) {
             snprintf(err, errlen, "larger than %zu MiB", FILE_CAP >> 20);

@@ -28,6 +28,7 @@ typedef struct import_result {
     tvmaze_stats net;   /* requests and retries */
     char error[512];    /* the first failure */
     char failed[4096];  /* "day/source" of each failed unit, comma-separated */
+    int64_t reported;   /* episodes already passed to a progress report */
 } import_result;
 
 /* Called after each written or failed (day, source). */

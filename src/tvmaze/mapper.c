@@ -1,12 +1,56 @@
 /* TVmaze schedule JSON -> domain structs. Every quirk handled here is listed
  * in docs/tvmaze-api.md §5 (numbers below refer to it). */
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tvmaze/tvmaze.h"
 #include "util/date.h"
 #include "util/json.h"
+
+/* Parsing a schedule builds a DOM of a few hundred thousand small objects
+ * that all die together right after mapping. While a parse runs on a
+ * thread, jansson allocates from that thread's arena and its frees are
+ * no-ops; the arena is dropped in one go afterwards. Every block carries a
+ * header saying where it came from, so frees of ordinary allocations (other
+ * threads, other uses of jansson) still reach free(). */
+enum { FROM_HEAP = 0x48454150, FROM_ARENA = 0x4152454e };
+
+typedef union alloc_header {
+    max_align_t align;
+    uint32_t from;
+} alloc_header;
+
+static _Thread_local arena *parse_arena;
+
+static void *parse_malloc(size_t n)
+{
+    alloc_header *h;
+
+    if (n > SIZE_MAX - sizeof(*h))
+        return NULL;
+    h = parse_arena ? arena_alloc(parse_arena, sizeof(*h) + n) : malloc(sizeof(*h) + n);
+    if (!h)
+        return NULL;
+    h->from = parse_arena ? FROM_ARENA : FROM_HEAP;
+    return h + 1;
+}
+
+static void parse_free(void *p)
+{
+    alloc_header *h = p ? (alloc_header *)p - 1 : NULL;
+
+    if (h && h->from == FROM_HEAP)
+        free(h);
+}
+
+void tvmaze_global_init(void)
+{
+    json_set_alloc_funcs(parse_malloc, parse_free);
+}
 
 typedef struct mapper {
     tv_batch *b;
@@ -266,12 +310,17 @@ int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info
     mapper m = {b, err, errlen};
     json_error_t jerr;
     json_t *root, *item;
+    arena dom;
     size_t i;
     int rc = TVMAZE_EBODY;
 
     memset(info, 0, sizeof(*info));
-    root = json_loadb(json, n, JSON_REJECT_DUPLICATES, &jerr);
+    arena_init(&dom, 1 << 20);
+    parse_arena = &dom;
+    root = json_loadb(json, n, 0, &jerr);
     if (!root) {
+        parse_arena = NULL;
+        arena_free(&dom);
         snprintf(err, errlen, "the body is not valid JSON (%s at line %d, column %d)%s", jerr.text,
                  jerr.line, jerr.column,
                  n && (json[0] == '<' || (n > 1 && json[1] == '<')) ? ": it looks like HTML" : "");
@@ -290,5 +339,7 @@ int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info
     rc = TVMAZE_OK;
 done:
     json_decref(root);
+    parse_arena = NULL;
+    arena_free(&dom);
     return rc;
 }

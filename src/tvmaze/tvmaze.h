@@ -72,6 +72,10 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
 
 /* ---- mapper ---- */
 
+/* Installs the allocator the mapper parses with (jansson's allocation hooks
+ * are process-wide): call once, before any thread starts. */
+void tvmaze_global_init(void);
+
 typedef enum {
     TVMAZE_SHAPE_EMPTY,    /* [] */
     TVMAZE_SHAPE_COUNTRY,  /* /schedule: show at item.show */

@@ -2,7 +2,7 @@
  *
  * Strings are escaped per RFC 8259 §7 (quote, backslash, control characters);
  * bytes that are not valid UTF-8 are replaced by U+FFFD, never passed through.
- * Commas are placed automatically; nesting depth is limited to 32.
+ * Commas are placed automatically; nesting depth is limited to 31.
  * Errors are sticky: after a failed append (buffer cap, depth) every call is a
  * no-op and jw_end() returns -1.
  * Ownership: the writer borrows the output buffer. Not thread-safe. */

@@ -38,23 +38,29 @@ int num_parse_i64(const char *s, size_t n, int64_t *out)
 
 int num_parse_decimal(const char *s, size_t n, double *out)
 {
-    char tmp[32];
-    size_t i = 0, ndigits = 0;
+    char tmp[64];
+    size_t i = 0, significant = 0;
+    int seen_nonzero = 0;
 
     if (n == 0 || n >= sizeof(tmp))
         return -1;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++, ndigits++;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        seen_nonzero |= s[i] != '0';
+        significant += seen_nonzero;
+    }
     if (i == 0)
         return -1;
     if (i < n && s[i] == '.') {
         size_t start = ++i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++, ndigits++;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            seen_nonzero |= s[i] != '0';
+            significant += seen_nonzero;
+        }
         if (i == start)
             return -1;
     }
-    if (i != n || ndigits > 15)
+    /* leading zeros are not significant; 15 digits always fit a double */
+    if (i != n || significant > 15)
         return -1;
     memcpy(tmp, s, n);
     tmp[n] = '\0';

@@ -37,19 +37,38 @@ static void next_is(const char *text, int64_t after, int64_t want)
 static void test_cron_rejects_malformed_expressions(void **state)
 {
     static const char *bad[] = {
-        "",           "* * * *",      "* * * * * *",  "60 * * * *",  "* 24 * * *",
-        "* * 0 * *",  "* * 32 * *",   "* * * 0 *",    "* * * 13 *",  "* * * * 8",
-        "*/0 * * * *", "5-1 * * * *", "a * * * *",    "1, * * * *",  ",1 * * * *",
-        "-1 * * * *", "1- * * * *",   "1-2- * * * *", "*/ * * * *",  "** * * * *",
-        "1/2/3 * * * *", "0 2 * * mon", "0 2 * jan *", "0\t2 * * *", "99999 * * * *",
+        "",
+        "* * * *",
+        "* * * * * *",
+        "60 * * * *",
+        "* 24 * * *",
+        "* * 0 * *",
+        "* * 32 * *",
+        "* * * 0 *",
+        "* * * 13 *",
+        "* * * * 8",
+        "*/0 * * * *",
+        "5-1 * * * *",
+        "a * * * *",
+        "1, * * * *",
+        ",1 * * * *",
+        "-1 * * * *",
+        "1- * * * *",
+        "1-2- * * * *",
+        "*/ * * * *",
+        "** * * * *",
+        "1/2/3 * * * *",
+        "0 2 * * mon",
+        "0 2 * jan *",
+        "0\t2 * * *",
+        "99999 * * * *",
         "@daily",
     };
     cron_expr c;
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (cron_parse(&c, bad[i]) != -1)
-            print_error("accepted \"%s\"\n", bad[i]);
+        if (cron_parse(&c, bad[i]) != -1) print_error("accepted \"%s\"\n", bad[i]);
         assert_int_equal(cron_parse(&c, bad[i]), -1);
     }
 }

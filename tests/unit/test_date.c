@@ -51,9 +51,9 @@ static void test_date_knows_leap_years(void **state)
 
 static void test_date_rejects_impossible_dates(void **state)
 {
-    static const char *bad[] = {"2025-13-01", "2025-00-10", "2025-01-00", "2025-01-32",
-                                "2025-04-31", "2025-06-31", "2025-09-31", "2025-11-31",
-                                "0999-12-31"};
+    static const char *bad[] = {"2025-13-01", "2025-00-10", "2025-01-00",
+                                "2025-01-32", "2025-04-31", "2025-06-31",
+                                "2025-09-31", "2025-11-31", "0999-12-31"};
     int32_t d;
 
     (void)state;
@@ -63,10 +63,10 @@ static void test_date_rejects_impossible_dates(void **state)
 
 static void test_date_rejects_other_shapes(void **state)
 {
-    static const char *bad[] = {"20250609",    " 2025-06-09", "2025-06-09 ", "2025-6-09",
-                                "2025-06-9",   "2025/06/09",  "2025-06-09T", "+025-06-09",
-                                "2025-0a-09",  "2025--6-09",  "",            "2025-06-0 ",
-                                "12025-06-09", "2025-06-09Z", "2025-06+09"};
+    static const char *bad[] = {
+        "20250609",   " 2025-06-09", "2025-06-09 ", "2025-6-09",   "2025-06-9",
+        "2025/06/09", "2025-06-09T", "+025-06-09",  "2025-0a-09",  "2025--6-09",
+        "",           "2025-06-0 ",  "12025-06-09", "2025-06-09Z", "2025-06+09"};
     int32_t d = 12345;
 
     (void)state;
@@ -171,8 +171,7 @@ static void test_instant_parses_offsets(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         e = 42;
-        if (parse_instant(cases[i].text, &e) != 0)
-            print_error("rejected %s\n", cases[i].text);
+        if (parse_instant(cases[i].text, &e) != 0) print_error("rejected %s\n", cases[i].text);
         assert_int_equal(parse_instant(cases[i].text, &e), 0);
         assert_int_equal(e, cases[i].epoch);
     }
@@ -204,16 +203,15 @@ static void test_instant_rejects_bad_text(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (parse_instant(bad[i], &e) != -1)
-            print_error("accepted \"%s\"\n", bad[i]);
+        if (parse_instant(bad[i], &e) != -1) print_error("accepted \"%s\"\n", bad[i]);
         assert_int_equal(parse_instant(bad[i], &e), -1);
     }
 }
 
 static void test_instant_format_round_trips(void **state)
 {
-    static const int64_t epochs[] = {0, 1, 59, 86399, 86400, 1749463200, 951782400, -1, -86400,
-                                     -86401, 253402300799};
+    static const int64_t epochs[] = {0,         1,  59,     86399,  86400,       1749463200,
+                                     951782400, -1, -86400, -86401, 253402300799};
     char out[INSTANT_LEN + 1];
     int64_t e;
 

@@ -14,7 +14,7 @@
 #include "util/json.h"
 
 #define S(lit) lit, sizeof(lit) - 1
-#define FFFD "\xEF\xBF\xBD"
+#define FFFD   "\xEF\xBF\xBD"
 
 /* json_escape(s) must give exactly want. */
 static void escape_is(const char *s, size_t n, const char *want, size_t want_len)
@@ -24,27 +24,25 @@ static void escape_is(const char *s, size_t n, const char *want, size_t want_len
     buf_init(&b, 0);
     assert_int_equal(json_escape(&b, s, n), 0);
     assert_int_equal(b.len, want_len);
-    if (want_len)
-        assert_memory_equal(b.data, want, want_len);
+    if (want_len) assert_memory_equal(b.data, want, want_len);
     buf_free(&b);
 }
 
 /* Writes s as a JSON string and checks jansson reads back valid UTF-8. */
 static void string_reads_back(const char *s, size_t n)
 {
-    json_writer w;
+    jw_writer w;
     json_error_t err;
     json_t *v;
     buf b;
 
     buf_init(&b, 0);
-    json_begin(&w, &b);
-    json_strn(&w, s, n);
-    assert_int_equal(json_end(&w), 0);
+    jw_begin(&w, &b);
+    jw_strn(&w, s, n);
+    assert_int_equal(jw_end(&w), 0);
     assert_true(utf8_valid(b.data, b.len));
     v = json_loadb(b.data, b.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-    if (!v)
-        print_error("jansson: %s in %s\n", err.text, b.data);
+    if (!v) print_error("jansson: %s in %s\n", err.text, b.data);
     assert_non_null(v);
     assert_true(json_is_string(v));
     json_decref(v);
@@ -62,8 +60,8 @@ static void test_json_escapes_quote_and_backslash(void **state)
 
 static void test_json_escapes_every_control_character(void **state)
 {
-    static const char *named[32] = {['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n",
-                                    ['\r'] = "\\r", ['\t'] = "\\t"};
+    static const char *named[32] = {
+        ['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t"};
     char want[8];
 
     (void)state;
@@ -84,17 +82,17 @@ static void test_json_escapes_every_control_character(void **state)
 static void test_json_passes_valid_multibyte_text(void **state)
 {
     static const char *valid[] = {
-        "caf\xc3\xa9",         /* é */
-        "\xe2\x82\xac",        /* € */
-        "\xf0\x9f\x98\x80",    /* 😀 */
-        "\xc2\x80",            /* U+0080, the first two-byte character */
-        "\xdf\xbf",            /* U+07FF */
-        "\xe0\xa0\x80",        /* U+0800 */
-        "\xed\x9f\xbf",        /* U+D7FF, just below the surrogates */
-        "\xee\x80\x80",        /* U+E000, just above them */
-        "\xef\xbf\xbf",        /* U+FFFF */
-        "\xf0\x90\x80\x80",    /* U+10000 */
-        "\xf4\x8f\xbf\xbf",    /* U+10FFFF, the last */
+        "caf\xc3\xa9",                          /* é */
+        "\xe2\x82\xac",                         /* € */
+        "\xf0\x9f\x98\x80",                     /* 😀 */
+        "\xc2\x80",                             /* U+0080, the first two-byte character */
+        "\xdf\xbf",                             /* U+07FF */
+        "\xe0\xa0\x80",                         /* U+0800 */
+        "\xed\x9f\xbf",                         /* U+D7FF, just below the surrogates */
+        "\xee\x80\x80",                         /* U+E000, just above them */
+        "\xef\xbf\xbf",                         /* U+FFFF */
+        "\xf0\x90\x80\x80",                     /* U+10000 */
+        "\xf4\x8f\xbf\xbf",                     /* U+10FFFF, the last */
         "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", /* 日本語 */
     };
 
@@ -112,26 +110,26 @@ static void test_json_replaces_invalid_utf8(void **state)
     static const struct {
         const char *in, *out;
     } cases[] = {
-        {"\x80", FFFD},                                 /* lone continuation */
-        {"a\xbf" "b", "a" FFFD "b"},                     /* lone continuation */
-        {"\xc0\x80", FFFD FFFD},                         /* overlong NUL */
-        {"\xc1\xbf", FFFD FFFD},                         /* overlong */
-        {"\xe0\x80\xaf", FFFD FFFD FFFD},                /* overlong '/' */
-        {"\xe0\x9f\xbf", FFFD FFFD FFFD},                /* overlong U+07FF */
-        {"\xf0\x80\x80\xaf", FFFD FFFD FFFD FFFD},       /* overlong */
-        {"\xf0\x8f\xbf\xbf", FFFD FFFD FFFD FFFD},       /* overlong U+FFFF */
-        {"\xed\xa0\x80", FFFD FFFD FFFD},                /* U+D800 */
-        {"\xed\xbf\xbf", FFFD FFFD FFFD},                /* U+DFFF */
+        {"\x80", FFFD},                                              /* lone continuation */
+        {"a\xbfz", "a" FFFD "z"},                                    /* lone continuation */
+        {"\xc0\x80", FFFD FFFD},                                     /* overlong NUL */
+        {"\xc1\xbf", FFFD FFFD},                                     /* overlong */
+        {"\xe0\x80\xaf", FFFD FFFD FFFD},                            /* overlong '/' */
+        {"\xe0\x9f\xbf", FFFD FFFD FFFD},                            /* overlong U+07FF */
+        {"\xf0\x80\x80\xaf", FFFD FFFD FFFD FFFD},                   /* overlong */
+        {"\xf0\x8f\xbf\xbf", FFFD FFFD FFFD FFFD},                   /* overlong U+FFFF */
+        {"\xed\xa0\x80", FFFD FFFD FFFD},                            /* U+D800 */
+        {"\xed\xbf\xbf", FFFD FFFD FFFD},                            /* U+DFFF */
         {"\xed\xa0\xbd\xed\xb8\x80", FFFD FFFD FFFD FFFD FFFD FFFD}, /* CESU-8 pair */
-        {"\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD},       /* U+110000 */
-        {"\xf5\x80\x80\x80", FFFD FFFD FFFD FFFD},       /* lead byte > 0xF4 */
+        {"\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD},                   /* U+110000 */
+        {"\xf5\x80\x80\x80", FFFD FFFD FFFD FFFD},                   /* lead byte > 0xF4 */
         {"\xf8\x88\x80\x80\x80", FFFD FFFD FFFD FFFD FFFD},
         {"\xfe\xff", FFFD FFFD},
-        {"\xe2\x82", FFFD FFFD},                         /* truncated at the end */
-        {"\xf0\x9f\x98", FFFD FFFD FFFD},                /* truncated at the end */
-        {"\xe2\x82z", FFFD FFFD "z"},                    /* truncated in the middle */
+        {"\xe2\x82", FFFD FFFD},          /* truncated at the end */
+        {"\xf0\x9f\x98", FFFD FFFD FFFD}, /* truncated at the end */
+        {"\xe2\x82z", FFFD FFFD "z"},     /* truncated in the middle */
         {"\xc3", FFFD},
-        {"\xc3\xc3\xa9", FFFD "\xc3\xa9"},               /* a lead byte, then a real é */
+        {"\xc3\xc3\xa9", FFFD "\xc3\xa9"}, /* a lead byte, then a real é */
     };
 
     (void)state;
@@ -169,47 +167,47 @@ static void test_json_output_is_valid_for_every_byte_pair(void **state)
     buf_free(&out);
 }
 
-static const char *written(json_writer *w)
+static const char *written(jw_writer *w)
 {
-    assert_int_equal(json_end(w), 0);
+    assert_int_equal(jw_end(w), 0);
     return w->out->data;
 }
 
 static void test_json_places_commas_in_nested_containers(void **state)
 {
-    json_writer w;
+    jw_writer w;
     buf b;
 
     (void)state;
     buf_init(&b, 0);
-    json_begin(&w, &b);
-    json_obj_open(&w);
-    json_key(&w, "a");
-    json_int(&w, 1);
-    json_key(&w, "b");
-    json_arr_open(&w);
-    json_int(&w, 1);
-    json_int(&w, -2);
-    json_obj_open(&w);
-    json_key(&w, "c");
-    json_null(&w);
-    json_obj_close(&w);
-    json_arr_open(&w);
-    json_arr_close(&w);
-    json_obj_open(&w);
-    json_obj_close(&w);
-    json_arr_close(&w);
-    json_key(&w, "d");
-    json_str(&w, "x");
-    json_key(&w, "e");
-    json_bool(&w, 1);
-    json_key(&w, "f");
-    json_bool(&w, 0);
-    json_key(&w, "g");
-    json_str(&w, NULL);
-    json_key(&w, "h");
-    json_raw(&w, "[1]", 3);
-    json_obj_close(&w);
+    jw_begin(&w, &b);
+    jw_obj_open(&w);
+    jw_key(&w, "a");
+    jw_int(&w, 1);
+    jw_key(&w, "b");
+    jw_arr_open(&w);
+    jw_int(&w, 1);
+    jw_int(&w, -2);
+    jw_obj_open(&w);
+    jw_key(&w, "c");
+    jw_null(&w);
+    jw_obj_close(&w);
+    jw_arr_open(&w);
+    jw_arr_close(&w);
+    jw_obj_open(&w);
+    jw_obj_close(&w);
+    jw_arr_close(&w);
+    jw_key(&w, "d");
+    jw_str(&w, "x");
+    jw_key(&w, "e");
+    jw_bool(&w, 1);
+    jw_key(&w, "f");
+    jw_bool(&w, 0);
+    jw_key(&w, "g");
+    jw_str(&w, NULL);
+    jw_key(&w, "h");
+    jw_raw(&w, "[1]", 3);
+    jw_obj_close(&w);
     assert_string_equal(written(&w),
                         "{\"a\":1,\"b\":[1,-2,{\"c\":null},[],{}],\"d\":\"x\",\"e\":true,"
                         "\"f\":false,\"g\":null,\"h\":[1]}");
@@ -218,112 +216,112 @@ static void test_json_places_commas_in_nested_containers(void **state)
 
 static void test_json_escapes_keys(void **state)
 {
-    json_writer w;
+    jw_writer w;
     buf b;
 
     (void)state;
     buf_init(&b, 0);
-    json_begin(&w, &b);
-    json_obj_open(&w);
-    json_key(&w, "a\"b\n");
-    json_int(&w, 0);
-    json_obj_close(&w);
+    jw_begin(&w, &b);
+    jw_obj_open(&w);
+    jw_key(&w, "a\"b\n");
+    jw_int(&w, 0);
+    jw_obj_close(&w);
     assert_string_equal(written(&w), "{\"a\\\"b\\n\":0}");
     buf_free(&b);
 }
 
 static void test_json_writes_top_level_array_of_values(void **state)
 {
-    json_writer w;
+    jw_writer w;
     buf b;
 
     (void)state;
     buf_init(&b, 0);
-    json_begin(&w, &b);
-    json_arr_open(&w);
-    json_int(&w, INT64_MIN);
-    json_int(&w, INT64_MAX);
-    json_int(&w, 0);
-    json_arr_close(&w);
+    jw_begin(&w, &b);
+    jw_arr_open(&w);
+    jw_int(&w, INT64_MIN);
+    jw_int(&w, INT64_MAX);
+    jw_int(&w, 0);
+    jw_arr_close(&w);
     assert_string_equal(written(&w), "[-9223372036854775808,9223372036854775807,0]");
     buf_free(&b);
 }
 
 static void test_json_allows_nesting_below_limit(void **state)
 {
-    json_writer w;
+    jw_writer w;
     buf b;
 
     (void)state;
     buf_init(&b, 0);
-    json_begin(&w, &b);
+    jw_begin(&w, &b);
     for (int i = 0; i < 31; i++)
-        json_arr_open(&w);
+        jw_arr_open(&w);
     for (int i = 0; i < 31; i++)
-        json_arr_close(&w);
-    assert_int_equal(json_end(&w), 0);
+        jw_arr_close(&w);
+    assert_int_equal(jw_end(&w), 0);
     assert_int_equal(b.len, 62);
     buf_free(&b);
 }
 
 static void test_json_fails_too_deep_nesting(void **state)
 {
-    json_writer w;
+    jw_writer w;
     buf b;
 
     (void)state;
     buf_init(&b, 0);
-    json_begin(&w, &b);
+    jw_begin(&w, &b);
     for (int i = 0; i < 40; i++)
-        json_arr_open(&w);
+        jw_arr_open(&w);
     for (int i = 0; i < 40; i++)
-        json_arr_close(&w);
-    assert_int_equal(json_end(&w), -1);
+        jw_arr_close(&w);
+    assert_int_equal(jw_end(&w), -1);
     buf_free(&b);
 }
 
 static void test_json_fails_unbalanced_containers(void **state)
 {
-    json_writer w;
+    jw_writer w;
     buf b;
 
     (void)state;
     buf_init(&b, 0);
-    json_begin(&w, &b);
-    json_obj_open(&w);
-    assert_int_equal(json_end(&w), -1);
-    json_begin(&w, &b);
-    json_arr_close(&w);
-    assert_int_equal(json_end(&w), -1);
+    jw_begin(&w, &b);
+    jw_obj_open(&w);
+    assert_int_equal(jw_end(&w), -1);
+    jw_begin(&w, &b);
+    jw_arr_close(&w);
+    assert_int_equal(jw_end(&w), -1);
     buf_free(&b);
 }
 
 static void test_json_errors_are_sticky_at_buffer_cap(void **state)
 {
-    json_writer w;
+    jw_writer w;
     buf b;
     size_t len;
 
     (void)state;
     buf_init(&b, 16);
-    json_begin(&w, &b);
-    json_arr_open(&w);
-    json_str(&w, "this string is longer than the cap");
+    jw_begin(&w, &b);
+    jw_arr_open(&w);
+    jw_str(&w, "this string is longer than the cap");
     len = b.len;
-    json_int(&w, 1);
-    json_arr_close(&w);
+    jw_int(&w, 1);
+    jw_arr_close(&w);
     assert_int_equal(b.len, len);
-    assert_int_equal(json_end(&w), -1);
+    assert_int_equal(jw_end(&w), -1);
     buf_free(&b);
 }
 
 static const char *double_text(double v, buf *b)
 {
-    json_writer w;
+    jw_writer w;
 
     buf_reset(b);
-    json_begin(&w, b);
-    json_double(&w, v);
+    jw_begin(&w, b);
+    jw_double(&w, v);
     return written(&w);
 }
 
@@ -333,7 +331,7 @@ static void test_json_writes_shortest_doubles(void **state)
         double v;
         const char *text;
     } cases[] = {
-        {7.5, "7.5"}, {6.9, "6.9"},   {8.1, "8.1"},   {0.1, "0.1"},   {0, "0"},
+        {7.5, "7.5"},     {6.9, "6.9"}, {8.1, "8.1"},    {0.1, "0.1"},        {0, "0"},
         {-2.25, "-2.25"}, {100, "100"}, {1e21, "1e+21"}, {1.5e-7, "1.5e-07"},
     };
     buf b;
@@ -347,7 +345,7 @@ static void test_json_writes_shortest_doubles(void **state)
 
 static void test_json_doubles_read_back_exactly(void **state)
 {
-    static const double values[] = {1.0 / 3, 0.1 + 0.2, 5e-324, 1.7976931348623157e308,
+    static const double values[] = {1.0 / 3,     0.1 + 0.2,       5e-324, 1.7976931348623157e308,
                                     -123456.789, 2.0 / 3 * 1e-100};
     buf b;
 
@@ -360,7 +358,7 @@ static void test_json_doubles_read_back_exactly(void **state)
 
 static void test_json_writes_null_for_nan_and_infinity(void **state)
 {
-    json_writer w;
+    jw_writer w;
     buf b;
 
     (void)state;
@@ -369,12 +367,12 @@ static void test_json_writes_null_for_nan_and_infinity(void **state)
     assert_string_equal(double_text(INFINITY, &b), "null");
     assert_string_equal(double_text(-INFINITY, &b), "null");
     buf_reset(&b);
-    json_begin(&w, &b);
-    json_arr_open(&w);
-    json_double(&w, 1);
-    json_double(&w, NAN);
-    json_double(&w, 2);
-    json_arr_close(&w);
+    jw_begin(&w, &b);
+    jw_arr_open(&w);
+    jw_double(&w, 1);
+    jw_double(&w, NAN);
+    jw_double(&w, 2);
+    jw_arr_close(&w);
     assert_string_equal(written(&w), "[1,null,2]");
     buf_free(&b);
 }

@@ -76,8 +76,8 @@ static void test_query_decodes_plus_as_space(void **state)
 
 static void test_query_rejects_malformed_escapes(void **state)
 {
-    static const char *bad[] = {"q=%", "q=%4", "q=%zz", "q=%4g", "q=%g4", "%=1", "q=1&r=%",
-                                "q=a%", "%4"};
+    static const char *bad[] = {"q=%", "q=%4",    "q=%zz", "q=%4g", "q=%g4",
+                                "%=1", "q=1&r=%", "q=a%",  "%4"};
     query q;
 
     (void)state;
