@@ -491,9 +491,28 @@ describe('terraform: ECS', () => {
 // ------------------------------------------------------------------ IAM
 
 describe('terraform: IAM', () => {
-  const statements = () => Object.values(m.modules).flatMap((mod) => mod.data
+  // Documents used as a KMS key policy: there "*" means "this key" and the
+  // account root administering the key is the default statement.
+  const keyPolicies = (mod) => new Set(mod.resources.filter((r) => r.type === 'aws_kms_key')
+    .map((r) => (/data\.aws_iam_policy_document\.([\w-]+)\.json/.exec(String(r.body.policy)) || [])[1]).filter(Boolean));
+  const all = () => Object.values(m.modules).flatMap((mod) => mod.data
     .filter((d) => d.type === 'aws_iam_policy_document')
-    .flatMap((d) => (d.body.statement || []).map((s) => ({ ...s, where: `${mod.dir}:${d.name}` }))));
+    .flatMap((d) => (d.body.statement || []).map((s) => ({ ...s, where: `${mod.dir}:${d.name}`,
+      keyPolicy: keyPolicies(mod).has(d.name) }))));
+  const statements = () => all().filter((s) => !s.keyPolicy);
+
+  test('KMS key policies: only the account root administers, services get named actions', () => {
+    const kp = all().filter((s) => s.keyPolicy);
+    assert.ok(kp.length > 0, 'the alarm topic key has a key policy');
+    for (const s of kp) {
+      const principals = (s.principals || []).flatMap((p) => p.identifiers.map((id) => ({ type: p.type, id })));
+      if ((s.actions || []).includes('kms:*'))
+        assert.ok(principals.length > 0 && principals.every((p) => p.type === 'AWS' && /:root$/.test(p.id)),
+          `${s.where}: kms:* for ${JSON.stringify(principals)}`);
+      else
+        for (const a of s.actions) assert.match(a, /^kms:(Decrypt|GenerateDataKey\*?|Encrypt|DescribeKey)$/, `${s.where}: ${a}`);
+    }
+  });
 
   test('no wildcard actions; GetSecretValue only on the application\'s secrets', () => {
     const st = statements();

@@ -1,0 +1,15 @@
+output "replication_group_id" {
+  description = "Replication group id."
+  value       = aws_elasticache_replication_group.this.id
+}
+
+output "primary_endpoint" {
+  description = "Primary endpoint host name."
+  value       = aws_elasticache_replication_group.this.primary_endpoint_address
+}
+
+output "redis_url" {
+  description = "REDIS_URL of the application: TLS (rediss://) with the AUTH token."
+  value       = "rediss://:${random_password.auth.result}@${aws_elasticache_replication_group.this.primary_endpoint_address}:6379/0"
+  sensitive   = true
+}

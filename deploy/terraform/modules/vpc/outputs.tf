@@ -1,0 +1,44 @@
+output "vpc_id" {
+  description = "VPC id."
+  value       = aws_vpc.this.id
+}
+
+output "public_subnet_ids" {
+  description = "Public subnets (ALB)."
+  value       = aws_subnet.public[*].id
+}
+
+output "private_subnet_ids" {
+  description = "All private subnets (RDS, ElastiCache subnet groups)."
+  value       = aws_subnet.private[*].id
+}
+
+output "app_subnet_ids" {
+  description = "Private subnets of the ECS tasks (AZ a and b)."
+  value       = slice(aws_subnet.private[*].id, 0, local.app_subnets)
+}
+
+output "alb_security_group_id" {
+  description = "Security group of the ALB."
+  value       = aws_security_group.alb.id
+}
+
+output "app_security_group_id" {
+  description = "Security group of the ECS tasks."
+  value       = aws_security_group.app.id
+}
+
+output "db_security_group_id" {
+  description = "Security group of RDS."
+  value       = aws_security_group.db.id
+}
+
+output "cache_security_group_id" {
+  description = "Security group of ElastiCache."
+  value       = aws_security_group.cache.id
+}
+
+output "nat_public_ips" {
+  description = "Addresses the tasks reach the internet (TVmaze) from."
+  value       = aws_eip.nat[*].public_ip
+}
