@@ -294,10 +294,32 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
     log_request(t, &r, NULL, status, res->body.len, 0);
 }
 
+void *api_metrics_thread_new(void *unused, int index)
+{
+    buf *b = malloc(sizeof(*b));
+
+    (void)unused;
+    (void)index;
+    if (b)
+        buf_init(b, (size_t)16 << 20);
+    return b;
+}
+
+void api_metrics_thread_free(void *ctx)
+{
+    if (ctx)
+        buf_free(ctx);
+    free(ctx);
+}
+
 void api_handle_metrics(void *ctx, const http_request *req, http_response *res)
 {
-    api_thread *t = ctx;
+    buf *b = ctx;
 
+    if (!b) {
+        api_error(res, 500, "Internal server error", NULL);
+        return;
+    }
     if (req->path_len != 8 || memcmp(req->path, "/metrics", 8)) {
         api_error(res, 404, "Not found", NULL);
         return;
@@ -307,13 +329,13 @@ void api_handle_metrics(void *ctx, const http_request *req, http_response *res)
         http_response_header(res, "Allow", "GET, HEAD");
         return;
     }
-    buf_reset(&t->body);
-    metrics_render(&t->body);
+    buf_reset(b);
+    metrics_render(b);
     res->status = 200;
     http_response_header(res, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     http_response_header(res, "Cache-Control", "no-store");
     buf_reset(&res->body);
-    buf_append(&res->body, t->body.data, t->body.len);
+    buf_append(&res->body, b->data, b->len);
 }
 
 /* ---- lifecycle ---- */

@@ -29,7 +29,9 @@ void api_thread_idle(void *thread_ctx);
 void api_handle(void *thread_ctx, const http_request *req, http_response *res);
 void api_handle_error(void *thread_ctx, int status, const http_request *req, http_response *res);
 
-/* The metrics listener's handler: GET /metrics only. */
+/* The metrics listener: GET /metrics only. Its threads need no api_app. */
+void *api_metrics_thread_new(void *unused, int index);
+void api_metrics_thread_free(void *thread_ctx);
 void api_handle_metrics(void *thread_ctx, const http_request *req, http_response *res);
 
 #endif

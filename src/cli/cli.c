@@ -1,9 +1,13 @@
 #include "cli/cli.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
+#include "http/http.h"
 #include "store/store.h"
 #include "tvmaze/tvmaze.h"
 #include "util/log.h"
@@ -32,6 +36,13 @@ static const command commands[] = {
      "tvshows import [--days N] [--from DATE] [--countries CC,…] [--web|--no-web]\n"
      "       tvshows import --full\n       tvshows import --file PATH…",
      "import schedules from TVmaze now, in the foreground (exit 1 when a day failed)"},
+    {"worker", CMD_WORKER, cmd_worker, "tvshows worker [options]",
+     "run queued jobs and the import schedule (the worker service)"},
+    {"jobs", CMD_JOBS, cmd_jobs,
+     "tvshows jobs stats|list|retry-dead [--format table|json]\n"
+     "       tvshows jobs enqueue import [--days N] [--from DATE] [--countries CC,…] "
+     "[--no-web] [--full]",
+     "look at and act on the job queue"},
     {"version", 0, cmd_version, "tvshows version", "print the version"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -155,4 +166,47 @@ int cli_check_schema(store *st, int auto_migrate)
     }
     log_info("database migrated", LF_I("applied", applied), LF_I("version", latest));
     return 0;
+}
+
+void cli_block_signals(sigset_t *set)
+{
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+int cli_start_metrics(const config *cfg, http_server **out)
+{
+    http_server_config m = {
+        .host = cfg->metrics_host,
+        .port = cfg->metrics_port,
+        .threads = 1,
+        .max_connections = 64,
+        .header_timeout_ms = 10000,
+        .idle_timeout_ms = 75000,
+        .shutdown_timeout_ms = 1000,
+        .handler = api_handle_metrics,
+        .thread_init = api_metrics_thread_new,
+        .thread_fini = api_metrics_thread_free,
+    };
+    char err[256];
+
+    *out = NULL;
+    if (!cfg->metrics_port)
+        return 0;
+    if (http_server_start(out, &m, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tvshows: METRICS_PORT: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_stop_metrics(http_server *srv)
+{
+    if (!srv)
+        return;
+    http_server_stop(srv);
+    http_server_join(srv);
 }

@@ -5,47 +5,9 @@
 #include "api/api.h"
 #include "cli/cli.h"
 #include "http/http.h"
+#include "services/worker.h"
 #include "store/store.h"
 #include "util/log.h"
-
-/* Blocks the stop signals in every thread (they are taken with sigwait by
- * the main thread) and ignores SIGPIPE: a client that leaves mid-response
- * must never kill the process. */
-static void block_signals(sigset_t *set)
-{
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(set);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, set, NULL);
-}
-
-static int start_metrics(const config *cfg, api_app *app, http_server **out)
-{
-    http_server_config m = {
-        .host = cfg->metrics_host,
-        .port = cfg->metrics_port,
-        .threads = 1,
-        .max_connections = 64,
-        .header_timeout_ms = 10000,
-        .idle_timeout_ms = 75000,
-        .shutdown_timeout_ms = 1000,
-        .handler = api_handle_metrics,
-        .app = app,
-        .thread_init = api_thread_new,
-        .thread_fini = api_thread_free,
-    };
-    char err[256];
-
-    *out = NULL;
-    if (!cfg->metrics_port)
-        return 0;
-    if (http_server_start(out, &m, err, sizeof(err)) != 0) {
-        fprintf(stderr, "tvshows: METRICS_PORT: %s\n", err);
-        return -1;
-    }
-    return 0;
-}
 
 int cmd_serve(config *cfg)
 {
@@ -64,6 +26,7 @@ int cmd_serve(config *cfg)
         .thread_idle = api_thread_idle,
     };
     http_server *srv = NULL, *metrics = NULL;
+    worker *w = NULL;
     api_app *app = NULL;
     store *st;
     sigset_t set;
@@ -76,7 +39,7 @@ int cmd_serve(config *cfg)
      * by its own task, before new code serves from it */
     if (cli_check_schema(st, !store_is_postgres(st)) != 0)
         goto done;
-    block_signals(&set);
+    cli_block_signals(&set);
     if (!(app = api_app_new(cfg, err, sizeof(err)))) {
         fprintf(stderr, "tvshows: %s\n", err);
         goto done;
@@ -86,8 +49,13 @@ int cmd_serve(config *cfg)
         fprintf(stderr, "tvshows: PORT: %s\n", err);
         goto done;
     }
-    if (start_metrics(cfg, app, &metrics) != 0)
+    if (cli_start_metrics(cfg, &metrics) != 0)
         goto stop;
+    /* embedded mode: the same worker and scheduler `tvshows worker` runs */
+    if (cfg->serve_worker && !(w = worker_start(cfg, 1, err, sizeof(err)))) {
+        fprintf(stderr, "tvshows: %s\n", err);
+        goto stop;
+    }
     log_info("listening", LF_S("host", cfg->host), LF_I("port", http_server_port(srv)),
              LF_I("threads", cfg->threads), LF_S("version", TVSHOWS_VERSION),
              LF_S("database", store_is_postgres(st) ? "postgresql" : "sqlite"));
@@ -96,11 +64,9 @@ int cmd_serve(config *cfg)
     rc = 0;
 stop:
     http_server_stop(srv);
-    if (metrics)
-        http_server_stop(metrics);
     http_server_join(srv);
-    if (metrics)
-        http_server_join(metrics);
+    cli_stop_metrics(metrics);
+    worker_stop(w);
     if (rc == 0)
         log_msg(LOG_INFO, "stopped");
 done:

@@ -64,9 +64,10 @@ typedef struct config {
     int import_backoff_ms;
     /* jobs */
     int concurrency;
-    int no_worker;
+    int serve_worker; /* serve also runs the worker and scheduler */
     int job_visibility_s;
     int job_max_attempts;
+    int job_backoff_ms;
     /* security */
     char *auth_mode_name;
     auth_mode auth;

@@ -115,4 +115,48 @@ int store_show_episodes(store *st, int64_t show_id, int64_t offset, int limit, a
 int store_distributor_names(store *st, arena *a, store_page *out);
 int store_country_names(store *st, arena *a, store_page *out);
 
+/* ---- the database job queue (store_jobs.c) ---- */
+
+typedef struct store_job {
+    int64_t id;
+    const char *type;
+    const char *payload; /* JSON */
+    const char *unique_key;
+    const char *state;
+    int attempts;
+    int64_t run_at;       /* Unix ms */
+    int64_t locked_until; /* Unix ms */
+    const char *last_error;
+} store_job;
+
+/* *enqueued is 0 when a live job (queued or running) has the same key. */
+int store_job_enqueue(store *st, const char *type, const char *payload, const char *unique_key,
+                      int64_t run_at_ms, int *enqueued);
+/* Claims the next due job, or one whose claim expired (its worker died):
+ * STORE_ENOTFOUND when there is none. PostgreSQL claims with FOR UPDATE
+ * SKIP LOCKED, so concurrent workers never take the same job. */
+int store_job_claim(store *st, const char *worker, int64_t now_ms, int64_t visibility_ms,
+                    arena *a, store_job *out);
+int store_job_done(store *st, int64_t id, const char *worker);
+/* Back to queued at run_at_ms (a retry), or dead; count_attempt 0 hands a
+ * job back without counting the attempt (shutdown). */
+int store_job_requeue(store *st, int64_t id, const char *worker, int64_t run_at_ms,
+                      const char *error, int count_attempt);
+int store_job_bury(store *st, int64_t id, const char *worker, const char *error);
+int store_job_touch(store *st, int64_t id, const char *worker, int64_t until_ms);
+/* Rows of (type, state, retrying, count) */
+int store_job_stats(store *st, arena *a, store_page *out);
+/* Jobs in a state (NULL: all), oldest first, as store_job rows */
+int store_job_list(store *st, const char *state, int limit, arena *a, store_page *out);
+int store_job_retry_dead(store *st, int64_t now_ms, int64_t *count);
+/* The first process to record a scheduler tick wins it (*won = 1). */
+int store_tick_claim(store *st, int64_t tick, const char *worker, int *won);
+
+/* Import runs and the job fan-out: a run a plan created; finished when
+ * every day it enqueued is in (returns the status, or NULL while running). */
+int store_run_finish_if_complete(store *st, int64_t id, const char **status);
+int store_run_delete(store *st, int64_t id);
+/* When an import run that is not failed last started; 0 if none. */
+int store_last_import_start(store *st, int64_t *started_at);
+
 #endif

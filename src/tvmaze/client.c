@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "tvmaze/tvmaze.h"
+#include "util/backoff.h"
 #include "util/date.h"
 #include "util/hash.h"
 #include "util/log.h"
@@ -69,6 +70,20 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* libcurl calls this while a transfer runs: a non-zero return aborts it,
+ * so a shutting-down worker does not wait out a 30 s timeout. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const tvmaze_client *c = ud;
+
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return c->opt.abort && *c->opt.abort;
+}
+
 tvmaze_client *tvmaze_client_new(const tvmaze_options *opt)
 {
     tvmaze_client *c = calloc(1, sizeof(*c));
@@ -106,6 +121,9 @@ tvmaze_client *tvmaze_client_new(const tvmaze_options *opt)
     curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, c);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+    curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
     return c;
 }
 
@@ -183,6 +201,8 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
         stats->requests++;
         metrics_inc(M_IMPORT_REQUESTS);
         v = judge(cc, status, err, errlen, path_query);
+        if (c->opt.abort && *c->opt.abort)
+            return TVMAZE_EFAIL; /* shutting down: no retries */
         if (v == ATTEMPT_DONE)
             return status == 404 ? TVMAZE_NOT_FOUND : TVMAZE_OK;
         if (v == ATTEMPT_FAIL || attempt >= c->opt.retries) {
@@ -196,8 +216,7 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
                              : -1;
         if (wait < 0) {
             hash_random(&rnd, sizeof(rnd));
-            wait = tvmaze_backoff_ms(attempt + 1, c->opt.backoff_base_ms, c->opt.backoff_cap_ms,
-                                     rnd);
+            wait = backoff_ms(attempt + 1, c->opt.backoff_base_ms, c->opt.backoff_cap_ms, rnd);
         }
         log_warn("upstream retry", LF_S("path", path_query), LF_S("error", err),
                  LF_I("attempt", attempt + 1), LF_I("wait_ms", wait));

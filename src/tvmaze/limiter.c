@@ -62,16 +62,3 @@ int64_t tvmaze_limiter_reserve(tvmaze_limiter *l, int64_t now_ms)
     pthread_mutex_unlock(&l->lock);
     return wait;
 }
-
-int64_t tvmaze_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd)
-{
-    int64_t d = base_ms;
-
-    for (int i = 1; i < attempt && d < cap_ms; i++)
-        d *= 2;
-    if (d > cap_ms)
-        d = cap_ms;
-    /* half fixed so retries never bunch up at zero, half random so clients
-     * that failed together do not retry together */
-    return d / 2 + (d / 2 ? (int64_t)(rnd % (uint64_t)(d / 2 + 1)) : 0);
-}

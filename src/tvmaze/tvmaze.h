@@ -38,9 +38,6 @@ void tvmaze_limiter_free(tvmaze_limiter *l);
  * the caller must wait before sending (0: at once). */
 int64_t tvmaze_limiter_reserve(tvmaze_limiter *l, int64_t now_ms);
 
-/* Backoff before retry number attempt (1, 2, …): base * 2^(attempt-1),
- * capped at cap_ms, with "equal jitter" (half fixed, half random from rnd). */
-int64_t tvmaze_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd);
 /* A Retry-After value (delta-seconds, or an HTTP date relative to now) in
  * ms, capped at cap_ms; -1 when absent or unreadable. */
 int64_t tvmaze_retry_after_ms(const char *value, int64_t now_s, int64_t cap_ms);
@@ -57,6 +54,7 @@ typedef struct tvmaze_options {
     int timeout_ms;
     int64_t backoff_base_ms;
     int64_t backoff_cap_ms;
+    const _Atomic int *abort; /* when set (may be NULL), transfers stop at once */
 } tvmaze_options;
 
 typedef struct tvmaze_stats {

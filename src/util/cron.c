@@ -51,14 +51,33 @@ static const char *parse_field(const char *p, unsigned lo, unsigned hi, uint64_t
     return p;
 }
 
+static int count_fields(const char *p)
+{
+    int n = 0;
+
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        n++;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return n;
+}
+
 int cron_parse(cron_expr *c, const char *text)
 {
-    static const unsigned lo[5] = {0, 0, 1, 1, 0}, hi[5] = {59, 23, 31, 12, 7};
-    uint64_t masks[5];
-    int stars[5];
+    static const unsigned lo[6] = {0, 0, 0, 1, 1, 0}, hi[6] = {59, 59, 23, 31, 12, 7};
+    uint64_t masks[6] = {1, 0, 0, 0, 0, 0};
+    int stars[6] = {0};
     const char *p = text;
+    int nfields = count_fields(text), first = nfields == 6 ? 0 : 1;
 
-    for (int f = 0; f < 5; f++) {
+    if (nfields != 5 && nfields != 6)
+        return -1;
+    for (int f = first; f < 6; f++) {
         while (*p == ' ')
             p++;
         if (!(p = parse_field(p, lo[f], hi[f], &masks[f], &stars[f])))
@@ -71,13 +90,14 @@ int cron_parse(cron_expr *c, const char *text)
     if (*p)
         return -1;
     memset(c, 0, sizeof(*c));
-    c->minute = masks[0];
-    c->hour = (uint32_t)masks[1];
-    c->dom = (uint32_t)masks[2];
-    c->month = (uint16_t)masks[3];
-    c->dow = (uint8_t)((masks[4] | (masks[4] >> 7)) & 0x7f); /* 7 is Sunday too */
-    c->dom_star = (uint8_t)stars[2];
-    c->dow_star = (uint8_t)stars[4];
+    c->second = masks[0];
+    c->minute = masks[1];
+    c->hour = (uint32_t)masks[2];
+    c->dom = (uint32_t)masks[3];
+    c->month = (uint16_t)masks[4];
+    c->dow = (uint8_t)((masks[5] | (masks[5] >> 7)) & 0x7f); /* 7 is Sunday too */
+    c->dom_star = (uint8_t)stars[3];
+    c->dow_star = (uint8_t)stars[5];
     return 0;
 }
 
@@ -93,13 +113,14 @@ static int day_matches(const cron_expr *c, int32_t days, unsigned dom)
 
 int64_t cron_next(const cron_expr *c, int64_t after)
 {
-    int64_t t = (after / 60 + 1) * 60;
+    int64_t t = after + 1;
     int64_t limit = after + (int64_t)5 * 366 * 86400;
 
     while (t < limit) {
         int32_t days = (int32_t)(t / 86400);
         int64_t y;
         unsigned m, d, hour = (unsigned)(t % 86400 / 3600), minute = (unsigned)(t % 3600 / 60);
+        unsigned second = (unsigned)(t % 60);
 
         civil_from_days(days, &y, &m, &d);
         if (!((c->month >> m) & 1) || !day_matches(c, days, d)) {
@@ -110,9 +131,13 @@ int64_t cron_next(const cron_expr *c, int64_t after)
             t = (t / 3600 + 1) * 3600;
             continue;
         }
-        if ((c->minute >> minute) & 1)
+        if (!((c->minute >> minute) & 1)) {
+            t = (t / 60 + 1) * 60;
+            continue;
+        }
+        if ((c->second >> second) & 1)
             return t;
-        t += 60;
+        t++;
     }
     return -1;
 }

@@ -83,7 +83,7 @@ static void test_config_uses_defaults(void **state)
     assert_string_equal(cfg.redis_url, "");
     assert_string_equal(cfg.log_level, "info");
     assert_string_equal(cfg.log_format, "json");
-    assert_int_equal(cfg.no_worker, 0);
+    assert_int_equal(cfg.serve_worker, 1);
     assert_int_equal(cfg.help, 0);
     assert_int_equal(cfg.nargs, 0);
     config_free(&cfg);
@@ -178,7 +178,7 @@ static void test_config_sets_flag_only_options(void **state)
 
     (void)state;
     assert_int_equal(load(&cfg, CMD_SERVE, argv, 2, err, sizeof(err)), 0);
-    assert_int_equal(cfg.no_worker, 1);
+    assert_int_equal(cfg.serve_worker, 0);
     assert_int_equal(cfg.help, 1);
     config_free(&cfg);
 }
@@ -228,7 +228,7 @@ static void test_config_rejects_unknown_database_scheme(void **state)
 
 static void test_config_rejects_bad_cron(void **state)
 {
-    static const char *bad[] = {"0 2 * *", "0 2 * * * *", "61 * * * *", "0 2 * * mon", "daily"};
+    static const char *bad[] = {"0 2 * *", "0 0 2 * * * *", "61 * * * *", "0 2 * * mon", "daily"};
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

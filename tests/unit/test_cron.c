@@ -34,12 +34,30 @@ static void next_is(const char *text, int64_t after, int64_t want)
     assert_int_equal(got, want);
 }
 
+static void test_cron_six_fields_schedule_seconds(void **state)
+{
+    cron_expr c;
+    int64_t t0 = 1795651200; /* 2026-11-26T00:00:00Z */
+
+    (void)state;
+    assert_int_equal(cron_parse(&c, "*/5 * * * * *"), 0);
+    assert_int_equal(cron_next(&c, t0), t0 + 5);
+    assert_int_equal(cron_next(&c, t0 + 5), t0 + 10);
+    assert_int_equal(cron_next(&c, t0 + 58), t0 + 60);
+    assert_int_equal(cron_parse(&c, "30 0 2 * * *"), 0);
+    assert_int_equal(cron_next(&c, t0), t0 + 2 * 3600 + 30);
+    /* five fields keep firing on the minute */
+    assert_int_equal(cron_parse(&c, "* * * * *"), 0);
+    assert_int_equal(cron_next(&c, t0 + 1), t0 + 60);
+}
+
 static void test_cron_rejects_malformed_expressions(void **state)
 {
     static const char *bad[] = {
         "",
         "* * * *",
-        "* * * * * *",
+        "* * * * * * *",
+        "60 * * * * *",
         "60 * * * *",
         "* 24 * * *",
         "* * 0 * *",
@@ -169,6 +187,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cron_rejects_malformed_expressions),
+        cmocka_unit_test(test_cron_six_fields_schedule_seconds),
         cmocka_unit_test(test_cron_parses_fields_into_masks),
         cmocka_unit_test(test_cron_next_daily_at_two),
         cmocka_unit_test(test_cron_next_every_quarter_hour),

@@ -1,0 +1,39 @@
+#include <signal.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "http/http.h"
+#include "services/worker.h"
+#include "store/store.h"
+#include "util/log.h"
+
+int cmd_worker(config *cfg)
+{
+    worker *w = NULL;
+    http_server *metrics = NULL;
+    store *st;
+    sigset_t set;
+    char err[512];
+    int sig = 0, rc = EXIT_USAGE;
+
+    if (!(st = cli_open_store(cfg->database_url, "tvshows-worker", cfg)))
+        return EXIT_USAGE;
+    if (cli_check_schema(st, !store_is_postgres(st)) != 0)
+        goto done;
+    cli_block_signals(&set);
+    if (!(w = worker_start(cfg, 1, err, sizeof(err)))) {
+        fprintf(stderr, "tvshows: %s\n", err);
+        goto done;
+    }
+    if (cli_start_metrics(cfg, &metrics) != 0)
+        goto stop;
+    sigwait(&set, &sig);
+    log_info("shutting down", LF_S("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+    rc = 0;
+stop:
+    cli_stop_metrics(metrics);
+    worker_stop(w);
+done:
+    store_close(st);
+    return rc;
+}

@@ -1,0 +1,41 @@
+/* jobs.h — the jobs the worker runs, all of them imports:
+ *   import-plan  {"days", "from", "countries", "web", "full"}: opens an
+ *                import run and fans out into one import-day job per
+ *                (day, source), or one import-full job;
+ *   import-day   {"day", "source", "run"}: import_day(), reported to its run;
+ *   import-full  {"run"}: import_full().
+ * A run is finished (and counted in the metrics) when its last day is in:
+ * done, or dead after its last attempt.
+ * Threads: a job_env belongs to one worker thread. Errors: jobs_run()
+ * returns 0, or -1 with the reason in err (the queue retries the job). */
+#ifndef TVSHOWS_JOBS_H
+#define TVSHOWS_JOBS_H
+
+#include <stddef.h>
+
+#include "services/queue.h"
+#include "store/store.h"
+#include "tvmaze/tvmaze.h"
+
+typedef struct job_env {
+    const config *cfg;
+    store *st;
+    tvmaze_client *tm;
+    queue *q;
+} job_env;
+
+typedef struct import_plan {
+    int days;
+    const char *from; /* "YYYY-MM-DD", or NULL for today */
+    const char *countries;
+    int web;
+    int full;
+} import_plan;
+
+/* Enqueues a plan (unique: while a plan is queued, another is not added). */
+int jobs_enqueue_plan(queue *q, const import_plan *p, int *enqueued);
+int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen);
+/* A job that will not be retried any more: its day counts as failed. */
+void jobs_on_dead(job_env *env, const queue_job *job, const char *error);
+
+#endif

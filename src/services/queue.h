@@ -1,0 +1,106 @@
+/* queue.h — the job queue: at-least-once delivery of JSON jobs to workers,
+ * with two backends behind one interface:
+ *   - Redis (REDIS_URL set): a stream with a consumer group; entries a dead
+ *     worker held are reclaimed after the visibility timeout (XAUTOCLAIM);
+ *     retries wait in a sorted set, dead jobs in a list;
+ *   - the database otherwise: the jobs table (store_job_*).
+ * Both: a job held longer than the visibility timeout without a touch is
+ * delivered again; a failed job is retried with exponential backoff and
+ * jitter until max_attempts, then moved to the dead list; a job with a
+ * unique key is not enqueued while another with that key is queued or
+ * running.
+ * Threads: a queue handle belongs to one thread (it owns a connection).
+ * Errors: 0 success, -1 the backend is unreachable or failed (callers wait
+ * and retry: nothing is lost). Ownership: queue_job payloads are owned by
+ * the job and freed by queue_job_clear(). */
+#ifndef TVSHOWS_QUEUE_H
+#define TVSHOWS_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "util/buf.h"
+
+typedef struct queue queue;
+
+typedef struct queue_job {
+    char id[48];
+    char type[32];
+    char unique_key[160];
+    char *payload;
+    int attempts; /* including this one */
+    int64_t backend_id;
+} queue_job;
+
+typedef struct queue_stat {
+    char type[32];
+    int64_t queued, running, retrying, dead;
+} queue_stat;
+
+#define QUEUE_MAX_TYPES 8
+
+typedef struct queue_stats {
+    queue_stat types[QUEUE_MAX_TYPES];
+    size_t ntypes;
+    int64_t queued, running, retrying, dead; /* totals */
+} queue_stats;
+
+/* Redis when cfg->redis_url is set, else the database. worker names this
+ * process in locks ("host:pid:thread"). */
+queue *queue_open(const config *cfg, const char *worker, char *err, size_t errlen);
+void queue_close(queue *q); /* NULL is fine */
+const char *queue_backend(const queue *q); /* "redis" or "database" */
+
+int queue_enqueue(queue *q, const char *type, const char *payload, const char *unique_key,
+                  int64_t delay_ms, int *enqueued);
+/* 1 and a job, 0 when none arrived within wait_ms, -1 on a backend error */
+int queue_claim(queue *q, queue_job *out, int wait_ms);
+int queue_done(queue *q, queue_job *j);
+/* Retries later or, after the last attempt, buries the job (*dead = 1). */
+int queue_fail(queue *q, queue_job *j, const char *error, int *dead);
+/* Hands a job back without counting the attempt (shutting down). */
+int queue_release(queue *q, queue_job *j);
+/* Extends the job's visibility timeout (a heartbeat for long jobs). */
+int queue_touch(queue *q, queue_job *j);
+int queue_stats_get(queue *q, queue_stats *out);
+/* Appends one line per job (id, type, state, attempts, key, error). */
+int queue_list(queue *q, buf *out, int limit);
+int queue_retry_dead(queue *q, int64_t *count);
+/* The first process to claim a scheduler tick wins it. */
+int queue_claim_tick(queue *q, int64_t tick, int *won);
+void queue_job_clear(queue_job *j);
+
+/* ---- for the backends (queue.c, queue_db.c, queue_redis.c) ---- */
+
+typedef struct queue_ops {
+    void (*close)(queue *q);
+    int (*enqueue)(queue *q, const char *type, const char *payload, const char *unique_key,
+                   int64_t run_at_ms, int *enqueued);
+    int (*claim)(queue *q, queue_job *out, int wait_ms);
+    int (*done)(queue *q, queue_job *j);
+    int (*retry)(queue *q, queue_job *j, int64_t run_at_ms, const char *error, int count);
+    int (*bury)(queue *q, queue_job *j, const char *error);
+    int (*touch)(queue *q, queue_job *j);
+    int (*stats)(queue *q, queue_stats *out);
+    int (*list)(queue *q, buf *out, int limit);
+    int (*retry_dead)(queue *q, int64_t *count);
+    int (*claim_tick)(queue *q, int64_t tick, int *won);
+} queue_ops;
+
+struct queue {
+    const queue_ops *ops;
+    const char *backend;
+    char worker[96];
+    int64_t visibility_ms;
+    int max_attempts;
+    int64_t backoff_base_ms, backoff_cap_ms;
+};
+
+queue *queue_db_open(const config *cfg, char *err, size_t errlen);
+queue *queue_redis_open(const config *cfg, char *err, size_t errlen);
+/* Adds one count to a stats table (per type and in the totals). */
+void queue_stats_add(queue_stats *s, const char *type, const char *state, int retrying,
+                     int64_t n);
+
+#endif

@@ -1,0 +1,329 @@
+#include "services/worker.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "services/jobs.h"
+#include "services/queue.h"
+#include "store/store.h"
+#include "tvmaze/tvmaze.h"
+#include "util/cron.h"
+#include "util/date.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+#define MAX_THREADS 64
+#define CLAIM_WAIT_MS 1000
+#define BACKEND_PAUSE_MS 1000
+
+typedef struct worker_thread {
+    struct worker *w;
+    pthread_t thread;
+    int index;
+    pthread_mutex_t lock; /* guards job while the heartbeat reads it */
+    queue_job job;
+    int busy;
+} worker_thread;
+
+struct worker {
+    const config *cfg;
+    tvmaze_limiter *limiter;
+    _Atomic int stop;  /* no new jobs */
+    _Atomic int abort; /* stop transfers now: the shutdown deadline passed */
+    worker_thread threads[MAX_THREADS];
+    int nthreads;
+    pthread_t heartbeat, scheduler;
+    int have_heartbeat, have_scheduler;
+    char name[64];
+};
+
+static void pause_ms(struct worker *w, int ms)
+{
+    for (int waited = 0; waited < ms && !atomic_load(&w->stop); waited += 100) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static queue *open_queue(struct worker *w, const char *role, int index)
+{
+    char id[160], err[256];
+    queue *q;
+
+    snprintf(id, sizeof(id), "%s:%s%d", w->name, role, index);
+    if (!(q = queue_open(w->cfg, id, err, sizeof(err))))
+        log_warn("queue unavailable", LF_S("error", err));
+    return q;
+}
+
+/* Runs one claimed job and settles it with the queue. */
+static void run_one(worker_thread *t, job_env *env)
+{
+    struct worker *w = t->w;
+    char err[600] = "";
+    int dead = 0, rc;
+    int64_t started = clock_mono_ms();
+
+    log_info("job started", LF_S("id", t->job.id), LF_S("type", t->job.type),
+             LF_I("attempt", t->job.attempts));
+    rc = jobs_run(env, &t->job, err, sizeof(err));
+    pthread_mutex_lock(&t->lock);
+    t->busy = 0;
+    pthread_mutex_unlock(&t->lock);
+    if (rc == 0) {
+        queue_done(env->q, &t->job);
+        log_info("job done", LF_S("id", t->job.id), LF_S("type", t->job.type),
+                 LF_I("ms", clock_mono_ms() - started));
+    } else if (atomic_load(&w->abort)) {
+        queue_release(env->q, &t->job); /* cut short by the shutdown: hand it back */
+        log_info("job handed back", LF_S("id", t->job.id), LF_S("type", t->job.type));
+    } else {
+        queue_fail(env->q, &t->job, err, &dead);
+        log_warn(dead ? "job dead" : "job failed, will retry", LF_S("id", t->job.id),
+                 LF_S("type", t->job.type), LF_I("attempt", t->job.attempts), LF_S("error", err));
+        if (dead)
+            jobs_on_dead(env, &t->job, err);
+    }
+}
+
+static void *job_thread_main(void *arg)
+{
+    worker_thread *t = arg;
+    struct worker *w = t->w;
+    tvmaze_options to = {.base_url = w->cfg->tvmaze_base_url,
+                         .limiter = w->limiter,
+                         .retries = w->cfg->import_retries,
+                         .timeout_ms = w->cfg->import_timeout_s * 1000,
+                         .backoff_base_ms = w->cfg->import_backoff_ms,
+                         .abort = &w->abort};
+    store_options so = {"tvshows-worker", 0, w->cfg->slow_query_ms, NULL};
+    job_env env = {w->cfg, NULL, tvmaze_client_new(&to), NULL};
+    queue_job job;
+    char err[256];
+
+    while (!atomic_load(&w->stop)) {
+        int got;
+        /* connections are (re)made here, so a worker outlives a database or
+         * Redis restart: it waits and tries again */
+        if (!env.st && store_open(&env.st, w->cfg->database_url, &so, err, sizeof(err)) != 0) {
+            env.st = NULL;
+            pause_ms(w, BACKEND_PAUSE_MS);
+            continue;
+        }
+        if (!env.q && !(env.q = open_queue(w, "job", t->index))) {
+            pause_ms(w, BACKEND_PAUSE_MS);
+            continue;
+        }
+        got = queue_claim(env.q, &job, CLAIM_WAIT_MS);
+        if (got == 1) {
+            pthread_mutex_lock(&t->lock);
+            t->job = job;
+            t->busy = 1;
+            pthread_mutex_unlock(&t->lock);
+        }
+        if (got < 0) {
+            pause_ms(w, BACKEND_PAUSE_MS); /* the queue is down: nothing was taken */
+            continue;
+        }
+        if (got == 0)
+            continue;
+        if (t->job.attempts > w->cfg->job_max_attempts) {
+            /* claimed again and again by workers that died on it */
+            int dead;
+            queue_fail(env.q, &t->job, "gave up: its workers kept dying", &dead);
+            jobs_on_dead(&env, &t->job, "gave up: its workers kept dying");
+        } else {
+            run_one(t, &env);
+        }
+        queue_job_clear(&t->job);
+    }
+    tvmaze_client_free(env.tm);
+    queue_close(env.q);
+    store_close(env.st);
+    return NULL;
+}
+
+/* Keeps the claims of running jobs alive: a third of the visibility
+ * timeout between touches. */
+static void *heartbeat_main(void *arg)
+{
+    struct worker *w = arg;
+    queue *q = NULL;
+    int interval = w->cfg->job_visibility_s * 1000 / 3, waited = 0;
+
+    if (interval < 200)
+        interval = 200;
+    /* until worker_stop() has seen every job thread finish */
+    while (!atomic_load(&w->abort)) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+        if ((waited += 100) < interval)
+            continue;
+        waited = 0;
+        if (!q && !(q = open_queue(w, "heartbeat", 0)))
+            continue;
+        for (int i = 0; i < w->nthreads; i++) {
+            worker_thread *t = &w->threads[i];
+            pthread_mutex_lock(&t->lock);
+            if (t->busy)
+                queue_touch(q, &t->job);
+            pthread_mutex_unlock(&t->lock);
+        }
+    }
+    queue_close(q);
+    return NULL;
+}
+
+static void enqueue_plan(struct worker *w, queue *q, const char *why)
+{
+    import_plan p = {w->cfg->import_days, NULL, w->cfg->import_countries, w->cfg->import_web, 0};
+    int added = 0;
+
+    if (jobs_enqueue_plan(q, &p, &added) == 0)
+        log_info(added ? "import plan enqueued" : "import plan already queued", LF_S("why", why));
+}
+
+/* At start: an import at once when none started in the last 24 hours. The
+ * hour is claimed like a tick, so workers starting together add one plan. */
+static int catch_up(struct worker *w, queue *q, store *st)
+{
+    int64_t started = 0, now = time(NULL);
+    int won = 0;
+
+    if (store_last_import_start(st, &started) != STORE_OK)
+        return -1;
+    if (started && now - started < 86400)
+        return 0;
+    if (queue_claim_tick(q, -(now / 3600), &won) != 0)
+        return -1;
+    if (won)
+        enqueue_plan(w, q, started ? "last import over 24 h ago" : "no import yet");
+    return 0;
+}
+
+static void *scheduler_main(void *arg)
+{
+    struct worker *w = arg;
+    store_options so = {"tvshows-scheduler", 0, w->cfg->slow_query_ms, NULL};
+    cron_expr expr;
+    queue *q = NULL;
+    store *st = NULL;
+    int64_t next = -1;
+    int caught_up = 0;
+    char err[256];
+
+    cron_parse(&expr, w->cfg->import_schedule);
+    while (!atomic_load(&w->stop)) {
+        int64_t now = time(NULL);
+        int won;
+        if (!st && store_open(&st, w->cfg->database_url, &so, err, sizeof(err)) != 0)
+            st = NULL;
+        if (!q)
+            q = open_queue(w, "scheduler", 0);
+        if (!st || !q) {
+            pause_ms(w, BACKEND_PAUSE_MS);
+            continue;
+        }
+        if (!caught_up)
+            caught_up = catch_up(w, q, st) == 0;
+        if (next < 0)
+            next = cron_next(&expr, now);
+        if (next >= 0 && now >= next) {
+            /* every scheduler sees the tick; the first to record it enqueues */
+            if (queue_claim_tick(q, next, &won) == 0) {
+                if (won)
+                    enqueue_plan(w, q, "schedule");
+                next = cron_next(&expr, now);
+            }
+        }
+        pause_ms(w, 250);
+    }
+    queue_close(q);
+    store_close(st);
+    return NULL;
+}
+
+worker *worker_start(const config *cfg, int with_scheduler, char *err, size_t errlen)
+{
+    struct worker *w = calloc(1, sizeof(*w));
+    char host[32] = "host";
+
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    w->cfg = cfg;
+    gethostname(host, sizeof(host) - 1);
+    snprintf(w->name, sizeof(w->name), "%.31s:%d", host, (int)getpid());
+    w->limiter = tvmaze_limiter_new(cfg->import_rate, 10000);
+    w->nthreads = cfg->concurrency > MAX_THREADS ? MAX_THREADS : cfg->concurrency;
+    for (int i = 0; i < w->nthreads; i++) {
+        worker_thread *t = &w->threads[i];
+        t->w = w;
+        t->index = i;
+        pthread_mutex_init(&t->lock, NULL);
+        if (pthread_create(&t->thread, NULL, job_thread_main, t) != 0) {
+            w->nthreads = i;
+            snprintf(err, errlen, "cannot start worker threads");
+            worker_stop(w);
+            return NULL;
+        }
+    }
+    w->have_heartbeat = pthread_create(&w->heartbeat, NULL, heartbeat_main, w) == 0;
+    if (with_scheduler)
+        w->have_scheduler = pthread_create(&w->scheduler, NULL, scheduler_main, w) == 0;
+    log_info("worker started", LF_I("concurrency", w->nthreads),
+             LF_S("queue", cfg->redis_url[0] ? "redis" : "database"),
+             LF_S("schedule", with_scheduler ? cfg->import_schedule : "off"));
+    return w;
+}
+
+/* Waits for a thread until the deadline; then sets abort and waits for it. */
+static void join_by(struct worker *w, pthread_t th, int64_t deadline)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    {
+        int64_t left = deadline - clock_mono_ms();
+        if (left < 0)
+            left = 0;
+        ts.tv_sec += left / 1000;
+        ts.tv_nsec += (left % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+    }
+    if (pthread_timedjoin_np(th, NULL, &ts) != 0) {
+        atomic_store(&w->abort, 1);
+        pthread_join(th, NULL);
+    }
+}
+
+void worker_stop(worker *w)
+{
+    int64_t deadline;
+
+    if (!w)
+        return;
+    deadline = clock_mono_ms() + (int64_t)w->cfg->shutdown_timeout_s * 1000;
+    atomic_store(&w->stop, 1);
+    for (int i = 0; i < w->nthreads; i++)
+        join_by(w, w->threads[i].thread, deadline);
+    atomic_store(&w->abort, 1);
+    if (w->have_heartbeat)
+        pthread_join(w->heartbeat, NULL);
+    if (w->have_scheduler)
+        pthread_join(w->scheduler, NULL);
+    for (int i = 0; i < w->nthreads; i++)
+        pthread_mutex_destroy(&w->threads[i].lock);
+    tvmaze_limiter_free(w->limiter);
+    log_msg(LOG_INFO, "worker stopped");
+    free(w);
+}
