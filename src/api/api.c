@@ -7,6 +7,7 @@
 
 #include "api/api_internal.h"
 #include "api/refresh.h"
+#include "kv/redis.h"
 #include "middleware/cache.h"
 #include "util/date.h"
 #include "util/hash.h"
@@ -402,6 +403,13 @@ void *api_thread_new(void *appv, int index)
     buf_init(&t->key, 4096);
     t->gz = gzip_new(6);
     hash_random(&t->reqid_seed, sizeof(t->reqid_seed));
+    if (app->cfg->redis_url[0]) {
+        char err[256];
+        /* a short timeout: a slow Redis must not hold requests that the
+         * database can answer */
+        if (!(t->redis = redis_new(app->cfg->redis_url, 250, err, sizeof(err))))
+            log_warn("REDIS_URL unusable", LF_S("error", err));
+    }
     api_store(t);
     return t;
 }
@@ -424,6 +432,7 @@ void api_thread_free(void *ctx)
         return;
     api_thread_idle(t);
     store_close(t->st);
+    redis_free(t->redis);
     arena_free(&t->mem);
     buf_free(&t->body);
     buf_free(&t->alt);

@@ -16,6 +16,7 @@
 
 typedef struct cache cache;
 typedef struct refresher refresher;
+typedef struct redis redis;
 
 enum {
     R_UP,
@@ -49,6 +50,7 @@ typedef struct api_thread {
     int index;
     store *st;
     int64_t st_retry_at; /* monotonic ms: when to try opening the store again */
+    redis *redis;        /* the shared second-level cache (and limits); NULL without Redis */
     arena mem;           /* per request, reset after each */
     buf body;            /* JSON being rendered */
     buf alt;             /* the other encoding of body (gzip or inflated) */

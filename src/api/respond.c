@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "api/api_internal.h"
+#include "kv/redis.h"
 #include "middleware/cache.h"
 #include "util/date.h"
 #include "util/hash.h"
@@ -172,12 +173,72 @@ static void prepare_entry(api_thread *t, cache_meta *meta)
         meta->gzipped = 1;
 }
 
+/* The second level: Redis, shared by every API process. An entry is
+ *   "<etag> <gzipped> <identity_len>\n" + the stored body
+ * under tvshows:c:<generation>:<sha256 of the key>; it expires with
+ * CACHE_TTL, and a new generation makes it unreachable like in process. */
+static void l2_key(const char *key, size_t klen, int64_t gen, char *out, size_t n)
+{
+    char hex[SHA256_HEX_LEN + 1];
+
+    hash_sha256_hex(key, klen, hex);
+    snprintf(out, n, "tvshows:c:%lld:%s", (long long)gen, hex);
+}
+
+static int l2_get(api_thread *t, const char *key, size_t klen, int64_t gen, cache_meta *meta)
+{
+    char k[128];
+    const char *argv[2] = {"GET", k};
+    redisReply *rep;
+    const char *nl;
+    int hit = 0;
+
+    l2_key(key, klen, gen, k, sizeof(k));
+    if (!(rep = redis_command(t->redis, 2, argv, NULL)))
+        return 0;
+    if (rep->type == REDIS_REPLY_STRING && (nl = memchr(rep->str, '\n', rep->len))) {
+        unsigned long long ilen = 0;
+        int gz = 0;
+        char etag[CACHE_ETAG_MAX];
+        if (sscanf(rep->str, "%47s %d %llu", etag, &gz, &ilen) == 3 && etag[0] == '"') {
+            snprintf(meta->etag, sizeof(meta->etag), "%s", etag);
+            meta->gzipped = gz;
+            meta->identity_len = (size_t)ilen;
+            buf_append(&t->alt, nl + 1, rep->len - (size_t)(nl + 1 - rep->str));
+            hit = 1;
+        }
+    }
+    freeReplyObject(rep);
+    return hit;
+}
+
+static void l2_put(api_thread *t, const char *key, size_t klen, int64_t gen, const buf *stored,
+                   const cache_meta *meta)
+{
+    char k[128], ttl[16];
+    buf v;
+    redisReply *rep;
+
+    l2_key(key, klen, gen, k, sizeof(k));
+    snprintf(ttl, sizeof(ttl), "%d", t->app->cfg->cache_ttl > 0 ? t->app->cfg->cache_ttl : 1);
+    buf_init(&v, (size_t)64 << 20);
+    buf_printf(&v, "%s %d %zu\n", meta->etag, meta->gzipped, meta->identity_len);
+    buf_append(&v, stored->data ? stored->data : "", stored->len);
+    {
+        const char *argv[5] = {"SET", k, v.data ? v.data : "", "EX", ttl};
+        size_t lens[5] = {3, strlen(k), v.len, 2, strlen(ttl)};
+        if ((rep = redis_command(t->redis, 5, argv, lens)))
+            freeReplyObject(rep);
+    }
+    buf_free(&v);
+}
+
 void api_serve_cached(api_thread *t, api_request *r, http_response *res, const char *key,
                       size_t klen, api_build_fn build, void *ctx)
 {
     api_app *app = t->app;
     int64_t gen = atomic_load_explicit(&app->generation, memory_order_acquire);
-    int gzip_ok = accepts_gzip(r->http), send_gz;
+    int gzip_ok = accepts_gzip(r->http), send_gz, hit = 0;
     cache_meta meta;
     const buf *gz, *identity;
     char etag[CACHE_ETAG_MAX + 4];
@@ -185,7 +246,15 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
     buf_reset(&t->body);
     buf_reset(&t->alt);
     if (app->cache && cache_get(app->cache, key, klen, gen, &t->alt, &meta)) {
+        hit = 1;
         metrics_inc(M_CACHE_HITS);
+    } else if (t->redis && l2_get(t, key, klen, gen, &meta)) {
+        hit = 1; /* another process rendered it: keep it in this one too */
+        metrics_inc(M_CACHE_L2_HITS);
+        if (app->cache)
+            cache_put(app->cache, key, klen, gen, t->alt.data, t->alt.len, &meta);
+    }
+    if (hit) {
         /* a hit holds the stored form in alt: gzip, or the identity body */
         if (!meta.gzipped) {
             buf_append(&t->body, t->alt.data, t->alt.len);
@@ -201,9 +270,12 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
         if (build(t, r, res, ctx) != 0)
             return;
         prepare_entry(t, &meta);
-        if (app->cache) {
+        {
             const buf *stored = meta.gzipped ? &t->alt : &t->body;
-            cache_put(app->cache, key, klen, gen, stored->data, stored->len, &meta);
+            if (app->cache)
+                cache_put(app->cache, key, klen, gen, stored->data, stored->len, &meta);
+            if (t->redis)
+                l2_put(t, key, klen, gen, stored, &meta);
         }
     }
     gz = &t->alt;

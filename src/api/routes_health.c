@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "kv/redis.h"
 
 extern const char tvshows_openapi_json[];
 extern const size_t tvshows_openapi_json_len;
@@ -14,12 +15,28 @@ void route_up(api_thread *t, api_request *r, http_response *res)
     api_send_json(t, res, 200, "no-store");
 }
 
-/* Readiness: the database answers (and Redis, when configured). */
+/* 1 when Redis answers PING, -1 when it does not, 0 when not configured. */
+static int redis_state(api_thread *t)
+{
+    redisReply *rep;
+    int ok;
+
+    if (!t->redis)
+        return 0;
+    rep = redis_cmd(t->redis, "PING", NULL);
+    ok = rep && rep->type == REDIS_REPLY_STATUS;
+    if (rep)
+        freeReplyObject(rep);
+    return ok ? 1 : -1;
+}
+
+/* Readiness: the database answers, and Redis when it is configured (the
+ * load balancer checks /up; /ready tells operators which part is down). */
 void route_ready(api_thread *t, api_request *r, http_response *res)
 {
     store *st = api_store(t);
-    int db_ok = st && store_ping(st) == STORE_OK;
-    const char *redis = "disabled";
+    int db_ok = st && store_ping(st) == STORE_OK, rs = redis_state(t);
+    const char *redis_text = rs > 0 ? "ok" : rs < 0 ? "down" : "disabled";
     jw_writer w;
 
     (void)r;
@@ -27,13 +44,13 @@ void route_ready(api_thread *t, api_request *r, http_response *res)
     jw_begin(&w, &t->body);
     jw_obj_open(&w);
     jw_key(&w, "status");
-    jw_str(&w, db_ok ? "ok" : "unavailable");
+    jw_str(&w, db_ok && rs >= 0 ? "ok" : "unavailable");
     jw_key(&w, "database");
     jw_str(&w, db_ok ? "ok" : "down");
     jw_key(&w, "redis");
-    jw_str(&w, redis);
+    jw_str(&w, redis_text);
     jw_obj_close(&w);
-    api_send_json(t, res, db_ok ? 200 : 503, "no-store");
+    api_send_json(t, res, db_ok && rs >= 0 ? 200 : 503, "no-store");
 }
 
 static int build_openapi(api_thread *t, api_request *r, http_response *res, void *ctx)

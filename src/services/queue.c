@@ -46,8 +46,13 @@ int queue_enqueue(queue *q, const char *type, const char *payload, const char *u
 
 int queue_claim(queue *q, queue_job *out, int wait_ms)
 {
+    int rc;
+
     memset(out, 0, sizeof(*out));
-    return q->ops->claim(q, out, wait_ms);
+    rc = q->ops->claim(q, out, wait_ms);
+    if (rc == 1)
+        snprintf(out->holder, sizeof(out->holder), "%s", q->worker);
+    return rc;
 }
 
 int queue_done(queue *q, queue_job *j)

@@ -31,6 +31,7 @@ typedef struct queue_job {
     char *payload;
     int attempts; /* including this one */
     int64_t backend_id;
+    char holder[96]; /* the claimant's name: a heartbeat on another handle touches for it */
 } queue_job;
 
 typedef struct queue_stat {

@@ -82,7 +82,7 @@ static int dbq_bury(queue *q, queue_job *j, const char *error)
 
 static int dbq_touch(queue *q, queue_job *j)
 {
-    return ok(store_job_touch(((db_queue *)q)->st, j->backend_id, q->worker,
+    return ok(store_job_touch(((db_queue *)q)->st, j->backend_id, j->holder,
                               clock_now_ms() + q->visibility_ms));
 }
 

@@ -324,8 +324,9 @@ static int rq_bury(queue *qb, queue_job *j, const char *error)
 static int rq_touch(queue *qb, queue_job *j)
 {
     redis_queue *q = (redis_queue *)qb;
-    redisReply *rep = redis_cmd(q->r, "XCLAIM", STREAM, GROUP, qb->worker, "0", j->id, "JUSTID",
+    redisReply *rep = redis_cmd(q->r, "XCLAIM", STREAM, GROUP, j->holder, "0", j->id, "JUSTID",
                                 NULL);
+
 
     if (!rep)
         return -1;

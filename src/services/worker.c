@@ -70,7 +70,7 @@ static void run_one(worker_thread *t, job_env *env)
     int64_t started = clock_mono_ms();
 
     log_info("job started", LF_S("id", t->job.id), LF_S("type", t->job.type),
-             LF_I("attempt", t->job.attempts));
+             LF_S("key", t->job.unique_key), LF_I("attempt", t->job.attempts));
     rc = jobs_run(env, &t->job, err, sizeof(err));
     pthread_mutex_lock(&t->lock);
     t->busy = 0;
@@ -201,7 +201,9 @@ static int catch_up(struct worker *w, queue *q, store *st)
         return 0;
     if (queue_claim_tick(q, -(now / 3600), &won) != 0)
         return -1;
-    if (won)
+    /* look again: a plan may have started while the hour was claimed */
+    if (won && store_last_import_start(st, &started) == STORE_OK &&
+        (!started || now - started >= 86400))
         enqueue_plan(w, q, started ? "last import over 24 h ago" : "no import yet");
     return 0;
 }

@@ -363,6 +363,15 @@ int store_write_day(store *st, const tv_batch *b, const char *source, const char
         rc = store_fail(st, rc);
         goto done;
     }
+    /* PostgreSQL: one import transaction at a time. Concurrent days share
+     * shows and channels, and upserting them in different orders deadlocks;
+     * a write takes milliseconds, the parallel work (fetching, parsing) is
+     * outside the transaction. SQLite has one writer anyway. */
+    if (store_is_postgres(st) &&
+        (rc = db_script(st->db, "SELECT pg_advisory_xact_lock(7263002)")) != DB_OK) {
+        rc = store_fail(st, rc);
+        goto rollback;
+    }
     if ((rc = write_distributors(&w)) || (rc = write_shows(&w)) ||
         (rc = write_episodes(&w, &written)) || (rc = refresh_denormalised(&w)) ||
         (rc = write_listings(&w, source, day)))

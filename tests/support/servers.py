@@ -139,15 +139,18 @@ class ExternalPg:
 class RedisServer:
     """redis-server on a free loopback port, no persistence."""
 
-    def __init__(self, base=None, port=None):
+    def __init__(self, base=None, port=None, persist=False):
         self.root = base or tempfile.mkdtemp(prefix="tvshows-redis-")
         self.port = port or free_port()
+        self.persist = persist  # an append-only file, so a restart keeps the data
         self.proc = None
 
     def start(self):
+        aof = ["--appendonly", "yes", "--appendfsync", "always"] if self.persist else \
+            ["--appendonly", "no"]
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.root],
+             "--save", "", "--dir", self.root] + aof,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_port(self.port):
             raise RuntimeError("redis-server did not start")
