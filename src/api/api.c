@@ -8,7 +8,10 @@
 #include "api/api_internal.h"
 #include "api/refresh.h"
 #include "kv/redis.h"
+#include "middleware/auth.h"
 #include "middleware/cache.h"
+#include "middleware/client.h"
+#include "middleware/ratelimit.h"
 #include "util/date.h"
 #include "util/hash.h"
 #include "util/log.h"
@@ -27,6 +30,7 @@ static const http_route routes[] = {
     {"/api/v1/networks", GET_ONLY, R_NETWORKS},
     {"/api/v1/countries", GET_ONLY, R_COUNTRIES},
     {"/api/v1/openapi.json", GET_ONLY, R_OPENAPI},
+    {"/api/v1/analytics/:report", GET_ONLY, R_ANALYTICS},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -40,6 +44,7 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_NETWORKS] = route_networks,
     [R_COUNTRIES] = route_countries,
     [R_OPENAPI] = route_openapi,
+    [R_ANALYTICS] = route_analytics,
 };
 
 static const char *const route_names[R_ROUTE_COUNT] = {
@@ -52,6 +57,7 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_NETWORKS] = "/api/v1/networks",
     [R_COUNTRIES] = "/api/v1/countries",
     [R_OPENAPI] = "/api/v1/openapi.json",
+    [R_ANALYTICS] = "/api/v1/analytics/:report",
 };
 
 /* ---- CORS ---- */
@@ -160,9 +166,101 @@ static void assign_request_id(api_thread *t, const http_request *req, char out[7
 
 static void resolve_client(api_thread *t, api_request *r)
 {
-    (void)t;
-    memcpy(r->client_addr, r->http->peer, 16);
-    snprintf(r->client, sizeof(r->client), "%s", r->http->peer_text);
+    client_address(r->http, &t->app->trusted_proxies, r->client_addr, r->client,
+                   sizeof(r->client));
+}
+
+/* ---- limits and authentication ---- */
+
+/* Counts one request against a budget: in Redis when it answers (one budget
+ * for every API process), else in this process. */
+static void take_budget(api_thread *t, const char *key, int64_t limit, int64_t window_ms,
+                        rl_result *out)
+{
+    int64_t now = clock_now_ms();
+
+    if (t->redis &&
+        ratelimit_take_redis(t->redis, key, strlen(key), limit, window_ms, now, out) == 0)
+        return;
+    ratelimit_take(t->app->limits, key, strlen(key), limit, window_ms, now, out);
+}
+
+static void add_limit_headers(http_response *res, const rl_result *rl)
+{
+    char v[24];
+
+    snprintf(v, sizeof(v), "%lld", (long long)rl->limit);
+    http_response_header(res, "RateLimit-Limit", v);
+    snprintf(v, sizeof(v), "%lld", (long long)rl->remaining);
+    http_response_header(res, "RateLimit-Remaining", v);
+    snprintf(v, sizeof(v), "%lld", (long long)rl->reset_s);
+    http_response_header(res, "RateLimit-Reset", v);
+}
+
+static void too_many(http_response *res, const rl_result *rl, metric_refusal why)
+{
+    char v[24], body[96];
+    int n = snprintf(body, sizeof(body), "{\"error\":\"Rate limit exceeded\",\"retry_after\":%lld}",
+                     (long long)rl->reset_s);
+
+    api_error(res, 429, "Rate limit exceeded", NULL);
+    buf_reset(&res->body);
+    buf_append(&res->body, body, (size_t)n);
+    snprintf(v, sizeof(v), "%lld", (long long)rl->reset_s);
+    http_response_header(res, "Retry-After", v);
+    metrics_refusal(why);
+}
+
+/* Blocklist and the per-IP budget: every route but /up and /ready. Returns
+ * 0 to go on; otherwise the response is written. */
+static int guard_client(api_thread *t, api_request *r, http_response *res, rl_result *rl)
+{
+    const config *cfg = t->app->cfg;
+    char key[80];
+
+    if (cidr_list_contains(&t->app->blocklist, r->client_addr)) {
+        api_error(res, 403, "Forbidden", NULL);
+        metrics_refusal(M_REFUSE_BLOCKLIST);
+        return -1;
+    }
+    if (cfg->rate_limit_ip_per_min > 0) {
+        snprintf(key, sizeof(key), "ip:%s", r->client);
+        take_budget(t, key, cfg->rate_limit_ip_per_min, 60 * 1000, rl);
+        if (!rl->allowed) {
+            too_many(res, rl, M_REFUSE_RATE_IP);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Authentication and the per-key budget on /api/. */
+static int guard_api(api_thread *t, api_request *r, http_response *res, rl_result *rl)
+{
+    const config *cfg = t->app->cfg;
+    auth_result ar;
+
+    if (!auth_enabled(t->app->auth))
+        return 0;
+    auth_check(t->app->auth, r->http, (int64_t)time(NULL), &ar);
+    if (!ar.ok) {
+        api_error(res, ar.status, ar.error, NULL);
+        if (ar.bearer)
+            http_response_header(res, "WWW-Authenticate", "Bearer");
+        metrics_refusal(ar.reason);
+        return -1;
+    }
+    if (cfg->rate_limit_key_per_hour > 0 && !strncmp(ar.principal, "key:", 4)) {
+        rl_result kr;
+        take_budget(t, ar.principal, cfg->rate_limit_key_per_hour, 3600 * 1000, &kr);
+        if (!rl->limit || kr.remaining < rl->remaining)
+            *rl = kr; /* the headers show the tighter budget */
+        if (!kr.allowed) {
+            too_many(res, &kr, M_REFUSE_RATE_KEY);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---- access log ---- */
@@ -214,16 +312,25 @@ static void common_headers(const api_request *r, http_response *res)
     http_response_header(res, "Referrer-Policy", "no-referrer");
 }
 
-static void route_request(api_thread *t, api_request *r, http_response *res)
+static int is_health(const api_request *r)
+{
+    return r->route == R_UP || r->route == R_READY;
+}
+
+static void route_request(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const http_request *req = r->http;
     int rc = http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &r->match);
 
+    r->route = r->match.path_route ? r->match.path_route->id : -1;
+    /* health checks are never refused; everything else, unknown paths
+     * included, counts against the client's budget */
+    if (!is_health(r) && guard_client(t, r, res, rl) != 0)
+        return;
     if (rc == 404) {
         api_error(res, 404, "Not found", NULL);
         return;
     }
-    r->route = r->match.route ? r->match.route->id : -1;
     if (rc == 405) {
         buf allow;
         buf_init(&allow, 256);
@@ -234,9 +341,11 @@ static void route_request(api_thread *t, api_request *r, http_response *res)
         return;
     }
     if (req->method == HTTP_OPTIONS) {
-        answer_options(r, res);
+        answer_options(r, res); /* CORS preflights carry no credentials */
         return;
     }
+    if (!is_health(r) && guard_api(t, r, res, rl) != 0)
+        return;
     if (query_parse(&r->q, req->query, req->query_len) != 0) {
         api_error(res, 400, "Malformed query string", NULL);
         return;
@@ -248,6 +357,7 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
 {
     api_thread *t = ctx;
     api_request r;
+    rl_result rl = {0};
     struct timespec t0;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -257,7 +367,9 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
     r.route = -1;
     assign_request_id(t, req, r.request_id);
     resolve_client(t, &r);
-    route_request(t, &r, res);
+    route_request(t, &r, res, &rl);
+    if (rl.limit)
+        add_limit_headers(res, &rl);
     add_cors(t->app, req, res);
     common_headers(&r, res);
     query_free(&r.q);
@@ -364,6 +476,11 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (!(app->limits = ratelimit_new()) || !(app->auth = auth_new(cfg, err, errlen))) {
+        if (!app->limits)
+            snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     metrics_set_routes(route_names, R_ROUTE_COUNT);
     if (!(app->refresher = refresher_start(app, err, errlen)))
         goto fail;
@@ -379,6 +496,8 @@ void api_app_free(api_app *app)
         return;
     refresher_stop(app->refresher);
     cache_free(app->cache);
+    auth_free(app->auth);
+    ratelimit_free(app->limits);
     for (size_t i = 0; i < app->ncors; i++)
         free(app->cors_origins[i]);
     free(app->cors_origins);
@@ -432,6 +551,7 @@ void api_thread_free(void *ctx)
         return;
     api_thread_idle(t);
     store_close(t->st);
+    store_close(t->replica);
     redis_free(t->redis);
     arena_free(&t->mem);
     buf_free(&t->body);

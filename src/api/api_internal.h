@@ -17,6 +17,8 @@
 typedef struct cache cache;
 typedef struct refresher refresher;
 typedef struct redis redis;
+typedef struct auth auth;
+typedef struct ratelimit ratelimit;
 
 enum {
     R_UP,
@@ -28,6 +30,7 @@ enum {
     R_NETWORKS,
     R_COUNTRIES,
     R_OPENAPI,
+    R_ANALYTICS,
     R_ROUTE_COUNT
 };
 
@@ -43,6 +46,8 @@ struct api_app {
     int cors_any;
     cidr_list blocklist;
     cidr_list trusted_proxies;
+    auth *auth;
+    ratelimit *limits; /* in process; Redis shares them when configured */
 };
 
 typedef struct api_thread {
@@ -51,6 +56,8 @@ typedef struct api_thread {
     store *st;
     int64_t st_retry_at; /* monotonic ms: when to try opening the store again */
     redis *redis;        /* the shared second-level cache (and limits); NULL without Redis */
+    store *replica;      /* DATABASE_REPLICA_URL, for analytics; NULL when unset or down */
+    int64_t replica_retry_at;
     arena mem;           /* per request, reset after each */
     buf body;            /* JSON being rendered */
     buf alt;             /* the other encoding of body (gzip or inflated) */
@@ -136,5 +143,6 @@ void route_show_episodes(api_thread *t, api_request *r, http_response *res);
 void route_networks(api_thread *t, api_request *r, http_response *res);
 void route_countries(api_thread *t, api_request *r, http_response *res);
 void route_openapi(api_thread *t, api_request *r, http_response *res);
+void route_analytics(api_thread *t, api_request *r, http_response *res);
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/api_internal.h"
+#include "middleware/auth.h"
 #include "util/log.h"
 
 struct refresher {
@@ -16,7 +17,11 @@ struct refresher {
     pthread_cond_t cond;
     int stop;
     store *st;
+    int64_t keys_version; /* -1: never loaded */
+    int ticks;
 };
+
+#define FLUSH_EVERY 8 /* refreshes between writes of keys' last-used times */
 
 static void refresh_once(refresher *r)
 {
@@ -31,6 +36,14 @@ static void refresh_once(refresher *r)
     }
     if (store_generation(r->st, &gen) == STORE_OK)
         atomic_store_explicit(&r->app->generation, gen, memory_order_release);
+    if (!auth_enabled(r->app->auth))
+        return;
+    /* the key set: reloaded as soon as a key is created or revoked anywhere */
+    if (store_keys_version(r->st, &gen) == STORE_OK && gen != r->keys_version &&
+        auth_load_keys(r->app->auth, r->st) == 0)
+        r->keys_version = gen;
+    if (++r->ticks % FLUSH_EVERY == 0)
+        auth_flush_last_used(r->app->auth, r->st);
 }
 
 static void *refresher_main(void *arg)
@@ -65,6 +78,7 @@ refresher *refresher_start(api_app *app, char *err, size_t errlen)
         return NULL;
     }
     r->app = app;
+    r->keys_version = -1;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     /* one read before serving, so the first responses carry the right
@@ -88,6 +102,8 @@ void refresher_stop(refresher *r)
     pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
     pthread_join(r->thread, NULL);
+    if (r->st && auth_enabled(r->app->auth))
+        auth_flush_last_used(r->app->auth, r->st);
     store_close(r->st);
     pthread_cond_destroy(&r->cond);
     pthread_mutex_destroy(&r->lock);

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,12 @@ typedef struct command {
     const char *usage;
     const char *summary;
 } command;
+
+/* Commands whose standard output is their result: logs go to stderr. */
+static int output_is_data(unsigned mask)
+{
+    return mask & (CMD_ANALYTICS | CMD_JOBS | CMD_KEYS | CMD_HEALTHCHECK);
+}
 
 static int cmd_version(config *cfg)
 {
@@ -43,6 +50,11 @@ static const command commands[] = {
      "       tvshows jobs enqueue import [--days N] [--from DATE] [--countries CC,…] "
      "[--no-web] [--full]",
      "look at and act on the job queue"},
+    {"analytics", CMD_ANALYTICS, cmd_analytics,
+     "tvshows analytics networks|genres|schedule-density [--format table|json|csv]",
+     "one analytical report (from the read replica when DATABASE_REPLICA_URL is set)"},
+    {"keys", CMD_KEYS, cmd_keys, "tvshows keys create NAME | list | revoke ID",
+     "API keys: a new key is printed once; only its SHA-256 is stored"},
     {"version", 0, cmd_version, "tvshows version", "print the version"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -113,6 +125,8 @@ int cli_main(int argc, char **argv)
         config_free(&cfg);
         return 0;
     }
+    if (output_is_data(c->mask))
+        log_set_fd(STDERR_FILENO);
     /* before any thread exists: curl's global setup is not thread-safe */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     tvmaze_global_init();

@@ -7,6 +7,7 @@
 #include "http/http.h"
 #include "services/worker.h"
 #include "store/store.h"
+#include "util/emf.h"
 #include "util/log.h"
 
 int cmd_serve(config *cfg)
@@ -27,6 +28,7 @@ int cmd_serve(config *cfg)
     };
     http_server *srv = NULL, *metrics = NULL;
     worker *w = NULL;
+    emf *e = NULL;
     api_app *app = NULL;
     store *st;
     sigset_t set;
@@ -56,6 +58,8 @@ int cmd_serve(config *cfg)
         fprintf(stderr, "tvshows: %s\n", err);
         goto stop;
     }
+    if (cfg->log_emf)
+        e = emf_start("api", cfg->emf_interval_s * 1000, w ? worker_queue_depth : NULL, w);
     log_info("listening", LF_S("host", cfg->host), LF_I("port", http_server_port(srv)),
              LF_I("threads", cfg->threads), LF_S("version", TVSHOWS_VERSION),
              LF_S("database", store_is_postgres(st) ? "postgresql" : "sqlite"));
@@ -65,6 +69,7 @@ int cmd_serve(config *cfg)
 stop:
     http_server_stop(srv);
     http_server_join(srv);
+    emf_stop(e);
     cli_stop_metrics(metrics);
     worker_stop(w);
     if (rc == 0)

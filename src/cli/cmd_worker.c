@@ -5,11 +5,13 @@
 #include "http/http.h"
 #include "services/worker.h"
 #include "store/store.h"
+#include "util/emf.h"
 #include "util/log.h"
 
 int cmd_worker(config *cfg)
 {
     worker *w = NULL;
+    emf *e = NULL;
     http_server *metrics = NULL;
     store *st;
     sigset_t set;
@@ -27,10 +29,13 @@ int cmd_worker(config *cfg)
     }
     if (cli_start_metrics(cfg, &metrics) != 0)
         goto stop;
+    if (cfg->log_emf)
+        e = emf_start("worker", cfg->emf_interval_s * 1000, worker_queue_depth, w);
     sigwait(&set, &sig);
     log_info("shutting down", LF_S("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
     rc = 0;
 stop:
+    emf_stop(e);
     cli_stop_metrics(metrics);
     worker_stop(w);
 done:

@@ -84,6 +84,7 @@ typedef struct config {
     char *log_level;
     char *log_format;
     int log_emf;
+    int emf_interval_s;
     /* command specifics */
     char *format;
     char *url;

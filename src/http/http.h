@@ -134,7 +134,8 @@ typedef struct http_route_match {
     const char *params[ROUTER_MAX_PARAMS]; /* raw segments (not decoded) */
     size_t param_lens[ROUTER_MAX_PARAMS];
     size_t nparams;
-    unsigned allowed; /* on 405: the methods the path accepts */
+    unsigned allowed;             /* on 405: the methods the path accepts */
+    const http_route *path_route; /* on 405: a route of that path (for metrics) */
 } http_route_match;
 
 /* 200: matched; 404: no route for the path; 405: path known, method not.

@@ -46,15 +46,19 @@ int http_route_find(const http_route *routes, size_t n, http_method m, const cha
     if (m == HTTP_HEAD)
         want |= 1u << HTTP_GET;
     out->route = NULL;
+    out->path_route = NULL;
     out->allowed = 0;
     for (size_t i = 0; i < n; i++) {
         http_route_match tmp;
         if (!pattern_match(routes[i].pattern, path, path_len, &tmp))
             continue;
+        if (!out->path_route)
+            out->path_route = &routes[i];
         out->allowed |= routes[i].methods;
         if ((routes[i].methods & want) && !out->route) {
             *out = tmp;
             out->route = &routes[i];
+            out->path_route = &routes[i];
             out->allowed = routes[i].methods;
         }
     }

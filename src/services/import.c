@@ -41,6 +41,7 @@ static void note_failure(import_result *res, const char *day, const char *source
 
     snprintf(unit, sizeof(unit), "%s%s%s", day ? day : "", day ? "/" : "", source);
     res->days_failed++;
+    metrics_inc(M_IMPORT_FAILURES);
     log_warn("import failed", LF_S("unit", unit), LF_S("error", error));
     if (!res->error[0])
         snprintf(res->error, sizeof(res->error), "%s: %s", unit, error);

@@ -40,6 +40,8 @@ struct worker {
     pthread_t heartbeat, scheduler;
     int have_heartbeat, have_scheduler;
     char name[64];
+    pthread_mutex_t stats_lock; /* the metrics and EMF threads share stats_q */
+    queue *stats_q;
 };
 
 static void pause_ms(struct worker *w, int ms)
@@ -250,6 +252,50 @@ static void *scheduler_main(void *arg)
     return NULL;
 }
 
+/* Queue statistics for the metrics: one handle, opened on first use. */
+static int queue_stats_locked(struct worker *w, queue_stats *s)
+{
+    int rc = -1;
+
+    pthread_mutex_lock(&w->stats_lock);
+    if (!w->stats_q)
+        w->stats_q = open_queue(w, "stats", 0);
+    if (w->stats_q)
+        rc = queue_stats_get(w->stats_q, s);
+    pthread_mutex_unlock(&w->stats_lock);
+    return rc;
+}
+
+int64_t worker_queue_depth(void *arg)
+{
+    queue_stats s;
+
+    return queue_stats_locked(arg, &s) == 0 ? s.queued + s.retrying : -1;
+}
+
+/* Prometheus: jobs by type and state, scraped from the queue itself so
+ * every worker process reports the shared queue's depth. */
+static void collect(buf *out, void *arg)
+{
+    static const char *const states[] = {"queued", "running", "retrying", "dead"};
+    queue_stats s;
+
+    if (queue_stats_locked(arg, &s) != 0)
+        return;
+    buf_puts(out, "# HELP tvshows_jobs Jobs in the queue by type and state.\n"
+                  "# TYPE tvshows_jobs gauge\n");
+    for (size_t i = 0; i < s.ntypes; i++) {
+        const queue_stat *t = &s.types[i];
+        const int64_t v[4] = {t->queued, t->running, t->retrying, t->dead};
+        for (int k = 0; k < 4; k++)
+            buf_printf(out, "tvshows_jobs{type=\"%s\",state=\"%s\"} %lld\n", t->type, states[k],
+                       (long long)v[k]);
+    }
+    buf_printf(out, "# HELP tvshows_queue_depth Jobs waiting (queued and retrying).\n"
+                    "# TYPE tvshows_queue_depth gauge\ntvshows_queue_depth %lld\n",
+               (long long)(s.queued + s.retrying));
+}
+
 worker *worker_start(const config *cfg, int with_scheduler, char *err, size_t errlen)
 {
     struct worker *w = calloc(1, sizeof(*w));
@@ -260,6 +306,7 @@ worker *worker_start(const config *cfg, int with_scheduler, char *err, size_t er
         return NULL;
     }
     w->cfg = cfg;
+    pthread_mutex_init(&w->stats_lock, NULL);
     gethostname(host, sizeof(host) - 1);
     snprintf(w->name, sizeof(w->name), "%.31s:%d", host, (int)getpid());
     w->limiter = tvmaze_limiter_new(cfg->import_rate, 10000);
@@ -279,6 +326,7 @@ worker *worker_start(const config *cfg, int with_scheduler, char *err, size_t er
     w->have_heartbeat = pthread_create(&w->heartbeat, NULL, heartbeat_main, w) == 0;
     if (with_scheduler)
         w->have_scheduler = pthread_create(&w->scheduler, NULL, scheduler_main, w) == 0;
+    metrics_add_collector(collect, w);
     log_info("worker started", LF_I("concurrency", w->nthreads),
              LF_S("queue", cfg->redis_url[0] ? "redis" : "database"),
              LF_S("schedule", with_scheduler ? cfg->import_schedule : "off"));
@@ -314,6 +362,7 @@ void worker_stop(worker *w)
 
     if (!w)
         return;
+    metrics_remove_collector(collect, w);
     deadline = clock_mono_ms() + (int64_t)w->cfg->shutdown_timeout_s * 1000;
     atomic_store(&w->stop, 1);
     for (int i = 0; i < w->nthreads; i++)
@@ -326,6 +375,8 @@ void worker_stop(worker *w)
     for (int i = 0; i < w->nthreads; i++)
         pthread_mutex_destroy(&w->threads[i].lock);
     tvmaze_limiter_free(w->limiter);
+    queue_close(w->stats_q);
+    pthread_mutex_destroy(&w->stats_lock);
     log_msg(LOG_INFO, "worker stopped");
     free(w);
 }

@@ -13,6 +13,7 @@
 #define TVSHOWS_WORKER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/config.h"
 
@@ -20,5 +21,8 @@ typedef struct worker worker;
 
 worker *worker_start(const config *cfg, int with_scheduler, char *err, size_t errlen);
 void worker_stop(worker *w); /* NULL is fine; waits for the threads */
+/* Jobs waiting (queued and retrying), or -1 when the queue cannot be asked;
+ * for the EMF emitter (emf_depth_fn). Thread-safe. */
+int64_t worker_queue_depth(void *w);
 
 #endif

@@ -107,6 +107,7 @@ static int pg_ensure(pg_db *d, int now)
     if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
         pg_set_err(d, "connect");
         d->down = 1;
+        metrics_inc(M_DB_CONNECT_FAILURES);
         return DB_DOWN;
     }
     d->down = 0;

@@ -159,4 +159,53 @@ int store_run_delete(store *st, int64_t id);
 /* When an import run that is not failed last started; 0 if none. */
 int store_last_import_start(store *st, int64_t *started_at);
 
+/* ---- analytics (store_analytics.c); dates are "YYYY-MM-DD" ---- */
+
+typedef struct store_network_stat {
+    const char *name, *kind, *country;
+    int64_t episodes;
+    int64_t peak_7d; /* the busiest 7 consecutive calendar days */
+    double avg_7d;   /* the 7-day rolling count, averaged over the days */
+} store_network_stat;
+
+typedef struct store_genre_stat {
+    const char *genre;
+    int64_t shows, episodes, upcoming, shows_upcoming;
+    int has_show_rating, has_episode_rating;
+    double avg_show_rating, avg_episode_rating;
+} store_genre_stat;
+
+typedef struct store_slot_count {
+    const char *airdate, *airtime;
+    int64_t episodes;
+} store_slot_count;
+
+/* The 10 distributors with the most episodes airing from..to, busiest first. */
+int store_top_distributors(store *st, const char *from, const char *to, arena *a,
+                           store_page *out);
+/* Genres of at least min_shows shows that have episodes; upcoming from today. */
+int store_genre_stats(store *st, const char *today, int min_shows, arena *a, store_page *out);
+/* Episode counts by (airdate, airtime) from..to. */
+int store_slot_counts(store *st, const char *from, const char *to, arena *a, store_page *out);
+
+/* ---- API keys (store_keys.c) ---- */
+
+typedef struct store_key {
+    int64_t id;
+    const char *name;
+    const char *prefix;
+    const char *sha256; /* hex */
+    int64_t created_at, last_used_at, revoked_at; /* Unix seconds; 0: never */
+} store_key;
+
+int store_key_create(store *st, const char *name, const char *prefix, const char *sha256_hex,
+                     int64_t *id);
+/* STORE_ENOTFOUND when there is no such key or it is revoked already. */
+int store_key_revoke(store *st, int64_t id);
+/* All keys (active_only: not revoked), as store_key rows. */
+int store_key_list(store *st, int active_only, arena *a, store_page *out);
+int store_key_touch(store *st, int64_t id, int64_t last_used_at);
+/* The version of the key set: changes with every create and revoke. */
+int store_keys_version(store *st, int64_t *version);
+
 #endif

@@ -12,6 +12,12 @@
 static log_level g_level = LOG_INFO;
 static int g_json = 1;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_fd = STDOUT_FILENO;
+
+void log_set_fd(int fd)
+{
+    g_fd = fd;
+}
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -105,7 +111,7 @@ void log_write_lines(const char *data, size_t n)
 {
     pthread_mutex_lock(&g_lock);
     while (n) {
-        ssize_t w = write(STDOUT_FILENO, data, n);
+        ssize_t w = write(g_fd, data, n);
         if (w <= 0)
             break; /* stdout gone: logs are best effort, never fatal */
         data += w;

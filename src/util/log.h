@@ -31,6 +31,9 @@ typedef struct log_field {
 #define LF_F(k, v) ((log_field){(k), 'f', NULL, 0, (double)(v)})
 
 int log_configure(const char *level, const char *format); /* -1: unknown value */
+/* Where lines go: stdout (the default, for services) or stderr (for
+ * commands whose stdout is data, such as reports). Before threads start. */
+void log_set_fd(int fd);
 int log_enabled(log_level lvl);
 /* fields: an array ended by an element with type 0 (may be NULL) */
 void log_emit(log_level lvl, const char *msg, const log_field *fields);

@@ -107,6 +107,18 @@ void metrics_add_collector(metrics_collector fn, void *ud)
     pthread_mutex_unlock(&collectors_lock);
 }
 
+void metrics_remove_collector(metrics_collector fn, void *ud)
+{
+    pthread_mutex_lock(&collectors_lock);
+    for (size_t i = 0; i < ncollectors; i++) {
+        if (collectors[i].fn == fn && collectors[i].ud == ud) {
+            collectors[i] = collectors[--ncollectors];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&collectors_lock);
+}
+
 uint64_t metrics_counter_value(metric_counter c)
 {
     return atomic_load_explicit(&counters[c], memory_order_relaxed);
@@ -121,6 +133,24 @@ uint64_t metrics_requests_total(void)
             for (size_t s = 0; s < NSTATUS; s++)
                 t += atomic_load_explicit(&requests[r][m][s], memory_order_relaxed);
     return t;
+}
+
+void metrics_totals_get(metrics_totals *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t r = 0; r < ROUTES; r++) {
+        out->latency_us += atomic_load_explicit(&latency_sum_us[r], memory_order_relaxed);
+        for (size_t m = 0; m < METHODS; m++) {
+            for (size_t st = 0; st < NSTATUS; st++) {
+                uint64_t v = atomic_load_explicit(&requests[r][m][st], memory_order_relaxed);
+                out->requests += v;
+                if (st < NSTATUS - 1 ? status_codes[st] >= 500 : 0)
+                    out->errors_5xx += v;
+            }
+        }
+    }
+    out->db_connect_failures = metrics_counter_value(M_DB_CONNECT_FAILURES);
+    out->import_failures = metrics_counter_value(M_IMPORT_FAILURES);
 }
 
 static const char *route_label(size_t r)
@@ -230,6 +260,9 @@ void metrics_render(buf *out)
                    metrics_counter_value(M_DB_ERRORS));
     render_counter(out, "tvshows_db_reconnects_total", "Database connections re-established.",
                    metrics_counter_value(M_DB_RECONNECTS));
+    render_counter(out, "tvshows_db_connect_failures_total",
+                   "Attempts to connect to the database that failed.",
+                   metrics_counter_value(M_DB_CONNECT_FAILURES));
     render_counter(out, "tvshows_db_replica_fallbacks_total",
                    "Reads sent to the primary because the replica was down.",
                    metrics_counter_value(M_DB_REPLICA_FALLBACKS));
@@ -255,6 +288,8 @@ void metrics_render(buf *out)
                    metrics_counter_value(M_IMPORT_REQUESTS));
     render_counter(out, "tvshows_import_retries_total", "TVmaze requests retried.",
                    metrics_counter_value(M_IMPORT_RETRIES));
+    render_counter(out, "tvshows_import_failures_total", "Import days (day, source) that failed.",
+                   metrics_counter_value(M_IMPORT_FAILURES));
     buf_printf(out,
                "# HELP tvshows_import_last_success_timestamp_seconds When the last import "
                "succeeded.\n# TYPE tvshows_import_last_success_timestamp_seconds gauge\n"

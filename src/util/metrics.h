@@ -15,6 +15,7 @@
 
 typedef enum {
     M_DB_ERRORS,
+    M_DB_CONNECT_FAILURES,
     M_DB_RECONNECTS,
     M_DB_REPLICA_FALLBACKS,
     M_CACHE_HITS,
@@ -27,6 +28,7 @@ typedef enum {
     M_IMPORT_EPISODES_REMOVED,
     M_IMPORT_REQUESTS,
     M_IMPORT_RETRIES,
+    M_IMPORT_FAILURES, /* (day, source) units that failed */
     M_JOBS_COMPLETED,
     M_JOBS_FAILED,
     M_COUNTER_COUNT
@@ -70,8 +72,17 @@ void metrics_request(int route, int method, int status, double seconds);
 /* Extra lines (queue depth, connections…) supplied at scrape time. */
 typedef void (*metrics_collector)(buf *out, void *ud);
 void metrics_add_collector(metrics_collector fn, void *ud);
+void metrics_remove_collector(metrics_collector fn, void *ud);
 
 void metrics_render(buf *out);
+
+/* Totals since start, for the CloudWatch EMF emitter (which sends deltas). */
+typedef struct metrics_totals {
+    uint64_t requests, errors_5xx, latency_us;
+    uint64_t db_connect_failures, import_failures;
+} metrics_totals;
+
+void metrics_totals_get(metrics_totals *out);
 uint64_t metrics_counter_value(metric_counter c);
 uint64_t metrics_requests_total(void);
 

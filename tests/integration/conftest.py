@@ -194,7 +194,7 @@ class Server:
                 if self.proc.poll() is not None:
                     raise AssertionError("server exited with %s:\n%s" % (
                         self.proc.returncode, self.stderr()))
-                if wait_port(self.port, 0.2):
+                if wait_port(self.port, 0.2, self.env["HOST"]):
                     break
             else:
                 raise AssertionError("server did not start:\n" + self.stderr())

@@ -20,11 +20,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, timeout=30.0):
+def wait_port(port, timeout=30.0, host="127.0.0.1"):
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            with socket.create_connection((host, port), timeout=0.5):
                 return True
         except OSError:
             time.sleep(0.05)
@@ -78,6 +78,7 @@ class PgServer:
     def _basebackup(self, primary):
         self._run([os.path.join(self.bindir, "pg_basebackup"), "-h", "127.0.0.1",
                    "-p", str(primary.port), "-U", "postgres", "-D", self.datadir, "-R",
+                   "--checkpoint=fast",
                    "-X", "stream"])
         with open(os.path.join(self.datadir, "postgresql.auto.conf"), "a") as f:
             f.write("port = %d\nunix_socket_directories = '%s'\n" % (self.port, self.root))

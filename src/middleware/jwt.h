@@ -1,0 +1,76 @@
+/* jwt.h — RS256 JSON Web Tokens (RFC 7519) verified with OpenSSL against a
+ * JSON Web Key Set (RFC 7517), as Amazon Cognito issues them.
+ *
+ * Only RS256 is accepted: "none", every HS* (key confusion) and any other
+ * algorithm are refused, as are tokens over JWT_MAX_LEN bytes, malformed
+ * base64url or JSON, a kid not in the key set, a bad signature, exp/nbf out
+ * of range (with a leeway), an issuer other than the expected one, and an
+ * audience that matches neither "aud" nor, for Cognito access tokens
+ * (token_use "access"), "client_id".
+ *
+ * jwks: an immutable parsed key set; thread-safe to read.
+ * jwks_cache: a key set from a file or URL, cached for ttl, fetched again
+ * when a token names an unknown kid (at most once per min_refetch); thread-
+ * safe; a fetch that fails keeps the previous keys and lets nobody in with a
+ * kid it does not know.
+ * Ownership: jwks_get() returns a reference the caller gives back with
+ * jwks_release(). Strings passed in are borrowed. */
+#ifndef TVSHOWS_JWT_H
+#define TVSHOWS_JWT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define JWT_MAX_LEN 8192
+
+typedef struct jwks jwks;
+
+/* Parses {"keys":[{"kty":"RSA","kid":…,"n":…,"e":…,"alg"?,"use"?}…]};
+ * keys of other types, or marked for another alg or use, are skipped.
+ * Returns 0, or -1 with a message in err. */
+int jwks_parse(const char *json, size_t n, jwks **out, char *err, size_t errlen);
+void jwks_free(jwks *k); /* NULL is fine */
+size_t jwks_count(const jwks *k);
+int jwks_has_kid(const jwks *k, const char *kid);
+
+typedef enum {
+    JWT_OK = 0,
+    JWT_TOO_LARGE,
+    JWT_MALFORMED,   /* not three base64url parts, bad JSON, bad claims types */
+    JWT_BAD_ALG,     /* anything but RS256 */
+    JWT_UNKNOWN_KID,
+    JWT_BAD_SIGNATURE,
+    JWT_EXPIRED,
+    JWT_NOT_YET_VALID,
+    JWT_BAD_ISSUER,
+    JWT_BAD_AUDIENCE
+} jwt_result;
+
+typedef struct jwt_expect {
+    const char *issuer;   /* required "iss"; NULL or "": not checked */
+    const char *audience; /* required "aud" / client_id; NULL or "": not checked */
+    int64_t now;          /* Unix seconds */
+    int leeway_s;         /* allowed clock skew for exp and nbf */
+} jwt_expect;
+
+/* Verifies token[0..n). kid (may be NULL) receives the header's kid, so the
+ * caller can refetch the key set on JWT_UNKNOWN_KID; subject (may be NULL)
+ * receives "sub" (or "client_id"), for logs and rate limits. */
+jwt_result jwt_verify(const char *token, size_t n, const jwks *keys, const jwt_expect *e,
+                      char *kid, size_t kid_len, char *subject, size_t subject_len);
+const char *jwt_result_text(jwt_result r); /* "expired", "bad signature", … */
+
+typedef struct jwks_cache jwks_cache;
+
+/* One of url and file (the other NULL or ""). Does not fetch yet. */
+jwks_cache *jwks_cache_new(const char *url, const char *file, int64_t ttl_ms,
+                           int64_t min_refetch_ms);
+void jwks_cache_free(jwks_cache *c);
+/* The current key set (fetched or re-fetched as needed; now_ms is a
+ * monotonic clock, injectable for tests); NULL when none could ever be
+ * loaded. want_kid (may be NULL): a kid a token named; if the set lacks it,
+ * a refetch is tried unless one happened within min_refetch. */
+jwks *jwks_get(jwks_cache *c, const char *want_kid, int64_t now_ms);
+void jwks_release(jwks_cache *c, jwks *k);
+
+#endif

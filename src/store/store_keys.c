@@ -1,0 +1,148 @@
+/* API keys: hashes only. */
+#include <string.h>
+#include <time.h>
+
+#include "store/store_internal.h"
+
+static int bump_version(store *st)
+{
+    int rc = db_exec(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'keys_version'", NULL,
+                     0, NULL);
+
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
+
+int store_key_create(store *st, const char *name, const char *prefix, const char *sha256_hex,
+                     int64_t *id)
+{
+    db_val p[4] = {dbv_text(name), dbv_text(prefix), dbv_text(sha256_hex), dbv_int(time(NULL))};
+    db_rows *r;
+    int rc;
+
+    if ((rc = db_begin_write(st->db)) != DB_OK)
+        return store_fail(st, rc);
+    if ((rc = db_query(st->db,
+                       "INSERT INTO api_keys (name, prefix, sha256, created_at)"
+                       " VALUES ($1, $2, $3, $4) RETURNING id",
+                       p, 4, &r)) != DB_OK) {
+        rc = store_fail(st, rc);
+        goto rollback;
+    }
+    rc = db_next(r);
+    *id = rc == 1 ? db_col_int(r, 0) : 0;
+    db_rows_close(r);
+    if (rc != 1) {
+        rc = store_fail(st, DB_ERR);
+        goto rollback;
+    }
+    if ((rc = bump_version(st)) != STORE_OK)
+        goto rollback;
+    if ((rc = db_commit(st->db)) != DB_OK) {
+        rc = store_fail(st, rc);
+        goto rollback;
+    }
+    return STORE_OK;
+rollback:
+    db_rollback(st->db);
+    return rc;
+}
+
+int store_key_revoke(store *st, int64_t id)
+{
+    db_val p[2] = {dbv_int(time(NULL)), dbv_int(id)};
+    int64_t changed = 0;
+    int rc;
+
+    if ((rc = db_begin_write(st->db)) != DB_OK)
+        return store_fail(st, rc);
+    rc = db_exec(st->db, "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                 p, 2, &changed);
+    if (rc != DB_OK) {
+        rc = store_fail(st, rc);
+        goto rollback;
+    }
+    if (!changed) {
+        rc = STORE_ENOTFOUND;
+        goto rollback;
+    }
+    if ((rc = bump_version(st)) != STORE_OK)
+        goto rollback;
+    if ((rc = db_commit(st->db)) != DB_OK) {
+        rc = store_fail(st, rc);
+        goto rollback;
+    }
+    return STORE_OK;
+rollback:
+    db_rollback(st->db);
+    return rc;
+}
+
+int store_key_list(store *st, int active_only, arena *a, store_page *out)
+{
+    db_val p = dbv_int(active_only);
+    db_rows *r;
+    size_t cap = 16;
+    int rc;
+
+    out->n = 0;
+    out->total = 0;
+    if (!(out->rows = arena_alloc(a, cap * sizeof(void *))))
+        return STORE_ERR;
+    if ((rc = db_query(st->db,
+                       "SELECT id, name, prefix, sha256, created_at, coalesce(last_used_at, 0),"
+                       " coalesce(revoked_at, 0) FROM api_keys"
+                       " WHERE $1 = 0 OR revoked_at IS NULL ORDER BY id",
+                       &p, 1, &r)) != DB_OK)
+        return store_fail(st, rc);
+    while ((rc = db_next(r)) == 1) {
+        store_key *k = arena_calloc(a, sizeof(*k));
+        if (!k) {
+            rc = -1;
+            break;
+        }
+        k->id = db_col_int(r, 0);
+        k->name = arena_strdup(a, db_col_text(r, 1, NULL));
+        k->prefix = arena_strdup(a, db_col_text(r, 2, NULL));
+        k->sha256 = arena_strdup(a, db_col_text(r, 3, NULL));
+        k->created_at = db_col_int(r, 4);
+        k->last_used_at = db_col_int(r, 5);
+        k->revoked_at = db_col_int(r, 6);
+        if (out->n == cap) {
+            void **grown = arena_alloc(a, cap * 2 * sizeof(void *));
+            if (!grown) {
+                rc = -1;
+                break;
+            }
+            memcpy(grown, out->rows, cap * sizeof(void *));
+            out->rows = grown;
+            cap *= 2;
+        }
+        out->rows[out->n++] = k;
+    }
+    db_rows_close(r);
+    out->total = (int64_t)out->n;
+    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
+}
+
+int store_key_touch(store *st, int64_t id, int64_t last_used_at)
+{
+    db_val p[2] = {dbv_int(last_used_at), dbv_int(id)};
+    int rc = db_exec(st->db,
+                     "UPDATE api_keys SET last_used_at = $1 WHERE id = $2"
+                     " AND (last_used_at IS NULL OR last_used_at < $1)",
+                     p, 2, NULL);
+
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
+
+int store_keys_version(store *st, int64_t *version)
+{
+    db_rows *r;
+    int rc = db_query(st->db, "SELECT value FROM meta WHERE key = 'keys_version'", NULL, 0, &r);
+
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    *version = db_next(r) == 1 ? db_col_int(r, 0) : 0;
+    db_rows_close(r);
+    return STORE_OK;
+}
