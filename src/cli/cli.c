@@ -55,6 +55,8 @@ static const command commands[] = {
      "one analytical report (from the read replica when DATABASE_REPLICA_URL is set)"},
     {"keys", CMD_KEYS, cmd_keys, "tvshows keys create NAME | list | revoke ID",
      "API keys: a new key is printed once; only its SHA-256 is stored"},
+    {"healthcheck", CMD_HEALTHCHECK, cmd_healthcheck, "tvshows healthcheck [--url URL]",
+     "ask the local server's /up; exit 0 when it answers 200 (container health checks)"},
     {"version", 0, cmd_version, "tvshows version", "print the version"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -21,6 +21,7 @@ int cmd_worker(config *cfg);
 int cmd_jobs(config *cfg);
 int cmd_keys(config *cfg);
 int cmd_analytics(config *cfg);
+int cmd_healthcheck(config *cfg);
 
 /* Shared by the commands: opens the store named by DATABASE_URL or prints
  * "tvshows: DATABASE_URL: …" and returns NULL. */

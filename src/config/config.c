@@ -443,6 +443,11 @@ int config_load(config *cfg, unsigned cmd, int argc, char **argv, char *err, siz
                  cfg->auth_mode_name);
         return -1;
     }
+    if (*cfg->jwt_jwks_url && *cfg->jwt_jwks_file) {
+        snprintf(err, errlen, "tvshows: invalid JWT_JWKS_FILE: set JWT_JWKS_URL or JWT_JWKS_FILE, "
+                              "not both");
+        return -1;
+    }
     if (cfg->threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         cfg->threads = n > 0 ? (int)(n > 64 ? 64 : n) : 1;

@@ -44,6 +44,8 @@ struct jwks_cache {
     int64_t loaded_ms; /* when cur was fetched */
     int64_t tried_ms;  /* when the last fetch started, whatever its outcome */
     int tried;
+    int64_t kid_tried_ms; /* when an unknown kid last caused a fetch */
+    int kid_tried;
     int fetching; /* one thread fetches at a time, outside the lock */
 };
 
@@ -650,32 +652,41 @@ void jwks_cache_free(jwks_cache *c)
     free(c);
 }
 
-/* Whether a fetch is due at now_ms; under the lock. Fetches, failed ones
- * included, are at least min_refetch apart, so neither a stream of tokens
- * with made-up kids nor a source that is down is hit on every request. */
+/* Whether a fetch is due at now_ms, and why; under the lock.
+ * 1: the first load, or the set expired (or never loaded): retried at most
+ *    once per min_refetch, so a source that is down is not hit per request;
+ * 2: a token named a kid the set lacks (keys were rotated): at most one such
+ *    fetch per min_refetch, so made-up kids cannot make us fetch on every
+ *    request. The first load does not count against it: a rotation right
+ *    after start is still picked up. */
 static int fetch_due(const jwks_cache *c, const char *want_kid, int64_t now_ms)
 {
     if (!c->tried) return 1;
-    if (now_ms - c->tried_ms < c->min_refetch_ms) return 0;
-    if (!c->cur || now_ms - c->loaded_ms >= c->ttl_ms) return 1;
-    return want_kid && !jwks_has_kid(c->cur, want_kid);
+    if (!c->cur || now_ms - c->loaded_ms >= c->ttl_ms)
+        return now_ms - c->tried_ms >= c->min_refetch_ms ? 1 : 0;
+    if (!want_kid || jwks_has_kid(c->cur, want_kid)) return 0;
+    return !c->kid_tried || now_ms - c->kid_tried_ms >= c->min_refetch_ms ? 2 : 0;
 }
 
 jwks *jwks_get(jwks_cache *c, const char *want_kid, int64_t now_ms)
 {
     char err[512];
     jwks *fresh = NULL, *dead = NULL, *k;
-    int failed = 0;
+    int failed = 0, due;
 
     if (!c) return NULL;
     pthread_mutex_lock(&c->lock);
     /* nothing to use yet: wait for the first fetch rather than refuse */
     while (c->fetching && !c->cur)
         pthread_cond_wait(&c->loaded, &c->lock);
-    if (!c->fetching && fetch_due(c, want_kid, now_ms)) {
+    if (!c->fetching && (due = fetch_due(c, want_kid, now_ms))) {
         c->fetching = 1;
         c->tried = 1;
         c->tried_ms = now_ms;
+        if (due == 2) {
+            c->kid_tried = 1;
+            c->kid_tried_ms = now_ms;
+        }
         pthread_mutex_unlock(&c->lock);
         err[0] = '\0';
         fresh = load_keys(c, err, sizeof(err));

@@ -58,6 +58,15 @@ typedef struct mapper {
     size_t errlen;
 } mapper;
 
+/* TVmaze ids are positive and far below 2^53 (the batch index keys them in
+ * 56 bits): anything else is not an id of theirs. */
+static int id_in_range(const json_t *v)
+{
+    json_int_t id = json_integer_value(v);
+
+    return id > 0 && id < ((json_int_t)1 << 53);
+}
+
 /* A string member, copied into the batch; NULL when absent, null or not a
  * string (quirk 9: keys missing by API generation). */
 static const char *str_of(mapper *m, const json_t *obj, const char *key)
@@ -174,7 +183,8 @@ static tv_distributor *distributor_of(mapper *m, const json_t *obj, dist_kind ki
     tv_distributor *d;
     int is_new;
 
-    if (!json_is_object(obj) || !json_is_integer(json_object_get(obj, "id")))
+    if (!json_is_object(obj) || !json_is_integer(json_object_get(obj, "id")) ||
+        !id_in_range(json_object_get(obj, "id")))
         return NULL;
     d = tv_batch_distributor(m->b, kind, json_integer_value(json_object_get(obj, "id")), &is_new);
     if (!d)
@@ -202,8 +212,9 @@ static int show_of(mapper *m, const json_t *obj, tv_show **out)
     tv_show *s;
     int is_new;
 
-    if (!json_is_object(obj) || !json_is_integer(json_object_get(obj, "id"))) {
-        snprintf(m->err, m->errlen, "a show without a numeric id");
+    if (!json_is_object(obj) || !json_is_integer(json_object_get(obj, "id")) ||
+        !id_in_range(json_object_get(obj, "id"))) {
+        snprintf(m->err, m->errlen, "a show without a numeric id in range");
         return -1;
     }
     if (json_is_integer(json_object_get(obj, "updated")))
@@ -251,6 +262,10 @@ static int episode_of(mapper *m, const json_t *item, size_t index, tvmaze_map_in
         snprintf(m->err, m->errlen, "item %zu is not an episode object with a numeric id", index);
         return -1;
     }
+    if (!id_in_range(json_object_get(item, "id"))) {
+        snprintf(m->err, m->errlen, "item %zu has an id out of range", index);
+        return -1;
+    }
     /* quirk 1: the show at item.show (/schedule) or item._embedded.show */
     if (json_is_object(show_obj)) {
         if (info->shape == TVMAZE_SHAPE_EMPTY)
@@ -285,8 +300,6 @@ static int episode_of(mapper *m, const json_t *item, size_t index, tvmaze_map_in
     e->has_runtime = int_of(item, "runtime", &e->runtime);
     e->has_rating = rating_of(item, &e->rating);
     image_of(m, item, &e->image_medium, &e->image_original);
-    if (!e->airdate && is_new)
-        info->undated++;
     return 0;
 }
 
@@ -336,6 +349,9 @@ int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info
             goto done;
         info->items++;
     }
+    /* counted at the end: a later copy of an episode may add or drop a date */
+    for (i = 0; i < b->nepisodes; i++)
+        info->undated += !b->episodes[i]->airdate;
     rc = TVMAZE_OK;
 done:
     json_decref(root);

@@ -134,3 +134,10 @@ def test_ready_follows_the_database_down_and_back_with_the_same_process(tmp_path
         s.check_clean_exit(s.stop())
     finally:
         pg.destroy()
+
+
+def test_healthcheck_asks_up(serve, tvshows):
+    s = serve(env={"HOST": "0.0.0.0"})
+    assert tvshows.run("healthcheck", env={"HOST": "0.0.0.0", "PORT": s.port}).returncode == 0
+    p = tvshows.run("healthcheck", env={"PORT": free_port()})
+    assert p.returncode == 1 and p.stderr.count("\n") == 1
