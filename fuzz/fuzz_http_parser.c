@@ -22,14 +22,17 @@ static char *copy_of(const char *s, size_t n)
 {
     char *p = malloc(n ? n : 1);
 
-    if (!p) abort();
-    if (n) memcpy(p, s, n);
+    if (!p)
+        abort();
+    if (n)
+        memcpy(p, s, n);
     return p;
 }
 
 static void check_inside(const char *p, size_t n, const char *lo, const char *hi)
 {
-    if (n && (!p || p < lo || p + n > hi)) abort();
+    if (n && (!p || p < lo || p + n > hi))
+        abort();
 }
 
 /* The pointers of a parsed request all point into its head. */
@@ -39,8 +42,10 @@ static void check_request(const http_request *req, const char *head, size_t len)
 
     check_inside(req->method_str, req->method_len, head, end);
     check_inside(req->path, req->path_len, head, end);
-    if (req->query) check_inside(req->query, req->query_len, head, end);
-    if (req->nheaders > HTTP_MAX_HEADERS) abort();
+    if (req->query)
+        check_inside(req->query, req->query_len, head, end);
+    if (req->nheaders > HTTP_MAX_HEADERS)
+        abort();
     for (size_t i = 0; i < req->nheaders; i++) {
         check_inside(req->headers[i].name, req->headers[i].name_len, head, end);
         check_inside(req->headers[i].value, req->headers[i].value_len, head, end);
@@ -61,7 +66,8 @@ static long head_in_reads(const char *s, size_t n, size_t cut, size_t *skip)
         h = http_head_length(part, cut, &scan, skip);
         free(part);
     }
-    if (h == 0) h = http_head_length(s, n, &scan, skip);
+    if (h == 0)
+        h = http_head_length(s, n, &scan, skip);
     return h;
 }
 
@@ -80,7 +86,8 @@ static int decode_in_reads(char **body, size_t n, size_t cut, size_t max, http_c
         free(first);
         if (rc == 0) {
             char *grown = realloc(moved, n);
-            if (!grown) abort();
+            if (!grown)
+                abort();
             memcpy(grown + cut, *body + cut, n - cut);
             moved = grown;
             rc = http_chunked_decode(st, moved, n, max);
@@ -105,14 +112,18 @@ static size_t take_request(const char *s, size_t n, size_t cut, size_t max_body)
     if ((h > 0) != (h2 > 0) || (h < 0) != (h2 < 0) || (h > 0 && (h != h2 || skip != skip2)))
         abort(); /* the split changed the answer */
     used = 0;
-    if (h <= 0) goto done;
-    if ((size_t)h + skip > n) abort();
-    if (http_parse_head(whole + skip, (size_t)h, &req, &info) != 0) goto done;
+    if (h <= 0)
+        goto done;
+    if ((size_t)h + skip > n)
+        abort();
+    if (http_parse_head(whole + skip, (size_t)h, &req, &info) != 0)
+        goto done;
     check_request(&req, whole + skip, (size_t)h);
     used = skip + (size_t)h;
     body_len = n - used;
     if (info.body == BODY_LENGTH) {
-        if (info.content_length > HTTP_MAX_BODY) abort(); /* refused by the parser */
+        if (info.content_length > HTTP_MAX_BODY)
+            abort(); /* refused by the parser */
         if (info.content_length > body_len) {
             used = 0;
             goto done;
@@ -146,14 +157,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *in = (const char *)data + 1;
     size_t n, cut, off = 0, max_body;
 
-    if (size < 1) return 0;
+    if (size < 1)
+        return 0;
     n = size - 1;
     cut = n * (data[0] >> 1) / 127;
     /* a small limit now and then, so the 413 paths are reachable */
     max_body = data[0] & 1 ? 64 : HTTP_MAX_BODY;
     for (int i = 0; i < MAX_REQUESTS && off < n; i++) {
         size_t used = take_request(in + off, n - off, cut > off ? cut - off : 0, max_body);
-        if (!used) break;
+        if (!used)
+            break;
         off += used;
     }
     return 0;

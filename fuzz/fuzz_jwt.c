@@ -31,7 +31,8 @@ static char *b64url(const unsigned char *p, size_t n)
     char *out = malloc(n * 4 / 3 + 4), *o = out;
     size_t i;
 
-    if (!out) abort();
+    if (!out)
+        abort();
     for (i = 0; i + 2 < n; i += 3) {
         uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
         *o++ = abc[v >> 18];
@@ -58,7 +59,8 @@ static char *param_b64(EVP_PKEY *pkey, const char *name)
     BIGNUM *bn = NULL;
     int n;
 
-    if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1 || BN_num_bytes(bn) > (int)sizeof(raw)) abort();
+    if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1 || BN_num_bytes(bn) > (int)sizeof(raw))
+        abort();
     n = BN_bn2bin(bn, raw);
     BN_free(bn);
     return b64url(raw, (size_t)n);
@@ -80,7 +82,8 @@ static char *sign(EVP_PKEY *pkey, const char *header, const char *claims)
     EVP_MD_CTX_free(md);
     sig64 = b64url(sig, siglen);
     len = strlen(input) + strlen(sig64) + 2;
-    if (!(out = malloc(len))) abort();
+    if (!(out = malloc(len)))
+        abort();
     snprintf(out, len, "%s.%s", input, sig64);
     free(h);
     free(c);
@@ -95,7 +98,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
     (void)argc;
     (void)argv;
-    if (!pkey) abort();
+    if (!pkey)
+        abort();
     n = param_b64(pkey, OSSL_PKEY_PARAM_RSA_N);
     e = param_b64(pkey, OSSL_PKEY_PARAM_RSA_E);
     snprintf(doc, sizeof(doc),
@@ -117,7 +121,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* An output buffer must hold a NUL-terminated string. */
 static void check_string(const char *s, size_t cap)
 {
-    if (!memchr(s, '\0', cap)) abort();
+    if (!memchr(s, '\0', cap))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -131,28 +136,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(kid, 'x', sizeof(kid));
     memset(sub, 'x', sizeof(sub));
     r = jwt_verify(in, size, keys, &e, kid, sizeof(kid), sub, sizeof(sub));
-    if (r == JWT_OK || (int)r < JWT_OK || r > JWT_BAD_AUDIENCE) abort();
-    if ((size > JWT_MAX_LEN) != (r == JWT_TOO_LARGE)) abort();
+    if (r == JWT_OK || (int)r < JWT_OK || r > JWT_BAD_AUDIENCE)
+        abort();
+    if ((size > JWT_MAX_LEN) != (r == JWT_TOO_LARGE))
+        abort();
     check_string(kid, sizeof(kid));
     check_string(sub, sizeof(sub));
-    if (!jwt_result_text(r)) abort();
+    if (!jwt_result_text(r))
+        abort();
     /* an audience that is not checked, and no key set at all */
     e.audience = NULL;
     e.issuer = NULL;
-    if (jwt_verify(in, size, keys, &e, NULL, 0, NULL, 0) == JWT_OK) abort();
-    if (jwt_verify(in, size, NULL, &e, kid, 1, sub, 1) == JWT_OK) abort();
+    if (jwt_verify(in, size, keys, &e, NULL, 0, NULL, 0) == JWT_OK)
+        abort();
+    if (jwt_verify(in, size, NULL, &e, kid, 1, sub, 1) == JWT_OK)
+        abort();
 
     err[0] = '\0';
     if (jwks_parse(in, size, &parsed, err, sizeof(err)) == 0) {
         e.now = NOW;
-        if (!parsed) abort();
+        if (!parsed)
+            abort();
         for (size_t i = 0; i < jwks_count(parsed); i++)
             (void)jwks_has_kid(parsed, "fuzz");
         r = jwt_verify(signed_token, strlen(signed_token), parsed, &e, NULL, 0, sub, sizeof(sub));
-        if (r == JWT_OK && !jwks_has_kid(parsed, "fuzz")) abort();
+        if (r == JWT_OK && !jwks_has_kid(parsed, "fuzz"))
+            abort();
         jwks_free(parsed);
     } else {
-        if (parsed || !err[0]) abort();
+        if (parsed || !err[0])
+            abort();
     }
     return 0;
 }

@@ -25,24 +25,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static int in_array(void *const *arr, size_t n, const void *p)
 {
     for (size_t i = 0; i < n; i++) {
-        if (arr[i] == p) return 1;
+        if (arr[i] == p)
+            return 1;
     }
     return 0;
 }
 
 static void check_distributor(const tv_batch *b, const tv_distributor *d, dist_kind kind)
 {
-    if (!d) return;
-    if (d->kind != kind || !d->name || !in_array((void *const *)b->dists, b->ndists, d)) abort();
+    if (!d)
+        return;
+    if (d->kind != kind || !d->name || !in_array((void *const *)b->dists, b->ndists, d))
+        abort();
 }
 
 static void check_show(const tv_batch *b, const tv_show *s)
 {
-    if (!s || !in_array((void *const *)b->shows, b->nshows, s)) abort();
+    if (!s || !in_array((void *const *)b->shows, b->nshows, s))
+        abort();
     if (!s->genres_json || s->genres_json[0] != '[' || !s->schedule_days_json ||
         s->schedule_days_json[0] != '[' || !s->schedule_time)
         abort();
-    if (*s->schedule_time && strlen(s->schedule_time) != 5) abort();
+    if (*s->schedule_time && strlen(s->schedule_time) != 5)
+        abort();
     if ((s->premiered && strlen(s->premiered) != 10) || (s->ended && strlen(s->ended) != 10))
         abort();
     check_distributor(b, s->network, DIST_NETWORK);
@@ -51,15 +56,20 @@ static void check_show(const tv_batch *b, const tv_show *s)
 
 static void check_batch(const tv_batch *b, const tvmaze_map_info *info)
 {
-    if (b->nepisodes > info->items || info->undated > b->nepisodes) abort();
-    if ((info->items == 0) != (info->shape == TVMAZE_SHAPE_EMPTY)) abort();
+    if (b->nepisodes > info->items || info->undated > b->nepisodes)
+        abort();
+    if ((info->items == 0) != (info->shape == TVMAZE_SHAPE_EMPTY))
+        abort();
     for (size_t i = 0; i < b->nepisodes; i++) {
         const tv_episode *e = b->episodes[i];
 
         check_show(b, e->show);
-        if (!e->airtime || (*e->airtime && strlen(e->airtime) != 5)) abort();
-        if (e->airdate && strlen(e->airdate) != 10) abort();
-        if (e->airstamp && (strlen(e->airstamp) != 20 || e->airstamp[19] != 'Z')) abort();
+        if (!e->airtime || (*e->airtime && strlen(e->airtime) != 5))
+            abort();
+        if (e->airdate && strlen(e->airdate) != 10)
+            abort();
+        if (e->airstamp && (strlen(e->airstamp) != 20 || e->airstamp[19] != 'Z'))
+            abort();
     }
 }
 

@@ -18,7 +18,8 @@ static void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
 
-    if (!p) abort();
+    if (!p)
+        abort();
     return p;
 }
 
@@ -26,7 +27,8 @@ static void check_params(const query *q, size_t n)
 {
     size_t total = 0;
 
-    if (q->n > QUERY_MAX_PARAMS) abort();
+    if (q->n > QUERY_MAX_PARAMS)
+        abort();
     for (size_t i = 0; i < q->n; i++) {
         const query_param *p = &q->params[i];
         const char *lo = q->storage, *hi = q->storage + n + 1;
@@ -35,7 +37,8 @@ static void check_params(const query *q, size_t n)
             abort();
         total += p->key_len + p->value_len;
     }
-    if (total > n) abort();
+    if (total > n)
+        abort();
 }
 
 /* query_get(key) is the value of the last parameter with that key. */
@@ -48,7 +51,8 @@ static void check_lookups(const query *q)
         char *key;
         size_t len = 0;
 
-        if (memchr(p->key, '\0', p->key_len)) continue; /* not reachable through a C-string key */
+        if (memchr(p->key, '\0', p->key_len))
+            continue; /* not reachable through a C-string key */
         for (size_t j = i + 1; j < q->n; j++)
             if (q->params[j].key_len == p->key_len && !memcmp(q->params[j].key, p->key, p->key_len))
                 last = &q->params[j];
@@ -56,7 +60,8 @@ static void check_lookups(const query *q)
         memcpy(key, p->key, p->key_len);
         key[p->key_len] = '\0';
         v = query_get(q, key, &len);
-        if (v != last->value || len != last->value_len) abort();
+        if (v != last->value || len != last->value_len)
+            abort();
         free(key);
     }
 }
@@ -68,11 +73,14 @@ static void check_percent_decode(const char *s, size_t n)
     int rp = http_percent_decode(s, n, plain, &plain_len, 0);
     int rs = http_percent_decode(s, n, spaced, &spaced_len, 1);
 
-    if (rp != rs) abort();
+    if (rp != rs)
+        abort();
     if (rp == 0) {
-        if (plain_len != spaced_len || plain_len > n) abort();
+        if (plain_len != spaced_len || plain_len > n)
+            abort();
         for (size_t i = 0; i < plain_len; i++)
-            if (plain[i] != spaced[i] && !(plain[i] == '+' && spaced[i] == ' ')) abort();
+            if (plain[i] != spaced[i] && !(plain[i] == '+' && spaced[i] == ' '))
+                abort();
         enc = xmalloc(3 * plain_len);
         back = xmalloc(3 * plain_len);
         for (size_t i = 0; i < plain_len; i++) {
@@ -96,9 +104,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *s = xmalloc(size);
     query q;
 
-    if (size) memcpy(s, data, size);
+    if (size)
+        memcpy(s, data, size);
     if (query_parse(&q, s, size) == 0) {
-        if (size && !q.storage) abort();
+        if (size && !q.storage)
+            abort();
         check_params(&q, size);
         check_lookups(&q);
     } else if (q.storage || q.n) {

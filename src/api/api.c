@@ -17,7 +17,7 @@
 #include "util/log.h"
 #include "util/metrics.h"
 
-#define GET_ONLY (1u << HTTP_GET | 1u << HTTP_OPTIONS)
+#define GET_ONLY     (1u << HTTP_GET | 1u << HTTP_OPTIONS)
 #define LOG_FLUSH_AT (64 * 1024)
 
 static const http_route routes[] = {
@@ -166,8 +166,7 @@ static void assign_request_id(api_thread *t, const http_request *req, char out[7
 
 static void resolve_client(api_thread *t, api_request *r)
 {
-    client_address(r->http, &t->app->trusted_proxies, r->client_addr, r->client,
-                   sizeof(r->client));
+    client_address(r->http, &t->app->trusted_proxies, r->client_addr, r->client, sizeof(r->client));
 }
 
 /* ---- limits and authentication ---- */
@@ -392,14 +391,30 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
     r.route = -1;
     assign_request_id(t, req, r.request_id);
     switch (status) {
-    case 408: msg = "Request timeout"; break;
-    case 413: msg = "Request body too large"; break;
-    case 414: msg = "Request line too long"; break;
-    case 417: msg = "Expectation failed"; break;
-    case 431: msg = "Request headers too large"; break;
-    case 501: msg = "Transfer-Encoding not implemented"; break;
-    case 505: msg = "HTTP version not supported"; break;
-    default: msg = "Bad request"; break;
+    case 408:
+        msg = "Request timeout";
+        break;
+    case 413:
+        msg = "Request body too large";
+        break;
+    case 414:
+        msg = "Request line too long";
+        break;
+    case 417:
+        msg = "Expectation failed";
+        break;
+    case 431:
+        msg = "Request headers too large";
+        break;
+    case 501:
+        msg = "Transfer-Encoding not implemented";
+        break;
+    case 505:
+        msg = "HTTP version not supported";
+        break;
+    default:
+        msg = "Bad request";
+        break;
     }
     api_error(res, status, msg, NULL);
     common_headers(&r, res);

@@ -36,7 +36,7 @@ enum {
 
 struct api_app {
     const config *cfg;
-    _Atomic int64_t generation; /* the data generation, kept fresh by the refresher */
+    _Atomic int64_t generation;      /* the data generation, kept fresh by the refresher */
     _Atomic int64_t db_connected_us; /* when a connection last (re)connected */
     refresher *refresher;
     cache *cache; /* NULL when CACHE_MB=0 */
@@ -58,12 +58,12 @@ typedef struct api_thread {
     redis *redis;        /* the shared second-level cache (and limits); NULL without Redis */
     store *replica;      /* DATABASE_REPLICA_URL, for analytics; NULL when unset or down */
     int64_t replica_retry_at;
-    arena mem;           /* per request, reset after each */
-    buf body;            /* JSON being rendered */
-    buf alt;             /* the other encoding of body (gzip or inflated) */
+    arena mem; /* per request, reset after each */
+    buf body;  /* JSON being rendered */
+    buf alt;   /* the other encoding of body (gzip or inflated) */
     gzip_ctx *gz;
-    buf log;             /* access-log lines, written out when the loop idles */
-    buf key;             /* the cache key of the request */
+    buf log; /* access-log lines, written out when the loop idles */
+    buf key; /* the cache key of the request */
     uint64_t reqid_seed;
     uint64_t reqid_seq;
 } api_thread;

@@ -5,7 +5,7 @@
 #include "api/api_internal.h"
 #include "util/num.h"
 
-#define PAGE_MAX 1000000
+#define PAGE_MAX     1000000
 #define PER_PAGE_MAX 100
 
 void api_bad_param(http_response *res, const char *key, const char *why)

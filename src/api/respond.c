@@ -12,7 +12,7 @@
 #include "util/metrics.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
-#define GZIP_MIN 1024 /* smaller bodies are not worth a Content-Encoding */
+#define GZIP_MIN  1024 /* smaller bodies are not worth a Content-Encoding */
 
 void api_error(http_response *res, int status, const char *message, const char *details)
 {

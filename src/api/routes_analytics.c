@@ -20,8 +20,8 @@ typedef struct analytics_query {
 static store *replica(api_thread *t)
 {
     const config *cfg = t->app->cfg;
-    store_options opt = {"tvshows-analytics", cfg->db_statement_timeout_ms * 6,
-                         cfg->slow_query_ms, NULL};
+    store_options opt = {"tvshows-analytics", cfg->db_statement_timeout_ms * 6, cfg->slow_query_ms,
+                         NULL};
     int64_t now = clock_mono_ms();
     char err[256];
 

@@ -6,8 +6,8 @@
 #include "util/date.h"
 
 #define MAX_RANGE_DAYS 366 /* days in the inclusive range */
-#define ECHO_MAX 64        /* bytes of a bad value echoed back */
-#define NAME_MAX_LEN 200
+#define ECHO_MAX       64  /* bytes of a bad value echoed back */
+#define NAME_MAX_LEN   200
 
 typedef struct tvshows_query {
     episode_filter f;

@@ -63,8 +63,9 @@ static const command commands[] = {
 
 static void print_usage(FILE *out)
 {
-    fprintf(out, "tvshows %s — a TV schedule service (data from TVmaze.com, CC BY-SA 4.0)\n\n"
-                 "Usage: tvshows COMMAND [options]\n\nCommands:\n",
+    fprintf(out,
+            "tvshows %s — a TV schedule service (data from TVmaze.com, CC BY-SA 4.0)\n\n"
+            "Usage: tvshows COMMAND [options]\n\nCommands:\n",
             TVSHOWS_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
@@ -116,8 +117,8 @@ int cli_main(int argc, char **argv)
         fprintf(stderr, "tvshows: unknown command \"%.64s\" (see tvshows help)\n", argv[1]);
         return EXIT_USAGE;
     }
-    if (config_load(&cfg, c->mask ? c->mask : 0x80000000u, argc - 2, argv + 2, err,
-                    sizeof(err)) != 0) {
+    if (config_load(&cfg, c->mask ? c->mask : 0x80000000u, argc - 2, argv + 2, err, sizeof(err)) !=
+        0) {
         fprintf(stderr, "%s\n", err);
         config_free(&cfg);
         return EXIT_USAGE;

@@ -54,10 +54,9 @@ static void on_progress(void *ud, const char *day, const char *source, int ok,
         if (p->total >= done)
             fmt_duration(eta, sizeof(eta),
                          (int64_t)(secs / (double)done * (double)(p->total - done)));
-        fprintf(stderr, "\r[%.*s%.*s] %lld/%lld days  %lld episodes  %.0f eps/s  ETA %s  ",
-                filled, "##############################", width - filled,
-                "                              ", (long long)done, (long long)p->total,
-                (long long)episodes, rate, eta);
+        fprintf(stderr, "\r[%.*s%.*s] %lld/%lld days  %lld episodes  %.0f eps/s  ETA %s  ", filled,
+                "##############################", width - filled, "                              ",
+                (long long)done, (long long)p->total, (long long)episodes, rate, eta);
         fflush(stderr);
     }
     pthread_mutex_unlock(&p->lock);
@@ -225,8 +224,8 @@ static int run_plan(const config *cfg, store *st, tvmaze_limiter *lim, progress 
             free(pl);
             return -2;
         }
-        pl->nsources = import_sources(cfg->import_countries, cfg->import_web, pl->sources,
-                                      MAX_SOURCES);
+        pl->nsources =
+            import_sources(cfg->import_countries, cfg->import_web, pl->sources, MAX_SOURCES);
         pl->nunits = (int64_t)cfg->import_days * (int64_t)pl->nsources;
     }
     threads = cfg->concurrency < pl->nunits ? cfg->concurrency : (int)pl->nunits;
@@ -269,9 +268,9 @@ int cmd_import(config *cfg)
     p.total = cfg->import_files ? cfg->nargs
               : cfg->import_full
                   ? 0
-                  : (int64_t)cfg->import_days *
-                        (int64_t)import_sources(cfg->import_countries, cfg->import_web, sources,
-                                                MAX_SOURCES);
+                  : (int64_t)cfg->import_days * (int64_t)import_sources(cfg->import_countries,
+                                                                        cfg->import_web, sources,
+                                                                        MAX_SOURCES);
     if (!cfg->import_files && !(lim = tvmaze_limiter_new(cfg->import_rate, 10000))) {
         fprintf(stderr, "tvshows: out of memory\n");
         rc = 1;
@@ -283,8 +282,11 @@ int cmd_import(config *cfg)
         goto done;
     }
     switch (run_plan(cfg, st, lim, &p, &r)) {
-    case 0: break;
-    case -2: rc = EXIT_USAGE; goto done;
+    case 0:
+        break;
+    case -2:
+        rc = EXIT_USAGE;
+        goto done;
     default:
         fprintf(stderr, "tvshows: import: cannot start (database or memory)\n");
         rc = 1;

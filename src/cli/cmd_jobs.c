@@ -31,8 +31,8 @@ static void print_stats(const queue *q, const queue_stats *s, int json)
         printf("%-14s %8lld %8lld %9lld %6lld\n", t->type, (long long)t->queued,
                (long long)t->running, (long long)t->retrying, (long long)t->dead);
     }
-    printf("%-14s %8lld %8lld %9lld %6lld\n", "total", (long long)s->queued,
-           (long long)s->running, (long long)s->retrying, (long long)s->dead);
+    printf("%-14s %8lld %8lld %9lld %6lld\n", "total", (long long)s->queued, (long long)s->running,
+           (long long)s->retrying, (long long)s->dead);
 }
 
 static int enqueue_import(const config *cfg, queue *q)
@@ -67,8 +67,7 @@ int cmd_jobs(config *cfg)
     }
     snprintf(id, sizeof(id), "cli:%d", (int)getpid());
     if (!(q = queue_open(cfg, id, err, sizeof(err)))) {
-        fprintf(stderr, "tvshows: %s: %s\n", cfg->redis_url[0] ? "REDIS_URL" : "DATABASE_URL",
-                err);
+        fprintf(stderr, "tvshows: %s: %s\n", cfg->redis_url[0] ? "REDIS_URL" : "DATABASE_URL", err);
         return EXIT_USAGE;
     }
     if (!strcmp(what, "stats")) {

@@ -62,8 +62,8 @@ static int key_list(store *st)
         fmt_time(k->created_at, c);
         fmt_time(k->last_used_at, u);
         fmt_time(k->revoked_at, r);
-        printf("%-6lld %-24.24s %-12s %-20s %-20s %s\n", (long long)k->id, k->name, k->prefix, c,
-               u, r);
+        printf("%-6lld %-24.24s %-12s %-20s %-20s %s\n", (long long)k->id, k->name, k->prefix, c, u,
+               r);
     }
     rc = 0;
 done:
@@ -99,7 +99,8 @@ int cmd_keys(config *cfg)
     store *st;
     int rc;
 
-    if (!((!strcmp(what, "create") && cfg->nargs == 2) || (!strcmp(what, "list") && cfg->nargs == 1) ||
+    if (!((!strcmp(what, "create") && cfg->nargs == 2) ||
+          (!strcmp(what, "list") && cfg->nargs == 1) ||
           (!strcmp(what, "revoke") && cfg->nargs == 2))) {
         fprintf(stderr, "tvshows: keys: expected create NAME, list or revoke ID\n");
         return EXIT_USAGE;

@@ -168,7 +168,8 @@ static int check_date(const char *v, char *why, size_t n)
 }
 
 #define SERVING (CMD_SERVE | CMD_WORKER)
-#define DB_CMDS (CMD_SERVE | CMD_WORKER | CMD_MIGRATE | CMD_IMPORT | CMD_ANALYTICS | CMD_KEYS | CMD_JOBS)
+#define DB_CMDS                                                                                    \
+    (CMD_SERVE | CMD_WORKER | CMD_MIGRATE | CMD_IMPORT | CMD_ANALYTICS | CMD_KEYS | CMD_JOBS)
 #define IMPORTING (CMD_SERVE | CMD_WORKER | CMD_IMPORT | CMD_JOBS)
 
 static const opt options[] = {
@@ -181,23 +182,24 @@ static const opt options[] = {
     {"SLOW_QUERY_MS", "slow-query-ms", OPT_INT, OFF(slow_query_ms), "100", 0, 3600000, NULL,
      DB_CMDS, "log statements slower than this (0: never)"},
     {"REDIS_URL", "redis-url", OPT_STR, OFF(redis_url), "", 0, 0, check_redis_url,
-     SERVING | CMD_IMPORT | CMD_JOBS | CMD_KEYS, "redis://host:port/db: shared queue, cache, limits"},
+     SERVING | CMD_IMPORT | CMD_JOBS | CMD_KEYS,
+     "redis://host:port/db: shared queue, cache, limits"},
     {"HOST", "host", OPT_STR, OFF(host), "127.0.0.1", 0, 0, NULL, CMD_SERVE | CMD_HEALTHCHECK,
      "listen address"},
     {"PORT", "port", OPT_INT, OFF(port), "3000", 1, 65535, NULL, CMD_SERVE | CMD_HEALTHCHECK,
      "listen port"},
     {"THREADS", "threads", OPT_INT, OFF(threads), "0", 0, 256, NULL, CMD_SERVE,
      "event-loop threads (0: one per CPU)"},
-    {"MAX_CONNECTIONS", "max-connections", OPT_INT, OFF(max_connections), "10000", 1, 1000000,
-     NULL, CMD_SERVE, "open connections per process"},
+    {"MAX_CONNECTIONS", "max-connections", OPT_INT, OFF(max_connections), "10000", 1, 1000000, NULL,
+     CMD_SERVE, "open connections per process"},
     {"HEADER_TIMEOUT", "header-timeout", OPT_INT, OFF(header_timeout_s), "10", 1, 3600, NULL,
      CMD_SERVE, "seconds to receive a request's headers (408 after)"},
-    {"IDLE_TIMEOUT", "idle-timeout", OPT_INT, OFF(idle_timeout_s), "75", 1, 86400, NULL,
-     CMD_SERVE, "seconds an idle keep-alive connection stays open"},
-    {"SHUTDOWN_TIMEOUT", "shutdown-timeout", OPT_INT, OFF(shutdown_timeout_s), "25", 1, 3600,
-     NULL, SERVING, "seconds to finish in-flight work after SIGTERM"},
-    {"METRICS_HOST", "metrics-host", OPT_STR, OFF(metrics_host), "127.0.0.1", 0, 0, NULL,
-     SERVING, "metrics listener address"},
+    {"IDLE_TIMEOUT", "idle-timeout", OPT_INT, OFF(idle_timeout_s), "75", 1, 86400, NULL, CMD_SERVE,
+     "seconds an idle keep-alive connection stays open"},
+    {"SHUTDOWN_TIMEOUT", "shutdown-timeout", OPT_INT, OFF(shutdown_timeout_s), "25", 1, 3600, NULL,
+     SERVING, "seconds to finish in-flight work after SIGTERM"},
+    {"METRICS_HOST", "metrics-host", OPT_STR, OFF(metrics_host), "127.0.0.1", 0, 0, NULL, SERVING,
+     "metrics listener address"},
     {"METRICS_PORT", "metrics-port", OPT_INT, OFF(metrics_port), "0", 0, 65535, NULL, SERVING,
      "Prometheus /metrics port (0: off)"},
     {"CORS_ORIGINS", "cors-origins", OPT_STR, OFF(cors_origins),
@@ -207,12 +209,12 @@ static const opt options[] = {
      "seconds, for Cache-Control and the response cache"},
     {"CACHE_MB", "cache-mb", OPT_INT, OFF(cache_mb), "32", 0, 65536, NULL, CMD_SERVE,
      "in-process response cache size (0: off)"},
-    {"TVMAZE_BASE_URL", "tvmaze-base-url", OPT_STR, OFF(tvmaze_base_url),
-     "https://api.tvmaze.com", 0, 0, check_http_url, IMPORTING, "upstream API"},
+    {"TVMAZE_BASE_URL", "tvmaze-base-url", OPT_STR, OFF(tvmaze_base_url), "https://api.tvmaze.com",
+     0, 0, check_http_url, IMPORTING, "upstream API"},
     {"IMPORT_DAYS", "days", OPT_INT, OFF(import_days), "90", 1, 3660, NULL, IMPORTING,
      "days in the import window, from today UTC"},
-    {"IMPORT_COUNTRIES", "countries", OPT_STR, OFF(import_countries), "US", 0, 0,
-     check_countries, IMPORTING, "country schedules to import, comma-separated"},
+    {"IMPORT_COUNTRIES", "countries", OPT_STR, OFF(import_countries), "US", 0, 0, check_countries,
+     IMPORTING, "country schedules to import, comma-separated"},
     {"IMPORT_WEB", "web", OPT_BOOL, OFF(import_web), "true", 0, 0, NULL, IMPORTING,
      "also import the web/streaming schedule (--no-web: don't)"},
     {"IMPORT_SCHEDULE", "schedule", OPT_STR, OFF(import_schedule), "0 2 * * *", 0, 0, check_cron,
@@ -255,16 +257,16 @@ static const opt options[] = {
      "required aud (or Cognito client_id)"},
     {"RATE_LIMIT_IP_PER_MIN", "rate-limit-ip", OPT_INT, OFF(rate_limit_ip_per_min), "100", 0,
      100000000, NULL, CMD_SERVE, "requests per minute per client IP (0: off)"},
-    {"RATE_LIMIT_KEY_PER_HOUR", "rate-limit-key", OPT_INT, OFF(rate_limit_key_per_hour), "1000",
-     0, 100000000, NULL, CMD_SERVE, "requests per hour per API key (0: off)"},
+    {"RATE_LIMIT_KEY_PER_HOUR", "rate-limit-key", OPT_INT, OFF(rate_limit_key_per_hour), "1000", 0,
+     100000000, NULL, CMD_SERVE, "requests per hour per API key (0: off)"},
     {"BLOCKLIST", "blocklist", OPT_STR, OFF(blocklist), "", 0, 0, check_cidrs, CMD_SERVE,
      "client addresses or CIDRs refused with 403"},
     {"TRUSTED_PROXIES", "trusted-proxies", OPT_STR, OFF(trusted_proxies), "", 0, 0, check_cidrs,
      CMD_SERVE, "peers whose X-Forwarded-For is believed"},
     {"LOG_LEVEL", "log-level", OPT_STR, OFF(log_level), "info", 0, 0, check_level, CMD_ALL,
      "debug, info, warn or error"},
-    {"LOG_FORMAT", "log-format", OPT_STR, OFF(log_format), "json", 0, 0, check_log_format,
-     CMD_ALL, "json or text"},
+    {"LOG_FORMAT", "log-format", OPT_STR, OFF(log_format), "json", 0, 0, check_log_format, CMD_ALL,
+     "json or text"},
     {"LOG_EMF", "log-emf", OPT_BOOL, OFF(log_emf), "false", 0, 0, NULL, SERVING,
      "also write CloudWatch Embedded Metric Format lines"},
     {"EMF_INTERVAL", "emf-interval", OPT_INT, OFF(emf_interval_s), "60", 1, 3600, NULL, SERVING,
@@ -444,8 +446,9 @@ int config_load(config *cfg, unsigned cmd, int argc, char **argv, char *err, siz
         return -1;
     }
     if (*cfg->jwt_jwks_url && *cfg->jwt_jwks_file) {
-        snprintf(err, errlen, "tvshows: invalid JWT_JWKS_FILE: set JWT_JWKS_URL or JWT_JWKS_FILE, "
-                              "not both");
+        snprintf(err, errlen,
+                 "tvshows: invalid JWT_JWKS_FILE: set JWT_JWKS_URL or JWT_JWKS_FILE, "
+                 "not both");
         return -1;
     }
     if (cfg->threads == 0) {

@@ -21,8 +21,8 @@
 
 #define HTTP_MAX_REQUEST_LINE 8192
 #define HTTP_MAX_HEADER_BYTES 32768
-#define HTTP_MAX_HEADERS 100
-#define HTTP_MAX_BODY (1024 * 1024)
+#define HTTP_MAX_HEADERS      100
+#define HTTP_MAX_BODY         (1024 * 1024)
 
 typedef enum {
     HTTP_GET,

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 /* RFC 9110 §5.6.2 tchar */
+/* clang-format off */
 static const unsigned char tchar[256] = {
     ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
     ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
@@ -18,6 +19,7 @@ static const unsigned char tchar[256] = {
     ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
     ['y'] = 1, ['z'] = 1,
 };
+/* clang-format on */
 
 static int is_field_vchar(unsigned char c)
 {
@@ -81,8 +83,8 @@ static http_method method_of(const char *m, size_t n)
     static const struct {
         const char *name;
         http_method m;
-    } methods[] = {{"GET", HTTP_GET},       {"HEAD", HTTP_HEAD},     {"POST", HTTP_POST},
-                   {"PUT", HTTP_PUT},       {"DELETE", HTTP_DELETE}, {"PATCH", HTTP_PATCH},
+    } methods[] = {{"GET", HTTP_GET},        {"HEAD", HTTP_HEAD},     {"POST", HTTP_POST},
+                   {"PUT", HTTP_PUT},        {"DELETE", HTTP_DELETE}, {"PATCH", HTTP_PATCH},
                    {"OPTIONS", HTTP_OPTIONS}};
 
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
@@ -146,8 +148,8 @@ static int parse_request_line(http_request *req, const char *p, const char *end)
         sp2++;
     if (sp2 == sp1 + 1 || sp2 >= end || *sp2 != ' ')
         return 400;
-    if (end - (sp2 + 1) != 8 || memcmp(sp2 + 1, "HTTP/", 5) || sp2[7] != '.' ||
-        sp2[6] < '0' || sp2[6] > '9' || sp2[8] < '0' || sp2[8] > '9')
+    if (end - (sp2 + 1) != 8 || memcmp(sp2 + 1, "HTTP/", 5) || sp2[7] != '.' || sp2[6] < '0' ||
+        sp2[6] > '9' || sp2[8] < '0' || sp2[8] > '9')
         return 400;
     if (sp2[6] != '1')
         return 505;

@@ -18,12 +18,12 @@
 #include "http/parser.h"
 #include "util/date.h"
 
-#define READ_CHUNK 4096
-#define KEEP_BUFFER 65536 /* larger idle buffers are given back */
-#define IN_CAP (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + HTTP_MAX_BODY + 2 * READ_CHUNK)
-#define OUT_CAP ((size_t)64 << 20)
+#define READ_CHUNK     4096
+#define KEEP_BUFFER    65536 /* larger idle buffers are given back */
+#define IN_CAP         (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + HTTP_MAX_BODY + 2 * READ_CHUNK)
+#define OUT_CAP        ((size_t)64 << 20)
 #define OUT_HIGH_WATER ((size_t)1 << 20) /* stop reading requests above this */
-#define MAX_EVENTS 256
+#define MAX_EVENTS     256
 
 typedef struct conn {
     int fd;
@@ -538,7 +538,8 @@ static int port_taken(const struct addrinfo *ai)
 
 static int listen_socket(const char *host, int port, int *bound_port, char *err, size_t errlen)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     char portstr[16];

@@ -35,8 +35,8 @@ struct redis {
     SSL_CTX *ctx;
     SSL *ssl;
     redisReader *reader;
-    int up;          /* the last command got through */
-    int was_up;      /* for logging state changes once */
+    int up;           /* the last command got through */
+    int was_up;       /* for logging state changes once */
     int64_t retry_at; /* monotonic ms: no reconnect before */
     char err[512];
 };
@@ -243,12 +243,10 @@ static int tls_handshake(redis *r, int64_t deadline)
             continue;
         goto fail;
     }
-fail:
-    {
-        const char *why = ERR_reason_error_string(ERR_get_error());
-        snprintf(r->err, sizeof(r->err), "TLS to %.200s: %s", r->host,
-                 why ? why : "handshake failed");
-    }
+fail : {
+    const char *why = ERR_reason_error_string(ERR_get_error());
+    snprintf(r->err, sizeof(r->err), "TLS to %.200s: %s", r->host, why ? why : "handshake failed");
+}
     return -1;
 }
 

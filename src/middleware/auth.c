@@ -12,10 +12,10 @@
 #include "util/hash.h"
 #include "util/log.h"
 
-#define KEY_MAX_LEN 256 /* longer is not a key of ours: refused unhashed */
-#define JWKS_TTL_MS (3600 * 1000)
+#define KEY_MAX_LEN     256 /* longer is not a key of ours: refused unhashed */
+#define JWKS_TTL_MS     (3600 * 1000)
 #define JWKS_REFETCH_MS (60 * 1000)
-#define JWT_LEEWAY_S 60
+#define JWT_LEEWAY_S    60
 
 typedef struct key_entry {
     int64_t id; /* 0 for keys from API_KEYS_SHA256 */

@@ -7,7 +7,7 @@
 #include "util/hash.h"
 #include "util/metrics.h"
 
-#define SHARDS CACHE_SHARDS
+#define SHARDS  CACHE_SHARDS
 #define BUCKETS 1024 /* per shard, chained */
 
 typedef struct entry {

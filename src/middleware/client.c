@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-void client_address(const http_request *req, const cidr_list *trusted, uint8_t addr[16],
-                    char *text, size_t textlen)
+void client_address(const http_request *req, const cidr_list *trusted, uint8_t addr[16], char *text,
+                    size_t textlen)
 {
     const char *xff;
     size_t n;

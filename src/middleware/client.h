@@ -11,7 +11,7 @@
 #include "http/http.h"
 #include "util/cidr.h"
 
-void client_address(const http_request *req, const cidr_list *trusted, uint8_t addr[16],
-                    char *text, size_t textlen);
+void client_address(const http_request *req, const cidr_list *trusted, uint8_t addr[16], char *text,
+                    size_t textlen);
 
 #endif

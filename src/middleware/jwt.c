@@ -56,7 +56,8 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
 
-    if (!err || !errlen) return;
+    if (!err || !errlen)
+        return;
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
@@ -66,11 +67,16 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 static int b64url_value(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
     return -1;
 }
 
@@ -84,11 +90,13 @@ static int b64url_decode(const char *s, size_t n, unsigned char *out, size_t *ou
     int bits = 0;
     size_t o = 0;
 
-    if (n % 4 == 1) return -1;
+    if (n % 4 == 1)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         int v = b64url_value((unsigned char)s[i]);
 
-        if (v < 0) return -1;
+        if (v < 0)
+            return -1;
         acc = (acc << 6) | (uint32_t)v;
         bits += 6;
         if (bits >= 8) {
@@ -97,7 +105,8 @@ static int b64url_decode(const char *s, size_t n, unsigned char *out, size_t *ou
             acc &= (1u << bits) - 1;
         }
     }
-    if (acc != 0) return -1;
+    if (acc != 0)
+        return -1;
     *outlen = o;
     return 0;
 }
@@ -110,8 +119,10 @@ static BIGNUM *bignum_of(const json_t *key, const char *name)
     BIGNUM *bn = NULL;
     size_t len, n;
 
-    if (!json_is_string(v) || !(len = json_string_length(v))) goto done;
-    if (!(raw = malloc(len * 3 / 4 + 1))) goto done;
+    if (!json_is_string(v) || !(len = json_string_length(v)))
+        goto done;
+    if (!(raw = malloc(len * 3 / 4 + 1)))
+        goto done;
     if (b64url_decode(json_string_value(v), len, raw, &n) != 0 || n == 0 || n > INT32_MAX)
         goto done;
     bn = BN_bin2bn(raw, (int)n, NULL);
@@ -161,7 +172,8 @@ static int rsa_key_of(const json_t *key, EVP_PKEY **out, char *why, size_t whyle
     }
     rc = 0;
 done:
-    if (rc != 0) ERR_clear_error();
+    if (rc != 0)
+        ERR_clear_error();
     EVP_PKEY_CTX_free(ctx);
     OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);
@@ -189,10 +201,12 @@ static int is_rs256_verify_key(const json_t *key)
     if (!kty || strcmp(kty, "RSA") || !absent_or(key, "use", "sig") ||
         !absent_or(key, "alg", "RS256") || !json_is_string(json_object_get(key, "kid")))
         return 0;
-    if (!ops) return 1;
+    if (!ops)
+        return 1;
     json_array_foreach(ops, i, op)
     {
-        if (json_is_string(op) && !strcmp(json_string_value(op), "verify")) return 1;
+        if (json_is_string(op) && !strcmp(json_string_value(op), "verify"))
+            return 1;
     }
     return 0;
 }
@@ -269,7 +283,8 @@ int jwks_parse(const char *json, size_t n, jwks **out, char *err, size_t errlen)
     }
     json_array_foreach(list, i, key)
     {
-        if (add_key(k, key, i, err, errlen) != 0) goto done;
+        if (add_key(k, key, i, err, errlen) != 0)
+            goto done;
     }
     *out = k;
     k = NULL;
@@ -282,7 +297,8 @@ done:
 
 void jwks_free(jwks *k)
 {
-    if (!k) return;
+    if (!k)
+        return;
     for (size_t i = 0; i < k->n; i++) {
         free(k->keys[i].kid);
         EVP_PKEY_free(k->keys[i].pkey);
@@ -299,7 +315,8 @@ size_t jwks_count(const jwks *k)
 static const jwk *key_by_kid(const jwks *k, const char *kid)
 {
     for (size_t i = 0; k && kid && i < k->n; i++) {
-        if (!strcmp(k->keys[i].kid, kid)) return &k->keys[i];
+        if (!strcmp(k->keys[i].kid, kid))
+            return &k->keys[i];
     }
     return NULL;
 }
@@ -313,7 +330,8 @@ int jwks_has_kid(const jwks *k, const char *kid)
 
 static void copy_out(char *dst, size_t len, const char *src)
 {
-    if (dst && len) snprintf(dst, len, "%s", src ? src : "");
+    if (dst && len)
+        snprintf(dst, len, "%s", src ? src : "");
 }
 
 /* A JSON object from base64url-decoded bytes; NULL when it is not one.
@@ -337,11 +355,14 @@ static int signature_ok(EVP_PKEY *pkey, const char *signed_part, size_t n, const
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int ok = 0;
 
-    if (!md) goto done;
-    if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) != 1) goto done;
+    if (!md)
+        goto done;
+    if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) != 1)
+        goto done;
     ok = EVP_DigestVerify(md, sig, siglen, (const unsigned char *)signed_part, n) == 1;
 done:
-    if (!ok) ERR_clear_error(); /* a failed verify leaves errors on this thread's queue */
+    if (!ok)
+        ERR_clear_error(); /* a failed verify leaves errors on this thread's queue */
     EVP_MD_CTX_free(md);
     return ok;
 }
@@ -369,11 +390,14 @@ static int is_audience(const json_t *v)
     const json_t *item;
     size_t i;
 
-    if (json_is_string(v)) return 1;
-    if (!json_is_array(v)) return 0;
+    if (json_is_string(v))
+        return 1;
+    if (!json_is_array(v))
+        return 0;
     json_array_foreach(v, i, item)
     {
-        if (!json_is_string(item)) return 0;
+        if (!json_is_string(item))
+            return 0;
     }
     return 1;
 }
@@ -393,11 +417,13 @@ static int audience_ok(const json_t *claims, const char *want)
     const char *client = json_string_value(json_object_get(claims, "client_id"));
     size_t i;
 
-    if (json_is_string(aud) && !strcmp(json_string_value(aud), want)) return 1;
+    if (json_is_string(aud) && !strcmp(json_string_value(aud), want))
+        return 1;
     if (json_is_array(aud)) {
         json_array_foreach(aud, i, item)
         {
-            if (!strcmp(json_string_value(item), want)) return 1;
+            if (!strcmp(json_string_value(item), want))
+                return 1;
         }
     }
     /* Cognito access tokens have no "aud": the app client is "client_id".
@@ -415,10 +441,14 @@ static jwt_result claims_verdict(const json_t *claims, const jwt_expect *e)
     double now = (double)e->now, leeway = e->leeway_s > 0 ? e->leeway_s : 0;
 
     /* RFC 7519 §4.1.4: valid strictly before exp; §4.1.5: from nbf on */
-    if (now - leeway >= json_number_value(json_object_get(claims, "exp"))) return JWT_EXPIRED;
-    if (nbf && now + leeway < json_number_value(nbf)) return JWT_NOT_YET_VALID;
-    if (e->issuer && *e->issuer && (!iss || strcmp(iss, e->issuer))) return JWT_BAD_ISSUER;
-    if (e->audience && *e->audience && !audience_ok(claims, e->audience)) return JWT_BAD_AUDIENCE;
+    if (now - leeway >= json_number_value(json_object_get(claims, "exp")))
+        return JWT_EXPIRED;
+    if (nbf && now + leeway < json_number_value(nbf))
+        return JWT_NOT_YET_VALID;
+    if (e->issuer && *e->issuer && (!iss || strcmp(iss, e->issuer)))
+        return JWT_BAD_ISSUER;
+    if (e->audience && *e->audience && !audience_ok(claims, e->audience))
+        return JWT_BAD_AUDIENCE;
     return JWT_OK;
 }
 
@@ -439,7 +469,8 @@ jwt_result jwt_verify(const char *token, size_t n, const jwks *keys, const jwt_e
         r = JWT_TOO_LARGE;
         goto done;
     }
-    if (!token || !e || !n) goto done;
+    if (!token || !e || !n)
+        goto done;
     /* JWS compact serialisation (RFC 7515 §7.1): header.payload.signature */
     if (!(dot1 = memchr(token, '.', n)) ||
         !(dot2 = memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - token))) ||
@@ -460,8 +491,10 @@ jwt_result jwt_verify(const char *token, size_t n, const jwks *keys, const jwt_e
     }
     /* RFC 7515 §4.1.11: extensions marked critical that we do not know
      * (we know none) make the token invalid */
-    if (json_object_get(header, "crit")) goto done;
-    if (!(kid_value = json_string_value(json_object_get(header, "kid")))) goto done;
+    if (json_object_get(header, "crit"))
+        goto done;
+    if (!(kid_value = json_string_value(json_object_get(header, "kid"))))
+        goto done;
     copy_out(kid, kid_len, kid_value);
     if (!(key = key_by_kid(keys, kid_value))) {
         r = JWT_UNKNOWN_KID;
@@ -471,7 +504,8 @@ jwt_result jwt_verify(const char *token, size_t n, const jwks *keys, const jwt_e
         r = JWT_BAD_SIGNATURE;
         goto done;
     }
-    if (!claim_types_ok(claims)) goto done;
+    if (!claim_types_ok(claims))
+        goto done;
     sub = json_string_value(json_object_get(claims, "sub"));
     copy_out(subject, subject_len,
              sub ? sub : json_string_value(json_object_get(claims, "client_id")));
@@ -558,7 +592,8 @@ static int fetch_url(const char *url, buf *out, char *err, size_t errlen)
     }
     rc = 0;
 done:
-    if (h) curl_easy_cleanup(h);
+    if (h)
+        curl_easy_cleanup(h);
     return rc;
 }
 
@@ -585,7 +620,8 @@ static int read_file(const char *path, buf *out, char *err, size_t errlen)
     }
     rc = 0;
 done:
-    if (f) fclose(f);
+    if (f)
+        fclose(f);
     return rc;
 }
 
@@ -623,9 +659,12 @@ jwks_cache *jwks_cache_new(const char *url, const char *file, int64_t ttl_ms,
     int has_url = url && *url, has_file = file && *file;
     jwks_cache *c = NULL;
 
-    if (has_url == has_file) goto fail;
-    if (!(c = calloc(1, sizeof(*c)))) goto fail;
-    if ((has_url && !(c->url = strdup(url))) || (has_file && !(c->file = strdup(file)))) goto fail;
+    if (has_url == has_file)
+        goto fail;
+    if (!(c = calloc(1, sizeof(*c))))
+        goto fail;
+    if ((has_url && !(c->url = strdup(url))) || (has_file && !(c->file = strdup(file))))
+        goto fail;
     c->ttl_ms = ttl_ms;
     c->min_refetch_ms = min_refetch_ms;
     pthread_mutex_init(&c->lock, NULL);
@@ -642,9 +681,11 @@ fail:
 
 void jwks_cache_free(jwks_cache *c)
 {
-    if (!c) return;
+    if (!c)
+        return;
     /* every reference handed out must have come back by now */
-    if (c->cur && --c->cur->refs == 0) jwks_free(c->cur);
+    if (c->cur && --c->cur->refs == 0)
+        jwks_free(c->cur);
     pthread_cond_destroy(&c->loaded);
     pthread_mutex_destroy(&c->lock);
     free(c->url);
@@ -661,10 +702,12 @@ void jwks_cache_free(jwks_cache *c)
  *    after start is still picked up. */
 static int fetch_due(const jwks_cache *c, const char *want_kid, int64_t now_ms)
 {
-    if (!c->tried) return 1;
+    if (!c->tried)
+        return 1;
     if (!c->cur || now_ms - c->loaded_ms >= c->ttl_ms)
         return now_ms - c->tried_ms >= c->min_refetch_ms ? 1 : 0;
-    if (!want_kid || jwks_has_kid(c->cur, want_kid)) return 0;
+    if (!want_kid || jwks_has_kid(c->cur, want_kid))
+        return 0;
     return !c->kid_tried || now_ms - c->kid_tried_ms >= c->min_refetch_ms ? 2 : 0;
 }
 
@@ -674,7 +717,8 @@ jwks *jwks_get(jwks_cache *c, const char *want_kid, int64_t now_ms)
     jwks *fresh = NULL, *dead = NULL, *k;
     int failed = 0, due;
 
-    if (!c) return NULL;
+    if (!c)
+        return NULL;
     pthread_mutex_lock(&c->lock);
     /* nothing to use yet: wait for the first fetch rather than refuse */
     while (c->fetching && !c->cur)
@@ -692,7 +736,8 @@ jwks *jwks_get(jwks_cache *c, const char *want_kid, int64_t now_ms)
         fresh = load_keys(c, err, sizeof(err));
         pthread_mutex_lock(&c->lock);
         if (fresh) {
-            if (c->cur && --c->cur->refs == 0) dead = c->cur;
+            if (c->cur && --c->cur->refs == 0)
+                dead = c->cur;
             fresh->refs = 1;
             c->cur = fresh;
             c->loaded_ms = now_ms;
@@ -703,9 +748,11 @@ jwks *jwks_get(jwks_cache *c, const char *want_kid, int64_t now_ms)
         pthread_cond_broadcast(&c->loaded);
     }
     k = c->cur;
-    if (k) k->refs++;
+    if (k)
+        k->refs++;
     pthread_mutex_unlock(&c->lock);
-    if (failed) log_warn("jwks fetch failed", LF_S("error", err));
+    if (failed)
+        log_warn("jwks fetch failed", LF_S("error", err));
     jwks_free(dead);
     return k;
 }
@@ -714,9 +761,11 @@ void jwks_release(jwks_cache *c, jwks *k)
 {
     int last;
 
-    if (!c || !k) return;
+    if (!c || !k)
+        return;
     pthread_mutex_lock(&c->lock);
     last = --k->refs == 0;
     pthread_mutex_unlock(&c->lock);
-    if (last) jwks_free(k);
+    if (last)
+        jwks_free(k);
 }

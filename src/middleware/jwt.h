@@ -36,8 +36,8 @@ int jwks_has_kid(const jwks *k, const char *kid);
 typedef enum {
     JWT_OK = 0,
     JWT_TOO_LARGE,
-    JWT_MALFORMED,   /* not three base64url parts, bad JSON, bad claims types */
-    JWT_BAD_ALG,     /* anything but RS256 */
+    JWT_MALFORMED, /* not three base64url parts, bad JSON, bad claims types */
+    JWT_BAD_ALG,   /* anything but RS256 */
     JWT_UNKNOWN_KID,
     JWT_BAD_SIGNATURE,
     JWT_EXPIRED,
@@ -56,8 +56,8 @@ typedef struct jwt_expect {
 /* Verifies token[0..n). kid (may be NULL) receives the header's kid, so the
  * caller can refetch the key set on JWT_UNKNOWN_KID; subject (may be NULL)
  * receives "sub" (or "client_id"), for logs and rate limits. */
-jwt_result jwt_verify(const char *token, size_t n, const jwks *keys, const jwt_expect *e,
-                      char *kid, size_t kid_len, char *subject, size_t subject_len);
+jwt_result jwt_verify(const char *token, size_t n, const jwks *keys, const jwt_expect *e, char *kid,
+                      size_t kid_len, char *subject, size_t subject_len);
 const char *jwt_result_text(jwt_result r); /* "expired", "bad signature", … */
 
 typedef struct jwks_cache jwks_cache;

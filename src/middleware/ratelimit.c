@@ -8,7 +8,7 @@
 #include "kv/redis.h"
 #include "util/hash.h"
 
-#define SHARDS 16
+#define SHARDS  16
 #define BUCKETS 4096
 #define KEY_MAX 96
 

@@ -53,9 +53,9 @@ static void *batch_find_or_add(tv_batch *b, int64_t key, void ***arr, size_t *n,
 
 tv_distributor *tv_batch_distributor(tv_batch *b, dist_kind kind, int64_t tvmaze_id, int *is_new)
 {
-    tv_distributor *d = batch_find_or_add(
-        b, batch_key(kind == DIST_WEB ? KEY_WEB : KEY_NETWORK, tvmaze_id), (void ***)&b->dists,
-        &b->ndists, &b->dists_cap, sizeof(*d), is_new);
+    tv_distributor *d =
+        batch_find_or_add(b, batch_key(kind == DIST_WEB ? KEY_WEB : KEY_NETWORK, tvmaze_id),
+                          (void ***)&b->dists, &b->ndists, &b->dists_cap, sizeof(*d), is_new);
 
     if (d && *is_new) {
         d->kind = kind;
@@ -76,9 +76,8 @@ tv_show *tv_batch_show(tv_batch *b, int64_t tvmaze_id, int *is_new)
 
 tv_episode *tv_batch_episode(tv_batch *b, int64_t tvmaze_id, int *is_new)
 {
-    tv_episode *e = batch_find_or_add(b, batch_key(KEY_EPISODE, tvmaze_id),
-                                      (void ***)&b->episodes, &b->nepisodes, &b->episodes_cap,
-                                      sizeof(*e), is_new);
+    tv_episode *e = batch_find_or_add(b, batch_key(KEY_EPISODE, tvmaze_id), (void ***)&b->episodes,
+                                      &b->nepisodes, &b->episodes_cap, sizeof(*e), is_new);
 
     if (e && *is_new)
         e->tvmaze_id = tvmaze_id;
@@ -122,16 +121,16 @@ int tv_batch_day_view(const tv_batch *all, const char *airdate, tv_batch *view)
             continue;
         if (view_add(view, batch_key(KEY_EPISODE, e->tvmaze_id), (void ***)&view->episodes,
                      &view->nepisodes, &view->episodes_cap, e) ||
-            view_add(view, batch_key(KEY_SHOW, s->tvmaze_id), (void ***)&view->shows,
-                     &view->nshows, &view->shows_cap, s))
+            view_add(view, batch_key(KEY_SHOW, s->tvmaze_id), (void ***)&view->shows, &view->nshows,
+                     &view->shows_cap, s))
             return -1;
-        if (s->network && view_add(view, batch_key(KEY_NETWORK, s->network->tvmaze_id),
-                                   (void ***)&view->dists, &view->ndists, &view->dists_cap,
-                                   s->network))
+        if (s->network &&
+            view_add(view, batch_key(KEY_NETWORK, s->network->tvmaze_id), (void ***)&view->dists,
+                     &view->ndists, &view->dists_cap, s->network))
             return -1;
-        if (s->web_channel && view_add(view, batch_key(KEY_WEB, s->web_channel->tvmaze_id),
-                                       (void ***)&view->dists, &view->ndists, &view->dists_cap,
-                                       s->web_channel))
+        if (s->web_channel &&
+            view_add(view, batch_key(KEY_WEB, s->web_channel->tvmaze_id), (void ***)&view->dists,
+                     &view->ndists, &view->dists_cap, s->web_channel))
             return -1;
     }
     return 0;

@@ -40,9 +40,9 @@ typedef struct tv_show {
     const char *premiered;
     const char *ended;
     const char *official_site;
-    const char *schedule_time;       /* "HH:MM" or "" */
-    const char *schedule_days_json;  /* JSON array of day names */
-    const char *genres_json;         /* JSON array of strings */
+    const char *schedule_time;      /* "HH:MM" or "" */
+    const char *schedule_days_json; /* JSON array of day names */
+    const char *genres_json;        /* JSON array of strings */
     const char *image_medium;
     const char *image_original;
     const char *summary; /* HTML as sent */
@@ -59,9 +59,9 @@ typedef struct tv_episode {
     int64_t tvmaze_id;
     tv_show *show;
     const char *name;
-    const char *type; /* NULL when the source had no key */
-    const char *airdate; /* "YYYY-MM-DD"; NULL when unknown */
-    const char *airtime; /* "HH:MM" or "" */
+    const char *type;     /* NULL when the source had no key */
+    const char *airdate;  /* "YYYY-MM-DD"; NULL when unknown */
+    const char *airtime;  /* "HH:MM" or "" */
     const char *airstamp; /* "YYYY-MM-DDTHH:MM:SSZ" (UTC) or NULL */
     const char *url;
     const char *summary;

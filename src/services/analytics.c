@@ -8,14 +8,13 @@
 #include "util/json.h"
 
 #define MIN_GENRE_SHOWS 3
-#define DENSITY_DAYS 30
+#define DENSITY_DAYS    30
 
 static const char *const network_cols[] = {"rank",     "distributor", "kind",  "country",
                                            "episodes", "peak_7d",     "avg_7d"};
-static const char *const genre_cols[] = {"genre",           "shows",
-                                         "episodes",        "upcoming_episodes",
-                                         "upcoming_share",  "avg_show_rating",
-                                         "avg_episode_rating", "rating_quartile"};
+static const char *const genre_cols[] = {
+    "genre",          "shows",           "episodes",           "upcoming_episodes",
+    "upcoming_share", "avg_show_rating", "avg_episode_rating", "rating_quartile"};
 static const char *const density_cols[] = {"day_type", "day_part", "episodes", "per_day",
                                            "busiest"};
 
@@ -138,9 +137,9 @@ static int genres(store *st, int32_t today, arena *a, report *r)
             size_t better = 0;
             for (size_t k = 0; k < page.n; k++) {
                 const store_genre_stat *o = page.rows[k];
-                if (o->has_show_rating && (o->avg_show_rating > s->avg_show_rating ||
-                                           (o->avg_show_rating == s->avg_show_rating &&
-                                            strcmp(o->genre, s->genre) < 0)))
+                if (o->has_show_rating &&
+                    (o->avg_show_rating > s->avg_show_rating ||
+                     (o->avg_show_rating == s->avg_show_rating && strcmp(o->genre, s->genre) < 0)))
                     better++;
             }
             c[7] = int_cell(ntile4(better, rated));
@@ -215,20 +214,32 @@ int analytics_run(store *st, report_kind k, int32_t today, arena *a, report *out
 {
     memset(out, 0, sizeof(*out));
     switch (k) {
-    case REPORT_NETWORKS: return networks(st, today, a, out);
-    case REPORT_GENRES: return genres(st, today, a, out);
-    default: return density(st, today, a, out);
+    case REPORT_NETWORKS:
+        return networks(st, today, a, out);
+    case REPORT_GENRES:
+        return genres(st, today, a, out);
+    default:
+        return density(st, today, a, out);
     }
 }
 
 static void cell_text(const cell *c, buf *out)
 {
     switch (c->type) {
-    case CELL_NULL: break;
-    case CELL_TEXT: buf_puts(out, c->s); break;
-    case CELL_INT: buf_put_i64(out, c->i); break;
-    case CELL_REAL: buf_printf(out, "%.15g", c->f); break;
-    case CELL_BOOL: buf_puts(out, c->i ? "true" : "false"); break;
+    case CELL_NULL:
+        break;
+    case CELL_TEXT:
+        buf_puts(out, c->s);
+        break;
+    case CELL_INT:
+        buf_put_i64(out, c->i);
+        break;
+    case CELL_REAL:
+        buf_printf(out, "%.15g", c->f);
+        break;
+    case CELL_BOOL:
+        buf_puts(out, c->i ? "true" : "false");
+        break;
     }
 }
 
@@ -248,11 +259,21 @@ void analytics_json(const report *r, int64_t generated_at, buf *out)
             const cell *c = &r->cells[i * r->ncols + k];
             jw_key(&w, r->cols[k]);
             switch (c->type) {
-            case CELL_NULL: jw_null(&w); break;
-            case CELL_TEXT: jw_str(&w, c->s); break;
-            case CELL_INT: jw_int(&w, c->i); break;
-            case CELL_REAL: jw_double(&w, c->f); break;
-            case CELL_BOOL: jw_bool(&w, (int)c->i); break;
+            case CELL_NULL:
+                jw_null(&w);
+                break;
+            case CELL_TEXT:
+                jw_str(&w, c->s);
+                break;
+            case CELL_INT:
+                jw_int(&w, c->i);
+                break;
+            case CELL_REAL:
+                jw_double(&w, c->f);
+                break;
+            case CELL_BOOL:
+                jw_bool(&w, (int)c->i);
+                break;
             }
         }
         jw_obj_close(&w);

@@ -33,8 +33,7 @@ size_t import_sources(const char *countries, int web, char out[][IMPORT_SOURCE_M
 }
 
 /* A unit is "day/source", or a file's path (day NULL). */
-static void note_failure(import_result *res, const char *day, const char *source,
-                         const char *error)
+static void note_failure(import_result *res, const char *day, const char *source, const char *error)
 {
     size_t l = strlen(res->failed);
     char unit[300];

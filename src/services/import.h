@@ -22,21 +22,20 @@
 
 typedef struct import_result {
     int64_t days_ok, days_failed;
-    int64_t episodes;   /* listed by the upstream */
-    int64_t upserted;   /* rows inserted or changed */
-    int64_t removed;    /* episodes dropped */
-    tvmaze_stats net;   /* requests and retries */
-    char error[512];    /* the first failure */
-    char failed[4096];  /* "day/source" of each failed unit, comma-separated */
-    int64_t reported;   /* episodes already passed to a progress report */
+    int64_t episodes;  /* listed by the upstream */
+    int64_t upserted;  /* rows inserted or changed */
+    int64_t removed;   /* episodes dropped */
+    tvmaze_stats net;  /* requests and retries */
+    char error[512];   /* the first failure */
+    char failed[4096]; /* "day/source" of each failed unit, comma-separated */
+    int64_t reported;  /* episodes already passed to a progress report */
 } import_result;
 
 /* Called after each written or failed (day, source). */
 typedef void (*import_progress_fn)(void *ud, const char *day, const char *source, int ok,
                                    const import_result *so_far);
 
-int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day,
-               import_result *res);
+int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, import_result *res);
 int import_full(store *st, tvmaze_client *tm, import_progress_fn progress, void *ud,
                 import_result *res);
 int import_file(store *st, const char *path, import_progress_fn progress, void *ud,

@@ -67,7 +67,8 @@ static void report(job_env *env, int64_t run, const import_result *r, const char
         return;
     if (store_run_add(env->st, run, &d, failed_day, error) != STORE_OK ||
         store_run_finish_if_complete(env->st, run, &status) != STORE_OK) {
-        log_warn("cannot update import run", LF_I("run", run), LF_S("error", store_errmsg(env->st)));
+        log_warn("cannot update import run", LF_I("run", run),
+                 LF_S("error", store_errmsg(env->st)));
         return;
     }
     if (status)

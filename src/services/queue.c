@@ -11,8 +11,8 @@
 
 queue *queue_open(const config *cfg, const char *worker, char *err, size_t errlen)
 {
-    queue *q = cfg->redis_url[0] ? queue_redis_open(cfg, err, errlen)
-                                 : queue_db_open(cfg, err, errlen);
+    queue *q =
+        cfg->redis_url[0] ? queue_redis_open(cfg, err, errlen) : queue_db_open(cfg, err, errlen);
 
     if (!q)
         return NULL;
@@ -73,10 +73,9 @@ int queue_fail(queue *q, queue_job *j, const char *error, int *dead)
     if (*dead)
         return q->ops->bury(q, j, error);
     hash_random(&rnd, sizeof(rnd));
-    return q->ops->retry(q, j,
-                         clock_now_ms() +
-                             backoff_ms(j->attempts, q->backoff_base_ms, q->backoff_cap_ms, rnd),
-                         error, 1);
+    return q->ops->retry(
+        q, j, clock_now_ms() + backoff_ms(j->attempts, q->backoff_base_ms, q->backoff_cap_ms, rnd),
+        error, 1);
 }
 
 int queue_release(queue *q, queue_job *j)
@@ -118,8 +117,7 @@ void queue_job_clear(queue_job *j)
     memset(j, 0, sizeof(*j));
 }
 
-void queue_stats_add(queue_stats *s, const char *type, const char *state, int retrying,
-                     int64_t n)
+void queue_stats_add(queue_stats *s, const char *type, const char *state, int retrying, int64_t n)
 {
     queue_stat *t = NULL;
     int64_t *slot, *total;

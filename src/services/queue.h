@@ -50,7 +50,7 @@ typedef struct queue_stats {
 /* Redis when cfg->redis_url is set, else the database. worker names this
  * process in locks ("host:pid:thread"). */
 queue *queue_open(const config *cfg, const char *worker, char *err, size_t errlen);
-void queue_close(queue *q); /* NULL is fine */
+void queue_close(queue *q);                /* NULL is fine */
 const char *queue_backend(const queue *q); /* "redis" or "database" */
 
 int queue_enqueue(queue *q, const char *type, const char *payload, const char *unique_key,
@@ -101,7 +101,6 @@ struct queue {
 queue *queue_db_open(const config *cfg, char *err, size_t errlen);
 queue *queue_redis_open(const config *cfg, char *err, size_t errlen);
 /* Adds one count to a stats table (per type and in the totals). */
-void queue_stats_add(queue_stats *s, const char *type, const char *state, int retrying,
-                     int64_t n);
+void queue_stats_add(queue_stats *s, const char *type, const char *state, int retrying, int64_t n);
 
 #endif

@@ -31,8 +31,8 @@ static void dbq_close(queue *q)
 static int dbq_enqueue(queue *q, const char *type, const char *payload, const char *unique_key,
                        int64_t run_at_ms, int *enqueued)
 {
-    return ok(store_job_enqueue(((db_queue *)q)->st, type, payload, unique_key, run_at_ms,
-                                enqueued));
+    return ok(
+        store_job_enqueue(((db_queue *)q)->st, type, payload, unique_key, run_at_ms, enqueued));
 }
 
 /* The database has no blocking read: poll every 200 ms up to wait_ms. */

@@ -21,15 +21,15 @@
 #include "util/json.h"
 #include "util/log.h"
 
-#define STREAM "tvshows:q:jobs"
-#define GROUP "workers"
-#define DELAYED "tvshows:q:delayed"
-#define DEAD "tvshows:q:dead"
-#define ATTEMPTS "tvshows:q:attempts"
+#define STREAM        "tvshows:q:jobs"
+#define GROUP         "workers"
+#define DELAYED       "tvshows:q:delayed"
+#define DEAD          "tvshows:q:dead"
+#define ATTEMPTS      "tvshows:q:attempts"
 #define UNIQUE_PREFIX "tvshows:q:unique:"
-#define TICK_PREFIX "tvshows:q:tick:"
-#define UNIQUE_TTL "86400"
-#define SCAN_MAX "10000"
+#define TICK_PREFIX   "tvshows:q:tick:"
+#define UNIQUE_TTL    "86400"
+#define SCAN_MAX      "10000"
 
 typedef struct redis_queue {
     queue base;
@@ -63,7 +63,8 @@ static const char done_lua[] =
     HOLDER_CHECK "if KEYS[3] ~= '' then redis.call('DEL', KEYS[3]) end return 1";
 
 /* KEYS: stream, attempts, delayed. ARGV: id, consumer, job, run_at */
-static const char retry_lua[] = HOLDER_CHECK "redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3]) return 1";
+static const char retry_lua[] =
+    HOLDER_CHECK "redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3]) return 1";
 
 /* KEYS: stream, attempts, dead, unique. ARGV: id, consumer, job */
 static const char bury_lua[] =
@@ -204,7 +205,8 @@ static int take_entry(redis_queue *q, const redisReply *e, queue_job *out)
     size_t n;
     int rc = -1;
 
-    if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || e->element[0]->type != REDIS_REPLY_STRING)
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 ||
+        e->element[0]->type != REDIS_REPLY_STRING)
         return -1;
     fields = e->element[1];
     snprintf(out->id, sizeof(out->id), "%s", e->element[0]->str);
@@ -264,14 +266,14 @@ static int rq_claim(queue *qb, queue_job *out, int wait_ms)
         return rc;
     snprintf(block, sizeof(block), "%d", wait_ms);
     {
-        const char *argv[] = {"XREADGROUP", "GROUP", GROUP,     qb->worker, "COUNT",
-                              "1",          "BLOCK", block,     "STREAMS",  STREAM, ">"};
+        const char *argv[] = {"XREADGROUP", "GROUP", GROUP,     qb->worker, "COUNT", "1",
+                              "BLOCK",      block,   "STREAMS", STREAM,     ">"};
         rep = redis_command_wait(q->r, wait_ms, 11, argv, NULL);
     }
     if (!rep)
         return -1;
-    if (rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 &&
-        rep->element[0]->elements >= 2 && rep->element[0]->element[1]->elements > 0)
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 && rep->element[0]->elements >= 2 &&
+        rep->element[0]->element[1]->elements > 0)
         rc = take_entry(q, rep->element[0]->element[1]->element[0], out);
     else if (rep->type == REDIS_REPLY_ERROR)
         q->group_ok = 0, rc = -1;
@@ -324,9 +326,8 @@ static int rq_bury(queue *qb, queue_job *j, const char *error)
 static int rq_touch(queue *qb, queue_job *j)
 {
     redis_queue *q = (redis_queue *)qb;
-    redisReply *rep = redis_cmd(q->r, "XCLAIM", STREAM, GROUP, j->holder, "0", j->id, "JUSTID",
-                                NULL);
-
+    redisReply *rep =
+        redis_cmd(q->r, "XCLAIM", STREAM, GROUP, j->holder, "0", j->id, "JUSTID", NULL);
 
     if (!rep)
         return -1;
@@ -404,10 +405,9 @@ static void list_doc(void *ud, const char *id, json_t *doc, const char *state)
     const char *err = json_string_value(json_object_get(doc, "error"));
     const char *u = json_string_value(json_object_get(doc, "unique"));
 
-    buf_printf(ud, "%s\t%s\t%s\t%lld\t%s\t%s\n", id,
-               doc_str(doc, "type", "?"), state,
-               (long long)json_integer_value(json_object_get(doc, "attempts")),
-               u && *u ? u : "-", err ? err : "");
+    buf_printf(ud, "%s\t%s\t%s\t%lld\t%s\t%s\n", id, doc_str(doc, "type", "?"), state,
+               (long long)json_integer_value(json_object_get(doc, "attempts")), u && *u ? u : "-",
+               err ? err : "");
 }
 
 static int rq_list(queue *qb, buf *out, int limit)

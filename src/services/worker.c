@@ -17,8 +17,8 @@
 #include "util/log.h"
 #include "util/metrics.h"
 
-#define MAX_THREADS 64
-#define CLAIM_WAIT_MS 1000
+#define MAX_THREADS      64
+#define CLAIM_WAIT_MS    1000
 #define BACKEND_PAUSE_MS 1000
 
 typedef struct worker_thread {
@@ -291,8 +291,9 @@ static void collect(buf *out, void *arg)
             buf_printf(out, "tvshows_jobs{type=\"%s\",state=\"%s\"} %lld\n", t->type, states[k],
                        (long long)v[k]);
     }
-    buf_printf(out, "# HELP tvshows_queue_depth Jobs waiting (queued and retrying).\n"
-                    "# TYPE tvshows_queue_depth gauge\ntvshows_queue_depth %lld\n",
+    buf_printf(out,
+               "# HELP tvshows_queue_depth Jobs waiting (queued and retrying).\n"
+               "# TYPE tvshows_queue_depth gauge\ntvshows_queue_depth %lld\n",
                (long long)(s.queued + s.retrying));
 }
 

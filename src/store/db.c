@@ -230,8 +230,7 @@ void db_rollback(db *d)
     memcpy(d->err, keep, sizeof(keep));
 }
 
-int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
-              int64_t *changes)
+int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows, int64_t *changes)
 {
     if (changes)
         *changes = 0;

@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_OK 0
-#define DB_ERR (-1)
+#define DB_OK   0
+#define DB_ERR  (-1)
 #define DB_DOWN (-2)
 
 typedef enum { DB_SQLITE, DB_PG } db_dialect;
@@ -110,7 +110,6 @@ int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrow
 struct buf;
 int db_upsert_conflict_sql(const db_upsert_spec *spec, struct buf *out);
 
-
 /* ---- shared by the two drivers (db.c) ---- */
 
 typedef struct db_stmt_cache {
@@ -118,7 +117,7 @@ typedef struct db_stmt_cache {
         uint64_t hash;
         char *sql;
         void *handle;
-    } *items;
+    } * items;
     size_t n, cap;
 } db_stmt_cache;
 

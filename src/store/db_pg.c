@@ -8,7 +8,7 @@
 #include "util/json.h"
 #include "util/metrics.h"
 
-#define PG_MAX_PARAMS 64
+#define PG_MAX_PARAMS         64
 #define RECONNECT_INTERVAL_US 1000000
 
 typedef struct pg_db {
@@ -36,12 +36,21 @@ static void pg_quiet(void *arg, const char *message)
 static PGconn *pg_open(const char *url, const db_options *opt)
 {
     char timeout[64];
-    const char *keys[] = {"dbname",          "connect_timeout",     "application_name",
-                          "client_encoding", "keepalives",          "keepalives_idle",
-                          "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                          opt->statement_timeout_ms ? "options" : NULL, NULL};
-    const char *vals[] = {url, "3", opt->application_name ? opt->application_name : "tvshows",
-                          "UTF8", "1", "10", "5", "3", "10000", timeout, NULL};
+    const char *keys[] = {"dbname",
+                          "connect_timeout",
+                          "application_name",
+                          "client_encoding",
+                          "keepalives",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "tcp_user_timeout",
+                          opt->statement_timeout_ms ? "options" : NULL,
+                          NULL};
+    const char *vals[] = {url,     "3", opt->application_name ? opt->application_name : "tvshows",
+                          "UTF8",  "1", "10",
+                          "5",     "3", "10000",
+                          timeout, NULL};
     PGconn *c;
 
     snprintf(timeout, sizeof(timeout), "-c statement_timeout=%d", opt->statement_timeout_ms);
@@ -171,7 +180,9 @@ static int pg_params(const db_val *p, int n, const char **vals, int *lens, int *
         lens[i] = 0;
         formats[i] = 0;
         switch (p[i].type) {
-        case DBV_NULL: vals[i] = NULL; break;
+        case DBV_NULL:
+            vals[i] = NULL;
+            break;
         case DBV_TEXT:
             vals[i] = p[i].s;
             lens[i] = (int)p[i].n;
@@ -382,10 +393,18 @@ static void pg_row_json(jw_writer *w, const db_upsert_spec *spec, const db_val *
     for (int c = 0; c < spec->ncols; c++) {
         jw_key(w, spec->cols[c]);
         switch (row[c].type) {
-        case DBV_NULL: jw_null(w); break;
-        case DBV_INT: jw_int(w, row[c].i); break;
-        case DBV_FLOAT: jw_double(w, row[c].f); break;
-        case DBV_TEXT: jw_strn(w, row[c].s, row[c].n); break;
+        case DBV_NULL:
+            jw_null(w);
+            break;
+        case DBV_INT:
+            jw_int(w, row[c].i);
+            break;
+        case DBV_FLOAT:
+            jw_double(w, row[c].f);
+            break;
+        case DBV_TEXT:
+            jw_strn(w, row[c].s, row[c].n);
+            break;
         }
     }
     jw_obj_close(w);

@@ -72,9 +72,15 @@ static int sqlite_bind(sqlite_db *d, sqlite3_stmt *st, const db_val *p, int n)
     sqlite3_clear_bindings(st);
     for (int i = 0; i < n && rc == SQLITE_OK; i++) {
         switch (p[i].type) {
-        case DBV_NULL: rc = sqlite3_bind_null(st, i + 1); break;
-        case DBV_INT: rc = sqlite3_bind_int64(st, i + 1, p[i].i); break;
-        case DBV_FLOAT: rc = sqlite3_bind_double(st, i + 1, p[i].f); break;
+        case DBV_NULL:
+            rc = sqlite3_bind_null(st, i + 1);
+            break;
+        case DBV_INT:
+            rc = sqlite3_bind_int64(st, i + 1, p[i].i);
+            break;
+        case DBV_FLOAT:
+            rc = sqlite3_bind_double(st, i + 1, p[i].f);
+            break;
         case DBV_TEXT:
             rc = sqlite3_bind_text(st, i + 1, p[i].s, (int)p[i].n, SQLITE_TRANSIENT);
             break;

@@ -18,9 +18,9 @@
 #include "model/model.h"
 #include "util/arena.h"
 
-#define STORE_OK 0
-#define STORE_ERR (-1)
-#define STORE_EDOWN (-2)
+#define STORE_OK        0
+#define STORE_ERR       (-1)
+#define STORE_EDOWN     (-2)
 #define STORE_ENOTFOUND (-3)
 
 typedef struct store store;
@@ -90,7 +90,7 @@ int store_last_import(store *st, int64_t *finished_at);
 /* ---- API reads (store_read.c) ---- */
 
 typedef struct episode_filter {
-    char from[11], to[11]; /* "YYYY-MM-DD", inclusive */
+    char from[11], to[11];   /* "YYYY-MM-DD", inclusive */
     const char *distributor; /* exact name, or NULL */
     size_t distributor_len;
     const char *country; /* full name or ISO code, or NULL */
@@ -135,8 +135,8 @@ int store_job_enqueue(store *st, const char *type, const char *payload, const ch
 /* Claims the next due job, or one whose claim expired (its worker died):
  * STORE_ENOTFOUND when there is none. PostgreSQL claims with FOR UPDATE
  * SKIP LOCKED, so concurrent workers never take the same job. */
-int store_job_claim(store *st, const char *worker, int64_t now_ms, int64_t visibility_ms,
-                    arena *a, store_job *out);
+int store_job_claim(store *st, const char *worker, int64_t now_ms, int64_t visibility_ms, arena *a,
+                    store_job *out);
 int store_job_done(store *st, int64_t id, const char *worker);
 /* Back to queued at run_at_ms (a retry), or dead; count_attempt 0 hands a
  * job back without counting the attempt (shutdown). */
@@ -181,8 +181,7 @@ typedef struct store_slot_count {
 } store_slot_count;
 
 /* The 10 distributors with the most episodes airing from..to, busiest first. */
-int store_top_distributors(store *st, const char *from, const char *to, arena *a,
-                           store_page *out);
+int store_top_distributors(store *st, const char *from, const char *to, arena *a, store_page *out);
 /* Genres of at least min_shows shows that have episodes; upcoming from today. */
 int store_genre_stats(store *st, const char *today, int min_shows, arena *a, store_page *out);
 /* Episode counts by (airdate, airtime) from..to. */
@@ -194,7 +193,7 @@ typedef struct store_key {
     int64_t id;
     const char *name;
     const char *prefix;
-    const char *sha256; /* hex */
+    const char *sha256;                           /* hex */
     int64_t created_at, last_used_at, revoked_at; /* Unix seconds; 0: never */
 } store_key;
 

@@ -140,8 +140,7 @@ static int rows(store *st, const char *sql, const db_val *p, int np, arena *a, r
     return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }
 
-int store_top_distributors(store *st, const char *from, const char *to, arena *a,
-                           store_page *out)
+int store_top_distributors(store *st, const char *from, const char *to, arena *a, store_page *out)
 {
     db_val p[2] = {dbv_text(from), dbv_text(to)};
 

@@ -7,29 +7,30 @@
 #include "store/store_internal.h"
 #include "util/idmap.h"
 
-static const char *const dist_cols[] = {"kind",         "tvmaze_id",    "name",
-                                        "country_code", "country_name", "country_timezone",
+static const char *const dist_cols[] = {"kind",          "tvmaze_id",    "name",
+                                        "country_code",  "country_name", "country_timezone",
                                         "official_site", "updated"};
 /* payloads from older API generations lack keys (officialSite): a missing
  * value never erases one a newer payload gave */
-static const db_upsert_spec dist_spec = {"distributors", dist_cols, 8, 2,
-                                         "excluded.updated >= distributors.updated", 0, 1, 0};
+static const db_upsert_spec dist_spec = {
+    "distributors", dist_cols, 8, 2, "excluded.updated >= distributors.updated", 0, 1, 0};
 
 static const char *const show_cols[] = {
-    "tvmaze_id",     "name",          "url",       "type",          "language",
-    "status",        "runtime",       "average_runtime", "premiered", "ended",
-    "official_site", "schedule_time", "schedule_days", "rating",    "weight",
-    "network_id",    "web_channel_id", "genres",   "image_medium",  "image_original",
-    "summary",       "updated"};
+    "tvmaze_id",      "name",   "url",           "type",
+    "language",       "status", "runtime",       "average_runtime",
+    "premiered",      "ended",  "official_site", "schedule_time",
+    "schedule_days",  "rating", "weight",        "network_id",
+    "web_channel_id", "genres", "image_medium",  "image_original",
+    "summary",        "updated"};
 /* an older payload of a show never overwrites a newer one */
-static const db_upsert_spec show_spec = {"shows", show_cols, 22, 1,
-                                         "excluded.updated >= shows.updated", 0};
+static const db_upsert_spec show_spec = {
+    "shows", show_cols, 22, 1, "excluded.updated >= shows.updated", 0};
 
 static const char *const ep_cols[] = {
-    "tvmaze_id",   "show_id",  "name",         "season",         "number",     "type",
-    "airdate",     "airtime",  "airstamp",     "runtime",        "rating",     "image_medium",
-    "image_original", "summary", "url",        "time_sort",      "number_sort", "show_name",
-    "show_rating", "network_id", "web_channel_id"};
+    "tvmaze_id",      "show_id",    "name",          "season",    "number",      "type",
+    "airdate",        "airtime",    "airstamp",      "runtime",   "rating",      "image_medium",
+    "image_original", "summary",    "url",           "time_sort", "number_sort", "show_name",
+    "show_rating",    "network_id", "web_channel_id"};
 /* the show's name, rating and distributors are copied from the shows table
  * (refresh_denormalised), never from a batch whose show payload may be older */
 static const db_upsert_spec ep_spec = {"episodes", ep_cols, 21, 1, NULL, 0, 0, 4};
@@ -37,29 +38,29 @@ static const db_upsert_spec ep_spec = {"episodes", ep_cols, 21, 1, NULL, 0, 0, 4
 static const char *const listing_cols[] = {"source", "day", "episode_id"};
 static const db_upsert_spec listing_spec = {"listings", listing_cols, 3, 3, NULL, 1};
 
-static dialect_sql map_dists_sql = IDS_SQL(
-    "SELECT kind, tvmaze_id, id FROM distributors WHERE tvmaze_id IN ", "$1", "");
-static dialect_sql map_shows_sql = IDS_SQL(
-    "SELECT tvmaze_id, id FROM shows WHERE tvmaze_id IN ", "$1", "");
-static dialect_sql map_episodes_sql = IDS_SQL(
-    "SELECT tvmaze_id, id FROM episodes WHERE tvmaze_id IN ", "$1", "");
+static dialect_sql map_dists_sql =
+    IDS_SQL("SELECT kind, tvmaze_id, id FROM distributors WHERE tvmaze_id IN ", "$1", "");
+static dialect_sql map_shows_sql =
+    IDS_SQL("SELECT tvmaze_id, id FROM shows WHERE tvmaze_id IN ", "$1", "");
+static dialect_sql map_episodes_sql =
+    IDS_SQL("SELECT tvmaze_id, id FROM episodes WHERE tvmaze_id IN ", "$1", "");
 /* other episodes of the shows in the batch follow their show's new name,
  * rating and distributors */
-static dialect_sql denorm_sql = IDS_SQL(
-    "UPDATE episodes SET show_name = s.name, show_rating = s.rating,"
-    " network_id = s.network_id, web_channel_id = s.web_channel_id"
-    " FROM shows s WHERE s.id = episodes.show_id AND s.id IN ",
-    "$1",
-    " AND (episodes.show_name IS DISTINCT FROM s.name"
-    " OR episodes.show_rating IS DISTINCT FROM s.rating"
-    " OR episodes.network_id IS DISTINCT FROM s.network_id"
-    " OR episodes.web_channel_id IS DISTINCT FROM s.web_channel_id)");
-static dialect_sql stale_listings_sql = IDS_SQL(
-    "DELETE FROM listings WHERE source = $1 AND day = $2 AND episode_id NOT IN ", "$3",
-    " RETURNING episode_id");
-static dialect_sql orphans_sql = IDS_SQL(
-    "DELETE FROM episodes WHERE id IN ", "$1",
-    " AND NOT EXISTS (SELECT 1 FROM listings l WHERE l.episode_id = episodes.id)");
+static dialect_sql denorm_sql =
+    IDS_SQL("UPDATE episodes SET show_name = s.name, show_rating = s.rating,"
+            " network_id = s.network_id, web_channel_id = s.web_channel_id"
+            " FROM shows s WHERE s.id = episodes.show_id AND s.id IN ",
+            "$1",
+            " AND (episodes.show_name IS DISTINCT FROM s.name"
+            " OR episodes.show_rating IS DISTINCT FROM s.rating"
+            " OR episodes.network_id IS DISTINCT FROM s.network_id"
+            " OR episodes.web_channel_id IS DISTINCT FROM s.web_channel_id)");
+static dialect_sql stale_listings_sql =
+    IDS_SQL("DELETE FROM listings WHERE source = $1 AND day = $2 AND episode_id NOT IN ", "$3",
+            " RETURNING episode_id");
+static dialect_sql orphans_sql =
+    IDS_SQL("DELETE FROM episodes WHERE id IN ", "$1",
+            " AND NOT EXISTS (SELECT 1 FROM listings l WHERE l.episode_id = episodes.id)");
 
 typedef struct writer {
     store *st;
@@ -121,8 +122,8 @@ static int load_map(writer *w, const char *sql, db_val ids, idmap *map, int keye
         int64_t key, id;
         if (keyed_by_kind) {
             const char *kind = db_col_text(r, 0, NULL);
-            key = dist_key(kind && !strcmp(kind, "web") ? DIST_WEB : DIST_NETWORK,
-                           db_col_int(r, 1));
+            key =
+                dist_key(kind && !strcmp(kind, "web") ? DIST_WEB : DIST_NETWORK, db_col_int(r, 1));
             id = db_col_int(r, 2);
         } else {
             key = db_col_int(r, 0);
@@ -424,17 +425,18 @@ int store_run_add(store *st, int64_t id, const store_run *d, const char *failed_
                     dbv_int(d->retries),   dbv_int(d->upserted),    dbv_int(d->removed),
                     dbv_text(error),       dbv_text(failed_day),    dbv_int(id),
                     dbv_int(d->days_total)};
-    int rc = db_exec(st->db,
-                     "UPDATE import_runs SET days_ok = days_ok + $1, days_failed = days_failed + $2,"
-                     " requests = requests + $3, retries = retries + $4,"
-                     " upserted = upserted + $5, removed = removed + $6,"
-                     " first_error = coalesce(first_error, $7),"
-                     " failed_days = CASE WHEN CAST($8 AS TEXT) IS NULL THEN failed_days"
-                     " WHEN failed_days IS NULL THEN CAST($8 AS TEXT)"
-                     " ELSE failed_days || ',' || CAST($8 AS TEXT) END,"
-                     " days_total = days_total + $10"
-                     " WHERE id = $9",
-                     p, 10, NULL);
+    int rc =
+        db_exec(st->db,
+                "UPDATE import_runs SET days_ok = days_ok + $1, days_failed = days_failed + $2,"
+                " requests = requests + $3, retries = retries + $4,"
+                " upserted = upserted + $5, removed = removed + $6,"
+                " first_error = coalesce(first_error, $7),"
+                " failed_days = CASE WHEN CAST($8 AS TEXT) IS NULL THEN failed_days"
+                " WHEN failed_days IS NULL THEN CAST($8 AS TEXT)"
+                " ELSE failed_days || ',' || CAST($8 AS TEXT) END,"
+                " days_total = days_total + $10"
+                " WHERE id = $9",
+                p, 10, NULL);
 
     return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }

@@ -21,7 +21,10 @@ const char *store_sql(const store *st, dialect_sql sql);
 /* A set of ids in a SQL statement: the ids travel as one JSON array
  * parameter, expanded by the database (json_each / json_array_elements). */
 #define SQLITE_IDS(p) "(SELECT value FROM json_each(" p "))"
-#define PG_IDS(p) "(SELECT json_array_elements_text(" p "::json)::bigint)"
-#define IDS_SQL(before, p, after) {before SQLITE_IDS(p) after, before PG_IDS(p) after}
+#define PG_IDS(p)     "(SELECT json_array_elements_text(" p "::json)::bigint)"
+#define IDS_SQL(before, p, after)                                                                  \
+    {                                                                                              \
+        before SQLITE_IDS(p) after, before PG_IDS(p) after                                         \
+    }
 
 #endif

@@ -224,13 +224,14 @@ int store_run_finish_if_complete(store *st, int64_t id, const char **status)
 {
     db_val p[2] = {dbv_int(time(NULL)), dbv_int(id)};
     db_rows *r;
-    int rc = db_query(st->db,
-                      "UPDATE import_runs SET finished_at = $1, status = CASE"
-                      " WHEN days_failed = 0 THEN 'succeeded'"
-                      " WHEN days_ok = 0 THEN 'failed' ELSE 'partial' END"
-                      " WHERE id = $2 AND status = 'running' AND days_ok + days_failed >= days_total"
-                      " RETURNING status",
-                      p, 2, &r);
+    int rc =
+        db_query(st->db,
+                 "UPDATE import_runs SET finished_at = $1, status = CASE"
+                 " WHEN days_failed = 0 THEN 'succeeded'"
+                 " WHEN days_ok = 0 THEN 'failed' ELSE 'partial' END"
+                 " WHERE id = $2 AND status = 'running' AND days_ok + days_failed >= days_total"
+                 " RETURNING status",
+                 p, 2, &r);
 
     *status = NULL;
     if (rc != DB_OK)

@@ -20,7 +20,7 @@
 #define EPISODE_COLS                                                                               \
     "e.id, e.name, e.season, e.number, e.type, e.runtime, e.rating, e.summary, e.image_medium,"    \
     " e.image_original, e.airdate, e.airtime, e.airstamp, e.url, "
-#define EPISODE_NCOLS 14
+#define EPISODE_NCOLS  14
 #define SCHEDULE_ORDER "airdate, time_sort, show_name, season, number_sort, id"
 
 static const char *text(db_rows *r, arena *a, int col)

@@ -13,7 +13,7 @@
 #include "util/metrics.h"
 #include "util/num.h"
 
-#define BODY_CAP ((size_t)256 << 20) /* /schedule/full is about 11 MB */
+#define BODY_CAP           ((size_t)256 << 20) /* /schedule/full is about 11 MB */
 #define RETRY_AFTER_CAP_MS 300000
 
 struct tvmaze_client {
@@ -104,8 +104,8 @@ tvmaze_client *tvmaze_client_new(const tvmaze_options *opt)
     /* drop a trailing slash so paths join cleanly */
     for (size_t n = strlen(c->base_url); n && c->base_url[n - 1] == '/'; n--)
         c->base_url[n - 1] = '\0';
-    snprintf(c->user_agent, sizeof(c->user_agent),
-             "tvshows/%s (TV schedule importer; libcurl)", TVSHOWS_VERSION);
+    snprintf(c->user_agent, sizeof(c->user_agent), "tvshows/%s (TV schedule importer; libcurl)",
+             TVSHOWS_VERSION);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->curl, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "gzip");
@@ -148,8 +148,7 @@ static void sleep_ms(int64_t ms)
 /* What to do with one attempt's outcome. */
 typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAIL } attempt_verdict;
 
-static attempt_verdict judge(CURLcode cc, long status, char *err, size_t errlen,
-                             const char *path)
+static attempt_verdict judge(CURLcode cc, long status, char *err, size_t errlen, const char *path)
 {
     if (cc != CURLE_OK) {
         snprintf(err, errlen, "GET %s: %s", path, curl_easy_strerror(cc));
@@ -176,8 +175,8 @@ static attempt_verdict judge(CURLcode cc, long status, char *err, size_t errlen,
     return ATTEMPT_FAIL;
 }
 
-int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats,
-               char *err, size_t errlen)
+int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats, char *err,
+               size_t errlen)
 {
     char url[2048];
     uint32_t rnd;

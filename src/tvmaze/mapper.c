@@ -176,8 +176,7 @@ static const char *instant_of(mapper *m, const json_t *obj, const char *key)
 
 /* A network or web channel (quirks 12, 13: either, both, and a global
  * channel with country null). */
-static tv_distributor *distributor_of(mapper *m, const json_t *obj, dist_kind kind,
-                                      int64_t updated)
+static tv_distributor *distributor_of(mapper *m, const json_t *obj, dist_kind kind, int64_t updated)
 {
     const json_t *country;
     tv_distributor *d;
@@ -306,14 +305,20 @@ static int episode_of(mapper *m, const json_t *item, size_t index, tvmaze_map_in
 static const char *json_kind(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
     case JSON_INTEGER:
-    case JSON_REAL: return "a number";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 

@@ -22,10 +22,10 @@
 #include "model/model.h"
 #include "util/buf.h"
 
-#define TVMAZE_OK 0
-#define TVMAZE_NOT_FOUND 1  /* 404: nothing there (an empty day) */
-#define TVMAZE_EFAIL (-1)   /* gave up: retries exhausted, or a 4xx */
-#define TVMAZE_EBODY (-2)   /* a body that is not what the endpoint returns */
+#define TVMAZE_OK        0
+#define TVMAZE_NOT_FOUND 1    /* 404: nothing there (an empty day) */
+#define TVMAZE_EFAIL     (-1) /* gave up: retries exhausted, or a 4xx */
+#define TVMAZE_EBODY     (-2) /* a body that is not what the endpoint returns */
 
 /* ---- limiter: a token bucket with an injectable clock ---- */
 
@@ -65,8 +65,8 @@ typedef struct tvmaze_stats {
 tvmaze_client *tvmaze_client_new(const tvmaze_options *opt);
 void tvmaze_client_free(tvmaze_client *c);
 /* GETs base_url + path_query into out (replacing its contents). */
-int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats,
-               char *err, size_t errlen);
+int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats, char *err,
+               size_t errlen);
 
 /* ---- mapper ---- */
 
@@ -75,9 +75,9 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
 void tvmaze_global_init(void);
 
 typedef enum {
-    TVMAZE_SHAPE_EMPTY,    /* [] */
-    TVMAZE_SHAPE_COUNTRY,  /* /schedule: show at item.show */
-    TVMAZE_SHAPE_EMBEDDED  /* /schedule/web and /schedule/full: item._embedded.show */
+    TVMAZE_SHAPE_EMPTY,   /* [] */
+    TVMAZE_SHAPE_COUNTRY, /* /schedule: show at item.show */
+    TVMAZE_SHAPE_EMBEDDED /* /schedule/web and /schedule/full: item._embedded.show */
 } tvmaze_shape;
 
 typedef struct tvmaze_map_info {

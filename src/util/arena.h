@@ -20,7 +20,7 @@ typedef struct arena {
 void arena_init(arena *a, size_t block_size);
 void arena_free(arena *a);
 void arena_reset(arena *a);
-void *arena_alloc(arena *a, size_t n);   /* 16-byte aligned, uninitialised */
+void *arena_alloc(arena *a, size_t n); /* 16-byte aligned, uninitialised */
 void *arena_calloc(arena *a, size_t n);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s); /* NULL in, NULL out */

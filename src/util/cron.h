@@ -15,9 +15,9 @@ typedef struct cron_expr {
     uint64_t second; /* bit i: second i; only 0 with five fields */
     uint64_t minute; /* bit i: minute i */
     uint32_t hour;
-    uint32_t dom;  /* bits 1..31 */
+    uint32_t dom;   /* bits 1..31 */
     uint16_t month; /* bits 1..12 */
-    uint8_t dow;   /* bits 0..6, Sunday = 0 */
+    uint8_t dow;    /* bits 0..6, Sunday = 0 */
     uint8_t dom_star, dow_star;
 } cron_expr;
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DATE_LEN 10    /* "YYYY-MM-DD" */
+#define DATE_LEN    10 /* "YYYY-MM-DD" */
 #define INSTANT_LEN 20 /* "YYYY-MM-DDTHH:MM:SSZ" */
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHA256_LEN 32
+#define SHA256_LEN     32
 #define SHA256_HEX_LEN 64
 
 int hash_sha256(const void *data, size_t n, unsigned char out[SHA256_LEN]);

@@ -25,8 +25,8 @@ static size_t slot_of(int64_t key, size_t cap)
 static int grow(idmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 64;
-    idmap next = {calloc(cap, sizeof(int64_t)), calloc(cap, sizeof(int64_t)), calloc(cap, 1),
-                  cap, 0};
+    idmap next = {calloc(cap, sizeof(int64_t)), calloc(cap, sizeof(int64_t)), calloc(cap, 1), cap,
+                  0};
 
     if (!next.keys || !next.vals || !next.used) {
         idmap_free(&next);

@@ -46,8 +46,8 @@ void log_write_lines(const char *data, size_t n);
             log_emit(lvl, msg, (const log_field[]){__VA_ARGS__, {0}});                             \
     } while (0)
 #define log_debug(msg, ...) LOG_WITH(LOG_DEBUG, msg, __VA_ARGS__)
-#define log_info(msg, ...) LOG_WITH(LOG_INFO, msg, __VA_ARGS__)
-#define log_warn(msg, ...) LOG_WITH(LOG_WARN, msg, __VA_ARGS__)
+#define log_info(msg, ...)  LOG_WITH(LOG_INFO, msg, __VA_ARGS__)
+#define log_warn(msg, ...)  LOG_WITH(LOG_WARN, msg, __VA_ARGS__)
 #define log_error(msg, ...) LOG_WITH(LOG_ERROR, msg, __VA_ARGS__)
 #define log_msg(lvl, msg)                                                                          \
     do {                                                                                           \

@@ -5,16 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ROUTES (METRICS_MAX_ROUTES + 1) /* the last one: requests with no route */
-#define METHODS 8
+#define ROUTES   (METRICS_MAX_ROUTES + 1) /* the last one: requests with no route */
+#define METHODS  8
 #define NBUCKETS 14
 
-static const int status_codes[] = {200, 204, 304, 400, 401, 403, 404, 405, 408, 413,
-                                   414, 417, 429, 431, 500, 501, 503, 505};
+static const int status_codes[] = {200, 204, 304, 400, 401, 403, 404, 405, 408,
+                                   413, 414, 417, 429, 431, 500, 501, 503, 505};
 #define NSTATUS (sizeof(status_codes) / sizeof(status_codes[0]) + 1)
 
 static const double buckets[NBUCKETS - 1] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                             0.1,    0.25,  0.5,    1,     2.5,   5};
+                                             0.1,    0.25,  0.5,    1,     2.5,  5};
 static const char *const method_names[METHODS] = {"GET",    "HEAD",  "POST",    "PUT",
                                                   "DELETE", "PATCH", "OPTIONS", "OTHER"};
 
@@ -92,8 +92,7 @@ void metrics_request(int route, int method, int status, double seconds)
     while (b < NBUCKETS - 1 && seconds > buckets[b])
         b++;
     atomic_fetch_add_explicit(&latency[r][b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&latency_sum_us[r], (uint64_t)(seconds * 1e6),
-                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&latency_sum_us[r], (uint64_t)(seconds * 1e6), memory_order_relaxed);
 }
 
 void metrics_add_collector(metrics_collector fn, void *ud)
@@ -236,14 +235,15 @@ static void render_process(buf *out)
 
 void metrics_render(buf *out)
 {
-    static const char *const refusal_names[M_REFUSE_COUNT] = {
-        "rate_limit_ip", "rate_limit_key", "blocklist", "auth_missing", "auth_bad_key",
-        "auth_bad_token"};
+    static const char *const refusal_names[M_REFUSE_COUNT] = {"rate_limit_ip", "rate_limit_key",
+                                                              "blocklist",     "auth_missing",
+                                                              "auth_bad_key",  "auth_bad_token"};
     static const char *const run_names[M_RUN_COUNT] = {"succeeded", "partial", "failed"};
 
     render_requests(out);
-    buf_printf(out, "# HELP tvshows_http_in_flight Requests being handled now.\n"
-                    "# TYPE tvshows_http_in_flight gauge\ntvshows_http_in_flight %lld\n",
+    buf_printf(out,
+               "# HELP tvshows_http_in_flight Requests being handled now.\n"
+               "# TYPE tvshows_http_in_flight gauge\ntvshows_http_in_flight %lld\n",
                (long long)atomic_load(&gauges[M_IN_FLIGHT]));
     render_counter(out, "tvshows_cache_hits_total", "Response cache hits (process memory).",
                    metrics_counter_value(M_CACHE_HITS));
@@ -253,8 +253,9 @@ void metrics_render(buf *out)
                    metrics_counter_value(M_CACHE_MISSES));
     render_counter(out, "tvshows_cache_evictions_total", "Entries evicted from the cache.",
                    metrics_counter_value(M_CACHE_EVICTIONS));
-    buf_printf(out, "# HELP tvshows_cache_bytes Bytes held by the response cache.\n"
-                    "# TYPE tvshows_cache_bytes gauge\ntvshows_cache_bytes %lld\n",
+    buf_printf(out,
+               "# HELP tvshows_cache_bytes Bytes held by the response cache.\n"
+               "# TYPE tvshows_cache_bytes gauge\ntvshows_cache_bytes %lld\n",
                (long long)atomic_load(&gauges[M_CACHE_BYTES]));
     render_counter(out, "tvshows_db_errors_total", "Database statements that failed.",
                    metrics_counter_value(M_DB_ERRORS));

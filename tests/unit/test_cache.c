@@ -31,8 +31,10 @@ static void keys_in_one_shard(char keys[][32], size_t n)
     for (unsigned i = 0; found < n; i++) {
         char k[32];
         snprintf(k, sizeof(k), "/api/v1/shows?page=%u", i);
-        if (found == 0) want = shard_of(k);
-        if (shard_of(k) == want) memcpy(keys[found++], k, sizeof(k));
+        if (found == 0)
+            want = shard_of(k);
+        if (shard_of(k) == want)
+            memcpy(keys[found++], k, sizeof(k));
     }
 }
 
@@ -270,7 +272,8 @@ static size_t body_for(int k, int64_t g, char *out, size_t cap)
     int n = snprintf(unit, sizeof(unit), "<%d:%lld>", k, (long long)g);
     size_t len = (size_t)n * (size_t)(1 + k % 40), off = 0;
 
-    if (len > cap) len = cap;
+    if (len > cap)
+        len = cap;
     while (off < len) {
         size_t take = len - off < (size_t)n ? len - off : (size_t)n;
         memcpy(out + off, unit, take);

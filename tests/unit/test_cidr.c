@@ -167,7 +167,8 @@ static void test_cidr_rejects_bad_blocks(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (cidr_list_parse(&l, bad[i]) != -1) print_error("accepted \"%s\"\n", bad[i]);
+        if (cidr_list_parse(&l, bad[i]) != -1)
+            print_error("accepted \"%s\"\n", bad[i]);
         assert_int_equal(cidr_list_parse(&l, bad[i]), -1);
         assert_int_equal(l.n, 0);
         assert_null(l.items);

@@ -55,7 +55,8 @@ static void load_fails(unsigned cmd, char **argv, int argc, const char *names)
     char err[256];
 
     assert_int_equal(load(&cfg, cmd, argv, argc, err, sizeof(err)), -1);
-    if (!strstr(err, names)) print_error("error \"%s\" does not name %s\n", err, names);
+    if (!strstr(err, names))
+        print_error("error \"%s\" does not name %s\n", err, names);
     assert_non_null(strstr(err, names));
     assert_null(strchr(err, '\n'));
     config_free(&cfg);

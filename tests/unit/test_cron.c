@@ -86,7 +86,8 @@ static void test_cron_rejects_malformed_expressions(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (cron_parse(&c, bad[i]) != -1) print_error("accepted \"%s\"\n", bad[i]);
+        if (cron_parse(&c, bad[i]) != -1)
+            print_error("accepted \"%s\"\n", bad[i]);
         assert_int_equal(cron_parse(&c, bad[i]), -1);
     }
 }

@@ -171,7 +171,8 @@ static void test_instant_parses_offsets(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         e = 42;
-        if (parse_instant(cases[i].text, &e) != 0) print_error("rejected %s\n", cases[i].text);
+        if (parse_instant(cases[i].text, &e) != 0)
+            print_error("rejected %s\n", cases[i].text);
         assert_int_equal(parse_instant(cases[i].text, &e), 0);
         assert_int_equal(e, cases[i].epoch);
     }
@@ -203,7 +204,8 @@ static void test_instant_rejects_bad_text(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (parse_instant(bad[i], &e) != -1) print_error("accepted \"%s\"\n", bad[i]);
+        if (parse_instant(bad[i], &e) != -1)
+            print_error("accepted \"%s\"\n", bad[i]);
         assert_int_equal(parse_instant(bad[i], &e), -1);
     }
 }

@@ -24,7 +24,8 @@ static void escape_is(const char *s, size_t n, const char *want, size_t want_len
     buf_init(&b, 0);
     assert_int_equal(json_escape(&b, s, n), 0);
     assert_int_equal(b.len, want_len);
-    if (want_len) assert_memory_equal(b.data, want, want_len);
+    if (want_len)
+        assert_memory_equal(b.data, want, want_len);
     buf_free(&b);
 }
 
@@ -42,7 +43,8 @@ static void string_reads_back(const char *s, size_t n)
     assert_int_equal(jw_end(&w), 0);
     assert_true(utf8_valid(b.data, b.len));
     v = json_loadb(b.data, b.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-    if (!v) print_error("jansson: %s in %s\n", err.text, b.data);
+    if (!v)
+        print_error("jansson: %s in %s\n", err.text, b.data);
     assert_non_null(v);
     assert_true(json_is_string(v));
     json_decref(v);

@@ -205,9 +205,11 @@ static int setup(void **state)
     (void)state;
     key_a = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
     key_b = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    if (!key_a || !key_b) return -1;
+    if (!key_a || !key_b)
+        return -1;
     doc = jwks_json1(key_a, "ka");
-    if (jwks_parse(doc, strlen(doc), &keys, err, sizeof(err)) != 0) return -1;
+    if (jwks_parse(doc, strlen(doc), &keys, err, sizeof(err)) != 0)
+        return -1;
     free(doc);
     return 0;
 }
@@ -820,9 +822,11 @@ static void *reader(void *p)
     for (int i = 0; i < 300; i++) {
         jwks *k = jwks_get(a->c, i % 3 ? "ka" : "unknown", i);
 
-        if (!k) continue;
+        if (!k)
+            continue;
         /* the set must stay whole while held, however often it is swapped */
-        if (verify_with(a->token_a, k, NULL, 0) == JWT_OK) a->ok++;
+        if (verify_with(a->token_a, k, NULL, 0) == JWT_OK)
+            a->ok++;
         jwks_release(a->c, k);
     }
     return NULL;

@@ -141,7 +141,8 @@ static void test_num_rejects_bad_decimals(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (dec(bad[i], &v) != -1) print_error("accepted \"%s\"\n", bad[i]);
+        if (dec(bad[i], &v) != -1)
+            print_error("accepted \"%s\"\n", bad[i]);
         assert_int_equal(dec(bad[i], &v), -1);
     }
 }

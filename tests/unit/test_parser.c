@@ -31,7 +31,8 @@ static void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
 
-    if (!p) abort();
+    if (!p)
+        abort();
     return p;
 }
 
@@ -39,7 +40,8 @@ static char *dup_exact(const char *s, size_t n)
 {
     char *p = xmalloc(n);
 
-    if (n) memcpy(p, s, n);
+    if (n)
+        memcpy(p, s, n);
     return p;
 }
 
@@ -47,9 +49,12 @@ static int finish(parse *p, const char *s, size_t n, size_t *scan)
 {
     p->data = dup_exact(s, n);
     p->len = n;
-    if (p->head == 0) p->head = http_head_length(p->data, n, scan, &p->skip);
-    if (p->head == 0) return p->status = -1;
-    if (p->head < 0) return p->status = (int)-p->head;
+    if (p->head == 0)
+        p->head = http_head_length(p->data, n, scan, &p->skip);
+    if (p->head == 0)
+        return p->status = -1;
+    if (p->head < 0)
+        return p->status = (int)-p->head;
     return p->status = http_parse_head(p->data + p->skip, (size_t)p->head, &p->req, &p->info);
 }
 
@@ -94,7 +99,8 @@ static int status_of(const char *s)
 
 static int same_bytes(const char *a, size_t an, const char *b, size_t bn)
 {
-    if (!a || !b) return a == b;
+    if (!a || !b)
+        return a == b;
     return an == bn && !memcmp(a, b, an);
 }
 
@@ -106,7 +112,8 @@ static int same_parse(const parse *a, const parse *b)
                     a->status, b->status);
         return 0;
     }
-    if (a->status != 0) return 1;
+    if (a->status != 0)
+        return 1;
     const http_request *x = &a->req, *y = &b->req;
     if (x->method != y->method ||
         !same_bytes(x->method_str, x->method_len, y->method_str, y->method_len) ||
@@ -329,7 +336,8 @@ static char *request_with_fields(size_t fields_len, int complete)
     while (off < strlen(line) + fields_len) {
         size_t left = strlen(line) + fields_len - off;
         size_t len = left > 4000 ? 4000 : left;
-        if (left - len > 0 && left - len < 6) len -= 6; /* keep room for one more minimal field */
+        if (left - len > 0 && left - len < 6)
+            len -= 6; /* keep room for one more minimal field */
         assert_true(len >= 6);
         fill = len - 5;
         memcpy(s + off, "X: ", 3);

@@ -127,7 +127,8 @@ static void test_backoff_equal_jitter_bounds(void **state)
     for (int attempt = 1; attempt <= 10; attempt++) {
         int64_t full = base << (attempt - 1);
 
-        if (full > cap) full = cap;
+        if (full > cap)
+            full = cap;
         /* the fixed half, and the whole of it at the top of the random half */
         assert_int_equal(backoff_ms(attempt, base, cap, 0), full / 2);
         assert_int_equal(backoff_ms(attempt, base, cap, (uint32_t)(full / 2)), full);
@@ -211,7 +212,8 @@ static json_t *load_json(const char *name)
 
     snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
     v = json_load_file(path, 0, &jerr);
-    if (!v) fail_msg("%s: %s", path, jerr.text);
+    if (!v)
+        fail_msg("%s: %s", path, jerr.text);
     return v;
 }
 
@@ -247,7 +249,8 @@ static void map_fixture(const char *name, tv_batch *b, tvmaze_map_info *info)
     snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
     text = read_all(path, &n);
     rc = map_text(text, n, b, info, err, sizeof(err));
-    if (rc != TVMAZE_OK) fail_msg("%s: %s", name, err);
+    if (rc != TVMAZE_OK)
+        fail_msg("%s: %s", name, err);
     free(text);
 }
 
@@ -266,7 +269,8 @@ static json_int_t id_of(const json_t *obj)
 static tv_episode *find_episode(const tv_batch *b, int64_t id)
 {
     for (size_t i = 0; i < b->nepisodes; i++) {
-        if (b->episodes[i]->tvmaze_id == id) return b->episodes[i];
+        if (b->episodes[i]->tvmaze_id == id)
+            return b->episodes[i];
     }
     return NULL;
 }
@@ -274,7 +278,8 @@ static tv_episode *find_episode(const tv_batch *b, int64_t id)
 static tv_show *find_show(const tv_batch *b, int64_t id)
 {
     for (size_t i = 0; i < b->nshows; i++) {
-        if (b->shows[i]->tvmaze_id == id) return b->shows[i];
+        if (b->shows[i]->tvmaze_id == id)
+            return b->shows[i];
     }
     return NULL;
 }
@@ -288,7 +293,8 @@ typedef struct idset {
 static void idset_add(idset *s, int64_t key)
 {
     for (size_t i = 0; i < s->n; i++) {
-        if (s->keys[i] == key) return;
+        if (s->keys[i] == key)
+            return;
     }
     assert_true(s->n < sizeof(s->keys) / sizeof(s->keys[0]));
     s->keys[s->n++] = key;
@@ -343,9 +349,12 @@ static void test_mapper_counts_match_fixtures(void **state)
             idset_add(episodes, id_of(item));
             idset_add(shows, id_of(s));
             /* networks and web channels are counted apart: their ids overlap */
-            if (json_is_object(net)) idset_add(dists, id_of(net) * 2);
-            if (json_is_object(web)) idset_add(dists, id_of(web) * 2 + 1);
-            if (!airdate || !*airdate) undated++;
+            if (json_is_object(net))
+                idset_add(dists, id_of(net) * 2);
+            if (json_is_object(web))
+                idset_add(dists, id_of(web) * 2 + 1);
+            if (!airdate || !*airdate)
+                undated++;
         }
         map_fixture(names[f], &b, &info);
         assert_int_equal(info.items, json_array_size(root));
@@ -496,7 +505,8 @@ static void test_mapper_keeps_empty_airtime(void **state)
 
             assert_non_null(e->airtime);
             assert_string_equal(e->airtime, airtime);
-            if (!*airtime) empty++;
+            if (!*airtime)
+                empty++;
             /* every instant comes out in UTC, "…Z" */
             if (airstamp) {
                 assert_non_null(e->airstamp);
