@@ -118,8 +118,9 @@ def db(tmp_path, pg):
 def base_env(extra=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
     # servers run without the embedded worker unless a test asks for it
+    # and without the per-IP budget (the tests of limits set their own)
     env.update({"LOG_LEVEL": "info", "LOG_FORMAT": "json", "TVMAZE_BASE_URL": "http://127.0.0.1:9",
-                "SERVE_WORKER": "false"})
+                "SERVE_WORKER": "false", "RATE_LIMIT_IP_PER_MIN": "0"})
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
     if extra:

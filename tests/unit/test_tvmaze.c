@@ -312,7 +312,7 @@ static size_t schedule_fixtures(char names[][128], size_t max)
         size_t len = strlen(de->d_name);
         if (!strncmp(de->d_name, "schedule-", 9) && len > 5 && len < 128 &&
             !strcmp(de->d_name + len - 5, ".json"))
-            snprintf(names[n++], 128, "%s", de->d_name);
+            snprintf(names[n++], 128, "%.127s", de->d_name);
     }
     closedir(d);
     return n;
