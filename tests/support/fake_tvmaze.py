@@ -36,6 +36,7 @@ import collections
 import copy
 import datetime as _dt
 import gzip
+import hashlib
 import http.server
 import json
 import os
@@ -240,7 +241,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
               extra_headers=None, compress=True, head=False):
         gz = compress and _wants_gzip(self.headers.get("Accept-Encoding"))
         if gz:
-            body = gzip.compress(body, compresslevel=6, mtime=0)
+            body = self.server.fake._gzip(body)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "public, max-age=3600")
@@ -357,11 +358,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class FakeTvmaze:
     """A local fake of api.tvmaze.com serving files from ``data_dir``."""
 
-    def __init__(self, data_dir, host="127.0.0.1", port=0, rate=None, verbose=False):
+    def __init__(self, data_dir, host="127.0.0.1", port=0, rate=None, verbose=False,
+                 cache=False):
         self.data_dir = os.fspath(data_dir)
         self.host = host
         self.port = port
         self.rate = rate if rate else None
+        # cache: compress each distinct body once (benchmarks, where the
+        # fake's own gzip work must not compete with the importer measured)
+        self.cache = {} if cache else None
+        self.cache_lock = threading.Lock()
         self.verbose = verbose
         self._lock = threading.Lock()
         self._faults = []
@@ -496,6 +502,18 @@ class FakeTvmaze:
                     fault["times"] -= 1
                 return dict(fault)
         return None
+
+    def _gzip(self, body):
+        if self.cache is None:
+            return gzip.compress(body, compresslevel=6, mtime=0)
+        key = hashlib.sha1(body).digest()
+        with self.cache_lock:
+            hit = self.cache.get(key)
+        if hit is None:
+            hit = gzip.compress(body, compresslevel=6, mtime=0)
+            with self.cache_lock:
+                self.cache[key] = hit
+        return hit
 
     def _read_json_file(self, name):
         """Bytes of data_dir/name, or None when the file does not exist."""
@@ -675,6 +693,8 @@ def main(argv=None):
     parser.add_argument("--rate", type=int, default=0,
                         help="answer 429 above N requests per 10 s (default: no limit)")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    parser.add_argument("--cache", action="store_true",
+                        help="compress each distinct body once and keep it (benchmarks)")
     args = parser.parse_args(argv)
 
     if not os.path.isdir(args.data):
@@ -689,7 +709,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
 
     fake = FakeTvmaze(args.data, host=args.host, port=args.port, rate=args.rate or None,
-                      verbose=args.verbose).start()
+                      verbose=args.verbose, cache=args.cache).start()
     try:
         if args.port_file:
             _write_port_file(args.port_file, fake.port)

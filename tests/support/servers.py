@@ -41,7 +41,7 @@ def pg_bindir():
 class PgServer:
     """A PostgreSQL cluster in a temporary directory, trust auth on 127.0.0.1."""
 
-    def __init__(self, base=None, port=None, datadir=None, replica_of=None):
+    def __init__(self, base=None, port=None, datadir=None, replica_of=None, durable=False):
         self.bindir = pg_bindir()
         self.root = base or tempfile.mkdtemp(prefix="tvshows-pg-")
         self.datadir = datadir or os.path.join(self.root, "data")
@@ -49,6 +49,7 @@ class PgServer:
         self.as_root = os.geteuid() == 0
         self.logfile = os.path.join(self.root, "postgres.log")
         self.running = False
+        self.durable = durable  # fsync as in production (benchmarks); tests go without
         os.makedirs(self.root, exist_ok=True)
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
@@ -69,9 +70,10 @@ class PgServer:
         with open(os.path.join(self.datadir, "postgresql.auto.conf"), "a") as f:
             f.write("listen_addresses = '127.0.0.1'\n"
                     "unix_socket_directories = '%s'\n"
-                    "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                     "max_connections = 300\nwal_level = replica\nmax_wal_senders = 5\n"
                     "shared_buffers = 128MB\n" % self.root)
+            if not self.durable:
+                f.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
         with open(os.path.join(self.datadir, "pg_hba.conf"), "a") as f:
             f.write("host replication all 127.0.0.1/32 trust\n")
 

@@ -1,0 +1,215 @@
+#!/usr/bin/python3
+"""HTTP benchmark of GET /api/v1/tvshows with wrk on loopback, the server and
+the load generator pinned to different cores:
+
+  warm   a 7-day window, 25 per page, gzip accepted: the response cache;
+  cold   the response cache off, random 7-day windows and filters;
+  nginx  the identical response bytes as a static file served by nginx
+         (one worker), the anchor for the warm case.
+
+    bench/api_bench.py [--backend sqlite|postgres|both] [--duration 10]
+                       [--episodes 100000] [--bin build/release/tvshows]
+
+Reports requests/s, p50/p99 latency, server CPU time per request and the
+server's peak RSS, and warm/nginx as a ratio. The data is the seeded dataset
+of bench/gen_dataset.py, loaded through the real importer."""
+import argparse
+import datetime
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from fake_tvmaze import FakeTvmaze  # noqa: E402
+from import_bench import COUNTRIES, DAYS, START, dataset, warm  # noqa: E402
+from servers import PgServer, free_port, wait_port  # noqa: E402
+
+WARM_PATH = "/api/v1/tvshows?date_from=2026-07-06&date_to=2026-07-12"
+SERVER_CORE, CLIENT_CORE = "0", "1"
+
+
+def cpu_seconds(pid):
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0
+
+
+def wrk(url, conns, seconds, script=None):
+    cmd = ["taskset", "-c", CLIENT_CORE, "wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds,
+           "--latency", "-H", "Accept-Encoding: gzip"]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    def lat(p):
+        m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s)" % p, out, re.M)
+        v = float(m.group(1))
+        return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
+    reqs = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": lat(50), "p99": lat(99), "requests": reqs,
+            "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def measure(pid, url, conns, seconds, script=None):
+    c0 = cpu_seconds(pid)
+    r = wrk(url, conns, seconds, script)
+    r["cpu_us"] = (cpu_seconds(pid) - c0) / max(r["requests"], 1) * 1e6
+    r["rss"] = peak_rss_mb(pid)
+    return r
+
+
+def serve(binary, db_url, port, cache_mb, work):
+    env = dict(os.environ, DATABASE_URL=db_url, PORT=str(port), THREADS="1",
+               SERVE_WORKER="false", RATE_LIMIT_IP_PER_MIN="0", CACHE_MB=str(cache_mb))
+    p = subprocess.Popen(["taskset", "-c", SERVER_CORE, binary, "serve"], env=env, cwd=work,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_port(port, 30):
+        raise SystemExit("the server did not start")
+    return p
+
+
+def cold_script(work, distributors):
+    """A wrk script that asks random 7-day windows with random filters."""
+    rnd = random.Random(7)
+    paths = []
+    for _ in range(2000):
+        first = datetime.date.fromisoformat(START) + datetime.timedelta(days=rnd.randrange(DAYS - 7))
+        q = "date_from=%s&date_to=%s" % (first, first + datetime.timedelta(days=6))
+        extra = rnd.choice(["", "&rating=6", "&country=US", "&country=GB",
+                            "&distributor=" + rnd.choice(distributors), "&page=2", "&page=3"])
+        paths.append("/api/v1/tvshows?" + q + extra)
+    lua = os.path.join(work, "cold.lua")
+    with open(lua, "w") as f:
+        f.write("paths = {\n%s\n}\n" % ",\n".join('"%s"' % p.replace('"', "") for p in paths))
+        f.write("request = function()\n  return wrk.format(nil, paths[math.random(#paths)])\nend\n")
+    return lua
+
+
+def nginx(work, body):
+    port = free_port()
+    root = os.path.join(work, "nginx")
+    os.makedirs(os.path.join(root, "api", "v1"), exist_ok=True)
+    with open(os.path.join(root, "api", "v1", "tvshows"), "wb") as f:
+        f.write(body)
+    conf = os.path.join(work, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""daemon off; master_process off; worker_processes 1; pid %(w)s/nginx.pid;
+error_log %(w)s/nginx.err;
+events { worker_connections 4096; }
+http {
+  access_log %(w)s/nginx.access;
+  keepalive_requests 100000000;
+  server {
+    listen 127.0.0.1:%(p)d;
+    root %(r)s;
+    location /api/v1/ {
+      default_type "application/json; charset=utf-8";
+      add_header Content-Encoding gzip;
+      add_header Cache-Control "public, max-age=3600";
+      add_header Vary "Accept-Encoding, Origin";
+      etag on;
+    }
+  }
+}
+""" % {"w": work, "p": port, "r": root})
+    p = subprocess.Popen(["taskset", "-c", SERVER_CORE, "nginx", "-c", conf, "-p", work],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_port(port, 10):
+        raise SystemExit("nginx did not start")
+    return p, port
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--backend", default="both", choices=["sqlite", "postgres", "both"])
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--episodes", type=int, default=100000)
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "tvshows"))
+    args = ap.parse_args()
+    data = dataset(args.episodes)
+    fake = FakeTvmaze(data, cache=True)
+    fake.start()
+    warm(fake, data)
+    work = tempfile.mkdtemp(prefix="tvshows-apibench-")
+    results = []
+    try:
+        for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
+            pg = None
+            if backend == "sqlite":
+                url = "sqlite:%s/bench.db" % work
+            else:
+                pg = PgServer(durable=True).start()
+                pg.psql("CREATE DATABASE bench")
+                url = pg.url("bench")
+            try:
+                env = dict(os.environ, DATABASE_URL=url, TVMAZE_BASE_URL=fake.url,
+                           IMPORT_RATE="0", LOG_LEVEL="warn")
+                subprocess.run([args.bin, "migrate"], env=env, check=True, capture_output=True)
+                subprocess.run([args.bin, "import", "--from", START, "--days", str(DAYS),
+                                "--countries", COUNTRIES], env=env, check=True,
+                               capture_output=True)
+                if pg:
+                    pg.psql("VACUUM ANALYZE", "bench")
+                port = free_port()
+                srv = serve(args.bin, url, port, 32, work)
+                base = "http://127.0.0.1:%d" % port
+                req = urllib.request.Request(base + WARM_PATH, headers={"Accept-Encoding": "gzip"})
+                body = urllib.request.urlopen(req).read()
+                nets = urllib.request.urlopen(base + "/api/v1/networks").read().decode()
+                distributors = [n.replace("&", "%26").replace(" ", "%20")
+                                for n in re.findall(r'"([^"]+)"', nets)[1:60]
+                                if n.isascii()]
+                r = measure(srv.pid, base + WARM_PATH, 64, args.duration)
+                results.append((backend, "warm, 64 conns", r))
+                srv.send_signal(signal.SIGTERM)
+                srv.wait(30)
+                srv = serve(args.bin, url, port, 0, work)
+                lua = cold_script(work, distributors)
+                r = measure(srv.pid, base + "/", 16, args.duration, lua)
+                results.append((backend, "cold, 16 conns", r))
+                srv.send_signal(signal.SIGTERM)
+                srv.wait(30)
+                if backend == "sqlite" or args.backend == "postgres":
+                    ng, nport = nginx(work, body)
+                    r = measure(ng.pid, "http://127.0.0.1:%d%s" % (nport, WARM_PATH), 64,
+                                args.duration)
+                    results.append(("-", "nginx static, 64 conns", r))
+                    ng.send_signal(signal.SIGQUIT)
+                    ng.wait(10)
+                    print("response: %d bytes gzip" % len(body))
+            finally:
+                if pg:
+                    pg.destroy()
+    finally:
+        fake.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print("%-9s %-24s %10s %9s %9s %9s %8s %6s" % ("backend", "scenario", "req/s", "p50 ms",
+                                                 "p99 ms", "CPU us/r", "RSS MB", "non2xx"))
+    for backend, name, r in results:
+        print("%-9s %-24s %10.0f %9.3f %9.3f %9.1f %8.1f %6d" % (
+            backend, name, r["rps"], r["p50"], r["p99"], r["cpu_us"], r["rss"], r["errors"]))
+    ngx = [r for b, n, r in results if n.startswith("nginx")]
+    for backend, name, r in results:
+        if name.startswith("warm") and ngx:
+            print("%s warm / nginx: %.2f" % (backend, r["rps"] / ngx[0]["rps"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Import benchmark: the seeded ~100,000-episode dataset (bench/gen_dataset.py),
+served by the fake upstream over HTTP with no rate limit, imported by
+`tvshows import` into SQLite and into PostgreSQL (fsync on, as in production).
+
+    bench/import_bench.py [--episodes 100000] [--backend sqlite|postgres|both]
+                          [--concurrency 2] [--bin build/release/tvshows]
+
+Prints, per backend: wall time, episodes per second, and where the time went
+(fetching, parsing, writing, summed over the import threads); then the same
+for a second import of unchanged data."""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from fake_tvmaze import FakeTvmaze  # noqa: E402
+from servers import PgServer  # noqa: E402
+
+START = "2026-07-01"
+DAYS = 90
+COUNTRIES = "US,GB"
+
+
+def dataset(episodes):
+    out = os.path.join(ROOT, "build", "bench-data-%d" % episodes)
+    if not os.path.exists(os.path.join(out, ".done")):
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "gen_dataset.py"),
+                        "--out", out, "--start", START, "--days", str(DAYS), "--episodes",
+                        str(episodes), "--countries", COUNTRIES, "--seed", "42"], check=True)
+        open(os.path.join(out, ".done"), "w").close()
+    return out
+
+
+def warm(fake, data):
+    """Ask for every file once, so the fake has compressed them all before
+    the clock starts."""
+    for name in os.listdir(data):
+        m = re.match(r"schedule-(\w+)-(\d{4}-\d\d-\d\d)\.json$", name)
+        if not m:
+            continue
+        path = ("/schedule/web?date=%s" % m.group(2) if m.group(1) == "web"
+                else "/schedule?country=%s&date=%s" % (m.group(1), m.group(2)))
+        req = urllib.request.Request(fake.url + path, headers={"Accept-Encoding": "gzip"})
+        urllib.request.urlopen(req).read()
+
+
+def run_import(binary, url, fake, concurrency, cwd):
+    env = dict(os.environ, DATABASE_URL=url, TVMAZE_BASE_URL=fake.url, IMPORT_RATE="0",
+               WORKER_CONCURRENCY=str(concurrency), LOG_LEVEL="warn")
+    subprocess.run([binary, "migrate"], env=env, check=True, capture_output=True, cwd=cwd)
+    t0 = time.time()
+    p = subprocess.run([binary, "import", "--from", START, "--days", str(DAYS), "--countries",
+                        COUNTRIES], env=env, capture_output=True, text=True, cwd=cwd)
+    wall = time.time() - t0
+    if p.returncode != 0:
+        raise SystemExit("import failed:\n" + p.stdout + p.stderr)
+    summary = [l for l in p.stdout.splitlines() if l.startswith(("import ", "time:"))]
+    listed = int(re.search(r"(\d+) episodes listed", summary[0]).group(1))
+    return wall, listed, summary
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--episodes", type=int, default=100000)
+    ap.add_argument("--backend", default="both", choices=["sqlite", "postgres", "both"])
+    ap.add_argument("--concurrency", type=int, default=2)
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "tvshows"))
+    args = ap.parse_args()
+    data = dataset(args.episodes)
+    fake = FakeTvmaze(data, cache=True)
+    fake.start()
+    warm(fake, data)
+    work = tempfile.mkdtemp(prefix="tvshows-bench-")
+    rows = []
+    try:
+        for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
+            pg = None
+            if backend == "sqlite":
+                url = "sqlite:%s/bench.db" % work
+            else:
+                pg = PgServer(durable=True).start()
+                pg.psql("CREATE DATABASE bench")
+                url = pg.url("bench")
+            try:
+                for label in ("first import", "re-import (unchanged)"):
+                    wall, listed, summary = run_import(args.bin, url, fake, args.concurrency, work)
+                    rows.append((backend, label, wall, listed))
+                    print("%-8s %-22s %6.2f s  %7.0f episodes/s" % (backend, label, wall,
+                                                                    listed / wall))
+                    for line in summary:
+                        print("         " + line)
+            finally:
+                if pg:
+                    pg.destroy()
+    finally:
+        fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
