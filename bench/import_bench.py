@@ -72,6 +72,8 @@ def main():
     ap.add_argument("--backend", default="both", choices=["sqlite", "postgres", "both"])
     ap.add_argument("--concurrency", type=int, default=2)
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "tvshows"))
+    ap.add_argument("--no-fsync", action="store_true",
+                    help="PostgreSQL without fsync (to see what durability costs)")
     args = ap.parse_args()
     data = dataset(args.episodes)
     fake = FakeTvmaze(data, cache=True)
@@ -85,7 +87,7 @@ def main():
             if backend == "sqlite":
                 url = "sqlite:%s/bench.db" % work
             else:
-                pg = PgServer(durable=True).start()
+                pg = PgServer(durable=not args.no_fsync).start()
                 pg.psql("CREATE DATABASE bench")
                 url = pg.url("bench")
             try:

@@ -87,6 +87,8 @@ static void print_summary(const char *status, const import_result *r, int64_t ms
            (long long)r->days_failed, (long long)r->episodes, (long long)r->upserted,
            (long long)r->removed, (long long)r->net.requests, (long long)r->net.retries,
            (double)ms / 1000.0);
+    printf("time: fetching %.1f s, parsing %.1f s, writing %.1f s (summed over the threads)\n",
+           (double)r->fetch_us / 1e6, (double)r->map_us / 1e6, (double)r->write_us / 1e6);
     if (r->days_failed)
         fprintf(stderr, "tvshows: import: %lld failed (%s); first error: %s\n",
                 (long long)r->days_failed, r->failed, r->error);
@@ -144,10 +146,16 @@ static void *import_thread_main(void *arg)
 {
     import_thread *it = arg;
     plan *pl = it->plan;
-    store *st = cli_open_store(pl->cfg->database_url, "tvshows-import", pl->cfg);
+    store_options so = {"tvshows-import", 0, pl->cfg->slow_query_ms, NULL, 1};
+    store *st = NULL;
+    char err[256];
     tvmaze_client *tm = pl->cfg->import_files ? NULL : make_client(pl->cfg, pl->lim);
     int64_t u;
 
+    if (store_open(&st, pl->cfg->database_url, &so, err, sizeof(err)) != STORE_OK) {
+        fprintf(stderr, "tvshows: DATABASE_URL: %s\n", err);
+        st = NULL;
+    }
     if (!st || (!pl->cfg->import_files && !tm)) {
         it->failed_setup = 1;
         goto done;
@@ -171,6 +179,9 @@ static void merge(import_result *into, const import_result *r)
     into->removed += r->removed;
     into->net.requests += r->net.requests;
     into->net.retries += r->net.retries;
+    into->fetch_us += r->fetch_us;
+    into->map_us += r->map_us;
+    into->write_us += r->write_us;
     if (!into->error[0])
         snprintf(into->error, sizeof(into->error), "%s", r->error);
     if (r->failed[0])

@@ -58,12 +58,20 @@ static void note_success(import_result *res, const store_day_stats *s)
 }
 
 /* Writes one (day, source) batch and accounts for it. */
+static int64_t now_us(void)
+{
+    return clock_mono_ms() * 1000; /* millisecond resolution is plenty per unit */
+}
+
 static int write_unit(store *st, const tv_batch *b, const char *source, const char *day,
                       import_result *res)
 {
     store_day_stats s = {0};
+    int64_t t0 = now_us();
+    int rc = store_write_day(st, b, source, day, &s);
 
-    if (store_write_day(st, b, source, day, &s) != STORE_OK) {
+    res->write_us += now_us() - t0;
+    if (rc != STORE_OK) {
         note_failure(res, day, source, store_errmsg(st));
         return -1;
     }
@@ -88,6 +96,7 @@ int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, im
     tv_batch b;
     buf body;
     int rc = -1, got;
+    int64_t t0;
 
     date_format(day, d);
     tv_batch_init(&b);
@@ -96,7 +105,9 @@ int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, im
         note_failure(res, d, source, "unknown source");
         goto done;
     }
+    t0 = now_us();
     got = tvmaze_get(tm, path, &body, &res->net, err, sizeof(err));
+    res->fetch_us += now_us() - t0;
     if (got == TVMAZE_NOT_FOUND) {
         /* 404: nothing listed that day; writing the empty day removes what
          * the source used to list */
@@ -107,7 +118,10 @@ int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, im
         note_failure(res, d, source, err);
         goto done;
     }
-    if (tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err)) != TVMAZE_OK) {
+    t0 = now_us();
+    got = tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err));
+    res->map_us += now_us() - t0;
+    if (got != TVMAZE_OK) {
         char msg[600];
         snprintf(msg, sizeof(msg), "GET %.100s: %.480s", path, err);
         note_failure(res, d, source, msg);
@@ -302,14 +316,25 @@ int import_file(store *st, const char *path, import_progress_fn progress, void *
     tv_batch b;
     buf body;
     int rc = -1, named;
+    int64_t t0;
 
     tv_batch_init(&b);
     buf_init(&body, FILE_CAP);
-    if (read_file(path, &body, err, sizeof(err)) != 0 ||
-        tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err)) != TVMAZE_OK) {
+    t0 = now_us();
+    rc = read_file(path, &body, err, sizeof(err));
+    res->fetch_us += now_us() - t0;
+    if (rc == 0) {
+        t0 = now_us();
+        rc = tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err)) == TVMAZE_OK
+                 ? 0
+                 : -1;
+        res->map_us += now_us() - t0;
+    }
+    if (rc != 0) {
         note_failure(res, NULL, path, err);
         goto done;
     }
+    rc = -1;
     named = source_from_name(path, source, day) == 0;
     if (!named) {
         /* no telling name: a country schedule holds one day of one country;

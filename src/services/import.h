@@ -29,6 +29,7 @@ typedef struct import_result {
     char error[512];   /* the first failure */
     char failed[4096]; /* "day/source" of each failed unit, comma-separated */
     int64_t reported;  /* episodes already passed to a progress report */
+    int64_t fetch_us, map_us, write_us; /* where the time went (summed over threads) */
 } import_result;
 
 /* Called after each written or failed (day, source). */

@@ -103,7 +103,7 @@ static void *job_thread_main(void *arg)
                          .timeout_ms = w->cfg->import_timeout_s * 1000,
                          .backoff_base_ms = w->cfg->import_backoff_ms,
                          .abort = &w->abort};
-    store_options so = {"tvshows-worker", 0, w->cfg->slow_query_ms, NULL};
+    store_options so = {"tvshows-worker", 0, w->cfg->slow_query_ms, NULL, 1};
     job_env env = {w->cfg, NULL, tvmaze_client_new(&to), NULL};
     queue_job job;
     char err[256];

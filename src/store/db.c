@@ -24,16 +24,11 @@ static int put_new_value(const db_upsert_spec *spec, const char *c, buf *out)
     return buf_printf(out, "excluded.%s", c);
 }
 
-int db_upsert_conflict_sql(const db_upsert_spec *spec, buf *out)
+static int put_update(const db_upsert_spec *spec, int last, buf *out)
 {
-    int rc = 0, last = spec->ncols - spec->insert_only;
+    int rc = 0;
 
-    rc |= buf_puts(out, " ON CONFLICT (");
-    for (int i = 0; i < spec->nkeys; i++)
-        rc |= buf_printf(out, "%s%s", i ? ", " : "", spec->cols[i]);
-    if (spec->ignore_conflicts || spec->nkeys >= last)
-        return rc | buf_puts(out, ") DO NOTHING");
-    rc |= buf_puts(out, ") DO UPDATE SET ");
+    rc |= buf_puts(out, " DO UPDATE SET ");
     for (int i = spec->nkeys; i < last; i++) {
         rc |= buf_printf(out, "%s%s = ", i > spec->nkeys ? ", " : "", spec->cols[i]);
         rc |= put_new_value(spec, spec->cols[i], out);
@@ -49,6 +44,23 @@ int db_upsert_conflict_sql(const db_upsert_spec *spec, buf *out)
     rc |= buf_putc(out, ')');
     if (spec->extra_where)
         rc |= buf_printf(out, " AND (%s)", spec->extra_where);
+    return rc;
+}
+
+int db_upsert_conflict_sql(const db_upsert_spec *spec, buf *out)
+{
+    int rc = 0, last = spec->ncols - spec->insert_only;
+
+    rc |= buf_puts(out, " ON CONFLICT (");
+    for (int i = 0; i < spec->nkeys; i++)
+        rc |= buf_printf(out, "%s%s", i ? ", " : "", spec->cols[i]);
+    rc |= buf_putc(out, ')');
+    if (spec->ignore_conflicts || spec->nkeys >= last)
+        rc |= buf_puts(out, " DO NOTHING");
+    else
+        rc |= put_update(spec, last, out);
+    if (spec->returning)
+        rc |= buf_printf(out, " RETURNING %s", spec->returning);
     return rc ? -1 : 0;
 }
 
@@ -230,11 +242,12 @@ void db_rollback(db *d)
     memcpy(d->err, keep, sizeof(keep));
 }
 
-int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows, int64_t *changes)
+int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
+              int64_t *changes, db_pair_fn fn, void *ud)
 {
     if (changes)
         *changes = 0;
     if (!nrows)
         return DB_OK;
-    return d->drv->upsert(d, spec, rows, nrows, changes);
+    return d->drv->upsert(d, spec, rows, nrows, changes, fn, ud);
 }

@@ -6,7 +6,8 @@
  * their text. Parameters are always bound, never spliced.
  * Errors: DB_OK (0), DB_ERR (-1, the statement failed; db_errmsg says why),
  * DB_DOWN (-2, the connection is gone; the next call tries to reconnect, at
- * most once a second, with a short connect timeout).
+ * most once a second, with a short connect timeout), DB_RETRY (-3, the
+ * transaction lost to a concurrent one and was rolled back by the server).
  * Ownership: text returned by db_col_text() is valid until the next db_next()
  * or db_rows_close() on those rows. One connection per thread. */
 #ifndef TVSHOWS_DB_H
@@ -18,6 +19,7 @@
 #define DB_OK   0
 #define DB_ERR  (-1)
 #define DB_DOWN (-2)
+#define DB_RETRY (-3) /* PostgreSQL: deadlock or serialization failure; run the transaction again */
 
 typedef enum { DB_SQLITE, DB_PG } db_dialect;
 typedef enum { DBV_NULL, DBV_INT, DBV_FLOAT, DBV_TEXT } db_type;
@@ -52,6 +54,7 @@ typedef struct db_options {
     const char *application_name;
     int statement_timeout_ms; /* PostgreSQL; 0: server default */
     int slow_query_ms;        /* log statements slower than this; 0: never */
+    int custom_plans;         /* PostgreSQL: plan each execution (bulk writers, see db_pg.c) */
     /* shared by the connections of one process (may be NULL): when one of
      * them reconnects, the others retry at once instead of waiting out
      * their own pause */
@@ -101,10 +104,15 @@ typedef struct db_upsert_spec {
     int ignore_conflicts;    /* ON CONFLICT DO NOTHING */
     int keep_on_null;        /* a null never overwrites a stored value */
     int insert_only;         /* the last insert_only columns are set on insert only */
+    const char *returning;   /* two integer columns of each row written, e.g.
+                                "tvmaze_id, id"; NULL for none */
 } db_upsert_spec;
 
+/* Called with the `returning` columns of each row inserted or changed. */
+typedef void (*db_pair_fn)(void *ud, int64_t a, int64_t b);
+
 int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
-              int64_t *changes);
+              int64_t *changes, db_pair_fn fn, void *ud);
 
 /* Shared by both drivers: the ON CONFLICT clause of an upsert. */
 struct buf;

@@ -18,7 +18,7 @@ typedef struct db_driver {
     int (*script)(db *d, const char *sql);
     int (*begin_write)(db *d);
     int (*upsert)(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
-                  int64_t *changes);
+                  int64_t *changes, db_pair_fn fn, void *ud);
 } db_driver;
 
 struct db {

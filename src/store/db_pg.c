@@ -35,7 +35,7 @@ static void pg_quiet(void *arg, const char *message)
 
 static PGconn *pg_open(const char *url, const db_options *opt)
 {
-    char timeout[64];
+    char timeout[96];
     const char *keys[] = {"dbname",
                           "connect_timeout",
                           "application_name",
@@ -53,7 +53,11 @@ static PGconn *pg_open(const char *url, const db_options *opt)
                           timeout, NULL};
     PGconn *c;
 
-    snprintf(timeout, sizeof(timeout), "-c statement_timeout=%d", opt->statement_timeout_ms);
+    /* An import grows its tables from nothing, and a cached generic plan
+     * made while they were small keeps scanning them whole; planned each
+     * time, the planner sees their current size. */
+    snprintf(timeout, sizeof(timeout), "-c statement_timeout=%d%s", opt->statement_timeout_ms,
+             opt->custom_plans ? " -c plan_cache_mode=force_custom_plan" : "");
     c = PQconnectdbParams(keys, vals, 1);
     if (c)
         PQsetNoticeProcessor(c, pg_quiet, NULL);
@@ -241,10 +245,17 @@ static int pg_run(pg_db *d, const char *sql, const db_val *p, int n, PGresult **
         }
         pg_set_err(d, NULL);
         {
+            const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
             const char *detail = PQresultErrorMessage(res);
+            int retry = state && (!strcmp(state, "40P01") || !strcmp(state, "40001"));
             if (detail && *detail) {
                 snprintf(d->base.err, sizeof(d->base.err), "%s", detail);
                 one_line(d->base.err);
+            }
+            if (retry) {
+                PQclear(res);
+                metrics_inc(M_DB_ERRORS);
+                return DB_RETRY;
             }
         }
         PQclear(res);
@@ -414,7 +425,7 @@ static void pg_row_json(jw_writer *w, const db_upsert_spec *spec, const db_val *
  * json_populate_recordset turns into a relation typed like the table, so a
  * day of episodes is one round trip instead of one per row. */
 static int pg_upsert(db *base, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
-                     int64_t *changes)
+                     int64_t *changes, db_pair_fn fn, void *ud)
 {
     buf sql, doc;
     jw_writer w;
@@ -442,7 +453,20 @@ static int pg_upsert(db *base, const db_upsert_spec *spec, const db_val *rows, s
         goto done;
     }
     param = dbv_textn(doc.data, doc.len);
-    rc = pg_exec(base, sql.data, &param, 1, changes);
+    if (!spec->returning) {
+        rc = pg_exec(base, sql.data, &param, 1, changes);
+    } else {
+        PGresult *res;
+        if ((rc = pg_run((pg_db *)base, sql.data, &param, 1, &res)) == DB_OK) {
+            int n = PQntuples(res);
+            for (int i = 0; fn && i < n; i++)
+                fn(ud, strtoll(PQgetvalue(res, i, 0), NULL, 10),
+                   strtoll(PQgetvalue(res, i, 1), NULL, 10));
+            if (changes)
+                *changes = n;
+            PQclear(res);
+        }
+    }
 done:
     buf_free(&sql);
     buf_free(&doc);

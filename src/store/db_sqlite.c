@@ -204,7 +204,7 @@ static int sqlite_begin_write(db *base)
 /* Row by row through one cached statement: SQLite runs in-process, so a
  * statement per row costs microseconds and needs no batching protocol. */
 static int sqlite_upsert(db *base, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
-                         int64_t *changes)
+                         int64_t *changes, db_pair_fn fn, void *ud)
 {
     sqlite_db *d = (sqlite_db *)base;
     sqlite3_stmt *st;
@@ -223,9 +223,15 @@ static int sqlite_upsert(db *base, const db_upsert_spec *spec, const db_val *row
     if (db_upsert_conflict_sql(spec, &sql) != 0 || !(st = sqlite_prepare(d, sql.data)))
         goto done;
     for (size_t r = 0; r < nrows; r++) {
+        int step;
         if (sqlite_bind(d, st, rows + r * (size_t)spec->ncols, spec->ncols) != DB_OK)
             goto done;
-        if (sqlite3_step(st) != SQLITE_DONE) {
+        /* a row comes back only when the row was inserted or changed */
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (fn)
+                fn(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+        }
+        if (step != SQLITE_DONE) {
             sqlite_fail(d);
             sqlite3_reset(st);
             goto done;

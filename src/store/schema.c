@@ -40,8 +40,6 @@ typedef struct migration {
     "CREATE INDEX episodes_schedule ON episodes\n"                                                 \
     "  (airdate, time_sort, show_name, season, number_sort, id);\n"                                \
     "CREATE INDEX episodes_show ON episodes (show_id, airdate, season, number_sort, id);\n"        \
-    "CREATE INDEX episodes_network ON episodes (network_id, airdate);\n"                           \
-    "CREATE INDEX episodes_web_channel ON episodes (web_channel_id, airdate);\n"                   \
     "CREATE INDEX listings_episode ON listings (episode_id);\n"                                    \
     "CREATE INDEX import_runs_finished ON import_runs (status, finished_at);\n"                    \
     "INSERT INTO meta (key, value) VALUES ('generation', 0);\n"

@@ -9,7 +9,7 @@
 int store_fail(store *st, int db_rc)
 {
     snprintf(st->err, sizeof(st->err), "%s", db_errmsg(st->db));
-    return db_rc == DB_DOWN ? STORE_EDOWN : STORE_ERR;
+    return db_rc == DB_DOWN ? STORE_EDOWN : db_rc == DB_RETRY ? STORE_ERETRY : STORE_ERR;
 }
 
 const char *store_sql(const store *st, dialect_sql sql)
@@ -33,7 +33,10 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
         dopt.statement_timeout_ms = opt->statement_timeout_ms;
         dopt.slow_query_ms = opt->slow_query_ms;
         dopt.last_connect_us = opt->last_connect_us;
+        dopt.custom_plans = opt->bulk;
     }
+    idmap_init(&st->memo.ids);
+    idmap_init(&st->memo.hashes);
     if ((rc = db_connect(&st->db, url, &dopt, err, errlen)) != DB_OK) {
         free(st);
         return rc == DB_DOWN ? STORE_EDOWN : STORE_ERR;
@@ -47,6 +50,8 @@ void store_close(store *st)
     if (!st)
         return;
     db_close(st->db);
+    idmap_free(&st->memo.ids);
+    idmap_free(&st->memo.hashes);
     free(st);
 }
 

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "store/store_internal.h"
+#include "util/hash.h"
 #include "util/idmap.h"
 
 static const char *const dist_cols[] = {"kind",          "tvmaze_id",    "name",
@@ -24,37 +25,39 @@ static const char *const show_cols[] = {
     "summary",        "updated"};
 /* an older payload of a show never overwrites a newer one */
 static const db_upsert_spec show_spec = {
-    "shows", show_cols, 22, 1, "excluded.updated >= shows.updated", 0};
+    "shows", show_cols, 22, 1, "excluded.updated >= shows.updated", 0, 0, 0, "tvmaze_id, id"};
 
 static const char *const ep_cols[] = {
     "tvmaze_id",      "show_id",    "name",          "season",    "number",      "type",
     "airdate",        "airtime",    "airstamp",      "runtime",   "rating",      "image_medium",
     "image_original", "summary",    "url",           "time_sort", "number_sort", "show_name",
     "show_rating",    "network_id", "web_channel_id"};
-/* the show's name, rating and distributors are copied from the shows table
- * (refresh_denormalised), never from a batch whose show payload may be older */
-static const db_upsert_spec ep_spec = {"episodes", ep_cols, 21, 1, NULL, 0, 0, 4};
+/* the show's name, rating and distributors are the stored show's
+ * (show_copy), never those of a batch whose show payload may be older */
+static const db_upsert_spec ep_spec = {"episodes", ep_cols, 21, 1, NULL, 0, 0, 0, "tvmaze_id, id"};
 
 static const char *const listing_cols[] = {"source", "day", "episode_id"};
 static const db_upsert_spec listing_spec = {"listings", listing_cols, 3, 3, NULL, 1};
 
 static dialect_sql map_dists_sql =
     IDS_SQL("SELECT kind, tvmaze_id, id FROM distributors WHERE tvmaze_id IN ", "$1", "");
-static dialect_sql map_shows_sql =
-    IDS_SQL("SELECT tvmaze_id, id FROM shows WHERE tvmaze_id IN ", "$1", "");
+static dialect_sql stored_shows_sql =
+    IDS_SQL("SELECT tvmaze_id, id, name, rating, network_id, web_channel_id FROM shows"
+            " WHERE tvmaze_id IN ",
+            "$1", "");
 static dialect_sql map_episodes_sql =
     IDS_SQL("SELECT tvmaze_id, id FROM episodes WHERE tvmaze_id IN ", "$1", "");
-/* other episodes of the shows in the batch follow their show's new name,
- * rating and distributors */
-static dialect_sql denorm_sql =
-    IDS_SQL("UPDATE episodes SET show_name = s.name, show_rating = s.rating,"
-            " network_id = s.network_id, web_channel_id = s.web_channel_id"
-            " FROM shows s WHERE s.id = episodes.show_id AND s.id IN ",
-            "$1",
-            " AND (episodes.show_name IS DISTINCT FROM s.name"
-            " OR episodes.show_rating IS DISTINCT FROM s.rating"
-            " OR episodes.network_id IS DISTINCT FROM s.network_id"
-            " OR episodes.web_channel_id IS DISTINCT FROM s.web_channel_id)");
+/* Episodes carry a copy of their show's name, rating and distributors: when
+ * a show's row changes, its stored episodes follow. */
+#define DENORM_SQL(IDS)                                                                            \
+    "UPDATE episodes SET show_name = s.name, show_rating = s.rating,"                              \
+    " network_id = s.network_id, web_channel_id = s.web_channel_id"                                \
+    " FROM shows s WHERE s.id = episodes.show_id AND episodes.show_id IN " IDS("$1")               \
+    " AND (episodes.show_name IS DISTINCT FROM s.name"                                             \
+    " OR episodes.show_rating IS DISTINCT FROM s.rating"                                           \
+    " OR episodes.network_id IS DISTINCT FROM s.network_id"                                        \
+    " OR episodes.web_channel_id IS DISTINCT FROM s.web_channel_id)"
+static dialect_sql denorm_sql = {DENORM_SQL(SQLITE_IDS), DENORM_SQL(PG_IDS)};
 static dialect_sql stale_listings_sql =
     IDS_SQL("DELETE FROM listings WHERE source = $1 AND day = $2 AND episode_id NOT IN ", "$3",
             " RETURNING episode_id");
@@ -62,14 +65,32 @@ static dialect_sql orphans_sql =
     IDS_SQL("DELETE FROM episodes WHERE id IN ", "$1",
             " AND NOT EXISTS (SELECT 1 FROM listings l WHERE l.episode_id = episodes.id)");
 
+typedef struct memo_note {
+    int64_t key, hash;
+} memo_note;
+
+/* What an episode copies of its show, as stored, when that differs from the
+ * batch's payload of the show (a newer payload was written before). */
+typedef struct show_copy {
+    char *name;
+    db_val rating, network_id, web_channel_id;
+} show_copy;
+
 typedef struct writer {
     store *st;
     const tv_batch *b;
     db_val *vals; /* scratch rows */
     size_t vals_cap;
     buf ids;
-    idmap dist_ids; /* (kind << 56 | TVmaze id) -> our id */
-    idmap show_ids; /* TVmaze id -> our id */
+    memo_note *notes; /* rows written, for the memo once the commit holds */
+    size_t nnotes;
+    idmap dist_ids;     /* (kind << 56 | TVmaze id) -> our id */
+    idmap show_ids;     /* TVmaze id -> our id */
+    idmap show_changed; /* TVmaze id -> our id, of the shows this batch changed */
+    idmap show_index;   /* TVmaze id -> index in b->shows */
+    idmap show_copied;  /* TVmaze id -> index in copies */
+    show_copy *copies;
+    size_t ncopies;
     idmap ep_ids;
     store_day_stats stats;
 } writer;
@@ -110,6 +131,86 @@ static int64_t dist_key(int kind, int64_t tvmaze_id)
     return (int64_t)((uint64_t)kind << 56 | (uint64_t)tvmaze_id);
 }
 
+#define SHOW_KIND 2 /* shows share the memo with distributors (kinds 0, 1) */
+
+/* A hash of a row's values, for the memo. */
+static int64_t row_hash(const db_val *v, int n)
+{
+    uint64_t h = 14695981039346656037ull;
+
+    for (int i = 0; i < n; i++) {
+        unsigned char t = (unsigned char)v[i].type;
+        h = (h ^ t) * 1099511628211ull;
+        switch (v[i].type) {
+        case DBV_INT: h = (h ^ hash_fnv1a(&v[i].i, sizeof(v[i].i))) * 1099511628211ull; break;
+        case DBV_FLOAT: h = (h ^ hash_fnv1a(&v[i].f, sizeof(v[i].f))) * 1099511628211ull; break;
+        case DBV_TEXT:
+            h = (h ^ hash_fnv1a(v[i].s, v[i].n)) * 1099511628211ull;
+            h = (h ^ v[i].n) * 1099511628211ull;
+            break;
+        case DBV_NULL: break;
+        }
+    }
+    return (int64_t)h;
+}
+
+/* Drops from rows[0..n) those this connection wrote already with the same
+ * values (their ids go straight into map) and notes the others for the
+ * memo. Returns how many rows remain, compacted at the front. */
+static size_t skip_unchanged(writer *w, db_val *rows, size_t n, int ncols, int64_t (*key_of)(
+                                                                              const db_val *row),
+                             int key_in_map_is_key, idmap *map)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        db_val *row = rows + i * (size_t)ncols;
+        int64_t key = key_of(row), h = row_hash(row, ncols), seen, id;
+        if (idmap_get(&w->st->memo.hashes, key, &seen) && seen == h &&
+            idmap_get(&w->st->memo.ids, key, &id)) {
+            idmap_put(map, key_in_map_is_key ? key : row[0].i, id);
+            continue;
+        }
+        w->notes[w->nnotes].key = key;
+        w->notes[w->nnotes++].hash = h;
+        if (kept != i)
+            memmove(rows + kept * (size_t)ncols, row, (size_t)ncols * sizeof(*row));
+        kept++;
+    }
+    return kept;
+}
+
+static int64_t dist_row_key(const db_val *row)
+{
+    int web = row[0].n == 3 && !memcmp(row[0].s, "web", 3);
+
+    return dist_key(web ? DIST_WEB : DIST_NETWORK, row[1].i);
+}
+
+static int64_t show_row_key(const db_val *row)
+{
+    return dist_key(SHOW_KIND, row[0].i);
+}
+
+/* After the commit: what was written is what the database holds. */
+static void memo_commit(writer *w)
+{
+    store_memo *m = &w->st->memo;
+
+    if (m->ids.n + w->nnotes > STORE_MEMO_MAX) {
+        idmap_free(&m->ids);
+        idmap_free(&m->hashes);
+    }
+    for (size_t i = 0; i < w->nnotes; i++) {
+        int64_t key = w->notes[i].key, id;
+        int found = (key >> 56) == SHOW_KIND
+                        ? idmap_get(&w->show_ids, key & 0x00ffffffffffffffll, &id)
+                        : idmap_get(&w->dist_ids, key, &id);
+        if (found && idmap_put(&m->ids, key, id) == 0)
+            idmap_put(&m->hashes, key, w->notes[i].hash);
+    }
+}
+
 /* Runs a "SELECT key columns…, id" mapping query into map. */
 static int load_map(writer *w, const char *sql, db_val ids, idmap *map, int keyed_by_kind)
 {
@@ -138,10 +239,17 @@ static int load_map(writer *w, const char *sql, db_val ids, idmap *map, int keye
     return rc < 0 ? store_fail(w->st, DB_ERR) : STORE_OK;
 }
 
-static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows)
+/* db_pair_fn: the (TVmaze id, our id) of a row written goes into a map. */
+static void put_pair(void *map, int64_t tvmaze_id, int64_t id)
+{
+    idmap_put(map, tvmaze_id, id);
+}
+
+static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows, idmap *written)
 {
     int64_t changed = 0;
-    int rc = db_upsert(w->st->db, spec, w->vals, nrows, &changed);
+    int rc = db_upsert(w->st->db, spec, w->vals, nrows, &changed, written ? put_pair : NULL,
+                       written);
 
     if (rc != DB_OK)
         return store_fail(w->st, rc);
@@ -154,6 +262,7 @@ static int write_distributors(writer *w)
 {
     const tv_batch *b = w->b;
     db_val *v = scratch_rows(w, b->ndists * 8);
+    size_t n;
 
     if (!v && b->ndists)
         return STORE_ERR;
@@ -168,9 +277,13 @@ static int write_distributors(writer *w)
         v[5] = dbv_text(d->country_timezone);
         v[6] = dbv_text(d->official_site);
         v[7] = dbv_int(d->updated);
-        ids_add(w, d->tvmaze_id);
     }
-    if (upsert(w, &dist_spec, b->ndists) != STORE_OK)
+    n = skip_unchanged(w, w->vals, b->ndists, 8, dist_row_key, 1, &w->dist_ids);
+    for (size_t i = 0; i < n; i++)
+        ids_add(w, w->vals[i * 8 + 1].i);
+    if (!n)
+        return STORE_OK;
+    if (upsert(w, &dist_spec, n, NULL) != STORE_OK)
         return STORE_ERR;
     return load_map(w, store_sql(w->st, map_dists_sql), ids_end(w), &w->dist_ids, 1);
 }
@@ -194,43 +307,138 @@ static db_val opt_float(int has, double v)
     return has ? dbv_float(v) : dbv_null();
 }
 
+static int fill_show_row(writer *w, const tv_show *s, db_val *v)
+{
+    v[0] = dbv_int(s->tvmaze_id);
+    v[1] = dbv_text(s->name ? s->name : "");
+    v[2] = dbv_text(s->url);
+    v[3] = dbv_text(s->type);
+    v[4] = dbv_text(s->language);
+    v[5] = dbv_text(s->status);
+    v[6] = opt_int(s->has_runtime, s->runtime);
+    v[7] = opt_int(s->has_average_runtime, s->average_runtime);
+    v[8] = dbv_text(s->premiered);
+    v[9] = dbv_text(s->ended);
+    v[10] = dbv_text(s->official_site);
+    v[11] = dbv_text(s->schedule_time ? s->schedule_time : "");
+    v[12] = dbv_text(s->schedule_days_json ? s->schedule_days_json : "[]");
+    v[13] = opt_float(s->has_rating, s->rating);
+    v[14] = opt_int(s->has_weight, s->weight);
+    v[15] = dist_ref(w, s->network);
+    v[16] = dist_ref(w, s->web_channel);
+    v[17] = dbv_text(s->genres_json ? s->genres_json : "[]");
+    v[18] = dbv_text(s->image_medium);
+    v[19] = dbv_text(s->image_original);
+    v[20] = dbv_text(s->summary);
+    v[21] = dbv_int(s->updated);
+    return idmap_put(&w->show_index, s->tvmaze_id, (int64_t)(v - w->vals) / 22);
+}
+
+static int same_val(db_val a, db_val b)
+{
+    return a.type == b.type && (a.type != DBV_INT || a.i == b.i) &&
+           (a.type != DBV_FLOAT || a.f == b.f);
+}
+
+static db_val col_val(db_rows *r, int col, db_type type)
+{
+    if (db_col_null(r, col))
+        return dbv_null();
+    return type == DBV_FLOAT ? dbv_float(db_col_float(r, col)) : dbv_int(db_col_int(r, col));
+}
+
+/* Notes a stored show's row: its id, and what its episodes copy when that
+ * differs from this batch's payload. */
+static int note_stored_show(writer *w, db_rows *r)
+{
+    int64_t tvmaze_id = db_col_int(r, 0), i;
+    const char *name = db_col_text(r, 2, NULL);
+    show_copy c = {NULL, col_val(r, 3, DBV_FLOAT), col_val(r, 4, DBV_INT), col_val(r, 5, DBV_INT)};
+    const tv_show *s;
+
+    if (idmap_put(&w->show_ids, tvmaze_id, db_col_int(r, 1)) != 0 ||
+        !idmap_get(&w->show_index, tvmaze_id, &i))
+        return -1;
+    s = w->b->shows[i];
+    if (!strcmp(name ? name : "", s->name ? s->name : "") &&
+        same_val(c.rating, opt_float(s->has_rating, s->rating)) &&
+        same_val(c.network_id, dist_ref(w, s->network)) &&
+        same_val(c.web_channel_id, dist_ref(w, s->web_channel)))
+        return 0;
+    if (!(c.name = strdup(name ? name : "")))
+        return -1;
+    w->copies[w->ncopies] = c;
+    return idmap_put(&w->show_copied, tvmaze_id, (int64_t)w->ncopies++);
+}
+
+/* The ids and stored values of the batch's shows it did not change. */
+static int load_stored_shows(writer *w)
+{
+    const tv_batch *b = w->b;
+    db_rows *r;
+    db_val ids;
+    int64_t id;
+    int rc;
+
+    ids_begin(w);
+    for (size_t i = 0; i < b->nshows; i++)
+        if (!idmap_get(&w->show_changed, b->shows[i]->tvmaze_id, &id))
+            ids_add(w, b->shows[i]->tvmaze_id);
+    ids = ids_end(w);
+    if (ids.n <= 2)
+        return STORE_OK;
+    if ((rc = db_query(w->st->db, store_sql(w->st, stored_shows_sql), &ids, 1, &r)) != DB_OK)
+        return store_fail(w->st, rc);
+    while ((rc = db_next(r)) == 1)
+        if (note_stored_show(w, r) != 0) {
+            rc = -1;
+            break;
+        }
+    db_rows_close(r);
+    return rc < 0 ? store_fail(w->st, DB_ERR) : STORE_OK;
+}
+
 static int write_shows(writer *w)
 {
     const tv_batch *b = w->b;
     db_val *v = scratch_rows(w, b->nshows * 22);
+    size_t n;
 
     if (!v && b->nshows)
         return STORE_ERR;
-    ids_begin(w);
-    for (size_t i = 0; i < b->nshows; i++, v += 22) {
-        const tv_show *s = b->shows[i];
-        v[0] = dbv_int(s->tvmaze_id);
-        v[1] = dbv_text(s->name ? s->name : "");
-        v[2] = dbv_text(s->url);
-        v[3] = dbv_text(s->type);
-        v[4] = dbv_text(s->language);
-        v[5] = dbv_text(s->status);
-        v[6] = opt_int(s->has_runtime, s->runtime);
-        v[7] = opt_int(s->has_average_runtime, s->average_runtime);
-        v[8] = dbv_text(s->premiered);
-        v[9] = dbv_text(s->ended);
-        v[10] = dbv_text(s->official_site);
-        v[11] = dbv_text(s->schedule_time ? s->schedule_time : "");
-        v[12] = dbv_text(s->schedule_days_json ? s->schedule_days_json : "[]");
-        v[13] = opt_float(s->has_rating, s->rating);
-        v[14] = opt_int(s->has_weight, s->weight);
-        v[15] = dist_ref(w, s->network);
-        v[16] = dist_ref(w, s->web_channel);
-        v[17] = dbv_text(s->genres_json ? s->genres_json : "[]");
-        v[18] = dbv_text(s->image_medium);
-        v[19] = dbv_text(s->image_original);
-        v[20] = dbv_text(s->summary);
-        v[21] = dbv_int(s->updated);
-        ids_add(w, s->tvmaze_id);
-    }
-    if (upsert(w, &show_spec, b->nshows) != STORE_OK)
+    w->copies = calloc(b->nshows + 1, sizeof(*w->copies));
+    if (!w->copies)
         return STORE_ERR;
-    return load_map(w, store_sql(w->st, map_shows_sql), ids_end(w), &w->show_ids, 0);
+    for (size_t i = 0; i < b->nshows; i++, v += 22)
+        if (fill_show_row(w, b->shows[i], v) != 0)
+            return STORE_ERR;
+    n = skip_unchanged(w, w->vals, b->nshows, 22, show_row_key, 0, &w->show_ids);
+    if (n && upsert(w, &show_spec, n, &w->show_changed) != STORE_OK)
+        return STORE_ERR;
+    for (size_t i = 0; i < w->show_changed.cap; i++)
+        if (w->show_changed.used[i] &&
+            idmap_put(&w->show_ids, w->show_changed.keys[i], w->show_changed.vals[i]) != 0)
+            return STORE_ERR;
+    return load_stored_shows(w);
+}
+
+/* Columns 17..20 of an episode row: its show's name, rating, distributors. */
+static void fill_show_copy(writer *w, const tv_show *s, db_val *v)
+{
+    int64_t i;
+
+    if (idmap_get(&w->show_copied, s->tvmaze_id, &i)) {
+        const show_copy *c = &w->copies[i];
+        v[0] = dbv_text(c->name);
+        v[1] = c->rating;
+        v[2] = c->network_id;
+        v[3] = c->web_channel_id;
+        return;
+    }
+    v[0] = dbv_text(s->name ? s->name : "");
+    v[1] = opt_float(s->has_rating, s->rating);
+    v[2] = dist_ref(w, s->network);
+    v[3] = dist_ref(w, s->web_channel);
 }
 
 static int write_episodes(writer *w, size_t *written)
@@ -238,10 +446,10 @@ static int write_episodes(writer *w, size_t *written)
     const tv_batch *b = w->b;
     db_val *v = scratch_rows(w, b->nepisodes * 21);
     size_t n = 0;
+    int64_t id;
 
     if (!v && b->nepisodes)
         return STORE_ERR;
-    ids_begin(w);
     for (size_t i = 0; i < b->nepisodes; i++) {
         const tv_episode *e = b->episodes[i];
         const tv_show *s = e->show;
@@ -265,20 +473,24 @@ static int write_episodes(writer *w, size_t *written)
         v[14] = dbv_text(e->url);
         v[15] = dbv_int(tv_time_sort(e->airtime));
         v[16] = dbv_int(e->has_number ? e->number : TV_NUMBER_SORT_NULL);
-        v[17] = dbv_text(s->name ? s->name : "");
-        v[18] = opt_float(s->has_rating, s->rating);
-        v[19] = dist_ref(w, s->network);
-        v[20] = dist_ref(w, s->web_channel);
-        ids_add(w, e->tvmaze_id);
+        fill_show_copy(w, s, v + 17);
         v += 21;
         n++;
     }
     *written = n;
-    if (upsert(w, &ep_spec, n) != STORE_OK)
+    if (upsert(w, &ep_spec, n, &w->ep_ids) != STORE_OK)
         return STORE_ERR;
+    /* the rows left as they were come back from no upsert: look them up */
+    ids_begin(w);
+    for (size_t i = 0; i < n; i++)
+        if (!idmap_get(&w->ep_ids, w->vals[i * 21].i, &id))
+            ids_add(w, w->vals[i * 21].i);
+    if (w->ids.len <= 1)
+        return STORE_OK;
     return load_map(w, store_sql(w->st, map_episodes_sql), ids_end(w), &w->ep_ids, 0);
 }
 
+/* The stored episodes of the shows this batch changed follow their show. */
 static int refresh_denormalised(writer *w)
 {
     db_val ids;
@@ -286,10 +498,12 @@ static int refresh_denormalised(writer *w)
     int rc;
 
     ids_begin(w);
-    for (size_t i = 0; i < w->show_ids.cap; i++)
-        if (w->show_ids.used[i])
-            ids_add(w, w->show_ids.vals[i]);
+    for (size_t i = 0; i < w->show_changed.cap; i++)
+        if (w->show_changed.used[i])
+            ids_add(w, w->show_changed.vals[i]);
     ids = ids_end(w);
+    if (ids.n <= 2)
+        return STORE_OK;
     rc = db_exec(w->st->db, store_sql(w->st, denorm_sql), &ids, 1, &changed);
     if (rc != DB_OK)
         return store_fail(w->st, rc);
@@ -297,8 +511,6 @@ static int refresh_denormalised(writer *w)
     return STORE_OK;
 }
 
-/* Records what the source lists for the day and removes what it no longer
- * lists; episodes nobody lists any more are deleted. */
 static int write_listings(writer *w, const char *source, const char *day)
 {
     db_val p[3], *v;
@@ -319,7 +531,7 @@ static int write_listings(writer *w, const char *source, const char *day)
         ids_add(w, w->ep_ids.vals[i]);
         n++;
     }
-    if (upsert(w, &listing_spec, n) != STORE_OK)
+    if (upsert(w, &listing_spec, n, NULL) != STORE_OK)
         return STORE_ERR;
     p[0] = dbv_text(source);
     p[1] = dbv_text(day);
@@ -357,19 +569,33 @@ int store_write_day(store *st, const tv_batch *b, const char *source, const char
     int rc;
 
     buf_init(&w.ids, (size_t)1 << 28);
+    w.notes = calloc(b->ndists + b->nshows + 1, sizeof(*w.notes));
+    if (!w.notes) {
+        snprintf(st->err, sizeof(st->err), "out of memory");
+        rc = STORE_ERR;
+        goto done;
+    }
     idmap_init(&w.dist_ids);
     idmap_init(&w.show_ids);
+    idmap_init(&w.show_changed);
+    idmap_init(&w.show_index);
+    idmap_init(&w.show_copied);
     idmap_init(&w.ep_ids);
     if ((rc = db_begin_write(st->db)) != DB_OK) {
         rc = store_fail(st, rc);
         goto done;
     }
     /* PostgreSQL: one import transaction at a time. Concurrent days share
-     * shows and channels, and upserting them in different orders deadlocks;
-     * a write takes milliseconds, the parallel work (fetching, parsing) is
-     * outside the transaction. SQLite has one writer anyway. */
+     * shows and channels: upserting them in different orders deadlocks, and
+     * an episode's copy of its show must be taken from the show as last
+     * committed. A write takes milliseconds; the parallel work (fetching,
+     * parsing) is outside the transaction. SQLite has one writer anyway.
+     * A day's commit does not wait for its flush to disk: a crash can lose
+     * the last days written, never half of one, and the run's final status,
+     * committed synchronously after them, is durable only with them. */
     if (store_is_postgres(st) &&
-        (rc = db_script(st->db, "SELECT pg_advisory_xact_lock(7263002)")) != DB_OK) {
+        (rc = db_script(st->db, "SELECT pg_advisory_xact_lock(7263002);"
+                                " SET LOCAL synchronous_commit = off")) != DB_OK) {
         rc = store_fail(st, rc);
         goto rollback;
     }
@@ -383,6 +609,7 @@ int store_write_day(store *st, const tv_batch *b, const char *source, const char
         rc = store_fail(st, rc);
         goto rollback;
     }
+    memo_commit(&w);
     w.stats.episodes = (int64_t)written;
     if (out)
         *out = w.stats;
@@ -394,8 +621,15 @@ rollback:
     db_rollback(st->db);
 done:
     buf_free(&w.ids);
+    free(w.notes);
+    for (size_t i = 0; i < w.ncopies; i++)
+        free(w.copies[i].name);
+    free(w.copies);
     idmap_free(&w.dist_ids);
     idmap_free(&w.show_ids);
+    idmap_free(&w.show_changed);
+    idmap_free(&w.show_index);
+    idmap_free(&w.show_copied);
     idmap_free(&w.ep_ids);
     free(w.vals);
     return rc;

@@ -299,13 +299,19 @@ int store_show_episodes(store *st, int64_t show_id, int64_t offset, int limit, a
                    p, 3, a, read_episode_row, out);
 }
 
+/* The distributors of shows that have episodes (a show's episodes carry its
+ * distributors, so this is where episodes air). */
+#define SHOW_DISTRIBUTORS                                                                          \
+    " (SELECT s.network_id FROM shows s WHERE s.network_id IS NOT NULL AND"                        \
+    " EXISTS (SELECT 1 FROM episodes e WHERE e.show_id = s.id)"                                    \
+    " UNION SELECT s.web_channel_id FROM shows s WHERE s.web_channel_id IS NOT NULL AND"           \
+    " EXISTS (SELECT 1 FROM episodes e WHERE e.show_id = s.id))"
+
 int store_distributor_names(store *st, arena *a, store_page *out)
 {
     out->total = 0;
     return collect(st,
-                   "SELECT DISTINCT d.name FROM distributors d"
-                   " WHERE EXISTS (SELECT 1 FROM episodes e WHERE e.network_id = d.id)"
-                   " OR EXISTS (SELECT 1 FROM episodes e WHERE e.web_channel_id = d.id)"
+                   "SELECT DISTINCT d.name FROM distributors d WHERE d.id IN" SHOW_DISTRIBUTORS
                    " ORDER BY d.name",
                    NULL, 0, a, read_name_row, out);
 }
@@ -315,9 +321,7 @@ int store_country_names(store *st, arena *a, store_page *out)
     out->total = 0;
     return collect(st,
                    "SELECT DISTINCT d.country_name FROM distributors d"
-                   " WHERE d.country_name IS NOT NULL AND"
-                   " (EXISTS (SELECT 1 FROM episodes e WHERE e.network_id = d.id)"
-                   " OR EXISTS (SELECT 1 FROM episodes e WHERE e.web_channel_id = d.id))"
+                   " WHERE d.country_name IS NOT NULL AND d.id IN" SHOW_DISTRIBUTORS
                    " ORDER BY d.country_name",
                    NULL, 0, a, read_name_row, out);
 }

@@ -1,6 +1,7 @@
 /* TVmaze schedule JSON -> domain structs. Every quirk handled here is listed
  * in docs/tvmaze-api.md §5 (numbers below refer to it). */
 #include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,41 @@ typedef union alloc_header {
 } alloc_header;
 
 static _Thread_local arena *parse_arena;
+
+/* Each thread keeps its parse arena between parses (rewound, not freed), so
+ * the pages of a day's DOM are reused by the next day's instead of being
+ * mapped, faulted in and unmapped again; freed when the thread ends. */
+#define DOM_KEEP ((size_t)64 << 20)
+static pthread_key_t dom_key;
+static pthread_once_t dom_once = PTHREAD_ONCE_INIT;
+
+static void dom_free(void *p)
+{
+    arena_free(p);
+    free(p);
+}
+
+static void dom_key_make(void)
+{
+    pthread_key_create(&dom_key, dom_free);
+}
+
+static arena *thread_dom(void)
+{
+    arena *a;
+
+    pthread_once(&dom_once, dom_key_make);
+    if ((a = pthread_getspecific(dom_key)))
+        return a;
+    if (!(a = malloc(sizeof(*a))))
+        return NULL;
+    arena_init(a, 1 << 20);
+    if (pthread_setspecific(dom_key, a) != 0) {
+        free(a);
+        return NULL;
+    }
+    return a;
+}
 
 static void *parse_malloc(size_t n)
 {
@@ -328,17 +364,17 @@ int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info
     mapper m = {b, err, errlen};
     json_error_t jerr;
     json_t *root, *item;
-    arena dom;
+    arena *dom = thread_dom();
     size_t i;
     int rc = TVMAZE_EBODY;
 
     memset(info, 0, sizeof(*info));
-    arena_init(&dom, 1 << 20);
-    parse_arena = &dom;
+    parse_arena = dom; /* NULL (out of memory): plain malloc */
     root = json_loadb(json, n, 0, &jerr);
     if (!root) {
         parse_arena = NULL;
-        arena_free(&dom);
+        if (dom)
+            arena_rewind(dom, DOM_KEEP);
         snprintf(err, errlen, "the body is not valid JSON (%s at line %d, column %d)%s", jerr.text,
                  jerr.line, jerr.column,
                  n && (json[0] == '<' || (n > 1 && json[1] == '<')) ? ": it looks like HTML" : "");
@@ -359,8 +395,11 @@ int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info
         info->undated += !b->episodes[i]->airdate;
     rc = TVMAZE_OK;
 done:
-    json_decref(root);
+    /* a DOM in the arena goes with it: walking it to free nothing is waste */
+    if (!dom)
+        json_decref(root);
     parse_arena = NULL;
-    arena_free(&dom);
+    if (dom)
+        arena_rewind(dom, DOM_KEEP);
     return rc;
 }

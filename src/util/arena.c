@@ -14,18 +14,45 @@ struct arena_block {
 void arena_init(arena *a, size_t block_size)
 {
     a->head = NULL;
+    a->spare = NULL;
     a->block_size = block_size ? block_size : 64 * 1024;
     a->used_total = 0;
 }
 
-void arena_free(arena *a)
+static void free_chain(arena_block *b)
 {
-    arena_block *b = a->head, *next;
-
     while (b) {
-        next = b->next;
+        arena_block *next = b->next;
         free(b);
         b = next;
+    }
+}
+
+void arena_free(arena *a)
+{
+    free_chain(a->head);
+    free_chain(a->spare);
+    a->head = a->spare = NULL;
+    a->used_total = 0;
+}
+
+void arena_rewind(arena *a, size_t keep)
+{
+    size_t kept = 0;
+    arena_block *b, *next;
+
+    for (b = a->spare; b; b = b->next)
+        kept += b->size;
+    for (b = a->head; b; b = next) {
+        next = b->next;
+        if (kept + b->size <= keep) {
+            kept += b->size;
+            b->used = 0;
+            b->next = a->spare;
+            a->spare = b;
+        } else {
+            free(b);
+        }
     }
     a->head = NULL;
     a->used_total = 0;
@@ -33,20 +60,27 @@ void arena_free(arena *a)
 
 void arena_reset(arena *a)
 {
-    arena_block *keep = a->head;
+    arena_rewind(a, a->block_size);
+}
 
-    if (!keep)
-        return;
-    /* keep only the last block in the chain: it is the first one allocated,
-     * normally of the default size */
-    while (keep->next) {
-        arena_block *b = keep;
-        keep = keep->next;
-        free(b);
+/* A spare block with room for need bytes, or a new one. */
+static arena_block *next_block(arena *a, size_t need)
+{
+    arena_block **pp = &a->spare, *b;
+    size_t size;
+
+    for (; *pp; pp = &(*pp)->next) {
+        if ((*pp)->size >= need) {
+            b = *pp;
+            *pp = b->next;
+            return b;
+        }
     }
-    keep->used = 0;
-    a->head = keep;
-    a->used_total = 0;
+    size = need > a->block_size ? need : a->block_size;
+    if (!(b = malloc(sizeof(*b) + size)))
+        return NULL;
+    b->size = size;
+    return b;
 }
 
 void *arena_alloc(arena *a, size_t n)
@@ -58,10 +92,8 @@ void *arena_alloc(arena *a, size_t n)
     if (n > SIZE_MAX / 2)
         return NULL;
     if (!b || b->size - b->used < need) {
-        size_t size = need > a->block_size ? need : a->block_size;
-        if (!(b = malloc(sizeof(*b) + size)))
+        if (!(b = next_block(a, need)))
             return NULL;
-        b->size = size;
         b->used = 0;
         b->next = a->head;
         a->head = b;

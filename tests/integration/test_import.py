@@ -294,3 +294,32 @@ def test_bad_arguments_exit_2(tvshows, args):
     p = tvshows.run("import", *args)
     assert p.returncode == 2
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_episodes_copy_their_show_as_last_stored_whatever_the_day_order(importer, db,
+                                                                          fixtures_dir):
+    # a show in several days; only the second day's payload is newer
+    days = {d: json.load(open(fixtures_dir / ("schedule-GB-%s.json" % d), encoding="utf-8"))
+            for d in GB_DAYS}
+    seen = {}
+    for d in GB_DAYS:
+        for item in days[d]:
+            seen.setdefault(item["show"]["id"], []).append(d)
+    show_id, show_days = next((s, ds) for s, ds in seen.items() if len(set(ds)) >= 3)
+    newer_day = sorted(set(show_days))[1]
+    for item in days[newer_day]:
+        if item["show"]["id"] == show_id:
+            item["show"]["name"] = "Renamed Show"
+            item["show"]["rating"] = {"average": 7.5}
+            item["show"]["updated"] += 1
+    json.dump(days[newer_day], open(fixtures_dir / ("schedule-GB-%s.json" % newer_day), "w",
+                                    encoding="utf-8"))
+    assert gb_week(importer).returncode == 0
+    rows = db.query("SELECT e.airdate, e.show_name, e.show_rating FROM episodes e"
+                    " JOIN shows s ON s.id = e.show_id WHERE s.tvmaze_id = %d" % show_id)
+    assert len({r[0] for r in rows}) >= 3
+    assert {(r[1], float(r[2])) for r in rows} == {("Renamed Show", 7.5)}
+    assert db.scalar("SELECT name FROM shows WHERE tvmaze_id = %d" % show_id) == "Renamed Show"
+    # imported again, the older payloads of the other days change nothing
+    p = gb_week(importer)
+    assert p.returncode == 0 and "0 rows upserted" in p.stdout
