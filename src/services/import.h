@@ -22,13 +22,13 @@
 
 typedef struct import_result {
     int64_t days_ok, days_failed;
-    int64_t episodes;  /* listed by the upstream */
-    int64_t upserted;  /* rows inserted or changed */
-    int64_t removed;   /* episodes dropped */
-    tvmaze_stats net;  /* requests and retries */
-    char error[512];   /* the first failure */
-    char failed[4096]; /* "day/source" of each failed unit, comma-separated */
-    int64_t reported;  /* episodes already passed to a progress report */
+    int64_t episodes;                   /* listed by the upstream */
+    int64_t upserted;                   /* rows inserted or changed */
+    int64_t removed;                    /* episodes dropped */
+    tvmaze_stats net;                   /* requests and retries */
+    char error[512];                    /* the first failure */
+    char failed[4096];                  /* "day/source" of each failed unit, comma-separated */
+    int64_t reported;                   /* episodes already passed to a progress report */
     int64_t fetch_us, map_us, write_us; /* where the time went (summed over threads) */
 } import_result;
 

@@ -242,8 +242,8 @@ void db_rollback(db *d)
     memcpy(d->err, keep, sizeof(keep));
 }
 
-int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
-              int64_t *changes, db_pair_fn fn, void *ud)
+int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows, int64_t *changes,
+              db_pair_fn fn, void *ud)
 {
     if (changes)
         *changes = 0;

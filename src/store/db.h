@@ -16,10 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_OK   0
-#define DB_ERR  (-1)
-#define DB_DOWN (-2)
-#define DB_RETRY (-3) /* PostgreSQL: deadlock or serialization failure; run the transaction again */
+#define DB_OK    0
+#define DB_ERR   (-1)
+#define DB_DOWN  (-2)
+#define DB_RETRY (-3) /* PostgreSQL: deadlock or serialization failure; run the transaction again  \
+                       */
 
 typedef enum { DB_SQLITE, DB_PG } db_dialect;
 typedef enum { DBV_NULL, DBV_INT, DBV_FLOAT, DBV_TEXT } db_type;
@@ -111,8 +112,8 @@ typedef struct db_upsert_spec {
 /* Called with the `returning` columns of each row inserted or changed. */
 typedef void (*db_pair_fn)(void *ud, int64_t a, int64_t b);
 
-int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
-              int64_t *changes, db_pair_fn fn, void *ud);
+int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows, int64_t *changes,
+              db_pair_fn fn, void *ud);
 
 /* Shared by both drivers: the ON CONFLICT clause of an upsert. */
 struct buf;

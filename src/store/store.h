@@ -22,7 +22,7 @@
 #define STORE_ERR       (-1)
 #define STORE_EDOWN     (-2)
 #define STORE_ENOTFOUND (-3)
-#define STORE_ERETRY (-4) /* a transaction lost to a concurrent one; run it again */
+#define STORE_ERETRY    (-4) /* a transaction lost to a concurrent one; run it again */
 
 typedef struct store store;
 
@@ -31,7 +31,7 @@ typedef struct store_options {
     int statement_timeout_ms;
     int slow_query_ms;
     _Atomic int64_t *last_connect_us; /* shared reconnect hint, see db.h */
-    int bulk; /* writes imports: planned per execution on PostgreSQL */
+    int bulk;                         /* writes imports: planned per execution on PostgreSQL */
 } store_options;
 
 int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen);

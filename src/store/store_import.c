@@ -52,11 +52,11 @@ static dialect_sql map_episodes_sql =
 #define DENORM_SQL(IDS)                                                                            \
     "UPDATE episodes SET show_name = s.name, show_rating = s.rating,"                              \
     " network_id = s.network_id, web_channel_id = s.web_channel_id"                                \
-    " FROM shows s WHERE s.id = episodes.show_id AND episodes.show_id IN " IDS("$1")               \
-    " AND (episodes.show_name IS DISTINCT FROM s.name"                                             \
-    " OR episodes.show_rating IS DISTINCT FROM s.rating"                                           \
-    " OR episodes.network_id IS DISTINCT FROM s.network_id"                                        \
-    " OR episodes.web_channel_id IS DISTINCT FROM s.web_channel_id)"
+    " FROM shows s WHERE s.id = episodes.show_id AND episodes.show_id IN " IDS(                    \
+        "$1") " AND (episodes.show_name IS DISTINCT FROM s.name"                                   \
+              " OR episodes.show_rating IS DISTINCT FROM s.rating"                                 \
+              " OR episodes.network_id IS DISTINCT FROM s.network_id"                              \
+              " OR episodes.web_channel_id IS DISTINCT FROM s.web_channel_id)"
 static dialect_sql denorm_sql = {DENORM_SQL(SQLITE_IDS), DENORM_SQL(PG_IDS)};
 static dialect_sql stale_listings_sql =
     IDS_SQL("DELETE FROM listings WHERE source = $1 AND day = $2 AND episode_id NOT IN ", "$3",
@@ -142,13 +142,18 @@ static int64_t row_hash(const db_val *v, int n)
         unsigned char t = (unsigned char)v[i].type;
         h = (h ^ t) * 1099511628211ull;
         switch (v[i].type) {
-        case DBV_INT: h = (h ^ hash_fnv1a(&v[i].i, sizeof(v[i].i))) * 1099511628211ull; break;
-        case DBV_FLOAT: h = (h ^ hash_fnv1a(&v[i].f, sizeof(v[i].f))) * 1099511628211ull; break;
+        case DBV_INT:
+            h = (h ^ hash_fnv1a(&v[i].i, sizeof(v[i].i))) * 1099511628211ull;
+            break;
+        case DBV_FLOAT:
+            h = (h ^ hash_fnv1a(&v[i].f, sizeof(v[i].f))) * 1099511628211ull;
+            break;
         case DBV_TEXT:
             h = (h ^ hash_fnv1a(v[i].s, v[i].n)) * 1099511628211ull;
             h = (h ^ v[i].n) * 1099511628211ull;
             break;
-        case DBV_NULL: break;
+        case DBV_NULL:
+            break;
         }
     }
     return (int64_t)h;
@@ -157,9 +162,9 @@ static int64_t row_hash(const db_val *v, int n)
 /* Drops from rows[0..n) those this connection wrote already with the same
  * values (their ids go straight into map) and notes the others for the
  * memo. Returns how many rows remain, compacted at the front. */
-static size_t skip_unchanged(writer *w, db_val *rows, size_t n, int ncols, int64_t (*key_of)(
-                                                                              const db_val *row),
-                             int key_in_map_is_key, idmap *map)
+static size_t skip_unchanged(writer *w, db_val *rows, size_t n, int ncols,
+                             int64_t (*key_of)(const db_val *row), int key_in_map_is_key,
+                             idmap *map)
 {
     size_t kept = 0;
 
@@ -248,8 +253,8 @@ static void put_pair(void *map, int64_t tvmaze_id, int64_t id)
 static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows, idmap *written)
 {
     int64_t changed = 0;
-    int rc = db_upsert(w->st->db, spec, w->vals, nrows, &changed, written ? put_pair : NULL,
-                       written);
+    int rc =
+        db_upsert(w->st->db, spec, w->vals, nrows, &changed, written ? put_pair : NULL, written);
 
     if (rc != DB_OK)
         return store_fail(w->st, rc);
