@@ -323,7 +323,8 @@ int db_sqlite_connect(db **out, const char *path, const db_options *opt, char *e
     sqlite3_busy_timeout(d->conn, 5000);
     /* WAL: readers on the API threads never wait for the importer's writer */
     if (sqlite_script(&d->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;") != DB_OK) {
+                                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+                                "PRAGMA cache_size=-16384;") != DB_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path, d->base.err);
         goto fail;
     }

@@ -38,7 +38,8 @@ typedef struct migration {
     "CREATE INDEX distributors_country_name ON distributors (country_name);\n"                     \
     "CREATE INDEX shows_name ON shows (name, id);\n"                                               \
     "CREATE INDEX episodes_schedule ON episodes\n"                                                 \
-    "  (airdate, time_sort, show_name, season, number_sort, id);\n"                                \
+    "  (airdate, time_sort, show_name, season, number_sort, id,\n"                                 \
+    "   show_rating, network_id, web_channel_id);\n"                                               \
     "CREATE INDEX episodes_show ON episodes (show_id, airdate, season, number_sort, id);\n"        \
     "CREATE INDEX listings_episode ON listings (episode_id);\n"                                    \
     "CREATE INDEX import_runs_finished ON import_runs (status, finished_at);\n"                    \
