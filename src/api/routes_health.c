@@ -23,7 +23,7 @@ static int redis_state(api_thread *t)
 
     if (!t->redis)
         return 0;
-    rep = redis_cmd(t->redis, "PING", NULL);
+    rep = redis_cmd(t->redis, "PING");
     ok = rep && rep->type == REDIS_REPLY_STATUS;
     if (rep)
         freeReplyObject(rep);

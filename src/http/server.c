@@ -378,7 +378,7 @@ static void loop_accept(http_loop *l)
     http_server *s = l->srv;
 
     for (;;) {
-        struct sockaddr_storage ss;
+        struct sockaddr_storage ss = {0};
         socklen_t sl = sizeof(ss);
         int fd = accept4(l->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         int one = 1;
@@ -395,7 +395,7 @@ static void loop_accept(http_loop *l)
         }
         if (l->nconns == l->cap) {
             size_t cap = l->cap ? l->cap * 2 : 64;
-            conn **grown = realloc(l->conns, cap * sizeof(*grown));
+            conn **grown = realloc(l->conns, cap * sizeof(conn *));
             if (!grown) {
                 close(fd);
                 continue;
@@ -567,11 +567,16 @@ static int listen_socket(const char *host, int port, int *bound_port, char *err,
     }
     freeaddrinfo(res);
     if (bound_port) {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        getsockname(fd, (struct sockaddr *)&ss, &sl);
-        *bound_port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-                                                    : ((struct sockaddr_in6 *)&ss)->sin6_port);
+        union {
+            struct sockaddr sa;
+            struct sockaddr_in in;
+            struct sockaddr_in6 in6;
+        } a = {0};
+        socklen_t sl = sizeof(a);
+        if (getsockname(fd, &a.sa, &sl) != 0)
+            *bound_port = port;
+        else
+            *bound_port = ntohs(a.sa.sa_family == AF_INET ? a.in.sin_port : a.in6.sin6_port);
     }
     return fd;
 }

@@ -8,7 +8,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,15 +418,11 @@ redisReply *redis_command(redis *r, int argc, const char **argv, const size_t *l
     return redis_command_wait(r, 0, argc, argv, lens);
 }
 
-redisReply *redis_cmd(redis *r, ...)
+redisReply *redis_cmd_list(redis *r, const char **args)
 {
-    const char *argv[MAX_ARGS];
     int argc = 0;
-    va_list ap;
 
-    va_start(ap, r);
-    while (argc < MAX_ARGS && (argv[argc] = va_arg(ap, const char *)))
+    while (argc < MAX_ARGS && args[argc])
         argc++;
-    va_end(ap);
-    return redis_command(r, argc, argv, NULL);
+    return redis_command(r, argc, args, NULL);
 }

@@ -32,7 +32,9 @@ redisReply *redis_command(redis *r, int argc, const char **argv, const size_t *l
  * commands such as XREADGROUP … BLOCK). */
 redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **argv,
                                const size_t *lens);
-/* NULL-terminated C-string arguments: redis_cmd(r, "GET", key, NULL) */
-redisReply *redis_cmd(redis *r, ...);
+/* C-string arguments: redis_cmd(r, "GET", key) */
+#define redis_cmd(r, ...) redis_cmd_list((r), (const char *[]){__VA_ARGS__, NULL})
+/* The same with a NULL-terminated argument list. */
+redisReply *redis_cmd_list(redis *r, const char **args);
 
 #endif

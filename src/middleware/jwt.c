@@ -228,8 +228,8 @@ static int add_key(jwks *k, const json_t *key, size_t index, char *err, size_t e
         rc = 0;
         goto done;
     }
-    kid = json_string_value(json_object_get(key, "kid"));
-    if (jwks_has_kid(k, kid)) {
+    /* is_rs256_verify_key: kid is a string */
+    if (!(kid = json_string_value(json_object_get(key, "kid"))) || jwks_has_kid(k, kid)) {
         /* a token's kid must name one key */
         set_err(err, errlen, "key %zu: kid \"%.64s\" appears twice", index, kid);
         goto done;
@@ -277,7 +277,7 @@ int jwks_parse(const char *json, size_t n, jwks **out, char *err, size_t errlen)
         goto done;
     }
     if (!(k = calloc(1, sizeof(*k))) ||
-        (json_array_size(list) && !(k->keys = calloc(json_array_size(list), sizeof(*k->keys))))) {
+        !(k->keys = calloc(json_array_size(list) + 1, sizeof(*k->keys)))) {
         set_err(err, errlen, "out of memory");
         goto done;
     }

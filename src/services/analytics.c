@@ -344,8 +344,9 @@ void analytics_text(const report *r, buf *out)
         for (size_t k = 0; k < r->ncols && k < 16; k++) {
             buf_reset(&tmp);
             cell_text(&r->cells[i * r->ncols + k], &tmp);
-            if (width(tmp.data ? tmp.data : "", tmp.len) > widths[k])
-                widths[k] = width(tmp.data, tmp.len);
+            size_t w = width(tmp.data ? tmp.data : "", tmp.len);
+            if (w > widths[k])
+                widths[k] = w;
         }
     }
     for (size_t k = 0; k < r->ncols && k < 16; k++)
@@ -359,7 +360,7 @@ void analytics_text(const report *r, buf *out)
             cell_text(c, &tmp);
             if (c->type == CELL_NULL)
                 buf_puts(&tmp, "-");
-            w = width(tmp.data, tmp.len);
+            w = width(tmp.data ? tmp.data : "", tmp.len);
             if (k)
                 buf_puts(out, "  ");
             /* numbers right-aligned, text left-aligned */

@@ -334,7 +334,6 @@ int import_file(store *st, const char *path, import_progress_fn progress, void *
         note_failure(res, NULL, path, err);
         goto done;
     }
-    rc = -1;
     named = source_from_name(path, source, day) == 0;
     if (!named) {
         /* no telling name: a country schedule holds one day of one country;

@@ -118,7 +118,7 @@ static void ensure_group(redis_queue *q)
 
     if (q->group_ok)
         return;
-    rep = redis_cmd(q->r, "XGROUP", "CREATE", STREAM, GROUP, "0", "MKSTREAM", NULL);
+    rep = redis_cmd(q->r, "XGROUP", "CREATE", STREAM, GROUP, "0", "MKSTREAM");
     /* BUSYGROUP: it exists already */
     if (rep && (rep->type != REDIS_REPLY_ERROR || strstr(rep->str, "BUSYGROUP")))
         q->group_ok = 1;
@@ -223,7 +223,7 @@ static int take_entry(redis_queue *q, const redisReply *e, queue_job *out)
         goto done;
     json_dumpb(payload, out->payload, n, JSON_COMPACT);
     /* deliveries of this entry, plus those of the entries it came from */
-    rep = redis_cmd(q->r, "HINCRBY", ATTEMPTS, out->id, "1", NULL);
+    rep = redis_cmd(q->r, "HINCRBY", ATTEMPTS, out->id, "1");
     if (!rep)
         goto done;
     out->attempts = (int)json_integer_value(json_object_get(doc, "attempts")) +
@@ -253,7 +253,7 @@ static int rq_claim(queue *qb, queue_job *out, int wait_ms)
         return -1;
     /* first, entries a dead worker left behind */
     snprintf(vis, sizeof(vis), "%lld", (long long)qb->visibility_ms);
-    rep = redis_cmd(q->r, "XAUTOCLAIM", STREAM, GROUP, qb->worker, vis, "0-0", "COUNT", "1", NULL);
+    rep = redis_cmd(q->r, "XAUTOCLAIM", STREAM, GROUP, qb->worker, vis, "0-0", "COUNT", "1");
     if (!rep)
         return -1;
     if (rep->type == REDIS_REPLY_ARRAY && rep->elements >= 2 &&
@@ -326,8 +326,7 @@ static int rq_bury(queue *qb, queue_job *j, const char *error)
 static int rq_touch(queue *qb, queue_job *j)
 {
     redis_queue *q = (redis_queue *)qb;
-    redisReply *rep =
-        redis_cmd(q->r, "XCLAIM", STREAM, GROUP, j->holder, "0", j->id, "JUSTID", NULL);
+    redisReply *rep = redis_cmd(q->r, "XCLAIM", STREAM, GROUP, j->holder, "0", j->id, "JUSTID");
 
     if (!rep)
         return -1;
@@ -356,10 +355,10 @@ static int walk(redis_queue *q, doc_fn fn, void *ud)
     int rc = -1;
 
     ensure_group(q);
-    pending = redis_cmd(q->r, "XPENDING", STREAM, GROUP, "-", "+", SCAN_MAX, NULL);
-    entries = redis_cmd(q->r, "XRANGE", STREAM, "-", "+", "COUNT", SCAN_MAX, NULL);
-    delayed = redis_cmd(q->r, "ZRANGE", DELAYED, "0", "-1", NULL);
-    dead = redis_cmd(q->r, "LRANGE", DEAD, "0", "-1", NULL);
+    pending = redis_cmd(q->r, "XPENDING", STREAM, GROUP, "-", "+", SCAN_MAX);
+    entries = redis_cmd(q->r, "XRANGE", STREAM, "-", "+", "COUNT", SCAN_MAX);
+    delayed = redis_cmd(q->r, "ZRANGE", DELAYED, "0", "-1");
+    dead = redis_cmd(q->r, "LRANGE", DEAD, "0", "-1");
     if (!pending || !entries || !delayed || !dead)
         goto done;
     for (size_t i = 0; entries->type == REDIS_REPLY_ARRAY && i < entries->elements; i++) {
@@ -433,7 +432,7 @@ static int rq_claim_tick(queue *qb, int64_t tick, int *won)
     redisReply *rep;
 
     snprintf(key, sizeof(key), TICK_PREFIX "%lld", (long long)tick);
-    if (!(rep = redis_cmd(q->r, "SET", key, qb->worker, "NX", "EX", "172800", NULL)))
+    if (!(rep = redis_cmd(q->r, "SET", key, qb->worker, "NX", "EX", "172800")))
         return -1;
     *won = rep->type == REDIS_REPLY_STATUS;
     freeReplyObject(rep);

@@ -16,11 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_OK    0
-#define DB_ERR   (-1)
-#define DB_DOWN  (-2)
-#define DB_RETRY (-3) /* PostgreSQL: deadlock or serialization failure; run the transaction again  \
-                       */
+#define DB_OK   0
+#define DB_ERR  (-1)
+#define DB_DOWN (-2)
+#define DB_RETRY                                                                                   \
+    (-3) /* PostgreSQL: deadlock or serialization failure; run the transaction again               \
+          */
 
 typedef enum { DB_SQLITE, DB_PG } db_dialect;
 typedef enum { DBV_NULL, DBV_INT, DBV_FLOAT, DBV_TEXT } db_type;

@@ -38,9 +38,11 @@ const char *store_sql(const store *st, dialect_sql sql);
  * set counts as 100): lists of ids are looked up by index, not hashed
  * against a scan of a table that grew since it was last analysed. */
 #define PG_IDS(p) "(SELECT unnest(translate(" p "::text, '[]', '{}')::bigint[]))"
+/* NOLINTBEGIN(bugprone-macro-parentheses): string literals pasted together */
 #define IDS_SQL(before, p, after)                                                                  \
     {                                                                                              \
         before SQLITE_IDS(p) after, before PG_IDS(p) after                                         \
     }
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 #endif
