@@ -131,6 +131,10 @@ void api_bad_param(http_response *res, const char *key, const char *why);
 void render_show(jw_writer *w, const tv_show *s, int detail);
 void render_episode(jw_writer *w, const tv_episode *e);
 void render_pagination(jw_writer *w, int64_t page, int64_t per_page, int64_t total);
+/* "data": the page's rows (episodes or shows), then "pagination". */
+typedef enum { RENDER_EPISODES, RENDER_SHOWS } render_kind;
+void render_list(jw_writer *w, const store_page *rows, render_kind kind, int64_t page,
+                 int64_t per_page);
 
 /* ---- routes ---- */
 

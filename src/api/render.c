@@ -128,3 +128,18 @@ void render_pagination(jw_writer *w, int64_t page, int64_t per_page, int64_t tot
     jw_int(w, per_page);
     jw_obj_close(w);
 }
+
+void render_list(jw_writer *w, const store_page *rows, render_kind kind, int64_t page,
+                 int64_t per_page)
+{
+    jw_key(w, "data");
+    jw_arr_open(w);
+    for (size_t i = 0; i < rows->n; i++) {
+        if (kind == RENDER_EPISODES)
+            render_episode(w, rows->rows[i]);
+        else
+            render_show(w, rows->rows[i], 0);
+    }
+    jw_arr_close(w);
+    render_pagination(w, page, per_page, rows->total);
+}

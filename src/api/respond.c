@@ -14,26 +14,8 @@
 #define JSON_TYPE "application/json; charset=utf-8"
 #define GZIP_MIN  1024 /* smaller bodies are not worth a Content-Encoding */
 
-void api_error(http_response *res, int status, const char *message, const char *details)
-{
-    jw_writer w;
-
-    res->status = status;
-    buf_reset(&res->body);
-    jw_begin(&w, &res->body);
-    jw_obj_open(&w);
-    jw_key(&w, "error");
-    jw_str(&w, message);
-    if (details) {
-        jw_key(&w, "details");
-        jw_str(&w, details);
-    }
-    jw_obj_close(&w);
-    http_response_header(res, "Content-Type", JSON_TYPE);
-    http_response_header(res, "Cache-Control", "no-store");
-}
-
-void api_error_n(http_response *res, int status, const char *message, size_t n)
+static void error_body(http_response *res, int status, const char *message, size_t n,
+                       const char *details)
 {
     jw_writer w;
 
@@ -43,9 +25,23 @@ void api_error_n(http_response *res, int status, const char *message, size_t n)
     jw_obj_open(&w);
     jw_key(&w, "error");
     jw_strn(&w, message, n);
+    if (details) {
+        jw_key(&w, "details");
+        jw_str(&w, details);
+    }
     jw_obj_close(&w);
     http_response_header(res, "Content-Type", JSON_TYPE);
     http_response_header(res, "Cache-Control", "no-store");
+}
+
+void api_error(http_response *res, int status, const char *message, const char *details)
+{
+    error_body(res, status, message, strlen(message), details);
+}
+
+void api_error_n(http_response *res, int status, const char *message, size_t n)
+{
+    error_body(res, status, message, n, NULL);
 }
 
 void api_unavailable(http_response *res)

@@ -106,12 +106,7 @@ static int build_tvshows(api_thread *t, api_request *r, http_response *res, void
     }
     jw_begin(&w, &t->body);
     jw_obj_open(&w);
-    jw_key(&w, "data");
-    jw_arr_open(&w);
-    for (size_t i = 0; i < page.n; i++)
-        render_episode(&w, page.rows[i]);
-    jw_arr_close(&w);
-    render_pagination(&w, q->page, q->per_page, page.total);
+    render_list(&w, &page, RENDER_EPISODES, q->page, q->per_page);
     jw_obj_close(&w);
     return jw_end(&w);
 }

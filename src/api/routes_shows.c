@@ -62,12 +62,7 @@ static int build_shows(api_thread *t, api_request *r, http_response *res, void *
     }
     jw_begin(&w, &t->body);
     jw_obj_open(&w);
-    jw_key(&w, "data");
-    jw_arr_open(&w);
-    for (size_t i = 0; i < page.n; i++)
-        render_show(&w, page.rows[i], 0);
-    jw_arr_close(&w);
-    render_pagination(&w, q->page, q->per_page, page.total);
+    render_list(&w, &page, RENDER_SHOWS, q->page, q->per_page);
     jw_obj_close(&w);
     return jw_end(&w);
 }
@@ -153,12 +148,7 @@ static int build_show_episodes(api_thread *t, api_request *r, http_response *res
     jw_obj_open(&w);
     jw_key(&w, "show");
     render_show(&w, s, 0);
-    jw_key(&w, "data");
-    jw_arr_open(&w);
-    for (size_t i = 0; i < page.n; i++)
-        render_episode(&w, page.rows[i]);
-    jw_arr_close(&w);
-    render_pagination(&w, q->page, q->per_page, page.total);
+    render_list(&w, &page, RENDER_EPISODES, q->page, q->per_page);
     jw_obj_close(&w);
     return jw_end(&w);
 }

@@ -250,7 +250,6 @@ int cmd_import(config *cfg)
     char sources[MAX_SOURCES][IMPORT_SOURCE_MAX];
     progress p = {PTHREAD_MUTEX_INITIALIZER, isatty(STDERR_FILENO), 0, 0, 0, clock_mono_ms()};
     import_result r;
-    store_run delta = {0};
     tvmaze_limiter *lim = NULL;
     const char *status = "failed", *mode;
     int64_t run_id = 0;
@@ -305,15 +304,7 @@ int cmd_import(config *cfg)
     }
     if (p.tty)
         fputc('\n', stderr);
-    delta.days_ok = r.days_ok;
-    delta.days_failed = r.days_failed;
-    delta.requests = r.net.requests;
-    delta.retries = r.net.retries;
-    delta.upserted = r.upserted;
-    delta.removed = r.removed;
-    if (store_run_add(st, run_id, &delta, r.failed[0] ? r.failed : NULL,
-                      r.error[0] ? r.error : NULL) != STORE_OK ||
-        store_run_finish(st, run_id, &status) != STORE_OK) {
+    if (import_finish_run(st, run_id, &r, 0, &status) != STORE_OK) {
         fprintf(stderr, "tvshows: import: %s\n", store_errmsg(st));
         rc = 1;
         goto done;

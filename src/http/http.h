@@ -169,6 +169,8 @@ int query_parse(query *q, const char *s, size_t n);
 void query_free(query *q);
 /* The last value for key (repeated parameters: the last wins), or NULL. */
 const char *query_get(const query *q, const char *key, size_t *len);
+/* The value of a hexadecimal digit, or -1. */
+int http_hex_value(char c);
 /* Percent-decodes s into out (out has room for n bytes); -1 on a bad escape. */
 int http_percent_decode(const char *s, size_t n, char *out, size_t *out_len, int plus_is_space);
 

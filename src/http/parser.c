@@ -291,24 +291,13 @@ int http_parse_head(const char *data, size_t head_len, http_request *req, http_h
 
 enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int http_chunked_decode(http_chunked *st, char *data, size_t len, size_t max_body)
 {
     while (st->in < len) {
         char c = data[st->in];
         switch (st->state) {
         case CH_SIZE: {
-            int h = hexval(c);
+            int h = http_hex_value(c);
             if (h >= 0) {
                 if (st->line >= 8)
                     return -413; /* over 4 GiB: more than any limit */

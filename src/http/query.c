@@ -3,7 +3,7 @@
 
 #include "http/http.h"
 
-static int hex_digit(char c)
+int http_hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -24,8 +24,8 @@ int http_percent_decode(const char *s, size_t n, char *out, size_t *out_len, int
             int hi, lo;
             if (i + 2 >= n)
                 return -1;
-            hi = hex_digit(s[i + 1]);
-            lo = hex_digit(s[i + 2]);
+            hi = http_hex_value(s[i + 1]);
+            lo = http_hex_value(s[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             out[o++] = (char)(hi << 4 | lo);

@@ -367,3 +367,20 @@ done:
     tv_batch_free(&b);
     return rc;
 }
+
+int import_finish_run(store *st, int64_t run, const import_result *r, int64_t days_total,
+                      const char **status)
+{
+    store_run d = {0};
+    int rc;
+
+    d.days_total = days_total;
+    d.days_ok = r->days_ok;
+    d.days_failed = r->days_failed;
+    d.requests = r->net.requests;
+    d.retries = r->net.retries;
+    d.upserted = r->upserted;
+    d.removed = r->removed;
+    rc = store_run_add(st, run, &d, r->failed[0] ? r->failed : NULL, r->error[0] ? r->error : NULL);
+    return rc != STORE_OK ? rc : store_run_finish(st, run, status);
+}

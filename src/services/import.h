@@ -42,6 +42,13 @@ int import_full(store *st, tvmaze_client *tm, import_progress_fn progress, void 
 int import_file(store *st, const char *path, import_progress_fn progress, void *ud,
                 import_result *res);
 
+/* Adds a finished import's counts, failed units and first error to its run
+ * (store_run_add), days_total more days than the run began with, and
+ * finishes the run; *status is its final status. STORE_OK or the store's
+ * error. */
+int import_finish_run(store *st, int64_t run, const import_result *r, int64_t days_total,
+                      const char **status);
+
 /* The sources of a plan: one per country of a "US,GB" list, then "web".
  * Returns how many were written to out. */
 size_t import_sources(const char *countries, int web, char out[][IMPORT_SOURCE_MAX], size_t max);

@@ -148,7 +148,6 @@ static int run_day(job_env *env, json_t *p, char *err, size_t errlen)
 static int run_full(job_env *env, char *err, size_t errlen)
 {
     import_result r;
-    store_run d = {0};
     const char *status;
     int64_t run;
 
@@ -158,16 +157,7 @@ static int run_full(job_env *env, char *err, size_t errlen)
         return -1;
     }
     import_full(env->st, env->tm, NULL, NULL, &r);
-    d.days_total = r.days_ok + r.days_failed;
-    d.days_ok = r.days_ok;
-    d.days_failed = r.days_failed;
-    d.requests = r.net.requests;
-    d.retries = r.net.retries;
-    d.upserted = r.upserted;
-    d.removed = r.removed;
-    if (store_run_add(env->st, run, &d, r.failed[0] ? r.failed : NULL,
-                      r.error[0] ? r.error : NULL) == STORE_OK &&
-        store_run_finish(env->st, run, &status) == STORE_OK)
+    if (import_finish_run(env->st, run, &r, r.days_ok + r.days_failed, &status) == STORE_OK)
         run_finished(run, status);
     if (r.days_failed && !r.days_ok) {
         snprintf(err, errlen, "%s", r.error);

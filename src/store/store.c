@@ -17,6 +17,55 @@ const char *store_sql(const store *st, dialect_sql sql)
     return sql[db_dialect_of(st->db) == DB_PG];
 }
 
+int store_collect(store *st, const char *sql, const db_val *p, int np, arena *a,
+                  store_row_reader fn, store_page *out)
+{
+    db_rows *r;
+    size_t cap = 32;
+    int rc;
+
+    out->n = 0;
+    if (!(out->rows = arena_alloc(a, cap * sizeof(void *))))
+        return STORE_ERR;
+    if ((rc = db_query(st->db, sql, p, np, &r)) != DB_OK)
+        return store_fail(st, rc);
+    while ((rc = db_next(r)) == 1) {
+        void *row = fn(r, a);
+        if (!row) {
+            rc = -1;
+            break;
+        }
+        if (out->n == cap) {
+            void **grown = arena_alloc(a, cap * 2 * sizeof(void *));
+            if (!grown) {
+                rc = -1;
+                break;
+            }
+            memcpy(grown, out->rows, cap * sizeof(void *));
+            out->rows = grown;
+            cap *= 2;
+        }
+        out->rows[out->n++] = row;
+    }
+    db_rows_close(r);
+    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
+}
+
+int store_count(store *st, const char *sql, const db_val *p, int np, int64_t *n)
+{
+    db_rows *r;
+    int rc = db_query(st->db, sql, p, np, &r);
+
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    *n = 0;
+    rc = db_next(r);
+    if (rc == 1)
+        *n = db_col_int(r, 0);
+    db_rows_close(r);
+    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
+}
+
 int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen)
 {
     store *st = calloc(1, sizeof(*st));

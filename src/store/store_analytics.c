@@ -57,8 +57,6 @@ static const char *text(db_rows *r, arena *a, int col)
     return t ? arena_strndup(a, t, n) : NULL;
 }
 
-typedef void *(*reader)(db_rows *r, arena *a);
-
 static void *read_top(db_rows *r, arena *a)
 {
     store_network_stat *s = arena_calloc(a, sizeof(*s));
@@ -104,40 +102,13 @@ static void *read_slot(db_rows *r, arena *a)
     return s;
 }
 
-static int rows(store *st, const char *sql, const db_val *p, int np, arena *a, reader fn,
+static int rows(store *st, const char *sql, const db_val *p, int np, arena *a, store_row_reader fn,
                 store_page *out)
 {
-    db_rows *r;
-    size_t cap = 16;
-    int rc;
+    int rc = store_collect(st, sql, p, np, a, fn, out);
 
-    out->n = 0;
-    out->total = 0;
-    if (!(out->rows = arena_alloc(a, cap * sizeof(void *))))
-        return STORE_ERR;
-    if ((rc = db_query(st->db, sql, p, np, &r)) != DB_OK)
-        return store_fail(st, rc);
-    while ((rc = db_next(r)) == 1) {
-        void *row = fn(r, a);
-        if (!row) {
-            rc = -1;
-            break;
-        }
-        if (out->n == cap) {
-            void **grown = arena_alloc(a, cap * 2 * sizeof(void *));
-            if (!grown) {
-                rc = -1;
-                break;
-            }
-            memcpy(grown, out->rows, cap * sizeof(void *));
-            out->rows = grown;
-            cap *= 2;
-        }
-        out->rows[out->n++] = row;
-    }
-    db_rows_close(r);
     out->total = (int64_t)out->n;
-    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
+    return rc;
 }
 
 int store_top_distributors(store *st, const char *from, const char *to, arena *a, store_page *out)

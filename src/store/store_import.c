@@ -680,20 +680,22 @@ int store_run_add(store *st, int64_t id, const store_run *d, const char *failed_
     return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }
 
-int store_run_finish(store *st, int64_t id, const char **status)
+#define FINISH_RUN_SQL                                                                             \
+    "UPDATE import_runs SET finished_at = $1, status = CASE"                                       \
+    " WHEN days_failed = 0 THEN 'succeeded'"                                                       \
+    " WHEN days_ok = 0 THEN 'failed' ELSE 'partial' END WHERE id = $2"
+
+/* Runs an UPDATE of import_runs … RETURNING status: *status is the status
+ * set, NULL when no row was updated. */
+static int run_set_status(store *st, const char *sql, int64_t id, const char **status)
 {
     db_val p[2] = {dbv_int(time(NULL)), dbv_int(id)};
     db_rows *r;
-    int rc = db_query(st->db,
-                      "UPDATE import_runs SET finished_at = $1, status = CASE"
-                      " WHEN days_failed = 0 THEN 'succeeded'"
-                      " WHEN days_ok = 0 THEN 'failed' ELSE 'partial' END"
-                      " WHERE id = $2 RETURNING status",
-                      p, 2, &r);
+    int rc = db_query(st->db, sql, p, 2, &r);
 
+    *status = NULL;
     if (rc != DB_OK)
         return store_fail(st, rc);
-    *status = "failed";
     if (db_next(r) == 1) {
         const char *s = db_col_text(r, 0, NULL);
         *status = s && !strcmp(s, "succeeded") ? "succeeded"
@@ -702,6 +704,24 @@ int store_run_finish(store *st, int64_t id, const char **status)
     }
     db_rows_close(r);
     return STORE_OK;
+}
+
+int store_run_finish(store *st, int64_t id, const char **status)
+{
+    int rc = run_set_status(st, FINISH_RUN_SQL " RETURNING status", id, status);
+
+    if (rc == STORE_OK && !*status)
+        *status = "failed";
+    return rc;
+}
+
+int store_run_finish_if_complete(store *st, int64_t id, const char **status)
+{
+    return run_set_status(st,
+                          FINISH_RUN_SQL
+                          " AND status = 'running'"
+                          " AND days_ok + days_failed >= days_total RETURNING status",
+                          id, status);
 }
 
 int store_run_get(store *st, int64_t id, arena *a, store_run *out)

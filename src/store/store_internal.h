@@ -27,6 +27,17 @@ struct store {
 /* Maps a driver result to a store result, copying the message. */
 int store_fail(store *st, int db_rc);
 
+/* Reads the current row into a struct allocated from a; NULL when out of
+ * memory. */
+typedef void *(*store_row_reader)(db_rows *r, arena *a);
+/* Runs a query and collects its rows, read by fn, into out->rows and
+ * out->n (from a); out->total is the caller's. */
+int store_collect(store *st, const char *sql, const db_val *p, int np, arena *a,
+                  store_row_reader fn, store_page *out);
+/* Runs a query whose first row's first column is a count, into *n (0 when
+ * there is no row). */
+int store_count(store *st, const char *sql, const db_val *p, int np, int64_t *n);
+
 /* Statements that differ between the dialects: [0] SQLite, [1] PostgreSQL. */
 typedef const char *const dialect_sql[2];
 const char *store_sql(const store *st, dialect_sql sql);

@@ -135,41 +135,22 @@ int store_job_touch(store *st, int64_t id, const char *worker, int64_t until_ms)
                 NULL);
 }
 
+static void *read_job_row(db_rows *r, arena *a)
+{
+    store_job *j = arena_calloc(a, sizeof(*j));
+
+    if (j)
+        read_job(r, a, j);
+    return j;
+}
+
 static int collect_jobs(store *st, const char *sql, const db_val *p, int np, arena *a,
                         store_page *out)
 {
-    db_rows *r;
-    size_t cap = 16;
-    int rc;
+    int rc = store_collect(st, sql, p, np, a, read_job_row, out);
 
-    out->n = 0;
-    out->total = 0;
-    if (!(out->rows = arena_alloc(a, cap * sizeof(void *))))
-        return STORE_ERR;
-    if ((rc = db_query(st->db, sql, p, np, &r)) != DB_OK)
-        return store_fail(st, rc);
-    while ((rc = db_next(r)) == 1) {
-        store_job *j = arena_calloc(a, sizeof(*j));
-        if (!j) {
-            rc = -1;
-            break;
-        }
-        read_job(r, a, j);
-        if (out->n == cap) {
-            void **grown = arena_alloc(a, cap * 2 * sizeof(void *));
-            if (!grown) {
-                rc = -1;
-                break;
-            }
-            memcpy(grown, out->rows, cap * sizeof(void *));
-            out->rows = grown;
-            cap *= 2;
-        }
-        out->rows[out->n++] = j;
-    }
-    db_rows_close(r);
     out->total = (int64_t)out->n;
-    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
+    return rc;
 }
 
 int store_job_stats(store *st, arena *a, store_page *out)
@@ -218,32 +199,6 @@ int store_tick_claim(store *st, int64_t tick, const char *worker, int *won)
 
     *won = changes > 0;
     return rc;
-}
-
-int store_run_finish_if_complete(store *st, int64_t id, const char **status)
-{
-    db_val p[2] = {dbv_int(time(NULL)), dbv_int(id)};
-    db_rows *r;
-    int rc =
-        db_query(st->db,
-                 "UPDATE import_runs SET finished_at = $1, status = CASE"
-                 " WHEN days_failed = 0 THEN 'succeeded'"
-                 " WHEN days_ok = 0 THEN 'failed' ELSE 'partial' END"
-                 " WHERE id = $2 AND status = 'running' AND days_ok + days_failed >= days_total"
-                 " RETURNING status",
-                 p, 2, &r);
-
-    *status = NULL;
-    if (rc != DB_OK)
-        return store_fail(st, rc);
-    if (db_next(r) == 1) {
-        const char *s = db_col_text(r, 0, NULL);
-        *status = s && !strcmp(s, "succeeded") ? "succeeded"
-                  : s && !strcmp(s, "partial") ? "partial"
-                                               : "failed";
-    }
-    db_rows_close(r);
-    return STORE_OK;
 }
 
 int store_run_delete(store *st, int64_t id)

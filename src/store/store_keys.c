@@ -4,12 +4,22 @@
 
 #include "store/store_internal.h"
 
-static int bump_version(store *st)
+/* Ends a key write begun by db_begin_write: when rc is STORE_OK, bumps
+ * keys_version (so every API process reloads its keys) and commits;
+ * otherwise, or when that fails, rolls back. Returns the outcome. */
+static int finish_key_write(store *st, int rc)
 {
-    int rc = db_exec(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'keys_version'", NULL,
+    if (rc == STORE_OK) {
+        rc = db_exec(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'keys_version'", NULL,
                      0, NULL);
-
-    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+        if (rc == DB_OK)
+            rc = db_commit(st->db);
+        if (rc == DB_OK)
+            return STORE_OK;
+        rc = store_fail(st, rc);
+    }
+    db_rollback(st->db);
+    return rc;
 }
 
 int store_key_create(store *st, const char *name, const char *prefix, const char *sha256_hex,
@@ -19,32 +29,20 @@ int store_key_create(store *st, const char *name, const char *prefix, const char
     db_rows *r;
     int rc;
 
+    *id = 0;
     if ((rc = db_begin_write(st->db)) != DB_OK)
         return store_fail(st, rc);
-    if ((rc = db_query(st->db,
-                       "INSERT INTO api_keys (name, prefix, sha256, created_at)"
-                       " VALUES ($1, $2, $3, $4) RETURNING id",
-                       p, 4, &r)) != DB_OK) {
-        rc = store_fail(st, rc);
-        goto rollback;
-    }
+    rc = db_query(st->db,
+                  "INSERT INTO api_keys (name, prefix, sha256, created_at)"
+                  " VALUES ($1, $2, $3, $4) RETURNING id",
+                  p, 4, &r);
+    if (rc != DB_OK)
+        return finish_key_write(st, store_fail(st, rc));
     rc = db_next(r);
-    *id = rc == 1 ? db_col_int(r, 0) : 0;
+    if (rc == 1)
+        *id = db_col_int(r, 0);
     db_rows_close(r);
-    if (rc != 1) {
-        rc = store_fail(st, DB_ERR);
-        goto rollback;
-    }
-    if ((rc = bump_version(st)) != STORE_OK)
-        goto rollback;
-    if ((rc = db_commit(st->db)) != DB_OK) {
-        rc = store_fail(st, rc);
-        goto rollback;
-    }
-    return STORE_OK;
-rollback:
-    db_rollback(st->db);
-    return rc;
+    return finish_key_write(st, rc == 1 ? STORE_OK : store_fail(st, DB_ERR));
 }
 
 int store_key_revoke(store *st, int64_t id)
@@ -57,71 +55,38 @@ int store_key_revoke(store *st, int64_t id)
         return store_fail(st, rc);
     rc = db_exec(st->db, "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
                  p, 2, &changed);
-    if (rc != DB_OK) {
-        rc = store_fail(st, rc);
-        goto rollback;
-    }
-    if (!changed) {
-        rc = STORE_ENOTFOUND;
-        goto rollback;
-    }
-    if ((rc = bump_version(st)) != STORE_OK)
-        goto rollback;
-    if ((rc = db_commit(st->db)) != DB_OK) {
-        rc = store_fail(st, rc);
-        goto rollback;
-    }
-    return STORE_OK;
-rollback:
-    db_rollback(st->db);
-    return rc;
+    if (rc != DB_OK)
+        return finish_key_write(st, store_fail(st, rc));
+    return finish_key_write(st, changed ? STORE_OK : STORE_ENOTFOUND);
+}
+
+static void *read_key_row(db_rows *r, arena *a)
+{
+    store_key *k = arena_calloc(a, sizeof(*k));
+
+    if (!k)
+        return NULL;
+    k->id = db_col_int(r, 0);
+    k->name = arena_strdup(a, db_col_text(r, 1, NULL));
+    k->prefix = arena_strdup(a, db_col_text(r, 2, NULL));
+    k->sha256 = arena_strdup(a, db_col_text(r, 3, NULL));
+    k->created_at = db_col_int(r, 4);
+    k->last_used_at = db_col_int(r, 5);
+    k->revoked_at = db_col_int(r, 6);
+    return k;
 }
 
 int store_key_list(store *st, int active_only, arena *a, store_page *out)
 {
     db_val p = dbv_int(active_only);
-    db_rows *r;
-    size_t cap = 16;
-    int rc;
+    int rc = store_collect(st,
+                           "SELECT id, name, prefix, sha256, created_at, coalesce(last_used_at, 0),"
+                           " coalesce(revoked_at, 0) FROM api_keys"
+                           " WHERE $1 = 0 OR revoked_at IS NULL ORDER BY id",
+                           &p, 1, a, read_key_row, out);
 
-    out->n = 0;
-    out->total = 0;
-    if (!(out->rows = arena_alloc(a, cap * sizeof(void *))))
-        return STORE_ERR;
-    if ((rc = db_query(st->db,
-                       "SELECT id, name, prefix, sha256, created_at, coalesce(last_used_at, 0),"
-                       " coalesce(revoked_at, 0) FROM api_keys"
-                       " WHERE $1 = 0 OR revoked_at IS NULL ORDER BY id",
-                       &p, 1, &r)) != DB_OK)
-        return store_fail(st, rc);
-    while ((rc = db_next(r)) == 1) {
-        store_key *k = arena_calloc(a, sizeof(*k));
-        if (!k) {
-            rc = -1;
-            break;
-        }
-        k->id = db_col_int(r, 0);
-        k->name = arena_strdup(a, db_col_text(r, 1, NULL));
-        k->prefix = arena_strdup(a, db_col_text(r, 2, NULL));
-        k->sha256 = arena_strdup(a, db_col_text(r, 3, NULL));
-        k->created_at = db_col_int(r, 4);
-        k->last_used_at = db_col_int(r, 5);
-        k->revoked_at = db_col_int(r, 6);
-        if (out->n == cap) {
-            void **grown = arena_alloc(a, cap * 2 * sizeof(void *));
-            if (!grown) {
-                rc = -1;
-                break;
-            }
-            memcpy(grown, out->rows, cap * sizeof(void *));
-            out->rows = grown;
-            cap *= 2;
-        }
-        out->rows[out->n++] = k;
-    }
-    db_rows_close(r);
     out->total = (int64_t)out->n;
-    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
+    return rc;
 }
 
 int store_key_touch(store *st, int64_t id, int64_t last_used_at)

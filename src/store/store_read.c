@@ -105,8 +105,6 @@ static tv_episode *read_episode(db_rows *r, arena *a)
     return e;
 }
 
-typedef void *(*row_reader)(db_rows *r, arena *a);
-
 static void *read_episode_row(db_rows *r, arena *a)
 {
     return read_episode(r, a);
@@ -120,56 +118,6 @@ static void *read_show_row(db_rows *r, arena *a)
 static void *read_name_row(db_rows *r, arena *a)
 {
     return (void *)text(r, a, 0);
-}
-
-/* Runs a query and collects its rows into out->rows. */
-static int collect(store *st, const char *sql, const db_val *p, int np, arena *a, row_reader fn,
-                   store_page *out)
-{
-    db_rows *r;
-    size_t cap = 32;
-    int rc;
-
-    out->n = 0;
-    if (!(out->rows = arena_alloc(a, cap * sizeof(void *))))
-        return STORE_ERR;
-    if ((rc = db_query(st->db, sql, p, np, &r)) != DB_OK)
-        return store_fail(st, rc);
-    while ((rc = db_next(r)) == 1) {
-        void *row = fn(r, a);
-        if (!row) {
-            rc = -1;
-            break;
-        }
-        if (out->n == cap) {
-            void **grown = arena_alloc(a, cap * 2 * sizeof(void *));
-            if (!grown) {
-                rc = -1;
-                break;
-            }
-            memcpy(grown, out->rows, cap * sizeof(void *));
-            out->rows = grown;
-            cap *= 2;
-        }
-        out->rows[out->n++] = row;
-    }
-    db_rows_close(r);
-    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
-}
-
-static int count(store *st, const char *sql, const db_val *p, int np, int64_t *total)
-{
-    db_rows *r;
-    int rc = db_query(st->db, sql, p, np, &r);
-
-    if (rc != DB_OK)
-        return store_fail(st, rc);
-    *total = 0;
-    rc = db_next(r);
-    if (rc == 1)
-        *total = db_col_int(r, 0);
-    db_rows_close(r);
-    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }
 
 /* The WHERE clause of a schedule query, with placeholders numbered from $1;
@@ -222,7 +170,7 @@ int store_find_episodes(store *st, const episode_filter *f, int64_t offset, int 
     buf_init(&sql, 1 << 14);
     n = episode_where(f, &where, p, code);
     buf_printf(&sql, "SELECT count(*)%s", where.data);
-    if ((rc = count(st, sql.data, p, n, &out->total)) != STORE_OK)
+    if ((rc = store_count(st, sql.data, p, n, &out->total)) != STORE_OK)
         goto done;
     out->n = 0;
     out->rows = NULL;
@@ -238,7 +186,7 @@ int store_find_episodes(store *st, const episode_filter *f, int64_t offset, int 
                " JOIN shows s ON s.id = e.show_id" SHOW_JOINS " ORDER BY p.airdate, p.time_sort,"
                " p.show_name, p.season, p.number_sort, p.id",
                where.data, n + 1, n + 2);
-    rc = collect(st, sql.data, p, n + 2, a, read_episode_row, out);
+    rc = store_collect(st, sql.data, p, n + 2, a, read_episode_row, out);
 done:
     buf_free(&where);
     buf_free(&sql);
@@ -251,25 +199,25 @@ done:
 int store_list_shows(store *st, int64_t offset, int limit, arena *a, store_page *out)
 {
     db_val p[2] = {dbv_int(limit), dbv_int(offset)};
-    int rc = count(st, "SELECT count(*)" SHOWS_WITH_EPISODES, NULL, 0, &out->total);
+    int rc = store_count(st, "SELECT count(*)" SHOWS_WITH_EPISODES, NULL, 0, &out->total);
 
     out->n = 0;
     out->rows = NULL;
     if (rc != STORE_OK || offset >= out->total)
         return rc;
-    return collect(st,
-                   "SELECT " SHOW_COLS " FROM (SELECT s.id, s.name" SHOWS_WITH_EPISODES
-                   " ORDER BY s.name, s.id LIMIT $1 OFFSET $2) p"
-                   " JOIN shows s ON s.id = p.id" SHOW_JOINS " ORDER BY p.name, p.id",
-                   p, 2, a, read_show_row, out);
+    return store_collect(st,
+                         "SELECT " SHOW_COLS " FROM (SELECT s.id, s.name" SHOWS_WITH_EPISODES
+                         " ORDER BY s.name, s.id LIMIT $1 OFFSET $2) p"
+                         " JOIN shows s ON s.id = p.id" SHOW_JOINS " ORDER BY p.name, p.id",
+                         p, 2, a, read_show_row, out);
 }
 
 int store_get_show(store *st, int64_t id, arena *a, tv_show **out)
 {
     db_val p = dbv_int(id);
     store_page page;
-    int rc = collect(st, "SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS " WHERE s.id = $1", &p, 1,
-                     a, read_show_row, &page);
+    int rc = store_collect(st, "SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS " WHERE s.id = $1",
+                           &p, 1, a, read_show_row, &page);
 
     if (rc != STORE_OK)
         return rc;
@@ -285,18 +233,18 @@ int store_show_episodes(store *st, int64_t show_id, int64_t offset, int limit, a
                         store_page *out)
 {
     db_val p[3] = {dbv_int(show_id), dbv_int(limit), dbv_int(offset)};
-    int rc = count(st, "SELECT count(*) FROM episodes WHERE show_id = $1", p, 1, &out->total);
+    int rc = store_count(st, "SELECT count(*) FROM episodes WHERE show_id = $1", p, 1, &out->total);
 
     out->n = 0;
     out->rows = NULL;
     if (rc != STORE_OK || offset >= out->total)
         return rc;
-    return collect(st,
-                   "SELECT " EPISODE_COLS SHOW_COLS " FROM episodes e"
-                   " JOIN shows s ON s.id = e.show_id" SHOW_JOINS " WHERE e.show_id = $1"
-                   " ORDER BY e.airdate DESC, e.season DESC, e.number_sort DESC, e.id DESC"
-                   " LIMIT $2 OFFSET $3",
-                   p, 3, a, read_episode_row, out);
+    return store_collect(st,
+                         "SELECT " EPISODE_COLS SHOW_COLS " FROM episodes e"
+                         " JOIN shows s ON s.id = e.show_id" SHOW_JOINS " WHERE e.show_id = $1"
+                         " ORDER BY e.airdate DESC, e.season DESC, e.number_sort DESC, e.id DESC"
+                         " LIMIT $2 OFFSET $3",
+                         p, 3, a, read_episode_row, out);
 }
 
 /* The distributors of shows that have episodes (a show's episodes carry its
@@ -310,18 +258,19 @@ int store_show_episodes(store *st, int64_t show_id, int64_t offset, int limit, a
 int store_distributor_names(store *st, arena *a, store_page *out)
 {
     out->total = 0;
-    return collect(st,
-                   "SELECT DISTINCT d.name FROM distributors d WHERE d.id IN" SHOW_DISTRIBUTORS
-                   " ORDER BY d.name",
-                   NULL, 0, a, read_name_row, out);
+    return store_collect(
+        st,
+        "SELECT DISTINCT d.name FROM distributors d WHERE d.id IN" SHOW_DISTRIBUTORS
+        " ORDER BY d.name",
+        NULL, 0, a, read_name_row, out);
 }
 
 int store_country_names(store *st, arena *a, store_page *out)
 {
     out->total = 0;
-    return collect(st,
-                   "SELECT DISTINCT d.country_name FROM distributors d"
-                   " WHERE d.country_name IS NOT NULL AND d.id IN" SHOW_DISTRIBUTORS
-                   " ORDER BY d.country_name",
-                   NULL, 0, a, read_name_row, out);
+    return store_collect(st,
+                         "SELECT DISTINCT d.country_name FROM distributors d"
+                         " WHERE d.country_name IS NOT NULL AND d.id IN" SHOW_DISTRIBUTORS
+                         " ORDER BY d.country_name",
+                         NULL, 0, a, read_name_row, out);
 }

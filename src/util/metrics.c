@@ -163,6 +163,16 @@ static void render_counter(buf *out, const char *name, const char *help, uint64_
                (unsigned long long)v);
 }
 
+/* A counter with one label: name{label="names[i]"} values[i]. */
+static void render_labeled(buf *out, const char *name, const char *help, const char *label,
+                           const char *const *names, _Atomic uint64_t *values, int n)
+{
+    buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+    for (int i = 0; i < n; i++)
+        buf_printf(out, "%s{%s=\"%s\"} %llu\n", name, label, names[i],
+                   (unsigned long long)atomic_load(&values[i]));
+}
+
 static void render_requests(buf *out)
 {
     buf_puts(out, "# HELP tvshows_http_requests_total HTTP requests by route, method and status.\n"
@@ -269,16 +279,10 @@ void metrics_render(buf *out)
                    metrics_counter_value(M_DB_REPLICA_FALLBACKS));
     render_counter(out, "tvshows_redis_errors_total", "Redis commands that failed.",
                    metrics_counter_value(M_REDIS_ERRORS));
-    buf_puts(out, "# HELP tvshows_refusals_total Requests refused, by reason.\n"
-                  "# TYPE tvshows_refusals_total counter\n");
-    for (int i = 0; i < M_REFUSE_COUNT; i++)
-        buf_printf(out, "tvshows_refusals_total{reason=\"%s\"} %llu\n", refusal_names[i],
-                   (unsigned long long)atomic_load(&refusals[i]));
-    buf_puts(out, "# HELP tvshows_import_runs_total Import runs, by outcome.\n"
-                  "# TYPE tvshows_import_runs_total counter\n");
-    for (int i = 0; i < M_RUN_COUNT; i++)
-        buf_printf(out, "tvshows_import_runs_total{status=\"%s\"} %llu\n", run_names[i],
-                   (unsigned long long)atomic_load(&runs[i]));
+    render_labeled(out, "tvshows_refusals_total", "Requests refused, by reason.", "reason",
+                   refusal_names, refusals, M_REFUSE_COUNT);
+    render_labeled(out, "tvshows_import_runs_total", "Import runs, by outcome.", "status",
+                   run_names, runs, M_RUN_COUNT);
     render_counter(out, "tvshows_import_episodes_upserted_total",
                    "Episodes inserted or changed by imports.",
                    metrics_counter_value(M_IMPORT_EPISODES_UPSERTED));
