@@ -51,7 +51,7 @@ int store_collect(store *st, const char *sql, const db_val *p, int np, arena *a,
     return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }
 
-int store_count(store *st, const char *sql, const db_val *p, int np, int64_t *n)
+int store_query_int(store *st, const char *sql, const db_val *p, int np, int64_t *n)
 {
     db_rows *r;
     int rc = db_query(st->db, sql, p, np, &r);
@@ -123,15 +123,5 @@ int store_ping(store *st)
 
 int store_generation(store *st, int64_t *gen)
 {
-    db_rows *r;
-    int rc = db_query(st->db, "SELECT value FROM meta WHERE key = 'generation'", NULL, 0, &r);
-
-    if (rc != DB_OK)
-        return store_fail(st, rc);
-    *gen = 0;
-    rc = db_next(r);
-    if (rc == 1)
-        *gen = db_col_int(r, 0);
-    db_rows_close(r);
-    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
+    return store_query_int(st, "SELECT value FROM meta WHERE key = 'generation'", NULL, 0, gen);
 }

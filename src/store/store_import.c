@@ -761,15 +761,8 @@ int store_run_get(store *st, int64_t id, arena *a, store_run *out)
 
 int store_last_import(store *st, int64_t *finished_at)
 {
-    db_rows *r;
-    int rc = db_query(st->db,
-                      "SELECT coalesce(max(finished_at), 0) FROM import_runs"
-                      " WHERE status IN ('succeeded', 'partial')",
-                      NULL, 0, &r);
-
-    if (rc != DB_OK)
-        return store_fail(st, rc);
-    *finished_at = db_next(r) == 1 ? db_col_int(r, 0) : 0;
-    db_rows_close(r);
-    return STORE_OK;
+    return store_query_int(st,
+                           "SELECT coalesce(max(finished_at), 0) FROM import_runs"
+                           " WHERE status IN ('succeeded', 'partial')",
+                           NULL, 0, finished_at);
 }

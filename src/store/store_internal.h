@@ -34,9 +34,9 @@ typedef void *(*store_row_reader)(db_rows *r, arena *a);
  * out->n (from a); out->total is the caller's. */
 int store_collect(store *st, const char *sql, const db_val *p, int np, arena *a,
                   store_row_reader fn, store_page *out);
-/* Runs a query whose first row's first column is a count, into *n (0 when
- * there is no row). */
-int store_count(store *st, const char *sql, const db_val *p, int np, int64_t *n);
+/* Runs a query whose answer is one integer (the first column of the first
+ * row), into *n: 0 when there is no row. */
+int store_query_int(store *st, const char *sql, const db_val *p, int np, int64_t *n);
 
 /* Statements that differ between the dialects: [0] SQLite, [1] PostgreSQL. */
 typedef const char *const dialect_sql[2];

@@ -102,12 +102,6 @@ int store_key_touch(store *st, int64_t id, int64_t last_used_at)
 
 int store_keys_version(store *st, int64_t *version)
 {
-    db_rows *r;
-    int rc = db_query(st->db, "SELECT value FROM meta WHERE key = 'keys_version'", NULL, 0, &r);
-
-    if (rc != DB_OK)
-        return store_fail(st, rc);
-    *version = db_next(r) == 1 ? db_col_int(r, 0) : 0;
-    db_rows_close(r);
-    return STORE_OK;
+    return store_query_int(st, "SELECT value FROM meta WHERE key = 'keys_version'", NULL, 0,
+                           version);
 }

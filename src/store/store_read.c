@@ -170,7 +170,7 @@ int store_find_episodes(store *st, const episode_filter *f, int64_t offset, int 
     buf_init(&sql, 1 << 14);
     n = episode_where(f, &where, p, code);
     buf_printf(&sql, "SELECT count(*)%s", where.data);
-    if ((rc = store_count(st, sql.data, p, n, &out->total)) != STORE_OK)
+    if ((rc = store_query_int(st, sql.data, p, n, &out->total)) != STORE_OK)
         goto done;
     out->n = 0;
     out->rows = NULL;
@@ -199,7 +199,7 @@ done:
 int store_list_shows(store *st, int64_t offset, int limit, arena *a, store_page *out)
 {
     db_val p[2] = {dbv_int(limit), dbv_int(offset)};
-    int rc = store_count(st, "SELECT count(*)" SHOWS_WITH_EPISODES, NULL, 0, &out->total);
+    int rc = store_query_int(st, "SELECT count(*)" SHOWS_WITH_EPISODES, NULL, 0, &out->total);
 
     out->n = 0;
     out->rows = NULL;
@@ -233,7 +233,8 @@ int store_show_episodes(store *st, int64_t show_id, int64_t offset, int limit, a
                         store_page *out)
 {
     db_val p[3] = {dbv_int(show_id), dbv_int(limit), dbv_int(offset)};
-    int rc = store_count(st, "SELECT count(*) FROM episodes WHERE show_id = $1", p, 1, &out->total);
+    int rc =
+        store_query_int(st, "SELECT count(*) FROM episodes WHERE show_id = $1", p, 1, &out->total);
 
     out->n = 0;
     out->rows = NULL;
