@@ -249,12 +249,28 @@ def test_health_and_readiness(spec):
     rejects(spec, "GET", "/up", 503, {"error": "Service unavailable"}, match="not documented")
 
 
-def test_analytics_reports(spec):
-    body = {"data": [{"network": "NBC", "episodes": 12, "anything": [1, 2]}], "generated_at": "2025-06-09T12:00:00Z"}
-    for path in ("/api/v1/analytics/networks", "/api/v1/analytics/genres", "/api/v1/analytics/schedule-density"):
-        spec.validate_response("GET", path, 200, body, OK_HEADERS)
-        rejects(spec, "GET", path, 200, {"data": []}, match="generated_at")
-        rejects(spec, "GET", path, 200, {"data": [1], "generated_at": "2025-06-09T12:00:00Z"}, match="$.data[0]")
+ANALYTICS_ROWS = {
+    "networks": {"rank": 1, "distributor": "NBC", "kind": "network", "country": "United States",
+                 "episodes": 12, "peak_7d": 5, "avg_7d": 1.5},
+    "genres": {"genre": "Action", "shows": 12, "episodes": 20, "upcoming_episodes": 0,
+               "upcoming_share": 0, "avg_show_rating": 8.2, "avg_episode_rating": 9,
+               "rating_quartile": 1},
+    "schedule-density": {"day_type": "weekday", "day_part": "morning", "episodes": 0,
+                         "per_day": 0, "busiest": False},
+}
+
+
+@pytest.mark.parametrize("report", sorted(ANALYTICS_ROWS))
+def test_analytics_reports(spec, report):
+    path = "/api/v1/analytics/" + report
+    row = ANALYTICS_ROWS[report]
+    spec.validate_response("GET", path, 200, {"data": [row], "generated_at": "2025-06-09T12:00:00Z"},
+                           OK_HEADERS)
+    rejects(spec, "GET", path, 200, {"data": []}, match="generated_at")
+    rejects(spec, "GET", path, 200, {"data": [1], "generated_at": "2025-06-09T12:00:00Z"}, match="$.data[0]")
+    extra = dict(row, anything=[1, 2])
+    rejects(spec, "GET", path, 200, {"data": [extra], "generated_at": "2025-06-09T12:00:00Z"},
+            match="anything")
 
 
 def test_openapi_document_endpoint(spec):
