@@ -81,7 +81,7 @@ static void run_one(worker_thread *t, job_env *env)
         queue_done(env->q, &t->job);
         log_info("job done", LF_S("id", t->job.id), LF_S("type", t->job.type),
                  LF_I("ms", clock_mono_ms() - started));
-    } else if (atomic_load(&w->abort)) {
+    } else if (atomic_load(&w->stop)) {
         queue_release(env->q, &t->job); /* cut short by the shutdown: hand it back */
         log_info("job handed back", LF_S("id", t->job.id), LF_S("type", t->job.type));
     } else {
@@ -102,7 +102,8 @@ static void *job_thread_main(void *arg)
                          .retries = w->cfg->import_retries,
                          .timeout_ms = w->cfg->import_timeout_s * 1000,
                          .backoff_base_ms = w->cfg->import_backoff_ms,
-                         .abort = &w->abort};
+                         .abort = &w->abort,
+                         .interrupt = &w->stop};
     store_options so = {"tvshows-worker", 0, w->cfg->slow_query_ms, NULL, 1};
     job_env env = {w->cfg, NULL, tvmaze_client_new(&to), NULL};
     queue_job job;

@@ -137,12 +137,21 @@ void tvmaze_client_free(tvmaze_client *c)
     free(c);
 }
 
-static void sleep_ms(int64_t ms)
+static int interrupted(const tvmaze_client *c)
 {
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    return (c->opt.abort && *c->opt.abort) || (c->opt.interrupt && *c->opt.interrupt);
+}
 
-    while (ms > 0 && nanosleep(&ts, &ts) != 0)
-        ;
+/* Sleeps ms in slices, so that a shutdown is noticed; -1 when it was. */
+static int pause_ms(const tvmaze_client *c, int64_t ms)
+{
+    while (ms > 0 && !interrupted(c)) {
+        int64_t slice = ms < 100 ? ms : 100;
+        struct timespec ts = {0, (long)slice * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= slice;
+    }
+    return interrupted(c) ? -1 : 0;
 }
 
 /* What to do with one attempt's outcome. */
@@ -191,8 +200,10 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
         int64_t wait;
 
         wait = tvmaze_limiter_reserve(c->opt.limiter, clock_mono_ms());
-        if (wait > 0)
-            sleep_ms(wait);
+        if (pause_ms(c, wait) != 0) {
+            snprintf(err, errlen, "GET %s: interrupted by shutdown", path_query);
+            return TVMAZE_EFAIL;
+        }
         buf_reset(out);
         c->retry_after[0] = '\0';
         cc = curl_easy_perform(c->curl);
@@ -221,6 +232,9 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
                  LF_I("attempt", attempt + 1), LF_I("wait_ms", wait));
         stats->retries++;
         metrics_inc(M_IMPORT_RETRIES);
-        sleep_ms(wait);
+        if (pause_ms(c, wait) != 0) {
+            snprintf(err, errlen, "GET %s: interrupted by shutdown", path_query);
+            return TVMAZE_EFAIL;
+        }
     }
 }

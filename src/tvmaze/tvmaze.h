@@ -55,6 +55,10 @@ typedef struct tvmaze_options {
     int64_t backoff_base_ms;
     int64_t backoff_cap_ms;
     const _Atomic int *abort; /* when set (may be NULL), transfers stop at once */
+    /* when set (may be NULL), a wait between attempts (rate limit, backoff)
+     * ends at once and the request fails: a shutting-down worker hands its
+     * job back instead of waiting out the upstream */
+    const _Atomic int *interrupt;
 } tvmaze_options;
 
 typedef struct tvmaze_stats {

@@ -266,3 +266,20 @@ def test_embedded_serve_fills_an_empty_database_by_itself(tmp_path, fake_tvmaze,
     url = "/api/v1/tvshows?date_from=2026-07-03&date_to=2026-07-05"
     n = wait_for(lambda: s.get(url).json()["pagination"]["total_count"], 30)
     assert n == 9
+
+
+def test_sigterm_during_upstream_retries_hands_the_job_back_at_once(tvshows, jobs_env,
+                                                                     no_catch_up, workers):
+    # nothing listens there: every request is refused and waits out a long backoff
+    dead_upstream = "http://127.0.0.1:%d" % free_port()
+    jobs(tvshows, dict(jobs_env, TVMAZE_BASE_URL=dead_upstream), "enqueue", "import", "--days",
+         "1", "--from", GB[0], "--countries", "GB", "--no-web")
+    (w,) = workers(1, TVMAZE_BASE_URL=dead_upstream, IMPORT_BACKOFF_MS="20000",
+                   WORKER_CONCURRENCY="1", SHUTDOWN_TIMEOUT="25")
+    assert wait_for(lambda: any(l.get("msg") == "upstream retry" for l in w.logs()), 30)
+    t0 = time.time()
+    assert w.stop() == 0
+    assert time.time() - t0 < 5, "the worker waited out the upstream backoff"
+    assert any(l.get("msg") == "job handed back" for l in w.logs())
+    total = stats(tvshows, jobs_env)["total"]
+    assert total["dead"] == 0 and total["queued"] + total["retrying"] == 1
