@@ -6,8 +6,10 @@
  * budget is shared by every API process (ratelimit_take_redis: one atomic
  * script). When Redis is down the caller counts in process instead.
  * Thread-safe: the in-process table is sharded, one mutex per shard; memory
- * is bounded (stale windows are swept, and past RATELIMIT_MAX_KEYS a shard
- * forgets its oldest entries). */
+ * is bounded: stale windows are swept, and while a shard holds its share of
+ * RATELIMIT_MAX_KEYS live counters a new client is not counted (each of its
+ * requests is its first) until a window turns; the WAF's per-IP rule stands
+ * in front of that case in production. */
 #ifndef TVSHOWS_RATELIMIT_H
 #define TVSHOWS_RATELIMIT_H
 
