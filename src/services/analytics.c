@@ -321,6 +321,16 @@ void analytics_csv(const report *r, buf *out)
     }
 }
 
+static int numeric_column(const report *r, size_t k)
+{
+    for (size_t i = 0; i < r->nrows; i++) {
+        cell_type t = r->cells[i * r->ncols + k].type;
+        if (t == CELL_INT || t == CELL_REAL)
+            return 1;
+    }
+    return 0;
+}
+
 /* Display width of UTF-8 text: one column per code point (good enough for
  * the names in schedules). */
 static size_t width(const char *s, size_t n)
@@ -349,8 +359,13 @@ void analytics_text(const report *r, buf *out)
                 widths[k] = w;
         }
     }
-    for (size_t k = 0; k < r->ncols && k < 16; k++)
-        buf_printf(out, "%s%-*s", k ? "  " : "", (int)widths[k], r->cols[k]);
+    for (size_t k = 0; k < r->ncols && k < 16; k++) {
+        int last = k + 1 == r->ncols || k + 1 == 16;
+        if (numeric_column(r, k))
+            buf_printf(out, "%s%*s", k ? "  " : "", (int)widths[k], r->cols[k]);
+        else
+            buf_printf(out, "%s%-*s", k ? "  " : "", last ? 0 : (int)widths[k], r->cols[k]);
+    }
     buf_putc(out, '\n');
     for (size_t i = 0; i < r->nrows; i++) {
         for (size_t k = 0; k < r->ncols && k < 16; k++) {
@@ -363,11 +378,11 @@ void analytics_text(const report *r, buf *out)
             w = width(tmp.data ? tmp.data : "", tmp.len);
             if (k)
                 buf_puts(out, "  ");
-            /* numbers right-aligned, text left-aligned */
-            if (c->type == CELL_INT || c->type == CELL_REAL)
+            /* numeric columns right-aligned (their nulls too), text left */
+            if (numeric_column(r, k))
                 buf_printf(out, "%*s", (int)(widths[k] - w), "");
             buf_append(out, tmp.data, tmp.len);
-            if (c->type != CELL_INT && c->type != CELL_REAL)
+            if (!numeric_column(r, k) && k + 1 < r->ncols && k + 1 < 16)
                 buf_printf(out, "%*s", (int)(widths[k] - w), "");
         }
         buf_putc(out, '\n');
