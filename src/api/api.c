@@ -491,8 +491,9 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (!(app->limits = ratelimit_new()) || !(app->auth = auth_new(cfg, err, errlen))) {
-        if (!app->limits)
+    if (!(app->limits = ratelimit_new()) || !(app->counts = counts_new()) ||
+        !(app->auth = auth_new(cfg, err, errlen))) {
+        if (!app->limits || !app->counts)
             snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -511,6 +512,7 @@ void api_app_free(api_app *app)
         return;
     refresher_stop(app->refresher);
     cache_free(app->cache);
+    counts_free(app->counts);
     auth_free(app->auth);
     ratelimit_free(app->limits);
     for (size_t i = 0; i < app->ncors; i++)

@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "model/model.h"
+#include "store/counts.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -39,7 +40,8 @@ struct api_app {
     _Atomic int64_t generation;      /* the data generation, kept fresh by the refresher */
     _Atomic int64_t db_connected_us; /* when a connection last (re)connected */
     refresher *refresher;
-    cache *cache; /* NULL when CACHE_MB=0 */
+    cache *cache;   /* NULL when CACHE_MB=0 */
+    counts *counts; /* the schedule's total_count */
     char cache_control[64];
     char **cors_origins;
     size_t ncors;

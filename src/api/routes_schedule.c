@@ -88,8 +88,11 @@ static int parse_query(api_request *r, http_response *res, tvshows_query *q)
 static int build_tvshows(api_thread *t, api_request *r, http_response *res, void *ctx)
 {
     const tvshows_query *q = ctx;
+    int64_t offset = (q->page - 1) * q->per_page;
     store *st = api_store(t);
-    store_page page;
+    episode_filter days;
+    store_page page = {0};
+    counts_page where;
     jw_writer w;
     int rc;
 
@@ -98,12 +101,26 @@ static int build_tvshows(api_thread *t, api_request *r, http_response *res, void
         api_unavailable(res);
         return -1;
     }
-    rc = store_find_episodes(st, &q->f, (q->page - 1) * q->per_page, (int)q->per_page, &t->mem,
-                             &page);
+    rc = counts_episodes(t->app->counts, st,
+                         atomic_load_explicit(&t->app->generation, memory_order_acquire), &q->f,
+                         offset, (int)q->per_page, &t->mem, &where);
+    if (rc == STORE_OK && offset < where.total) {
+        /* the page's rows lie on the days counts found them on */
+        days = q->f;
+        date_format(where.first_day, days.from);
+        date_format(where.last_day, days.to);
+        days.by_show = where.by_show;
+        days.named_ids = where.named_ids;
+        days.country_ids = where.country_ids;
+        days.n_named = where.n_named;
+        days.n_country = where.n_country;
+        rc = store_find_episodes(st, &days, where.offset, (int)q->per_page, &t->mem, &page);
+    }
     if (rc != STORE_OK) {
         api_store_error(t, res, rc);
         return -1;
     }
+    page.total = where.total;
     jw_begin(&w, &t->body);
     jw_obj_open(&w);
     render_list(&w, &page, RENDER_EPISODES, q->page, q->per_page);

@@ -99,6 +99,11 @@ typedef struct episode_filter {
     size_t country_len;
     int has_min_rating;
     double min_rating;
+    /* Set by counts.h: the filter's distributors match few of the days'
+     * episodes; find them by show, the distributors resolved to their ids. */
+    int by_show;
+    const int64_t *named_ids, *country_ids;
+    size_t n_named, n_country;
 } episode_filter;
 
 typedef struct store_page {
@@ -107,8 +112,29 @@ typedef struct store_page {
     void **rows; /* tv_episode* or tv_show*, in the arena */
 } store_page;
 
+/* A page of the schedule into out->rows and out->n; out->total is the
+ * caller's (counts.h counts, and narrows f to the page's days). */
 int store_find_episodes(store *st, const episode_filter *f, int64_t offset, int limit, arena *a,
                         store_page *out);
+
+/* The schedule in groups, for counting: per day in [from, to], the number
+ * of episodes of each distinct (network, web channel, show rating). fn sees
+ * each group (a negative return stops the read and is returned); *gen is the
+ * data generation the groups belong to (one statement: one snapshot). */
+typedef struct store_day_group {
+    int32_t day;            /* days since 1970-01-01 */
+    int64_t network_id;     /* 0: none */
+    int64_t web_channel_id; /* 0: none */
+    double show_rating;     /* NaN: the show has no rating */
+    int64_t n;
+} store_day_group;
+typedef int (*store_group_fn)(void *ctx, const store_day_group *g);
+int store_day_groups(store *st, const char *from, const char *to, store_group_fn fn, void *ctx,
+                     int64_t *gen);
+/* The distributors a filter names: fn sees each id with which = 'd' (its
+ * name is f->distributor) or 'c' (its country is f->country). */
+typedef int (*store_id_fn)(void *ctx, int which, int64_t id);
+int store_filter_distributors(store *st, const episode_filter *f, store_id_fn fn, void *ctx);
 int store_list_shows(store *st, int64_t offset, int limit, arena *a, store_page *out);
 int store_get_show(store *st, int64_t id, arena *a, tv_show **out);
 int store_show_episodes(store *st, int64_t show_id, int64_t offset, int limit, arena *a,

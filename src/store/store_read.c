@@ -2,10 +2,12 @@
  * the response order (see schema.c); the rows of a page are then joined to
  * their show and distributors, 25 rows at a time. */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "util/date.h"
 
 #define SHOW_COLS                                                                                  \
     "s.id, s.name, s.type, s.language, s.status, s.rating, s.genres, s.image_medium,"              \
@@ -21,7 +23,7 @@
     "e.id, e.name, e.season, e.number, e.type, e.runtime, e.rating, e.summary, e.image_medium,"    \
     " e.image_original, e.airdate, e.airtime, e.airstamp, e.url, "
 #define EPISODE_NCOLS  14
-#define SCHEDULE_ORDER "airdate, time_sort, show_name, season, number_sort, id"
+#define SCHEDULE_ORDER "e.airdate, e.time_sort, e.show_name, e.season, e.number_sort, e.id"
 
 static const char *text(db_rows *r, arena *a, int col)
 {
@@ -120,36 +122,86 @@ static void *read_name_row(db_rows *r, arena *a)
     return (void *)text(r, a, 0);
 }
 
-/* The WHERE clause of a schedule query, with placeholders numbered from $1;
- * only our own fixed fragments go into the text, every value is a parameter. */
-static int episode_where(const episode_filter *f, buf *sql, db_val *p, char *code)
+/* A two-letter country value is also tried as an ISO code, in upper case;
+ * any other value matches no code. */
+static void country_code(const episode_filter *f, char code[3])
 {
-    int n = 0;
+    size_t k = f->country_len == 2 ? 2 : 0;
 
-    p[n++] = dbv_text(f->from);
-    p[n++] = dbv_text(f->to);
-    buf_puts(sql, " FROM episodes e WHERE e.airdate >= $1 AND e.airdate <= $2");
-    if (f->distributor) {
-        p[n++] = dbv_textn(f->distributor, f->distributor_len);
-        buf_printf(sql,
-                   " AND (e.network_id IN (SELECT id FROM distributors WHERE name = $%d)"
-                   " OR e.web_channel_id IN (SELECT id FROM distributors WHERE name = $%d))",
-                   n, n);
-    }
-    if (f->country) {
-        /* a two-letter value is also tried as an ISO code, in upper case */
-        size_t k = f->country_len == 2 ? 2 : 0;
-        for (size_t i = 0; i < k; i++)
-            code[i] = (char)toupper((unsigned char)f->country[i]);
-        code[k] = '\0';
-        p[n++] = dbv_textn(f->country, f->country_len);
-        p[n++] = dbv_text(code);
-        buf_printf(sql,
-                   " AND (e.network_id IN (SELECT id FROM distributors"
-                   " WHERE country_name = $%d OR country_code = $%d)"
-                   " OR e.web_channel_id IN (SELECT id FROM distributors"
-                   " WHERE country_name = $%d OR country_code = $%d))",
-                   n - 1, n, n - 1, n);
+    for (size_t i = 0; i < k; i++)
+        code[i] = (char)toupper((unsigned char)f->country[i]);
+    code[k] = '\0';
+}
+
+/* " AND (s.network_id IN ids OR s.web_channel_id IN ids)", the ids as one
+ * parameter (from the arena): an array the show indexes are searched by. */
+static int show_terms(store *st, arena *a, buf *sql, db_val *p, int n, const int64_t *ids, size_t k)
+{
+    static dialect_sql terms = {" AND (s.network_id IN (SELECT value FROM json_each($%d))"
+                                " OR s.web_channel_id IN (SELECT value FROM json_each($%d)))",
+                                " AND (s.network_id = ANY($%d::text::bigint[])"
+                                " OR s.web_channel_id = ANY($%d::text::bigint[]))"};
+    int pg = store_is_postgres(st);
+    char *text = arena_alloc(a, k * 21 + 3), *w = text;
+
+    if (!text)
+        return -1;
+    *w++ = pg ? '{' : '[';
+    for (size_t i = 0; i < k; i++)
+        w += sprintf(w, i ? ",%lld" : "%lld", (long long)ids[i]);
+    *w++ = pg ? '}' : ']';
+    *w = '\0';
+    p[n] = dbv_text(text);
+    buf_printf(sql, store_sql(st, terms), n + 1, n + 1);
+    return n + 1;
+}
+
+/* The FROM and WHERE of a schedule query, with placeholders numbered from
+ * $1; only our own fixed fragments go into the text, every value is a
+ * parameter. Either a range of the schedule index, checking each entry, or
+ * (f->by_show) the filter's shows first, then each one's episodes in the
+ * range by the show index: the join order is forced (SQLite: CROSS JOIN,
+ * PostgreSQL: LATERAL, kept a subquery by OFFSET 0), as the planners cannot
+ * know the filter is sparse. Returns the number of parameters, or -1. */
+static int episode_where(store *st, const episode_filter *f, arena *a, buf *sql, db_val *p,
+                         char *code)
+{
+    static dialect_sql by_show = {
+        " FROM shows s CROSS JOIN episodes e INDEXED BY episodes_show"
+        " WHERE e.show_id = s.id AND e.airdate >= $1 AND e.airdate <= $2",
+        " FROM shows s CROSS JOIN LATERAL (SELECT x.id, x.airdate, x.time_sort, x.show_name,"
+        " x.season, x.number_sort, x.show_rating FROM episodes x WHERE x.show_id = s.id"
+        " AND x.airdate >= $1 AND x.airdate <= $2 OFFSET 0) e WHERE TRUE"};
+    int n = 2;
+
+    p[0] = dbv_text(f->from);
+    p[1] = dbv_text(f->to);
+    if (f->by_show) {
+        buf_puts(sql, store_sql(st, by_show));
+        if (f->distributor && (n = show_terms(st, a, sql, p, n, f->named_ids, f->n_named)) < 0)
+            return -1;
+        if (f->country && (n = show_terms(st, a, sql, p, n, f->country_ids, f->n_country)) < 0)
+            return -1;
+    } else {
+        buf_puts(sql, " FROM episodes e WHERE e.airdate >= $1 AND e.airdate <= $2");
+        if (f->distributor) {
+            p[n++] = dbv_textn(f->distributor, f->distributor_len);
+            buf_printf(sql,
+                       " AND (e.network_id IN (SELECT id FROM distributors WHERE name = $%d)"
+                       " OR e.web_channel_id IN (SELECT id FROM distributors WHERE name = $%d))",
+                       n, n);
+        }
+        if (f->country) {
+            country_code(f, code);
+            p[n++] = dbv_textn(f->country, f->country_len);
+            p[n++] = dbv_text(code);
+            buf_printf(sql,
+                       " AND (e.network_id IN (SELECT id FROM distributors"
+                       " WHERE country_name = $%d OR country_code = $%d)"
+                       " OR e.web_channel_id IN (SELECT id FROM distributors"
+                       " WHERE country_name = $%d OR country_code = $%d))",
+                       n - 1, n, n - 1, n);
+        }
     }
     if (f->has_min_rating) {
         p[n++] = dbv_float(f->min_rating);
@@ -168,15 +220,10 @@ int store_find_episodes(store *st, const episode_filter *f, int64_t offset, int 
 
     buf_init(&where, 1 << 14);
     buf_init(&sql, 1 << 14);
-    n = episode_where(f, &where, p, code);
-    buf_printf(&sql, "SELECT count(*)%s", where.data);
-    if ((rc = store_query_int(st, sql.data, p, n, &out->total)) != STORE_OK)
+    if ((n = episode_where(st, f, a, &where, p, code)) < 0) {
+        rc = STORE_ERR;
         goto done;
-    out->n = 0;
-    out->rows = NULL;
-    if (offset >= out->total)
-        goto done; /* past the end: no second query */
-    buf_reset(&sql);
+    }
     p[n] = dbv_int(limit);
     p[n + 1] = dbv_int(offset);
     buf_printf(&sql,
@@ -191,6 +238,83 @@ done:
     buf_free(&where);
     buf_free(&sql);
     return rc;
+}
+
+int store_day_groups(store *st, const char *from, const char *to, store_group_fn fn, void *ctx,
+                     int64_t *gen)
+{
+    /* the generation rides along as the one row without a day */
+    static const char sql[] =
+        "SELECT NULL, value, NULL, NULL, NULL FROM meta WHERE key = 'generation'"
+        " UNION ALL SELECT airdate, count(*), network_id, web_channel_id, show_rating"
+        " FROM episodes WHERE airdate >= $1 AND airdate <= $2"
+        " GROUP BY airdate, network_id, web_channel_id, show_rating";
+    db_val p[2] = {dbv_text(from), dbv_text(to)};
+    store_day_group g;
+    db_rows *r;
+    size_t len;
+    int rc;
+
+    *gen = -1;
+    if ((rc = db_query(st->db, sql, p, 2, &r)) != DB_OK)
+        return store_fail(st, rc);
+    while ((rc = db_next(r)) == 1) {
+        const char *day = db_col_text(r, 0, &len);
+        if (!day) {
+            *gen = db_col_int(r, 1);
+            continue;
+        }
+        if (date_parse(day, len, &g.day) != 0) {
+            *gen = -1; /* not a date: the mapper lets none through */
+            break;
+        }
+        g.n = db_col_int(r, 1);
+        g.network_id = db_col_null(r, 2) ? 0 : db_col_int(r, 2);
+        g.web_channel_id = db_col_null(r, 3) ? 0 : db_col_int(r, 3);
+        g.show_rating = db_col_null(r, 4) ? NAN : db_col_float(r, 4);
+        if ((rc = fn(ctx, &g)) < 0)
+            break;
+    }
+    db_rows_close(r);
+    if (rc < 0)
+        return store_fail(st, DB_ERR);
+    if (*gen < 0) {
+        snprintf(st->err, sizeof(st->err), "cannot count the schedule: no generation or a bad day");
+        return STORE_ERR;
+    }
+    return STORE_OK;
+}
+
+static db_val text_or_null(const char *s, size_t n)
+{
+    return s ? dbv_textn(s, n) : dbv_null();
+}
+
+int store_filter_distributors(store *st, const episode_filter *f, store_id_fn fn, void *ctx)
+{
+    db_val p[3] = {text_or_null(f->distributor, f->distributor_len),
+                   text_or_null(f->country, f->country_len), dbv_null()};
+    char code[3] = "";
+    db_rows *r;
+    size_t len;
+    int rc;
+
+    if (f->country) {
+        country_code(f, code);
+        p[2] = dbv_text(code);
+    }
+    rc = db_query(st->db,
+                  "SELECT 'd', id FROM distributors WHERE name = $1"
+                  " UNION ALL SELECT 'c', id FROM distributors"
+                  " WHERE country_name = $2 OR country_code = $3",
+                  p, 3, &r);
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    while ((rc = db_next(r)) == 1)
+        if ((rc = fn(ctx, *db_col_text(r, 0, &len), db_col_int(r, 1))) < 0)
+            break;
+    db_rows_close(r);
+    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }
 
 #define SHOWS_WITH_EPISODES                                                                        \

@@ -144,6 +144,33 @@ def test_specials_have_a_null_episode_number(loaded):
     assert specials and all(e["episode_number"] is None for e in specials)
 
 
+# Windows and filters whose matches are dense or sparse among the days'
+# episodes, so that both ways of reading a page (a scan of the schedule, or
+# the filter's shows first) and every page boundary are compared.
+@pytest.mark.parametrize("window,filters", [
+    (("2026-07-03", "2026-07-07"), {}),
+    (("2026-07-03", "2026-07-07"), {"rating": 6.5}),
+    (("2026-07-03", "2026-07-07"), {"country": "gb"}),
+    (("2026-07-03", "2026-07-07"), {"distributor": "Channel 4"}),
+    (("2026-07-03", "2026-07-07"), {"distributor": "BBC Two", "rating": 5}),
+    (("2026-07-03", "2026-07-07"), {"distributor": "ITV1", "country": "United Kingdom"}),
+    (("2026-07-03", "2026-07-07"), {"distributor": "ITV1", "country": "US"}),
+    (("2026-07-05", "2026-07-05"), {"distributor": "5"}),
+    (("2020-11-01", "2021-01-31"), {"distributor": "Netflix"}),
+    (("2020-11-01", "2021-01-31"), {"distributor": "CBS"}),
+    (("2020-11-01", "2021-01-31"), {"country": "US", "rating": 7}),
+    (("2020-01-01", "2020-12-31"), {"country": "Japan"}),
+    (("2023-12-30", "2024-01-02"), {"distributor": "Иви"}),
+])
+@pytest.mark.parametrize("per_page", [1, 4, 25])
+def test_every_page_and_total_count_match_the_model(loaded, window, filters, per_page):
+    expected = loaded.model.schedule(*window, **filters)
+    got, totals = all_pages(loaded.server, per_page, date_from=window[0], date_to=window[1],
+                            **filters)
+    assert [e["url"] for e in got] == [e["url"] for e in expected]
+    assert totals == {(len(expected), -(-len(expected) // per_page))}
+
+
 @pytest.mark.parametrize("name", ["Иви", "BBC iPlayer", "HBO Max", "ITV1", "Netflix", "CBS"])
 def test_distributor_filter_matches_the_model(loaded, name):
     expected = loaded.model.schedule("2020-01-01", "2026-12-31", distributor=name)

@@ -93,3 +93,30 @@ def test_cache_can_be_turned_off(serve, filled):
     a, b = s.get(url), s.get(url, headers={"Accept-Encoding": "gzip"})
     assert a.status == b.status == 200 and a.header("ETag") and b.header("Content-Encoding") == "gzip"
     assert s.get(url, headers={"If-None-Match": a.header("ETag")}).status == 304
+
+
+def test_total_count_follows_an_import_with_the_cache_off(serve, filled, tvshows):
+    # the counts are kept per day and generation: an episode that moves to
+    # another day, and one that is removed, change both days' totals
+    s = serve(env={"CACHE_MB": "0"})
+
+    def total(day, **extra):
+        q = "date_from=%s&date_to=%s&per_page=1" % (day, day)
+        q += "".join("&%s=%s" % kv for kv in extra.items())
+        return s.get(TV + q).json()["pagination"]["total_count"]
+
+    before = {d: total(d) for d in ("2026-07-05", "2026-07-06")}
+    five = total("2026-07-06", distributor="5")
+    path = filled / "schedule-GB-2026-07-06.json"
+    data = json.load(open(path, encoding="utf-8"))
+    gone = next(e for e in data if (e["show"].get("network") or {}).get("name") == "5")
+    moved = next(e for e in data if e is not gone)
+    moved["airdate"] = "2026-07-05"
+    data.remove(gone)
+    json.dump(data, open(path, "w", encoding="utf-8"))
+    assert tvshows.run("import", "--file", str(path)).returncode == 0
+    time.sleep(1.0)
+    assert total("2026-07-06") == before["2026-07-06"] - 2
+    assert total("2026-07-05") == before["2026-07-05"] + 1
+    assert total("2026-07-06", distributor="5") == five - 1 - (
+        (moved["show"].get("network") or {}).get("name") == "5")

@@ -1,0 +1,314 @@
+#include "store/counts.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/date.h"
+#include "util/idmap.h"
+
+typedef struct groups {
+    store_day_group *v;
+    size_t n, cap;
+} groups;
+
+typedef struct id_set {
+    int64_t *v;
+    size_t n, cap;
+} id_set;
+
+struct counts {
+    pthread_mutex_t lock;
+    int64_t gen;  /* the generation of every day held */
+    idmap days;   /* day -> index of its first group << 32 | its number of groups */
+    groups held;  /* the groups of the days held, a day's groups together */
+    size_t costs; /* groups and days held, against COUNTS_MAX_GROUPS */
+};
+
+/* What a filter matches once its names are resolved to distributor ids. */
+typedef struct matcher {
+    const episode_filter *f;
+    id_set named;   /* distributors called f->distributor */
+    id_set country; /* distributors of f->country */
+} matcher;
+
+counts *counts_new(void)
+{
+    counts *c = calloc(1, sizeof(*c));
+
+    if (!c)
+        return NULL;
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return NULL;
+    }
+    c->gen = -1;
+    idmap_init(&c->days);
+    return c;
+}
+
+void counts_free(counts *c)
+{
+    if (!c)
+        return;
+    idmap_free(&c->days);
+    free(c->held.v);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static int grow(void **v, size_t *cap, size_t need, size_t size)
+{
+    size_t n = *cap ? *cap : 64;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    if (!(p = realloc(*v, n * size)))
+        return -1;
+    *v = p;
+    *cap = n;
+    return 0;
+}
+
+static int groups_add(groups *g, const store_day_group *x)
+{
+    if (grow((void **)&g->v, &g->cap, g->n + 1, sizeof(*g->v)) != 0)
+        return -1;
+    g->v[g->n++] = *x;
+    return 0;
+}
+
+static int groups_collect(void *ctx, const store_day_group *x)
+{
+    return groups_add(ctx, x);
+}
+
+static int id_collect(void *ctx, int which, int64_t id)
+{
+    matcher *m = ctx;
+    id_set *s = which == 'd' ? &m->named : &m->country;
+
+    if (grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v)) != 0)
+        return -1;
+    s->v[s->n++] = id;
+    return 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static void id_sort(id_set *s)
+{
+    if (s->n)
+        qsort(s->v, s->n, sizeof(*s->v), id_cmp);
+}
+
+static int id_in(const id_set *s, int64_t id)
+{
+    return id && s->n && bsearch(&id, s->v, s->n, sizeof(*s->v), id_cmp);
+}
+
+/* The same test as the page query's WHERE clause (store_read.c), in C. */
+static int matches(const matcher *m, const store_day_group *g)
+{
+    const episode_filter *f = m->f;
+
+    if (f->distributor && !id_in(&m->named, g->network_id) && !id_in(&m->named, g->web_channel_id))
+        return 0;
+    if (f->country && !id_in(&m->country, g->network_id) && !id_in(&m->country, g->web_channel_id))
+        return 0;
+    /* a show without a rating (NaN) never passes a minimum */
+    return !f->has_min_rating || g->show_rating >= f->min_rating;
+}
+
+/* Per day from d0: the episodes f matches, and all episodes. */
+typedef struct day_sums {
+    int64_t matched[COUNTS_MAX_DAYS];
+    int64_t all[COUNTS_MAX_DAYS];
+} day_sums;
+
+static void sum(const matcher *m, const store_day_group *v, size_t n, int32_t d0, day_sums *ds)
+{
+    for (size_t i = 0; i < n; i++) {
+        ds->all[v[i].day - d0] += v[i].n;
+        if (matches(m, &v[i]))
+            ds->matched[v[i].day - d0] += v[i].n;
+    }
+}
+
+static void forget_all(counts *c, int64_t gen)
+{
+    idmap_free(&c->days);
+    idmap_init(&c->days);
+    c->held.n = 0;
+    c->costs = 0;
+    c->gen = gen;
+}
+
+/* Sums the days held into ds; -1 when one of them is not held. Locked. */
+static int sum_held(counts *c, const matcher *m, int32_t d0, int32_t d1, day_sums *ds)
+{
+    int64_t span;
+
+    for (int32_t d = d0; d <= d1; d++) {
+        if (!idmap_get(&c->days, d, &span))
+            return -1;
+        sum(m, c->held.v + (span >> 32), (size_t)(span & 0xffffffff), d0, ds);
+    }
+    return 0;
+}
+
+static int day_cmp(const void *a, const void *b)
+{
+    int32_t x = ((const store_day_group *)a)->day, y = ((const store_day_group *)b)->day;
+
+    return (x > y) - (x < y);
+}
+
+/* Keeps a window read from the database, its groups sorted by day. Locked.
+ * A day already held is kept as it is: it was read at the same generation. */
+static void hold(counts *c, const groups *read, int32_t d0, int32_t d1)
+{
+    size_t i = 0, first;
+    int64_t span;
+
+    if (c->costs + read->n + (size_t)(d1 - d0 + 1) > COUNTS_MAX_GROUPS)
+        forget_all(c, c->gen);
+    if (grow((void **)&c->held.v, &c->held.cap, c->held.n + read->n, sizeof(*c->held.v)) != 0)
+        return;
+    for (int32_t d = d0; d <= d1; d++) {
+        for (first = i; i < read->n && read->v[i].day == d; i++)
+            ;
+        if (idmap_get(&c->days, d, &span))
+            continue;
+        span = (int64_t)c->held.n << 32 | (int64_t)(i - first);
+        if (idmap_put(&c->days, d, span) != 0)
+            return;
+        if (i > first)
+            memcpy(c->held.v + c->held.n, read->v + first, (i - first) * sizeof(*read->v));
+        c->held.n += i - first;
+        c->costs += i - first + 1;
+    }
+}
+
+static int sum_read(counts *c, store *st, int64_t gen, const matcher *m, int32_t d0, int32_t d1,
+                    day_sums *ds)
+{
+    groups read = {0};
+    int64_t read_gen;
+    int rc;
+
+    rc = store_day_groups(st, m->f->from, m->f->to, groups_collect, &read, &read_gen);
+    if (rc != STORE_OK)
+        goto done;
+    if (read.n)
+        qsort(read.v, read.n, sizeof(*read.v), day_cmp);
+    sum(m, read.v, read.n, d0, ds);
+    if (read_gen == gen) {
+        pthread_mutex_lock(&c->lock);
+        if (c->gen == gen)
+            hold(c, &read, d0, d1);
+        pthread_mutex_unlock(&c->lock);
+    }
+done:
+    free(read.v);
+    return rc;
+}
+
+/* The days that hold rows [offset, offset + limit) of the matches, and the
+ * offset of the first of those rows within them. Then whether to read them
+ * by show: a scan of the days' schedule checks entries until it has the
+ * page, about all * wanted / matched of them; finding a filter's episodes
+ * by its shows costs about BY_SHOW_COST entries' worth a match. */
+#define BY_SHOW_COST 8
+
+static void narrow(const episode_filter *f, const day_sums *ds, int32_t d0, int32_t d1,
+                   int64_t offset, int limit, counts_page *page)
+{
+    const int64_t *per_day = ds->matched;
+    int64_t before = 0, end = offset + limit, matched = 0, all = 0, wanted;
+    int32_t first = d0, last;
+
+    while (first < d1 && before + per_day[first - d0] <= offset)
+        before += per_day[first++ - d0];
+    page->offset = offset - before;
+    for (last = first; last < d1 && before + per_day[last - d0] < end; last++)
+        before += per_day[last - d0];
+    page->first_day = first;
+    page->last_day = last;
+    for (int32_t d = first; d <= last; d++) {
+        matched += per_day[d - d0];
+        all += ds->all[d - d0];
+    }
+    wanted = page->offset + limit < matched ? page->offset + limit : matched;
+    page->by_show = (f->distributor || f->country) && matched > 0 &&
+                    matched * BY_SHOW_COST * matched <= all * wanted;
+}
+
+/* A copy of an id set in the arena; NULL when out of memory. */
+static int64_t *id_copy(arena *a, const id_set *s)
+{
+    int64_t *v = arena_alloc(a, (s->n ? s->n : 1) * sizeof(*v));
+
+    if (v && s->n)
+        memcpy(v, s->v, s->n * sizeof(*v));
+    return v;
+}
+
+int counts_episodes(counts *c, store *st, int64_t gen, const episode_filter *f, int64_t offset,
+                    int limit, arena *a, counts_page *page)
+{
+    matcher m = {.f = f};
+    day_sums ds = {{0}, {0}};
+    int32_t d0, d1;
+    int rc = STORE_OK, held = -1;
+
+    memset(page, 0, sizeof(*page));
+    if (date_parse(f->from, strlen(f->from), &d0) != 0 ||
+        date_parse(f->to, strlen(f->to), &d1) != 0 || d0 > d1 || d1 - d0 >= COUNTS_MAX_DAYS)
+        return STORE_OK; /* the API refuses such windows before asking */
+    page->first_day = d0;
+    page->last_day = d1;
+    if (f->distributor || f->country) {
+        if ((rc = store_filter_distributors(st, f, id_collect, &m)) != STORE_OK)
+            goto done;
+        if ((f->distributor && !m.named.n) || (f->country && !m.country.n))
+            goto done; /* a name no distributor has: nothing matches */
+        id_sort(&m.named);
+        id_sort(&m.country);
+    }
+    pthread_mutex_lock(&c->lock);
+    if (gen > c->gen)
+        forget_all(c, gen);
+    /* a caller behind the others' generation reads for itself */
+    if (gen == c->gen)
+        held = sum_held(c, &m, d0, d1, &ds);
+    pthread_mutex_unlock(&c->lock);
+    if (held != 0) {
+        memset(&ds, 0, sizeof(ds));
+        if ((rc = sum_read(c, st, gen, &m, d0, d1, &ds)) != STORE_OK)
+            goto done;
+    }
+    for (int32_t d = d0; d <= d1; d++)
+        page->total += ds.matched[d - d0];
+    narrow(f, &ds, d0, d1, offset, limit, page);
+    if (page->by_show) {
+        page->named_ids = id_copy(a, &m.named);
+        page->country_ids = id_copy(a, &m.country);
+        page->n_named = m.named.n;
+        page->n_country = m.country.n;
+        if (!page->named_ids || !page->country_ids)
+            page->by_show = 0; /* out of memory: the scan needs none */
+    }
+done:
+    free(m.named.v);
+    free(m.country.v);
+    return rc;
+}
