@@ -1,5 +1,6 @@
 #include "store/counts.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 typedef struct groups {
     store_day_group *v;
     size_t n, cap;
+    size_t day_first; /* while reading: where the last day's groups begin */
 } groups;
 
 typedef struct id_set {
@@ -81,9 +83,48 @@ static int groups_add(groups *g, const store_day_group *x)
     return 0;
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+    const store_day_group *x = a, *y = b;
+    int xn = isnan(x->show_rating), yn = isnan(y->show_rating);
+
+    if (x->network_id != y->network_id)
+        return x->network_id < y->network_id ? -1 : 1;
+    if (x->web_channel_id != y->web_channel_id)
+        return x->web_channel_id < y->web_channel_id ? -1 : 1;
+    if (xn || yn)
+        return yn - xn; /* no rating first */
+    return (x->show_rating > y->show_rating) - (x->show_rating < y->show_rating);
+}
+
+/* Merges the last day's episodes into one group per key. */
+static void groups_merge_day(groups *g)
+{
+    store_day_group *v = g->v + g->day_first;
+    size_t n = g->n - g->day_first, k = 0;
+
+    if (n < 2)
+        return;
+    qsort(v, n, sizeof(*v), key_cmp);
+    for (size_t i = 1; i < n; i++) {
+        if (key_cmp(&v[k], &v[i]) == 0)
+            v[k].n += v[i].n;
+        else
+            v[++k] = v[i];
+    }
+    g->n = g->day_first + k + 1;
+}
+
+/* Reads episodes (groups of one, by day), merging each day as it ends. */
 static int groups_collect(void *ctx, const store_day_group *x)
 {
-    return groups_add(ctx, x);
+    groups *g = ctx;
+
+    if (g->n && g->v[g->n - 1].day != x->day) {
+        groups_merge_day(g);
+        g->day_first = g->n;
+    }
+    return groups_add(g, x);
 }
 
 static int id_collect(void *ctx, int which, int64_t id)
@@ -152,17 +193,24 @@ static void forget_all(counts *c, int64_t gen)
     c->gen = gen;
 }
 
-/* Sums the days held into ds; -1 when one of them is not held. Locked. */
-static int sum_held(counts *c, const matcher *m, int32_t d0, int32_t d1, day_sums *ds)
+/* Sums the days held into ds, marking them in held; the first and last day
+ * not held go into *r0 and *r1. Returns the number of days not held. Locked. */
+static int sum_held(counts *c, const matcher *m, int32_t d0, int32_t d1, day_sums *ds, char *held,
+                    int32_t *r0, int32_t *r1)
 {
     int64_t span;
+    int missing = 0;
 
     for (int32_t d = d0; d <= d1; d++) {
-        if (!idmap_get(&c->days, d, &span))
-            return -1;
+        if (!idmap_get(&c->days, d, &span)) {
+            *r0 = missing++ ? *r0 : d;
+            *r1 = d;
+            continue;
+        }
+        held[d - d0] = 1;
         sum(m, c->held.v + (span >> 32), (size_t)(span & 0xffffffff), d0, ds);
     }
-    return 0;
+    return missing;
 }
 
 static int day_cmp(const void *a, const void *b)
@@ -176,11 +224,13 @@ static int day_cmp(const void *a, const void *b)
  * A day already held is kept as it is: it was read at the same generation. */
 static void hold(counts *c, const groups *read, int32_t d0, int32_t d1)
 {
-    size_t i = 0, first;
+    size_t i = 0, first, cost = read->n + (size_t)(d1 - d0 + 1);
     int64_t span;
 
-    if (c->costs + read->n + (size_t)(d1 - d0 + 1) > COUNTS_MAX_GROUPS)
+    if (c->costs + cost > COUNTS_MAX_GROUPS)
         forget_all(c, c->gen);
+    if (cost > COUNTS_MAX_GROUPS)
+        return;
     if (grow((void **)&c->held.v, &c->held.cap, c->held.n + read->n, sizeof(*c->held.v)) != 0)
         return;
     for (int32_t d = d0; d <= d1; d++) {
@@ -198,28 +248,69 @@ static void hold(counts *c, const groups *read, int32_t d0, int32_t d1)
     }
 }
 
-static int sum_read(counts *c, store *st, int64_t gen, const matcher *m, int32_t d0, int32_t d1,
-                    day_sums *ds)
+/* Reads days r0..r1 from the database and sums those not held into ds;
+ * keeps them when they are of the generation the caller sees. *read_gen: the
+ * generation they were read at, -1 when there were no episodes. */
+static int sum_read(counts *c, store *st, int64_t gen, const matcher *m, int32_t d0, int32_t r0,
+                    int32_t r1, const char *held, day_sums *ds, int64_t *read_gen)
 {
     groups read = {0};
-    int64_t read_gen;
+    char from[DATE_LEN + 1], to[DATE_LEN + 1];
+    size_t i = 0, first;
     int rc;
 
-    rc = store_day_groups(st, m->f->from, m->f->to, groups_collect, &read, &read_gen);
+    date_format(r0, from);
+    date_format(r1, to);
+    rc = store_day_groups(st, from, to, groups_collect, &read, read_gen);
     if (rc != STORE_OK)
         goto done;
+    groups_merge_day(&read);
     if (read.n)
-        qsort(read.v, read.n, sizeof(*read.v), day_cmp);
-    sum(m, read.v, read.n, d0, ds);
-    if (read_gen == gen) {
+        qsort(read.v, read.n, sizeof(*read.v), day_cmp); /* whatever order the rows came in */
+    while (i < read.n) {
+        for (first = i; i < read.n && read.v[i].day == read.v[first].day; i++)
+            ;
+        if (!held[read.v[first].day - d0])
+            sum(m, read.v + first, i - first, d0, ds);
+    }
+    if (*read_gen == gen) {
         pthread_mutex_lock(&c->lock);
         if (c->gen == gen)
-            hold(c, &read, d0, d1);
+            hold(c, &read, r0, r1);
         pthread_mutex_unlock(&c->lock);
     }
 done:
     free(read.v);
     return rc;
+}
+
+/* The episodes f matches on each day of d0..d1, and all episodes, into ds:
+ * from the days held, the others read (the span between the first and the
+ * last not held). When what was read is of another generation than the days
+ * held, the whole window is read again, so the sums never mix generations. */
+static int sum_days(counts *c, store *st, int64_t gen, const matcher *m, int32_t d0, int32_t d1,
+                    day_sums *ds)
+{
+    char held[COUNTS_MAX_DAYS] = {0};
+    int32_t r0 = d0, r1 = d1;
+    int64_t read_gen;
+    int missing = d1 - d0 + 1, rc;
+
+    pthread_mutex_lock(&c->lock);
+    if (gen > c->gen)
+        forget_all(c, gen);
+    /* a caller behind the others' generation reads for itself */
+    if (gen == c->gen)
+        missing = sum_held(c, m, d0, d1, ds, held, &r0, &r1);
+    pthread_mutex_unlock(&c->lock);
+    if (!missing)
+        return STORE_OK;
+    rc = sum_read(c, st, gen, m, d0, r0, r1, held, ds, &read_gen);
+    if (rc != STORE_OK || read_gen == gen || read_gen < 0 || missing == d1 - d0 + 1)
+        return rc;
+    memset(ds, 0, sizeof(*ds));
+    memset(held, 0, sizeof(held));
+    return sum_read(c, st, gen, m, d0, d0, d1, held, ds, &read_gen);
 }
 
 /* The days that hold rows [offset, offset + limit) of the matches, and the
@@ -268,7 +359,7 @@ int counts_episodes(counts *c, store *st, int64_t gen, const episode_filter *f, 
     matcher m = {.f = f};
     day_sums ds = {{0}, {0}};
     int32_t d0, d1;
-    int rc = STORE_OK, held = -1;
+    int rc = STORE_OK;
 
     memset(page, 0, sizeof(*page));
     if (date_parse(f->from, strlen(f->from), &d0) != 0 ||
@@ -284,18 +375,8 @@ int counts_episodes(counts *c, store *st, int64_t gen, const episode_filter *f, 
         id_sort(&m.named);
         id_sort(&m.country);
     }
-    pthread_mutex_lock(&c->lock);
-    if (gen > c->gen)
-        forget_all(c, gen);
-    /* a caller behind the others' generation reads for itself */
-    if (gen == c->gen)
-        held = sum_held(c, &m, d0, d1, &ds);
-    pthread_mutex_unlock(&c->lock);
-    if (held != 0) {
-        memset(&ds, 0, sizeof(ds));
-        if ((rc = sum_read(c, st, gen, &m, d0, d1, &ds)) != STORE_OK)
-            goto done;
-    }
+    if ((rc = sum_days(c, st, gen, &m, d0, d1, &ds)) != STORE_OK)
+        goto done;
     for (int32_t d = d0; d <= d1; d++)
         page->total += ds.matched[d - d0];
     narrow(f, &ds, d0, d1, offset, limit, page);

@@ -117,10 +117,11 @@ typedef struct store_page {
 int store_find_episodes(store *st, const episode_filter *f, int64_t offset, int limit, arena *a,
                         store_page *out);
 
-/* The schedule in groups, for counting: per day in [from, to], the number
- * of episodes of each distinct (network, web channel, show rating). fn sees
- * each group (a negative return stops the read and is returned); *gen is the
- * data generation the groups belong to (one statement: one snapshot). */
+/* The schedule for counting: for each episode in [from, to], by day, its
+ * (day, network, web channel, show rating) as a group of one. fn sees each
+ * (a negative return stops the read and is returned); *gen is the data
+ * generation they belong to (one statement: one snapshot), -1 when there
+ * were none. */
 typedef struct store_day_group {
     int32_t day;            /* days since 1970-01-01 */
     int64_t network_id;     /* 0: none */

@@ -243,46 +243,47 @@ done:
 int store_day_groups(store *st, const char *from, const char *to, store_group_fn fn, void *ctx,
                      int64_t *gen)
 {
-    /* the generation rides along as the one row without a day */
+    /* in the schedule index's order; the generation rides along on every
+     * row (an uncorrelated subquery: evaluated once) */
     static const char sql[] =
-        "SELECT NULL, value, NULL, NULL, NULL FROM meta WHERE key = 'generation'"
-        " UNION ALL SELECT airdate, count(*), network_id, web_channel_id, show_rating"
-        " FROM episodes WHERE airdate >= $1 AND airdate <= $2"
-        " GROUP BY airdate, network_id, web_channel_id, show_rating";
+        "SELECT airdate, network_id, web_channel_id, show_rating,"
+        " (SELECT value FROM meta WHERE key = 'generation')"
+        " FROM episodes WHERE airdate >= $1 AND airdate <= $2 ORDER BY airdate";
     db_val p[2] = {dbv_text(from), dbv_text(to)};
-    store_day_group g;
+    store_day_group g = {.n = 1};
+    char last[DATE_LEN] = "";
+    const char *day;
     db_rows *r;
     size_t len;
-    int rc;
+    int rc, bad = 0;
 
     *gen = -1;
     if ((rc = db_query(st->db, sql, p, 2, &r)) != DB_OK)
         return store_fail(st, rc);
     while ((rc = db_next(r)) == 1) {
-        const char *day = db_col_text(r, 0, &len);
-        if (!day) {
-            *gen = db_col_int(r, 1);
-            continue;
-        }
-        if (date_parse(day, len, &g.day) != 0) {
-            *gen = -1; /* not a date: the mapper lets none through */
+        day = db_col_text(r, 0, &len);
+        if (!day || len != DATE_LEN) {
+            bad = 1;
             break;
         }
-        g.n = db_col_int(r, 1);
-        g.network_id = db_col_null(r, 2) ? 0 : db_col_int(r, 2);
-        g.web_channel_id = db_col_null(r, 3) ? 0 : db_col_int(r, 3);
-        g.show_rating = db_col_null(r, 4) ? NAN : db_col_float(r, 4);
+        if (memcmp(day, last, DATE_LEN) != 0) {
+            if ((bad = date_parse(day, len, &g.day) != 0))
+                break; /* not a date: the mapper lets none through */
+            memcpy(last, day, DATE_LEN);
+        }
+        g.network_id = db_col_null(r, 1) ? 0 : db_col_int(r, 1);
+        g.web_channel_id = db_col_null(r, 2) ? 0 : db_col_int(r, 2);
+        g.show_rating = db_col_null(r, 3) ? NAN : db_col_float(r, 3);
+        *gen = db_col_int(r, 4);
         if ((rc = fn(ctx, &g)) < 0)
             break;
     }
     db_rows_close(r);
-    if (rc < 0)
-        return store_fail(st, DB_ERR);
-    if (*gen < 0) {
-        snprintf(st->err, sizeof(st->err), "cannot count the schedule: no generation or a bad day");
+    if (bad) {
+        snprintf(st->err, sizeof(st->err), "cannot count the schedule: an airdate is no date");
         return STORE_ERR;
     }
-    return STORE_OK;
+    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }
 
 static db_val text_or_null(const char *s, size_t n)

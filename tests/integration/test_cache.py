@@ -120,3 +120,20 @@ def test_total_count_follows_an_import_with_the_cache_off(serve, filled, tvshows
     assert total("2026-07-05") == before["2026-07-05"] + 1
     assert total("2026-07-06", distributor="5") == five - 1 - (
         (moved["show"].get("network") or {}).get("name") == "5")
+
+
+def test_totals_of_overlapping_windows_count_each_day_once(serve, filled):
+    # a window read partly from days held and partly from the database
+    def total(s, a, b):
+        return s.get(TV + "date_from=%s&date_to=%s&per_page=1" % (a, b)).json()[
+            "pagination"]["total_count"]
+
+    fresh = serve(env={"CACHE_MB": "0"})
+    whole = total(fresh, "2026-07-02", "2026-07-08")
+    fresh.stop()
+    s = serve(env={"CACHE_MB": "0"})
+    assert total(s, "2026-07-04", "2026-07-05") > 0
+    assert total(s, "2026-07-06", "2026-07-06") > 0
+    assert total(s, "2026-07-02", "2026-07-08") == whole
+    days = ["2026-07-0%d" % d for d in range(2, 9)]
+    assert sum(total(s, d, d) for d in days) == whole > 0
