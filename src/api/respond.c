@@ -73,8 +73,11 @@ void api_send_json(api_thread *t, http_response *res, int status, const char *ca
 store *api_store(api_thread *t)
 {
     const config *cfg = t->app->cfg;
-    store_options opt = {"tvshows-api", cfg->db_statement_timeout_ms, cfg->slow_query_ms,
-                         &t->app->db_connected_us};
+    store_options opt = {.application_name = "tvshows-api",
+                         .statement_timeout_ms = cfg->db_statement_timeout_ms,
+                         .slow_query_ms = cfg->slow_query_ms,
+                         .last_connect_us = &t->app->db_connected_us,
+                         .reads = 1};
     int64_t now = clock_mono_ms();
     char err[256];
 

@@ -146,7 +146,7 @@ static void *import_thread_main(void *arg)
 {
     import_thread *it = arg;
     plan *pl = it->plan;
-    store_options so = {"tvshows-import", 0, pl->cfg->slow_query_ms, NULL, 1};
+    store_options so = {"tvshows-import", 0, pl->cfg->slow_query_ms, NULL};
     store *st = NULL;
     char err[256];
     tvmaze_client *tm = pl->cfg->import_files ? NULL : make_client(pl->cfg, pl->lim);

@@ -104,7 +104,7 @@ static void *job_thread_main(void *arg)
                          .backoff_base_ms = w->cfg->import_backoff_ms,
                          .abort = &w->abort,
                          .interrupt = &w->stop};
-    store_options so = {"tvshows-worker", 0, w->cfg->slow_query_ms, NULL, 1};
+    store_options so = {"tvshows-worker", 0, w->cfg->slow_query_ms, NULL};
     job_env env = {w->cfg, NULL, tvmaze_client_new(&to), NULL};
     queue_job job;
     char err[256];

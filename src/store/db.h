@@ -56,7 +56,7 @@ typedef struct db_options {
     const char *application_name;
     int statement_timeout_ms; /* PostgreSQL; 0: server default */
     int slow_query_ms;        /* log statements slower than this; 0: never */
-    int custom_plans;         /* PostgreSQL: plan each execution (bulk writers, see db_pg.c) */
+    int generic_plans;        /* PostgreSQL: plan each statement once (API reads, see db_pg.c) */
     /* shared by the connections of one process (may be NULL): when one of
      * them reconnects, the others retry at once instead of waiting out
      * their own pause */

@@ -35,7 +35,7 @@ static void pg_quiet(void *arg, const char *message)
 
 static PGconn *pg_open(const char *url, const db_options *opt)
 {
-    char timeout[96];
+    char options[128] = "";
     const char *keys[] = {"dbname",
                           "connect_timeout",
                           "application_name",
@@ -45,19 +45,26 @@ static PGconn *pg_open(const char *url, const db_options *opt)
                           "keepalives_interval",
                           "keepalives_count",
                           "tcp_user_timeout",
-                          opt->statement_timeout_ms ? "options" : NULL,
+                          "options",
                           NULL};
     const char *vals[] = {url,     "3", opt->application_name ? opt->application_name : "tvshows",
                           "UTF8",  "1", "10",
                           "5",     "3", "10000",
-                          timeout, NULL};
+                          options, NULL};
     PGconn *c;
 
-    /* An import grows its tables from nothing, and a cached generic plan
-     * made while they were small keeps scanning them whole; planned each
-     * time, the planner sees their current size. */
-    snprintf(timeout, sizeof(timeout), "-c statement_timeout=%d%s", opt->statement_timeout_ms,
-             opt->custom_plans ? " -c plan_cache_mode=force_custom_plan" : "");
+    if (opt->statement_timeout_ms)
+        snprintf(options, sizeof(options), "-c statement_timeout=%d", opt->statement_timeout_ms);
+    /* The API's reads are a few statements whose plans do not depend on
+     * the values (their shape is chosen by the caller, see store_read.c),
+     * run thousands of times a second: planning each time would cost more
+     * than running it, and the planner keeps doing so when it cannot cost a
+     * LIMIT $n. Other connections keep the server's choice: an import grows
+     * its tables, and measured, planning its statements every time made it
+     * half as slow again. */
+    if (opt->generic_plans)
+        snprintf(options + strlen(options), sizeof(options) - strlen(options),
+                 " -c plan_cache_mode=force_generic_plan");
     c = PQconnectdbParams(keys, vals, 1);
     if (c)
         PQsetNoticeProcessor(c, pg_quiet, NULL);

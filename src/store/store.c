@@ -82,7 +82,7 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
         dopt.statement_timeout_ms = opt->statement_timeout_ms;
         dopt.slow_query_ms = opt->slow_query_ms;
         dopt.last_connect_us = opt->last_connect_us;
-        dopt.custom_plans = opt->bulk;
+        dopt.generic_plans = opt->reads;
     }
     idmap_init(&st->memo.ids);
     idmap_init(&st->memo.hashes);

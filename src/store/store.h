@@ -31,7 +31,7 @@ typedef struct store_options {
     int statement_timeout_ms;
     int slow_query_ms;
     _Atomic int64_t *last_connect_us; /* shared reconnect hint, see db.h */
-    int bulk;                         /* writes imports: planned per execution on PostgreSQL */
+    int reads;                        /* serves the API: one plan per statement on PostgreSQL */
 } store_options;
 
 int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen);
