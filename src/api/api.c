@@ -537,7 +537,9 @@ void *api_thread_new(void *appv, int index)
     buf_init(&t->alt, (size_t)32 << 20);
     buf_init(&t->log, (size_t)4 << 20);
     buf_init(&t->key, 4096);
-    t->gz = gzip_new(6);
+    /* a body that is kept and sent many times is worth compressing harder
+     * than one that is sent once (nginx's default level is 1) */
+    t->gz = gzip_new(app->cache || app->cfg->redis_url[0] ? 6 : 1);
     hash_random(&t->reqid_seed, sizeof(t->reqid_seed));
     if (app->cfg->redis_url[0]) {
         char err[256];

@@ -218,23 +218,59 @@ void jw_arr_close(jw_writer *w)
     close_container(w, ']');
 }
 
+/* Whether s goes into a JSON string as it is: printable ASCII other than
+ * '"' and '\\' (anything else takes json_escape()). */
+static int plain(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+/* s quoted, then ':' for a key: one copy when s needs no escaping (keys,
+ * names and dates nearly always). */
+static void put_quoted(jw_writer *w, const char *s, size_t n, int key)
+{
+    size_t len = n + 2 + (key != 0);
+    char *d;
+
+    if (w->err)
+        return;
+    if (!plain(s, n)) {
+        put(w, "\"", 1);
+        if (!w->err && json_escape(w->out, s, n) != 0)
+            w->err = 1;
+        put(w, key ? "\":" : "\"", key ? 2 : 1);
+        return;
+    }
+    if (buf_reserve(w->out, len) != 0) {
+        w->err = 1;
+        return;
+    }
+    d = w->out->data + w->out->len;
+    *d++ = '"';
+    memcpy(d, s, n);
+    d[n] = '"';
+    if (key)
+        d[n + 1] = ':';
+    w->out->len += len;
+    w->out->data[w->out->len] = '\0';
+}
+
 void jw_key(jw_writer *w, const char *key)
 {
     value_prefix(w);
-    put(w, "\"", 1);
-    if (!w->err && json_escape(w->out, key, strlen(key)) != 0)
-        w->err = 1;
-    put(w, "\":", 2);
+    put_quoted(w, key, strlen(key), 1);
     w->after_key = 1;
 }
 
 void jw_strn(jw_writer *w, const char *s, size_t n)
 {
     value_prefix(w);
-    put(w, "\"", 1);
-    if (!w->err && json_escape(w->out, s, n) != 0)
-        w->err = 1;
-    put(w, "\"", 1);
+    put_quoted(w, s, n, 0);
 }
 
 void jw_str(jw_writer *w, const char *s)
