@@ -208,7 +208,7 @@ static int sum_held(counts *c, const matcher *m, int32_t d0, int32_t d1, day_sum
             continue;
         }
         held[d - d0] = 1;
-        sum(m, c->held.v + (span >> 32), (size_t)(span & 0xffffffff), d0, ds);
+        sum(m, c->held.v + ((uint64_t)span >> 32), (size_t)(span & 0xffffffff), d0, ds);
     }
     return missing;
 }
@@ -238,7 +238,7 @@ static void hold(counts *c, const groups *read, int32_t d0, int32_t d1)
             ;
         if (idmap_get(&c->days, d, &span))
             continue;
-        span = (int64_t)c->held.n << 32 | (int64_t)(i - first);
+        span = (int64_t)((uint64_t)c->held.n << 32 | (uint64_t)(i - first));
         if (idmap_put(&c->days, d, span) != 0)
             return;
         if (i > first)
