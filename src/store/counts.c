@@ -19,12 +19,24 @@ typedef struct id_set {
     size_t n, cap;
 } id_set;
 
+typedef struct distributor {
+    int64_t id;
+    char *name, *country_name, *country_code; /* NULL: null */
+} distributor;
+
+typedef struct distributors {
+    distributor *v;
+    size_t n, cap;
+} distributors;
+
 struct counts {
     pthread_mutex_t lock;
-    int64_t gen;  /* the generation of every day held */
-    idmap days;   /* day -> index of its first group << 32 | its number of groups */
-    groups held;  /* the groups of the days held, a day's groups together */
-    size_t costs; /* groups and days held, against COUNTS_MAX_GROUPS */
+    int64_t gen;        /* the generation of every day held, and of dists */
+    idmap days;         /* day -> index of its first group << 32 | its number of groups */
+    groups held;        /* the groups of the days held, a day's groups together */
+    size_t costs;       /* groups and days held, against COUNTS_MAX_GROUPS */
+    distributors dists; /* every distributor, when dists_held */
+    int dists_held;
 };
 
 /* What a filter matches once its names are resolved to distributor ids. */
@@ -49,10 +61,22 @@ counts *counts_new(void)
     return c;
 }
 
+static void distributors_free(distributors *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].name);
+        free(d->v[i].country_name);
+        free(d->v[i].country_code);
+    }
+    free(d->v);
+    memset(d, 0, sizeof(*d));
+}
+
 void counts_free(counts *c)
 {
     if (!c)
         return;
+    distributors_free(&c->dists);
     idmap_free(&c->days);
     free(c->held.v);
     pthread_mutex_destroy(&c->lock);
@@ -127,15 +151,117 @@ static int groups_collect(void *ctx, const store_day_group *x)
     return groups_add(g, x);
 }
 
-static int id_collect(void *ctx, int which, int64_t id)
+static int id_add(id_set *s, int64_t id)
 {
-    matcher *m = ctx;
-    id_set *s = which == 'd' ? &m->named : &m->country;
-
     if (grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v)) != 0)
         return -1;
     s->v[s->n++] = id;
     return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int distributor_collect(void *ctx, int64_t id, const char *name, const char *country_name,
+                               const char *country_code)
+{
+    distributors *d = ctx;
+    distributor *x;
+
+    if (grow((void **)&d->v, &d->cap, d->n + 1, sizeof(*d->v)) != 0)
+        return -1;
+    x = &d->v[d->n++];
+    x->id = id;
+    x->name = dup_or_null(name);
+    x->country_name = dup_or_null(country_name);
+    x->country_code = dup_or_null(country_code);
+    return (name && !x->name) || (country_name && !x->country_name) ||
+                   (country_code && !x->country_code)
+               ? -1
+               : 0;
+}
+
+static int same(const char *s, const char *v, size_t n)
+{
+    return s && strlen(s) == n && memcmp(s, v, n) == 0;
+}
+
+/* The ids of the distributors f names, by the same comparisons as the page
+ * query's WHERE clause (store_read.c): byte for byte. */
+static int match_distributors(const distributors *d, matcher *m)
+{
+    const episode_filter *f = m->f;
+    char code[3];
+
+    store_country_code(f, code);
+    for (size_t i = 0; i < d->n; i++) {
+        const distributor *x = &d->v[i];
+        if (f->distributor && same(x->name, f->distributor, f->distributor_len) &&
+            id_add(&m->named, x->id) != 0)
+            return -1;
+        if (f->country &&
+            (same(x->country_name, f->country, f->country_len) ||
+             same(x->country_code, code, strlen(code))) &&
+            id_add(&m->country, x->id) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void forget_all(counts *c, int64_t gen)
+{
+    distributors_free(&c->dists);
+    c->dists_held = 0;
+    idmap_free(&c->days);
+    idmap_init(&c->days);
+    c->held.n = 0;
+    c->costs = 0;
+    c->gen = gen;
+}
+
+/* Locks c, first dropping what it holds when gen is newer; 1 when what it
+ * holds is of gen (a caller behind the others' generation reads for
+ * itself). */
+static int lock_at(counts *c, int64_t gen)
+{
+    pthread_mutex_lock(&c->lock);
+    if (gen > c->gen)
+        forget_all(c, gen);
+    return gen == c->gen;
+}
+
+/* Resolves f's names to ids from the distributors held for gen, reading
+ * them first when they are not. */
+static int resolve(counts *c, store *st, int64_t gen, matcher *m)
+{
+    distributors read = {0};
+    int64_t read_gen;
+    int rc;
+
+    if (lock_at(c, gen) && c->dists_held) {
+        rc = match_distributors(&c->dists, m);
+        pthread_mutex_unlock(&c->lock);
+        return rc == 0 ? STORE_OK : STORE_ERR;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if ((rc = store_all_distributors(st, distributor_collect, &read, &read_gen)) != STORE_OK)
+        goto done;
+    if (match_distributors(&read, m) != 0) {
+        rc = STORE_ERR;
+        goto done;
+    }
+    pthread_mutex_lock(&c->lock);
+    if (read_gen == gen && c->gen == gen && !c->dists_held) {
+        c->dists = read;
+        c->dists_held = 1;
+        memset(&read, 0, sizeof(read));
+    }
+    pthread_mutex_unlock(&c->lock);
+done:
+    distributors_free(&read);
+    return rc;
 }
 
 static int id_cmp(const void *a, const void *b)
@@ -182,15 +308,6 @@ static void sum(const matcher *m, const store_day_group *v, size_t n, int32_t d0
         if (matches(m, &v[i]))
             ds->matched[v[i].day - d0] += v[i].n;
     }
-}
-
-static void forget_all(counts *c, int64_t gen)
-{
-    idmap_free(&c->days);
-    idmap_init(&c->days);
-    c->held.n = 0;
-    c->costs = 0;
-    c->gen = gen;
 }
 
 /* Sums the days held into ds, marking them in held; the first and last day
@@ -296,11 +413,7 @@ static int sum_days(counts *c, store *st, int64_t gen, const matcher *m, int32_t
     int64_t read_gen;
     int missing = d1 - d0 + 1, rc;
 
-    pthread_mutex_lock(&c->lock);
-    if (gen > c->gen)
-        forget_all(c, gen);
-    /* a caller behind the others' generation reads for itself */
-    if (gen == c->gen)
+    if (lock_at(c, gen))
         missing = sum_held(c, m, d0, d1, ds, held, &r0, &r1);
     pthread_mutex_unlock(&c->lock);
     if (!missing)
@@ -368,7 +481,7 @@ int counts_episodes(counts *c, store *st, int64_t gen, const episode_filter *f, 
     page->first_day = d0;
     page->last_day = d1;
     if (f->distributor || f->country) {
-        if ((rc = store_filter_distributors(st, f, id_collect, &m)) != STORE_OK)
+        if ((rc = resolve(c, st, gen, &m)) != STORE_OK)
             goto done;
         if ((f->distributor && !m.named.n) || (f->country && !m.country.n))
             goto done; /* a name no distributor has: nothing matches */

@@ -4,7 +4,8 @@
  * episodes of each distinct (network, web channel, show rating): fewer
  * entries than episodes, read once per data generation instead of on every
  * request. A filter's total is then a sum over those groups in memory, the
- * distributor and country filters resolved to distributor ids first.
+ * distributor and country filters resolved to distributor ids first from
+ * the distributors, which it also holds (read once per generation).
  *
  * Knowing each day's count also tells which days a page's rows lie on, so
  * the page query reads those days only.

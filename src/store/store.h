@@ -132,10 +132,15 @@ typedef struct store_day_group {
 typedef int (*store_group_fn)(void *ctx, const store_day_group *g);
 int store_day_groups(store *st, const char *from, const char *to, store_group_fn fn, void *ctx,
                      int64_t *gen);
-/* The distributors a filter names: fn sees each id with which = 'd' (its
- * name is f->distributor) or 'c' (its country is f->country). */
-typedef int (*store_id_fn)(void *ctx, int which, int64_t id);
-int store_filter_distributors(store *st, const episode_filter *f, store_id_fn fn, void *ctx);
+/* Every distributor, for matching filters in memory: fn sees each (the
+ * strings valid during the call; NULL for a null); *gen is the data
+ * generation they belong to, -1 when there are none. */
+typedef int (*store_distributor_fn)(void *ctx, int64_t id, const char *name,
+                                    const char *country_name, const char *country_code);
+int store_all_distributors(store *st, store_distributor_fn fn, void *ctx, int64_t *gen);
+/* What a country filter compares with country codes: a two-letter value in
+ * upper case, anything else "" (which no code is). */
+void store_country_code(const episode_filter *f, char code[3]);
 int store_list_shows(store *st, int64_t offset, int limit, arena *a, store_page *out);
 int store_get_show(store *st, int64_t id, arena *a, tv_show **out);
 int store_show_episodes(store *st, int64_t show_id, int64_t offset, int limit, arena *a,

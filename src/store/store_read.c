@@ -122,9 +122,7 @@ static void *read_name_row(db_rows *r, arena *a)
     return (void *)text(r, a, 0);
 }
 
-/* A two-letter country value is also tried as an ISO code, in upper case;
- * any other value matches no code. */
-static void country_code(const episode_filter *f, char code[3])
+void store_country_code(const episode_filter *f, char code[3])
 {
     size_t k = f->country_len == 2 ? 2 : 0;
 
@@ -192,7 +190,7 @@ static int episode_where(store *st, const episode_filter *f, arena *a, buf *sql,
                        n, n);
         }
         if (f->country) {
-            country_code(f, code);
+            store_country_code(f, code);
             p[n++] = dbv_textn(f->country, f->country_len);
             p[n++] = dbv_text(code);
             buf_printf(sql,
@@ -286,34 +284,24 @@ int store_day_groups(store *st, const char *from, const char *to, store_group_fn
     return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }
 
-static db_val text_or_null(const char *s, size_t n)
+int store_all_distributors(store *st, store_distributor_fn fn, void *ctx, int64_t *gen)
 {
-    return s ? dbv_textn(s, n) : dbv_null();
-}
-
-int store_filter_distributors(store *st, const episode_filter *f, store_id_fn fn, void *ctx)
-{
-    db_val p[3] = {text_or_null(f->distributor, f->distributor_len),
-                   text_or_null(f->country, f->country_len), dbv_null()};
-    char code[3] = "";
+    static const char sql[] =
+        "SELECT id, name, country_name, country_code,"
+        " (SELECT value FROM meta WHERE key = 'generation') FROM distributors";
     db_rows *r;
     size_t len;
     int rc;
 
-    if (f->country) {
-        country_code(f, code);
-        p[2] = dbv_text(code);
-    }
-    rc = db_query(st->db,
-                  "SELECT 'd', id FROM distributors WHERE name = $1"
-                  " UNION ALL SELECT 'c', id FROM distributors"
-                  " WHERE country_name = $2 OR country_code = $3",
-                  p, 3, &r);
-    if (rc != DB_OK)
+    *gen = -1;
+    if ((rc = db_query(st->db, sql, NULL, 0, &r)) != DB_OK)
         return store_fail(st, rc);
-    while ((rc = db_next(r)) == 1)
-        if ((rc = fn(ctx, *db_col_text(r, 0, &len), db_col_int(r, 1))) < 0)
+    while ((rc = db_next(r)) == 1) {
+        *gen = db_col_int(r, 4);
+        if ((rc = fn(ctx, db_col_int(r, 0), db_col_text(r, 1, &len), db_col_text(r, 2, &len),
+                     db_col_text(r, 3, &len))) < 0)
             break;
+    }
     db_rows_close(r);
     return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }

@@ -137,3 +137,26 @@ def test_totals_of_overlapping_windows_count_each_day_once(serve, filled):
     assert total(s, "2026-07-02", "2026-07-08") == whole
     days = ["2026-07-0%d" % d for d in range(2, 9)]
     assert sum(total(s, d, d) for d in days) == whole > 0
+
+
+def test_a_renamed_distributor_is_found_by_its_new_name_with_the_cache_off(serve, filled, tvshows):
+    # the distributors are held per generation too
+    s = serve(env={"CACHE_MB": "0"})
+
+    def total(name):
+        q = "date_from=2026-07-03&date_to=2026-07-07&per_page=1&distributor=" + name
+        return s.get(TV + q).json()["pagination"]["total_count"]
+
+    before = total("Channel+4")
+    assert before > 0 and total("Channel+Four") == 0
+    for path in sorted(glob.glob(str(filled / "schedule-GB-2026-07-0*.json"))):
+        data = json.load(open(path, encoding="utf-8"))
+        for e in data:
+            net = e["show"].get("network") or {}
+            if net.get("name") == "Channel 4":
+                net["name"] = "Channel Four"
+                e["show"]["updated"] += 1
+        json.dump(data, open(path, "w", encoding="utf-8"))
+        assert tvshows.run("import", "--file", path).returncode == 0
+    time.sleep(1.0)
+    assert total("Channel+Four") == before and total("Channel+4") == 0
