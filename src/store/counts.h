@@ -12,9 +12,10 @@
  *
  * Days are kept for one generation: the first call with a new generation
  * drops them all. At most COUNTS_MAX_GROUPS groups are kept; past that the
- * counts starts over. A window not wholly held is read from the database
- * (all its days, at the generation the database is at) and kept if that is
- * the generation the caller sees.
+ * counts starts over. The days of a window that are not held are read
+ * from the database (the span from the first to the last of them, at the
+ * generation the database is at) and kept if that is the generation the
+ * caller sees; a total never mixes days of two generations.
  *
  * Ownership: counts_new() / counts_free(). Thread-safe: one per process,
  * shared by the API threads; a mutex guards it, never held during a query.
