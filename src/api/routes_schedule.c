@@ -105,15 +105,7 @@ static int build_tvshows(api_thread *t, api_request *r, http_response *res, void
                          atomic_load_explicit(&t->app->generation, memory_order_acquire), &q->f,
                          offset, (int)q->per_page, &t->mem, &where);
     if (rc == STORE_OK && offset < where.total) {
-        /* the page's rows lie on the days counts found them on */
-        days = q->f;
-        date_format(where.first_day, days.from);
-        date_format(where.last_day, days.to);
-        days.by_show = where.by_show;
-        days.named_ids = where.named_ids;
-        days.country_ids = where.country_ids;
-        days.n_named = where.n_named;
-        days.n_country = where.n_country;
+        counts_page_filter(&where, &q->f, &days);
         rc = store_find_episodes(st, &days, where.offset, (int)q->per_page, &t->mem, &page);
     }
     if (rc != STORE_OK) {

@@ -506,3 +506,15 @@ done:
     free(m.country.v);
     return rc;
 }
+
+void counts_page_filter(const counts_page *page, const episode_filter *f, episode_filter *out)
+{
+    *out = *f;
+    date_format(page->first_day, out->from);
+    date_format(page->last_day, out->to);
+    out->by_show = page->by_show;
+    out->named_ids = page->named_ids;
+    out->country_ids = page->country_ids;
+    out->n_named = page->n_named;
+    out->n_country = page->n_country;
+}

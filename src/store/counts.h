@@ -52,5 +52,8 @@ void counts_free(counts *c); /* NULL is fine */
  * caller sees; st is the caller's connection. */
 int counts_episodes(counts *c, store *st, int64_t gen, const episode_filter *f, int64_t offset,
                     int limit, arena *a, counts_page *page);
+/* f narrowed to the page's days, with the way to read them: the filter to
+ * pass store_find_episodes() with page->offset. */
+void counts_page_filter(const counts_page *page, const episode_filter *f, episode_filter *out);
 
 #endif

@@ -141,6 +141,7 @@ int store_all_distributors(store *st, store_distributor_fn fn, void *ctx, int64_
 /* What a country filter compares with country codes: a two-letter value in
  * upper case, anything else "" (which no code is). */
 void store_country_code(const episode_filter *f, char code[3]);
+
 int store_list_shows(store *st, int64_t offset, int limit, arena *a, store_page *out);
 int store_get_show(store *st, int64_t id, arena *a, tv_show **out);
 int store_show_episodes(store *st, int64_t show_id, int64_t offset, int limit, arena *a,
