@@ -31,12 +31,12 @@ typedef struct distributors {
 
 struct counts {
     pthread_mutex_t lock;
-    int64_t gen;        /* the generation of every day held, and of dists */
-    idmap days;         /* day -> index of its first group << 32 | its number of groups */
-    groups held;        /* the groups of the days held, a day's groups together */
-    size_t costs;       /* groups and days held, against COUNTS_MAX_GROUPS */
-    distributors dists; /* every distributor, when dists_held */
-    int dists_held;
+    int64_t gen; /* the generation of every day held, and of dists */
+    idmap days;  /* day -> index of its first group << 32 | its number of groups */
+    groups held; /* the groups of the days held, a day's groups together */
+    /* every distributor; none held when empty (an empty table is never
+     * held: its generation is unknown) */
+    distributors dists;
 };
 
 /* What a filter matches once its names are resolved to distributor ids. */
@@ -213,11 +213,9 @@ static int match_distributors(const distributors *d, matcher *m)
 static void forget_all(counts *c, int64_t gen)
 {
     distributors_free(&c->dists);
-    c->dists_held = 0;
     idmap_free(&c->days);
     idmap_init(&c->days);
     c->held.n = 0;
-    c->costs = 0;
     c->gen = gen;
 }
 
@@ -240,7 +238,7 @@ static int resolve(counts *c, store *st, int64_t gen, matcher *m)
     int64_t read_gen;
     int rc;
 
-    if (lock_at(c, gen) && c->dists_held) {
+    if (lock_at(c, gen) && c->dists.n) {
         rc = match_distributors(&c->dists, m);
         pthread_mutex_unlock(&c->lock);
         return rc == 0 ? STORE_OK : STORE_ERR;
@@ -253,9 +251,8 @@ static int resolve(counts *c, store *st, int64_t gen, matcher *m)
         goto done;
     }
     pthread_mutex_lock(&c->lock);
-    if (read_gen == gen && c->gen == gen && !c->dists_held) {
+    if (read_gen == gen && c->gen == gen && !c->dists.n) {
         c->dists = read;
-        c->dists_held = 1;
         memset(&read, 0, sizeof(read));
     }
     pthread_mutex_unlock(&c->lock);
@@ -344,7 +341,8 @@ static void hold(counts *c, const groups *read, int32_t d0, int32_t d1)
     size_t i = 0, first, cost = read->n + (size_t)(d1 - d0 + 1);
     int64_t span;
 
-    if (c->costs + cost > COUNTS_MAX_GROUPS)
+    /* groups and days held, against the bound */
+    if (c->held.n + c->days.n + cost > COUNTS_MAX_GROUPS)
         forget_all(c, c->gen);
     if (cost > COUNTS_MAX_GROUPS)
         return;
@@ -361,7 +359,6 @@ static void hold(counts *c, const groups *read, int32_t d0, int32_t d1)
         if (i > first)
             memcpy(c->held.v + c->held.n, read->v + first, (i - first) * sizeof(*read->v));
         c->held.n += i - first;
-        c->costs += i - first + 1;
     }
 }
 
