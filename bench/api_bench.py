@@ -26,15 +26,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from fake_tvmaze import FakeTvmaze  # noqa: E402
-from import_bench import COUNTRIES, DAYS, START, dataset, warm  # noqa: E402
-from servers import PgServer, free_port, wait_port  # noqa: E402
+from import_bench import DAYS, START, backends, database, run_import, start_fake  # noqa: E402
+from servers import free_port, wait_port  # noqa: E402
 
 WARM_PATH = "/api/v1/tvshows?date_from=2026-07-06&date_to=2026-07-12"
 SERVER_CORE, CLIENT_CORE = "0", "1"
@@ -155,28 +153,14 @@ def main():
                          " the one core: a thread waiting for PostgreSQL leaves the core to"
                          " another); SQLite runs one, its queries being CPU on the loop thread")
     args = ap.parse_args()
-    data = dataset(args.episodes)
-    fake = FakeTvmaze(data, cache=True)
-    fake.start()
-    warm(fake, data)
+    fake = start_fake(args.episodes)
     work = tempfile.mkdtemp(prefix="tvshows-apibench-")
     results = []
     try:
-        for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
-            pg = None
-            if backend == "sqlite":
-                url = "sqlite:%s/bench.db" % work
-            else:
-                pg = PgServer(durable=True).start()
-                pg.psql("CREATE DATABASE bench")
-                url = pg.url("bench")
+        for backend in backends(args.backend):
+            url, pg = database(backend, work)
             try:
-                env = dict(os.environ, DATABASE_URL=url, TVMAZE_BASE_URL=fake.url,
-                           IMPORT_RATE="0", LOG_LEVEL="warn")
-                subprocess.run([args.bin, "migrate"], env=env, check=True, capture_output=True)
-                subprocess.run([args.bin, "import", "--from", START, "--days", str(DAYS),
-                                "--countries", COUNTRIES], env=env, check=True,
-                               capture_output=True)
+                run_import(args.bin, url, fake, 2, work)
                 if pg:
                     pg.psql("VACUUM ANALYZE", "bench")
                 port = free_port()

@@ -51,6 +51,29 @@ def warm(fake, data):
         urllib.request.urlopen(req).read()
 
 
+def start_fake(episodes):
+    """The fake upstream serving the seeded dataset, every file compressed."""
+    data = dataset(episodes)
+    fake = FakeTvmaze(data, cache=True)
+    fake.start()
+    warm(fake, data)
+    return fake
+
+
+def backends(choice):
+    return ["sqlite", "postgres"] if choice == "both" else [choice]
+
+
+def database(backend, work, durable=True):
+    """A new database: its URL, and the PostgreSQL server to destroy (None
+    for SQLite)."""
+    if backend == "sqlite":
+        return "sqlite:%s/bench.db" % work, None
+    pg = PgServer(durable=durable).start()
+    pg.psql("CREATE DATABASE bench")
+    return pg.url("bench"), pg
+
+
 def run_import(binary, url, fake, concurrency, cwd):
     env = dict(os.environ, DATABASE_URL=url, TVMAZE_BASE_URL=fake.url, IMPORT_RATE="0",
                WORKER_CONCURRENCY=str(concurrency), LOG_LEVEL="warn")
@@ -75,21 +98,12 @@ def main():
     ap.add_argument("--no-fsync", action="store_true",
                     help="PostgreSQL without fsync (to see what durability costs)")
     args = ap.parse_args()
-    data = dataset(args.episodes)
-    fake = FakeTvmaze(data, cache=True)
-    fake.start()
-    warm(fake, data)
+    fake = start_fake(args.episodes)
     work = tempfile.mkdtemp(prefix="tvshows-bench-")
     rows = []
     try:
-        for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
-            pg = None
-            if backend == "sqlite":
-                url = "sqlite:%s/bench.db" % work
-            else:
-                pg = PgServer(durable=not args.no_fsync).start()
-                pg.psql("CREATE DATABASE bench")
-                url = pg.url("bench")
+        for backend in backends(args.backend):
+            url, pg = database(backend, work, durable=not args.no_fsync)
             try:
                 for label in ("first import", "re-import (unchanged)"):
                     wall, listed, summary = run_import(args.bin, url, fake, args.concurrency, work)
