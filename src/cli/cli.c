@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "http/http.h"
+#include "services/import.h"
 #include "store/store.h"
 #include "tvmaze/tvmaze.h"
 #include "util/log.h"
@@ -133,6 +134,7 @@ int cli_main(int argc, char **argv)
     /* before any thread exists: curl's global setup is not thread-safe */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     tvmaze_global_init();
+    import_set_removal_warning(cfg.import_removal_warn_pct);
     rc = c->run(&cfg);
     curl_global_cleanup();
     config_free(&cfg);

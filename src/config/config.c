@@ -233,6 +233,8 @@ static const opt options[] = {
      "seconds for one upstream request"},
     {"IMPORT_BACKOFF_MS", "backoff-ms", OPT_INT, OFF(import_backoff_ms), "1000", 1, 600000, NULL,
      IMPORTING, "first retry delay; doubles per retry, at most 60 s"},
+    {"IMPORT_REMOVAL_WARN", "removal-warn", OPT_INT, OFF(import_removal_warn_pct), "50", 1, 100,
+     NULL, IMPORTING, "warn when a day drops more than this percent of its listings (100: never)"},
     {"WORKER_CONCURRENCY", "concurrency", OPT_INT, OFF(concurrency), "2", 1, 64, NULL,
      SERVING | CMD_IMPORT, "jobs (imports: days) run at once"},
     {"SERVE_WORKER", "worker", OPT_BOOL, OFF(serve_worker), "true", 0, 0, NULL, CMD_SERVE,

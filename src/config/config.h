@@ -62,6 +62,7 @@ typedef struct config {
     int import_files; /* --file: the positional arguments are saved responses */
     int import_timeout_s;
     int import_backoff_ms;
+    int import_removal_warn_pct;
     /* jobs */
     int concurrency;
     int serve_worker; /* serve also runs the worker and scheduler */

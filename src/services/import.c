@@ -47,6 +47,28 @@ static void note_failure(import_result *res, const char *day, const char *source
     snprintf(res->failed + l, sizeof(res->failed) - l, "%s%s", l ? "," : "", unit);
 }
 
+static _Atomic int removal_warn_pct = 50;
+
+void import_set_removal_warning(int percent)
+{
+    removal_warn_pct = percent;
+}
+
+/* A day that loses most of what its source listed is more often a broken
+ * upstream answer than a mass cancellation: it is written (the answer was
+ * well-formed) but said loudly, and counted. */
+static void check_removals(const char *day, const char *source, const store_day_stats *s)
+{
+    int pct = removal_warn_pct;
+
+    if (pct >= 100 || s->unlisted <= 0 || s->unlisted * 100 <= s->listed_before * pct)
+        return;
+    metrics_inc(M_IMPORT_LARGE_REMOVALS);
+    log_warn("import dropped a large share of a day's listings", LF_S("day", day),
+             LF_S("source", source), LF_I("listed_before", s->listed_before),
+             LF_I("unlisted", s->unlisted), LF_I("warn_percent", pct));
+}
+
 static void note_success(import_result *res, const store_day_stats *s)
 {
     res->days_ok++;
@@ -75,6 +97,7 @@ static int write_unit(store *st, const tv_batch *b, const char *source, const ch
         note_failure(res, day, source, store_errmsg(st));
         return -1;
     }
+    check_removals(day, source, &s);
     note_success(res, &s);
     return 0;
 }
@@ -108,12 +131,6 @@ int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, im
     t0 = now_us();
     got = tvmaze_get(tm, path, &body, &res->net, err, sizeof(err));
     res->fetch_us += now_us() - t0;
-    if (got == TVMAZE_NOT_FOUND) {
-        /* 404: nothing listed that day; writing the empty day removes what
-         * the source used to list */
-        rc = write_unit(st, &b, source, d, res);
-        goto done;
-    }
     if (got != TVMAZE_OK) {
         note_failure(res, d, source, err);
         goto done;
@@ -188,10 +205,6 @@ int import_full(store *st, tvmaze_client *tm, import_progress_fn progress, void 
     tv_batch_init(&b);
     buf_init(&body, BODY_CAP);
     got = tvmaze_get(tm, "/schedule/full", &body, &res->net, err, sizeof(err));
-    if (got == TVMAZE_NOT_FOUND) {
-        rc = 0;
-        goto done;
-    }
     if (got != TVMAZE_OK) {
         note_failure(res, "all", "full", err);
         goto done;

@@ -54,9 +54,11 @@ int store_generation(store *st, int64_t *gen);
 /* ---- import (store_import.c) ---- */
 
 typedef struct store_day_stats {
-    int64_t episodes; /* listed in the batch */
-    int64_t upserted; /* rows inserted or changed (distributors, shows, episodes) */
-    int64_t removed;  /* episodes no longer listed anywhere */
+    int64_t episodes;      /* listed in the batch */
+    int64_t upserted;      /* rows inserted or changed (distributors, shows, episodes) */
+    int64_t removed;       /* episodes no longer listed anywhere */
+    int64_t listed_before; /* listings (source, day) had before the write */
+    int64_t unlisted;      /* of those, the ones this write dropped */
 } store_day_stats;
 
 /* Writes what one source listed for one day, in one transaction: upserts

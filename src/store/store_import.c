@@ -250,7 +250,8 @@ static void put_pair(void *map, int64_t tvmaze_id, int64_t id)
     idmap_put(map, tvmaze_id, id);
 }
 
-static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows, idmap *written)
+static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows, idmap *written,
+                  int64_t *changes)
 {
     int64_t changed = 0;
     int rc =
@@ -260,6 +261,8 @@ static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows, idmap *wr
         return store_fail(w->st, rc);
     if (spec != &listing_spec)
         w->stats.upserted += changed;
+    if (changes)
+        *changes = changed;
     return STORE_OK;
 }
 
@@ -288,7 +291,7 @@ static int write_distributors(writer *w)
         ids_add(w, w->vals[i * 8 + 1].i);
     if (!n)
         return STORE_OK;
-    if (upsert(w, &dist_spec, n, NULL) != STORE_OK)
+    if (upsert(w, &dist_spec, n, NULL, NULL) != STORE_OK)
         return STORE_ERR;
     return load_map(w, store_sql(w->st, map_dists_sql), ids_end(w), &w->dist_ids, 1);
 }
@@ -418,7 +421,7 @@ static int write_shows(writer *w)
         if (fill_show_row(w, b->shows[i], v) != 0)
             return STORE_ERR;
     n = skip_unchanged(w, w->vals, b->nshows, 22, show_row_key, 0, &w->show_ids);
-    if (n && upsert(w, &show_spec, n, &w->show_changed) != STORE_OK)
+    if (n && upsert(w, &show_spec, n, &w->show_changed, NULL) != STORE_OK)
         return STORE_ERR;
     for (size_t i = 0; i < w->show_changed.cap; i++)
         if (w->show_changed.used[i] &&
@@ -483,7 +486,7 @@ static int write_episodes(writer *w, size_t *written)
         n++;
     }
     *written = n;
-    if (upsert(w, &ep_spec, n, &w->ep_ids) != STORE_OK)
+    if (upsert(w, &ep_spec, n, &w->ep_ids, NULL) != STORE_OK)
         return STORE_ERR;
     /* the rows left as they were come back from no upsert: look them up */
     ids_begin(w);
@@ -521,7 +524,7 @@ static int write_listings(writer *w, const char *source, const char *day)
     db_val p[3], *v;
     db_rows *r;
     size_t n = 0;
-    int64_t removed = 0;
+    int64_t removed = 0, added = 0, unlisted = 0;
     int rc;
 
     if (!(v = scratch_rows(w, w->ep_ids.n * 3 + 1)))
@@ -536,7 +539,7 @@ static int write_listings(writer *w, const char *source, const char *day)
         ids_add(w, w->ep_ids.vals[i]);
         n++;
     }
-    if (upsert(w, &listing_spec, n, NULL) != STORE_OK)
+    if (upsert(w, &listing_spec, n, NULL, &added) != STORE_OK)
         return STORE_ERR;
     p[0] = dbv_text(source);
     p[1] = dbv_text(day);
@@ -544,11 +547,16 @@ static int write_listings(writer *w, const char *source, const char *day)
     if ((rc = db_query(w->st->db, store_sql(w->st, stale_listings_sql), p, 3, &r)) != DB_OK)
         return store_fail(w->st, rc);
     ids_begin(w);
-    while ((rc = db_next(r)) == 1)
+    while ((rc = db_next(r)) == 1) {
         ids_add(w, db_col_int(r, 0));
+        unlisted++;
+    }
     db_rows_close(r);
     if (rc < 0)
         return store_fail(w->st, DB_ERR);
+    /* what the day held: the rows listed again, and the ones dropped */
+    w->stats.listed_before = (int64_t)n - added + unlisted;
+    w->stats.unlisted = unlisted;
     p[0] = ids_end(w);
     if (p[0].n > 2) {
         if ((rc = db_exec(w->st->db, store_sql(w->st, orphans_sql), p, 1, &removed)) != DB_OK)

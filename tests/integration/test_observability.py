@@ -59,6 +59,8 @@ def test_request_counters_and_histograms_are_exact(tvshows, serve):
     assert sample(text, "tvshows_http_request_duration_seconds_bucket", route="/up", le="+Inf") == 4
     assert sample(text, "tvshows_cache_misses_total") == 1
     assert sample(text, "tvshows_cache_hits_total") == 1
+    assert sample(text, "tvshows_cache_stores_total") == 1  # the miss, stored once
+    assert sample(text, "tvshows_import_large_removals_total") == 0
     assert sample(text, "tvshows_http_in_flight") == 0
     assert sample(text, "process_resident_memory_bytes") > 0
     for name in ("tvshows_db_errors_total", "tvshows_db_reconnects_total",
