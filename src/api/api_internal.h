@@ -7,7 +7,7 @@
 
 #include "api/api.h"
 #include "model/model.h"
-#include "store/counts.h"
+#include "schedule/schedule.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -32,6 +32,10 @@ enum {
     R_COUNTRIES,
     R_OPENAPI,
     R_ANALYTICS,
+    R_UPCOMING,
+    R_SEARCH_SHOWS,
+    R_LOOKUP_SHOWS,
+    R_GENRES,
     R_ROUTE_COUNT
 };
 
@@ -40,8 +44,8 @@ struct api_app {
     _Atomic int64_t generation;      /* the data generation, kept fresh by the refresher */
     _Atomic int64_t db_connected_us; /* when a connection last (re)connected */
     refresher *refresher;
-    cache *cache;   /* NULL when CACHE_MB=0 */
-    counts *counts; /* the schedule's total_count */
+    cache *cache;       /* NULL when CACHE_MB=0 */
+    schedule *schedule; /* which episodes a schedule query matches, and how many */
     char cache_control[64];
     char **cors_origins;
     size_t ncors;
@@ -78,7 +82,12 @@ typedef struct api_request {
     char request_id[72];
     char client[48];
     uint8_t client_addr[16];
+    /* the request's time, in NOW_STEP steps: what "next" and "from now"
+     * mean in a response (part of the cache key of those that say it) */
+    int64_t now;
 } api_request;
+
+#define NOW_STEP 300 /* seconds */
 
 typedef void (*api_route_fn)(api_thread *t, api_request *r, http_response *res);
 
@@ -125,13 +134,26 @@ int api_pagination(const api_request *r, http_response *res, int64_t per_page_de
  * can imitate another parameter). */
 void api_key_add(buf *key, const char *name, const char *v, size_t n);
 void api_key_add_int(buf *key, const char *name, int64_t v);
+/* The request's time step, for responses that render show objects (their
+ * next_episode) or start from now. */
+void api_key_add_now(buf *key, const api_request *r);
 /* 400 {"error":"Invalid parameter: key", "details": why} */
 void api_bad_param(http_response *res, const char *key, const char *why);
+
+/* ---- reads shared by routes (respond.c) ---- */
+
+/* The episodes of a schedule page, into rows[i] in the page's order (NULL
+ * where one is gone since), their shows' next episodes filled. */
+int api_episodes_by_page(api_thread *t, const api_request *r, const sched_page *page,
+                         tv_episode **rows);
+/* Fills the next episode of each show (as of the request's time). */
+int api_fill_next(api_thread *t, const api_request *r, tv_show *const *shows, size_t n);
 
 /* ---- rendering (render.c) ---- */
 
 void render_show(jw_writer *w, const tv_show *s, int detail);
-void render_episode(jw_writer *w, const tv_episode *e);
+/* With tz, the episode's local_date and local_time in that zone. */
+void render_episode(jw_writer *w, const tv_episode *e, const tz_zone *tz);
 void render_pagination(jw_writer *w, int64_t page, int64_t per_page, int64_t total);
 /* "data": the page's rows (episodes or shows), then "pagination". */
 typedef enum { RENDER_EPISODES, RENDER_SHOWS } render_kind;
@@ -150,5 +172,9 @@ void route_networks(api_thread *t, api_request *r, http_response *res);
 void route_countries(api_thread *t, api_request *r, http_response *res);
 void route_openapi(api_thread *t, api_request *r, http_response *res);
 void route_analytics(api_thread *t, api_request *r, http_response *res);
+void route_upcoming(api_thread *t, api_request *r, http_response *res);
+void route_search_shows(api_thread *t, api_request *r, http_response *res);
+void route_lookup_shows(api_thread *t, api_request *r, http_response *res);
+void route_genres(api_thread *t, api_request *r, http_response *res);
 
 #endif

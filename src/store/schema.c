@@ -5,11 +5,15 @@
 #include <time.h>
 
 #include "store/store_internal.h"
+#include "util/fold.h"
+#include "util/json.h"
 
 typedef struct migration {
     int version;
     const char *name;
     dialect_sql sql;
+    /* work SQL alone cannot do, in the same transaction (NULL: none) */
+    int (*after)(store *st);
 } migration;
 
 /* Episodes carry a few columns derived at import (time_sort, number_sort and
@@ -81,6 +85,83 @@ typedef struct migration {
 #define SHOWS_BY_DISTRIBUTOR                                                                       \
     "CREATE INDEX shows_network ON shows (network_id);\n"                                          \
     "CREATE INDEX shows_web_channel ON shows (web_channel_id);\n"
+
+/* Lookup by the show's ids elsewhere, and search by name: search_name is
+ * the folded name (fold.h), filled at import; each backend indexes its
+ * trigrams with its own machinery (SQLite FTS5's trigram tokenizer, kept in
+ * step by triggers; PostgreSQL's pg_trgm). */
+#define SHOW_LOOKUP_COLUMNS                                                                        \
+    "CREATE INDEX shows_imdb ON shows (imdb);\n"                                                   \
+    "CREATE INDEX shows_thetvdb ON shows (thetvdb);\n"
+#define SQLITE_SHOW_SEARCH                                                                         \
+    "ALTER TABLE shows ADD COLUMN imdb TEXT;\n"                                                    \
+    "ALTER TABLE shows ADD COLUMN thetvdb INTEGER;\n"                                              \
+    "ALTER TABLE shows ADD COLUMN search_name TEXT NOT NULL DEFAULT '';\n" SHOW_LOOKUP_COLUMNS     \
+    "CREATE VIRTUAL TABLE shows_search USING fts5(search_name, content='shows',\n"                 \
+    "  content_rowid='id', tokenize='trigram');\n"                                                 \
+    "CREATE TRIGGER shows_search_insert AFTER INSERT ON shows BEGIN\n"                             \
+    "  INSERT INTO shows_search (rowid, search_name) VALUES (new.id, new.search_name);\n"          \
+    "END;\n"                                                                                       \
+    "CREATE TRIGGER shows_search_delete AFTER DELETE ON shows BEGIN\n"                             \
+    "  INSERT INTO shows_search (shows_search, rowid, search_name)\n"                              \
+    "    VALUES ('delete', old.id, old.search_name);\n"                                            \
+    "END;\n"                                                                                       \
+    "CREATE TRIGGER shows_search_update AFTER UPDATE OF search_name ON shows BEGIN\n"              \
+    "  INSERT INTO shows_search (shows_search, rowid, search_name)\n"                              \
+    "    VALUES ('delete', old.id, old.search_name);\n"                                            \
+    "  INSERT INTO shows_search (rowid, search_name) VALUES (new.id, new.search_name);\n"          \
+    "END;\n"
+#define PG_SHOW_SEARCH                                                                             \
+    "ALTER TABLE shows ADD COLUMN imdb TEXT, ADD COLUMN thetvdb BIGINT,\n"                         \
+    "  ADD COLUMN search_name TEXT COLLATE \"C\" NOT NULL DEFAULT '';\n" SHOW_LOOKUP_COLUMNS       \
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"                                                    \
+    "CREATE INDEX shows_search ON shows USING gin (search_name gin_trgm_ops);\n"
+
+/* Shows stored before search existed get their search form now (later
+ * imports keep it). */
+static int fold_stored_names(store *st)
+{
+    static const char sql[] = "SELECT id, name FROM shows";
+    db_rows *r;
+    int rc;
+    buf ids;
+
+    buf_init(&ids, (size_t)256 << 20);
+    buf_putc(&ids, '[');
+    if ((rc = db_query(st->db, sql, NULL, 0, &r)) != DB_OK) {
+        buf_free(&ids);
+        return store_fail(st, rc);
+    }
+    /* the pairs go back as one JSON array of [id, folded name] */
+    while ((rc = db_next(r)) == 1) {
+        size_t n, len;
+        const char *name = db_col_text(r, 1, &n);
+        char folded[FOLD_MAX * 4];
+        if (!name || text_fold(name, n, folded, sizeof(folded), &len) != 0)
+            continue;
+        buf_printf(&ids, "%s[%lld,", ids.len > 1 ? "," : "", (long long)db_col_int(r, 0));
+        buf_putc(&ids, '"');
+        json_escape(&ids, folded, len);
+        buf_puts(&ids, "\"]");
+    }
+    db_rows_close(r);
+    buf_putc(&ids, ']');
+    if (rc < 0) {
+        buf_free(&ids);
+        return store_fail(st, DB_ERR);
+    }
+    {
+        static dialect_sql update = {
+            "UPDATE shows SET search_name = j.value ->> 1 FROM json_each($1) j"
+            " WHERE shows.id = j.value ->> 0",
+            "UPDATE shows SET search_name = j.value ->> 1 FROM json_array_elements($1::json) j"
+            " WHERE shows.id = (j.value ->> 0)::bigint"};
+        db_val p = dbv_textn(ids.data, ids.len);
+        rc = db_exec(st->db, store_sql(st, update), &p, 1, NULL);
+    }
+    buf_free(&ids);
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
 
 static const migration migrations[] = {
     {1,
@@ -216,6 +297,7 @@ static const migration migrations[] = {
       "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n" API_KEYS_COMMON}},
     /* a distributor filter that matches few episodes finds them by show */
     {4, "shows by distributor", {SHOWS_BY_DISTRIBUTOR, SHOWS_BY_DISTRIBUTOR}},
+    {5, "show search and lookup", {SQLITE_SHOW_SEARCH, PG_SHOW_SEARCH}, fold_stored_names},
 };
 
 #define NMIGRATIONS    ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -264,6 +346,8 @@ static int apply(store *st, const migration *m)
 
     if ((rc = db_script(st->db, store_sql(st, m->sql))) != DB_OK)
         return store_fail(st, rc);
+    if (m->after && (rc = m->after(st)) != STORE_OK)
+        return rc;
     rc = db_exec(st->db,
                  "INSERT INTO schema_migrations (version, name, applied_at)"
                  " VALUES ($1, $2, $3)",
