@@ -11,7 +11,7 @@ int cmd_migrate(config *cfg)
 
     if (!st)
         return EXIT_USAGE;
-    if (store_migrate(st, &applied) != STORE_OK) {
+    if (store_migrate_to(st, cfg->migrate_to, &applied) != STORE_OK) {
         fprintf(stderr, "tvshows: migrate: %s\n", store_errmsg(st));
         rc = 1;
         goto done;

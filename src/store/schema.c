@@ -110,7 +110,9 @@ typedef struct migration {
     "  INSERT INTO shows_search (shows_search, rowid, search_name)\n"                              \
     "    VALUES ('delete', old.id, old.search_name);\n"                                            \
     "  INSERT INTO shows_search (rowid, search_name) VALUES (new.id, new.search_name);\n"          \
-    "END;\n"
+    "END;\n" /* rows stored before the index existed: indexed as they are, so that                 \
+              * the update trigger deletes exactly what the index holds */                         \
+    "INSERT INTO shows_search (shows_search) VALUES ('rebuild');\n"
 #define PG_SHOW_SEARCH                                                                             \
     "ALTER TABLE shows ADD COLUMN imdb TEXT, ADD COLUMN thetvdb BIGINT,\n"                         \
     "  ADD COLUMN search_name TEXT COLLATE \"C\" NOT NULL DEFAULT '';\n" SHOW_LOOKUP_COLUMNS       \
@@ -357,6 +359,11 @@ static int apply(store *st, const migration *m)
 
 int store_migrate(store *st, int *applied)
 {
+    return store_migrate_to(st, 0, applied);
+}
+
+int store_migrate_to(store *st, int to, int *applied)
+{
     int pg = store_is_postgres(st), version, rc, locked = 0;
 
     *applied = 0;
@@ -378,7 +385,7 @@ int store_migrate(store *st, int *applied)
         }
         if ((rc = current_version(st, &version)) != STORE_OK)
             goto rollback;
-        if (version >= NMIGRATIONS) {
+        if (version >= NMIGRATIONS || (to > 0 && version >= to)) {
             db_rollback(st->db);
             break;
         }

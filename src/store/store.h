@@ -45,6 +45,8 @@ int store_ping(store *st);
 /* Applies pending migrations; safe when several processes run it at once
  * (PostgreSQL: an advisory lock; SQLite: a write transaction). */
 int store_migrate(store *st, int *applied);
+/* The same, up to version `to` only (0: all). */
+int store_migrate_to(store *st, int to, int *applied);
 int store_schema_version(store *st, int *current, int *latest);
 
 /* ---- data generation: bumped by every import commit that changed data ---- */
