@@ -35,6 +35,7 @@ static const http_route routes[] = {
     {"/api/v1/search/shows", GET_ONLY, R_SEARCH_SHOWS},
     {"/api/v1/lookup/shows", GET_ONLY, R_LOOKUP_SHOWS},
     {"/api/v1/genres", GET_ONLY, R_GENRES},
+    {"/api/v1/calendar.ics", GET_ONLY, R_CALENDAR},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -53,6 +54,7 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_SEARCH_SHOWS] = route_search_shows,
     [R_LOOKUP_SHOWS] = route_lookup_shows,
     [R_GENRES] = route_genres,
+    [R_CALENDAR] = route_calendar,
 };
 
 static const char *const route_names[R_ROUTE_COUNT] = {
@@ -70,6 +72,7 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_SEARCH_SHOWS] = "/api/v1/search/shows",
     [R_LOOKUP_SHOWS] = "/api/v1/lookup/shows",
     [R_GENRES] = "/api/v1/genres",
+    [R_CALENDAR] = "/api/v1/calendar.ics",
 };
 
 /* ---- CORS ---- */

@@ -729,21 +729,23 @@ static int unfiltered(const matcher *m)
 typedef struct walk {
     const matcher *m;
     int64_t skip;
-    int limit;
-    sched_page *out;
+    size_t cap;
+    sched_row *rows;
+    size_t n;
+    int64_t total;
 } walk;
 
 static void walk_take(walk *w, const entry *e)
 {
-    w->out->total++;
+    w->total++;
     if (w->skip > 0) {
         w->skip--;
         return;
     }
-    if ((int)w->out->n < w->limit) {
-        w->out->rows[w->out->n].id = e->id;
-        w->out->rows[w->out->n].flags = e->flags;
-        w->out->n++;
+    if (w->n < w->cap) {
+        w->rows[w->n].id = e->id;
+        w->rows[w->n].flags = e->flags;
+        w->n++;
     }
 }
 
@@ -753,8 +755,8 @@ static void walk_run(walk *w, const entry *v, size_t n, const uint32_t *idx)
     int all = unfiltered(w->m);
 
     /* unfiltered and wholly before the page or after it: count only */
-    if (all && (w->skip >= (int64_t)n || (int)w->out->n >= w->limit)) {
-        w->out->total += (int64_t)n;
+    if (all && (w->skip >= (int64_t)n || w->n >= w->cap)) {
+        w->total += (int64_t)n;
         w->skip -= w->skip >= (int64_t)n ? (int64_t)n : 0;
         return;
     }
@@ -859,8 +861,8 @@ void sched_query_init(sched_query *q)
     q->not_before = INT64_MIN;
 }
 
-int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int64_t offset,
-                  int limit, sched_page *out)
+int schedule_rows(schedule *s, store *st, int64_t gen, const sched_query *q, int64_t offset,
+                  size_t cap, sched_row *rows, size_t *n, int64_t *total)
 {
     int32_t first = q->tz ? q->from - ZONE_MARGIN : q->from,
             last = q->tz ? q->to + ZONE_MARGIN : q->to;
@@ -870,8 +872,8 @@ int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int
     walk w;
     int rc;
 
-    assert(limit >= 0 && limit <= SCHEDULE_PAGE_MAX);
-    memset(out, 0, sizeof(*out));
+    *n = 0;
+    *total = 0;
     if (last - first + 1 > SCHEDULE_MAX_DAYS || q->from > q->to)
         return STORE_OK;
     if (!(sn = snapshot_acquire(s, gen)))
@@ -891,13 +893,23 @@ int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int
         return STORE_ERR;
     }
     view_take(s, sn, first, last, v);
-    w = (walk){&m, offset, limit, out};
+    w = (walk){&m, offset, cap, rows, 0, 0};
     if (q->tz)
         walk_local_days(v, q, &w);
     else
         walk_airdates(v, q, &w);
+    *n = w.n;
+    *total = w.total;
     matcher_free(&m);
     free(v);
     snapshot_release(s, sn);
     return STORE_OK;
+}
+
+int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int64_t offset,
+                  int limit, sched_page *out)
+{
+    assert(limit >= 0 && limit <= SCHEDULE_PAGE_MAX);
+    memset(out, 0, sizeof(*out));
+    return schedule_rows(s, st, gen, q, offset, (size_t)limit, out->rows, &out->n, &out->total);
 }

@@ -112,6 +112,11 @@ void schedule_free(schedule *s); /* NULL is fine */
 int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int64_t offset,
                   int limit, sched_page *out);
 
+/* The same for a longer run of rows (calendar feeds): up to cap ids into
+ * the caller's rows[]; *n of them written, *total matches in all. */
+int schedule_rows(schedule *s, store *st, int64_t gen, const sched_query *q, int64_t offset,
+                  size_t cap, sched_row *rows, size_t *n, int64_t *total);
+
 /* The SCHED_* flags of an episode: what premieres and finales the order
  * knows from its season and number (a finale needs the season's length,
  * 0 when unknown). */
