@@ -36,6 +36,7 @@ static const http_route routes[] = {
     {"/api/v1/lookup/shows", GET_ONLY, R_LOOKUP_SHOWS},
     {"/api/v1/genres", GET_ONLY, R_GENRES},
     {"/api/v1/calendar.ics", GET_ONLY, R_CALENDAR},
+    {"/api/v1/changes", GET_ONLY, R_CHANGES},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -55,6 +56,7 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_LOOKUP_SHOWS] = route_lookup_shows,
     [R_GENRES] = route_genres,
     [R_CALENDAR] = route_calendar,
+    [R_CHANGES] = route_changes,
 };
 
 static const char *const route_names[R_ROUTE_COUNT] = {
@@ -73,6 +75,7 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_LOOKUP_SHOWS] = "/api/v1/lookup/shows",
     [R_GENRES] = "/api/v1/genres",
     [R_CALENDAR] = "/api/v1/calendar.ics",
+    [R_CHANGES] = "/api/v1/changes",
 };
 
 /* ---- CORS ---- */

@@ -37,6 +37,7 @@ enum {
     R_LOOKUP_SHOWS,
     R_GENRES,
     R_CALENDAR,
+    R_CHANGES,
     R_ROUTE_COUNT
 };
 
@@ -193,5 +194,6 @@ void route_search_shows(api_thread *t, api_request *r, http_response *res);
 void route_lookup_shows(api_thread *t, api_request *r, http_response *res);
 void route_genres(api_thread *t, api_request *r, http_response *res);
 void route_calendar(api_thread *t, api_request *r, http_response *res);
+void route_changes(api_thread *t, api_request *r, http_response *res);
 
 #endif

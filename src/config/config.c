@@ -235,6 +235,8 @@ static const opt options[] = {
      IMPORTING, "first retry delay; doubles per retry, at most 60 s"},
     {NULL, "to", OPT_INT, OFF(migrate_to), "0", 0, 100000, NULL, CMD_MIGRATE,
      "apply migrations up to this version only (0: all)"},
+    {"CHANGES_RETENTION_DAYS", "changes-retention-days", OPT_INT, OFF(changes_retention_days),
+     "30", 1, 3650, NULL, IMPORTING, "days the change feed (/api/v1/changes) keeps a change"},
     {"IMPORT_REMOVAL_WARN", "removal-warn", OPT_INT, OFF(import_removal_warn_pct), "50", 1, 100,
      NULL, IMPORTING, "warn when a day drops more than this percent of its listings (100: never)"},
     {"WORKER_CONCURRENCY", "concurrency", OPT_INT, OFF(concurrency), "2", 1, 64, NULL,

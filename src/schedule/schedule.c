@@ -913,3 +913,75 @@ int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int
     memset(out, 0, sizeof(*out));
     return schedule_rows(s, st, gen, q, offset, (size_t)limit, out->rows, &out->n, &out->total);
 }
+
+/* ---- one show against a query (the change feed, webhooks) ---- */
+
+static int dist_named(const tv_distributor *d, const sched_query *q, int whole)
+{
+    if (!d)
+        return 0;
+    if (whole)
+        return text_is(d->name, &q->distributor_whole);
+    for (size_t k = 0; k < q->ndistributors; k++)
+        if (text_is(d->name, &q->distributors[k]))
+            return 1;
+    return 0;
+}
+
+static int dist_in_country(const tv_distributor *d, const sched_text *c)
+{
+    if (!d)
+        return 0;
+    if (text_is(d->country_name, c))
+        return 1;
+    return c->n == 2 && d->country_code && strlen(d->country_code) == 2 &&
+           !strncasecmp(d->country_code, c->s, 2);
+}
+
+static int word_is(const char *v, const sched_text *t)
+{
+    return !t->s || (v && strlen(v) == t->n && !strncasecmp(v, t->s, t->n));
+}
+
+/* Whether the genres of a show (our JSON array) hold any of list[0..n). */
+static int genres_hold(const char *json, const sched_text *list, size_t n)
+{
+    for (const char *p = json ? strchr(json, '"') : NULL; p; p = strchr(p + 1, '"')) {
+        const char *e = strchr(p + 1, '"');
+        if (!e)
+            break;
+        for (size_t i = 0; i < n; i++)
+            if ((size_t)(e - p - 1) == list[i].n && !strncasecmp(p + 1, list[i].s, list[i].n))
+                return 1;
+        p = e;
+    }
+    return 0;
+}
+
+int schedule_show_matches(const sched_query *q, const tv_show *s)
+{
+    int whole = 0;
+
+    if (q->ndistributors) {
+        whole = q->ndistributors > 1 &&
+                (text_is(s->network ? s->network->name : NULL, &q->distributor_whole) ||
+                 text_is(s->web_channel ? s->web_channel->name : NULL, &q->distributor_whole));
+        if (!dist_named(s->network, q, whole) && !dist_named(s->web_channel, q, whole))
+            return 0;
+    }
+    if (q->country.s && !dist_in_country(s->network, &q->country) &&
+        !dist_in_country(s->web_channel, &q->country))
+        return 0;
+    if ((q->kind == DIST_NETWORK && !s->network) ||
+        (q->kind == DIST_WEB && (s->network || !s->web_channel)))
+        return 0;
+    if (q->has_min_rating && !(s->has_rating && s->rating >= q->min_rating))
+        return 0;
+    if ((q->ngenres && !genres_hold(s->genres_json, q->genres, q->ngenres)) ||
+        genres_hold(s->genres_json, q->exclude_genres, q->nexclude_genres))
+        return 0;
+    if (!word_is(s->language, &q->language) || !word_is(s->type, &q->type) ||
+        !word_is(s->status, &q->status))
+        return 0;
+    return !q->show_ids || show_listed(q, s->id);
+}

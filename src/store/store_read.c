@@ -301,6 +301,33 @@ typedef struct next_row {
     int64_t show_id;
 } next_row;
 
+int store_shows_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out)
+{
+    static dialect_sql sql = {"SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS
+                              " WHERE s.id IN (SELECT value FROM json_each($1))",
+                              "SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS
+                              " WHERE s.id = ANY($1::text::bigint[])"};
+    store_page page;
+    db_val p;
+    int rc;
+
+    memset(out, 0, n * sizeof(*out));
+    if (!n)
+        return STORE_OK;
+    p = id_list(st, a, ids, n);
+    if (p.type == DBV_NULL)
+        return STORE_ERR;
+    if ((rc = store_collect(st, store_sql(st, sql), &p, 1, a, read_show_row, &page)) != STORE_OK)
+        return rc;
+    for (size_t j = 0; j < page.n; j++) {
+        tv_show *s = page.rows[j];
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] == s->id)
+                out[i] = s;
+    }
+    return STORE_OK;
+}
+
 static void *read_next_row(db_rows *r, arena *a)
 {
     next_row *row = arena_calloc(a, sizeof(*row));
