@@ -65,7 +65,9 @@ typedef struct config {
     int import_removal_warn_pct;
     int changes_retention_days;
     char *metrics_environment, *metrics_service;
-    int migrate_to; /* migrate --to: the last version to apply, 0 for all */
+    int migrate_to;     /* migrate --to: the last version to apply, 0 for all */
+    int migrate_status; /* migrate --status: apply nothing, say where the schema stands */
+    char *database_app_role, *database_app_password;
     /* jobs */
     int concurrency;
     int serve_worker; /* serve also runs the worker and scheduler */
