@@ -41,11 +41,46 @@ static int check_db_url(const char *v, char *why, size_t n)
     return -1;
 }
 
-static int check_pg_url(const char *v, char *why, size_t n)
+/* One postgres:// URL or several, separated by commas. */
+static int check_pg_urls(const char *v, char *why, size_t n)
 {
-    if (!*v || !strncmp(v, "postgres://", 11) || !strncmp(v, "postgresql://", 13))
-        return 0;
-    snprintf(why, n, "must be a postgres:// URL");
+    for (const char *p = v; *p;) {
+        const char *e = strchr(p, ',');
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, "postgres://", 11) && strncmp(p, "postgresql://", 13)) {
+            snprintf(why, n, "must be postgres:// URLs separated by commas");
+            return -1;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+int config_list_item(const char *list, size_t i, char *out, size_t n)
+{
+    const char *p = list;
+
+    for (size_t k = 0; *p; k++) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while (len && *p == ' ')
+            p++, len--;
+        while (len && p[len - 1] == ' ')
+            len--;
+        if (k == i) {
+            if (!len || len >= n)
+                return -1;
+            memcpy(out, p, len);
+            out[len] = '\0';
+            return 0;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
     return -1;
 }
 
@@ -195,7 +230,9 @@ static const opt options[] = {
     {"DATABASE_URL", "database-url", OPT_STR, OFF(database_url), "sqlite:var/tvshows.db", 0, 0,
      check_db_url, DB_CMDS, "sqlite:PATH or postgres://user:pass@host:port/db"},
     {"DATABASE_REPLICA_URL", "database-replica-url", OPT_STR, OFF(database_replica_url), "", 0, 0,
-     check_pg_url, CMD_SERVE | CMD_ANALYTICS, "read replica for analytics (PostgreSQL)"},
+     check_pg_urls, CMD_SERVE | CMD_ANALYTICS,
+     "read replicas for analytics (PostgreSQL URLs, separated by commas); reads are spread over "
+     "them, and go to the primary when none answers"},
     {"DB_STATEMENT_TIMEOUT_MS", "db-statement-timeout-ms", OPT_INT, OFF(db_statement_timeout_ms),
      "5000", 100, 3600000, NULL, SERVING, "PostgreSQL statement_timeout for API queries"},
     {"SLOW_QUERY_MS", "slow-query-ms", OPT_INT, OFF(slow_query_ms), "100", 0, 3600000, NULL,

@@ -108,4 +108,9 @@ void config_free(config *cfg);
 /* Writes the options of cmd, with their variables and defaults. */
 void config_print_help(FILE *out, unsigned cmd);
 
+/* The i-th item (from 0) of a comma-separated list such as
+ * DATABASE_REPLICA_URL, trimmed, into out; -1 past the last (or when it
+ * does not fit in n). */
+int config_list_item(const char *list, size_t i, char *out, size_t n);
+
 #endif
