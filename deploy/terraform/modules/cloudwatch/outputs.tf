@@ -17,3 +17,17 @@ output "alarm_topic_arn" {
   description = "SNS topic of the alarms."
   value       = aws_sns_topic.alarms.arn
 }
+
+output "alarm_names" {
+  description = "Names of every alarm of the environment."
+  value = concat(
+    [for a in [
+      aws_cloudwatch_metric_alarm.error_rate, aws_cloudwatch_metric_alarm.latency,
+      aws_cloudwatch_metric_alarm.db_connection_errors, aws_cloudwatch_metric_alarm.queue_backlog,
+      aws_cloudwatch_metric_alarm.alb_5xx, aws_cloudwatch_metric_alarm.no_healthy_targets,
+      aws_cloudwatch_metric_alarm.unhealthy_targets, aws_cloudwatch_metric_alarm.import_failures,
+      aws_cloudwatch_metric_alarm.db_cpu, aws_cloudwatch_metric_alarm.db_free_storage,
+    ] : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.running_tasks : a.alarm_name],
+  )
+}

@@ -10,6 +10,6 @@ output "primary_endpoint" {
 
 output "redis_url" {
   description = "REDIS_URL of the application: TLS (rediss://) with the AUTH token."
-  value       = "rediss://:${random_password.auth.result}@${aws_elasticache_replication_group.this.primary_endpoint_address}:6379/0"
+  value       = "rediss://:${terraform_data.auth_token.output}@${aws_elasticache_replication_group.this.primary_endpoint_address}:6379/0"
   sensitive   = true
 }

@@ -42,3 +42,13 @@ output "nat_public_ips" {
   description = "Addresses the tasks reach the internet (TVmaze) from."
   value       = aws_eip.nat[*].public_ip
 }
+
+output "interface_endpoint_services" {
+  description = "Service names of the interface endpoints."
+  value       = sort([for e in aws_vpc_endpoint.interface : e.service_name])
+}
+
+output "private_network_acl_id" {
+  description = "Network ACL of the private subnets."
+  value       = aws_network_acl.private.id
+}
