@@ -12,3 +12,17 @@ output "replica_buckets" {
   description = "Replica bucket names in the DR region, by source name."
   value       = { for k, b in aws_s3_bucket.replica : k => b.id }
 }
+
+# The module's resources as planned, for tests/*.tftest.hcl (a test can
+# read module outputs only) and for reviews with `terraform console`.
+output "resources" {
+  description = "The module's main resources, as Terraform plans them."
+  sensitive   = true
+  value = {
+    plan            = aws_backup_plan.weekly
+    selection       = aws_backup_selection.database
+    rds_replication = aws_db_instance_automated_backups_replication.this
+    replica_buckets = aws_s3_bucket.replica
+    replication     = aws_s3_bucket_replication_configuration.this
+  }
+}

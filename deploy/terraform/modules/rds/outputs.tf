@@ -39,3 +39,16 @@ output "replica_database_urls" {
     "postgres://${var.app_role}@${r.address}:${r.port}/${var.database_name}?${local.tls}"
   ])
 }
+
+# The module's resources as planned, for tests/*.tftest.hcl (a test can
+# read module outputs only) and for reviews with `terraform console`.
+output "resources" {
+  description = "The module's main resources, as Terraform plans them."
+  sensitive   = true
+  value = {
+    primary   = aws_db_instance.primary
+    replicas  = aws_db_instance.replica
+    rotation  = aws_secretsmanager_secret_rotation.master
+    parameter = aws_db_parameter_group.this
+  }
+}
