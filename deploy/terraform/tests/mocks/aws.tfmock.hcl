@@ -131,3 +131,22 @@ mock_resource "aws_wafv2_web_acl" {
     arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/tvshows/00000000-0000-0000-0000-000000000000"
   }
 }
+
+mock_resource "aws_ecr_repository" {
+  defaults = {
+    arn            = "arn:aws:ecr:us-east-1:123456789012:repository/tv-shows-api"
+    repository_url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tv-shows-api"
+  }
+}
+
+mock_resource "aws_cognito_user_pool" {
+  defaults = {
+    id = "us-east-1_TvShows1"
+  }
+}
+
+mock_resource "aws_cognito_user_pool_client" {
+  defaults = {
+    id = "tvshowsclient"
+  }
+}
