@@ -206,6 +206,7 @@ module "secrets" {
   redis_url            = module.cache.redis_url
   master_secret_arn    = module.database.master_secret_arn
   jwt_from_environment = var.enable_cognito
+  replica_region       = var.dr_cross_region ? var.dr_region : ""
 }
 
 module "cloudwatch" {
@@ -382,6 +383,8 @@ module "dr" {
   cross_region       = var.dr_cross_region
   dr_region          = var.dr_region
   replicated_buckets = module.s3.versioned_buckets
+
+  ecr_repository_prefix = local.name_prefix
 }
 
 module "baseline" {

@@ -447,6 +447,15 @@ run "environment" {
   }
 
   assert {
+    condition = (var.expect[var.environment].cross_region ?
+      one(one(nonsensitive(module.dr.resources).ecr_replication).replication_configuration[0].rule[0].destination).region == "us-west-2" &&
+      alltrue([for s in nonsensitive(module.secrets.resources) : [for r in s.replica : r.region] == ["us-west-2"]])
+      : length(nonsensitive(module.dr.resources).ecr_replication) == 0 &&
+    alltrue([for s in nonsensitive(module.secrets.resources) : length(s.replica) == 0]))
+    error_message = "production replicates its images and the operators' secrets to us-west-2"
+  }
+
+  assert {
     condition     = (length(nonsensitive(module.iam.resources).deploy) == 1) == var.expect[var.environment].deploy_role
     error_message = "a deploy role for staging and production"
   }

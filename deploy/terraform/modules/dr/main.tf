@@ -9,6 +9,8 @@
 #                   DR region (point-in-time restore there, minutes behind)
 #   S3              the artifacts and logs buckets replicated to versioned
 #                   buckets in the DR region
+#   ECR             this environment's image repository replicated to the
+#                   DR region (the images a recovery deploys)
 #
 # Everything in the DR region exists only with cross_region (production).
 
@@ -333,4 +335,27 @@ resource "aws_s3_bucket_replication_configuration" "this" {
   }
 
   depends_on = [aws_s3_bucket_versioning.replica]
+}
+
+###############################################################################
+# ECR: images replicated to the DR region. The replication configuration is
+# one per registry: only the environment with cross_region sets it.
+###############################################################################
+
+resource "aws_ecr_replication_configuration" "this" {
+  count = local.cross
+
+  replication_configuration {
+    rule {
+      destination {
+        region      = var.dr_region
+        registry_id = local.account
+      }
+
+      repository_filter {
+        filter      = var.ecr_repository_prefix
+        filter_type = "PREFIX_MATCH"
+      }
+    }
+  }
 }

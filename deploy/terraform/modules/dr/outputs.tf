@@ -24,5 +24,6 @@ output "resources" {
     rds_replication = aws_db_instance_automated_backups_replication.this
     replica_buckets = aws_s3_bucket.replica
     replication     = aws_s3_bucket_replication_configuration.this
+    ecr_replication = aws_ecr_replication_configuration.this
   }
 }

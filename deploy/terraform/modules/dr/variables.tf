@@ -48,3 +48,8 @@ variable "replicated_backup_retention_days" {
   type        = number
   default     = 7
 }
+
+variable "ecr_repository_prefix" {
+  description = "Name prefix of the image repositories replicated to the DR region."
+  type        = string
+}

@@ -38,6 +38,14 @@ resource "aws_secretsmanager_secret" "app_db" {
   description             = "${var.name_prefix}: password of the application's database role (JSON key DATABASE_APP_PASSWORD)"
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.recovery_window_days
+
+  # a copy in the DR region: operators' values survive a region loss
+  dynamic "replica" {
+    for_each = var.replica_region == "" ? [] : [var.replica_region]
+    content {
+      region = replica.value
+    }
+  }
 }
 
 resource "aws_secretsmanager_secret" "auth" {
@@ -45,6 +53,14 @@ resource "aws_secretsmanager_secret" "auth" {
   description             = "${var.name_prefix}: API key hashes and JWT settings"
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.recovery_window_days
+
+  # a copy in the DR region: operators' values survive a region loss
+  dynamic "replica" {
+    for_each = var.replica_region == "" ? [] : [var.replica_region]
+    content {
+      region = replica.value
+    }
+  }
 }
 
 resource "aws_secretsmanager_secret_version" "auth" {

@@ -37,3 +37,12 @@ output "migrate_secrets" {
     { name = "DATABASE_APP_PASSWORD", valueFrom = local.app_password },
   ])
 }
+
+output "resources" {
+  description = "The module's main resources, as Terraform plans them."
+  sensitive   = true
+  value = {
+    app_db = aws_secretsmanager_secret.app_db
+    auth   = aws_secretsmanager_secret.auth
+  }
+}

@@ -34,3 +34,9 @@ variable "jwt_from_environment" {
   type        = bool
   default     = false
 }
+
+variable "replica_region" {
+  description = "Region holding replicas of the secrets operators set (app-db, auth), empty for none."
+  type        = string
+  default     = ""
+}
