@@ -128,6 +128,8 @@ resource "aws_db_instance" "replica" {
 # schedule is stated here so that it is reviewed like everything else.
 resource "aws_secretsmanager_secret_rotation" "master" {
   secret_id = aws_db_instance.primary.master_user_secret[0].secret_arn
+  # the schedule only: no extra rotation when this is applied
+  rotate_immediately = false
 
   rotation_rules {
     automatically_after_days = var.master_password_rotation_days
