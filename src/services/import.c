@@ -1,10 +1,12 @@
 #include "services/import.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "util/date.h"
 #include "util/idmap.h"
@@ -47,6 +49,52 @@ static void note_failure(import_result *res, const char *day, const char *source
     snprintf(res->failed + l, sizeof(res->failed) - l, "%s%s", l ? "," : "", unit);
 }
 
+static _Atomic int removal_warn_pct = 50;
+static _Atomic int change_retention_days = 30;
+static _Atomic int64_t last_prune_ms;
+
+void import_set_change_retention(int days)
+{
+    change_retention_days = days;
+}
+
+/* The change feed keeps CHANGES_RETENTION_DAYS: imports, its only
+ * writers, drop what is older, at most once an hour per process. */
+static void prune_changes(store *st)
+{
+    int64_t now = clock_mono_ms(), last = last_prune_ms, removed = 0;
+
+    if ((last && now - last < 3600 * 1000) ||
+        !atomic_compare_exchange_strong(&last_prune_ms, &last, now))
+        return;
+    if (store_changes_prune(st, (int64_t)time(NULL) - (int64_t)change_retention_days * 86400,
+                            &removed) != STORE_OK)
+        log_warn("pruning the change feed failed", LF_S("error", store_errmsg(st)));
+    else if (removed)
+        log_info("change feed pruned", LF_I("removed", removed),
+                 LF_I("retention_days", change_retention_days));
+}
+
+void import_set_removal_warning(int percent)
+{
+    removal_warn_pct = percent;
+}
+
+/* A day that loses most of what its source listed is more often a broken
+ * upstream answer than a mass cancellation: it is written (the answer was
+ * well-formed) but said loudly, and counted. */
+static void check_removals(const char *day, const char *source, const store_day_stats *s)
+{
+    int pct = removal_warn_pct;
+
+    if (pct >= 100 || s->unlisted <= 0 || s->unlisted * 100 <= s->listed_before * pct)
+        return;
+    metrics_inc(M_IMPORT_LARGE_REMOVALS);
+    log_warn("import dropped a large share of a day's listings", LF_S("day", day),
+             LF_S("source", source), LF_I("listed_before", s->listed_before),
+             LF_I("unlisted", s->unlisted), LF_I("warn_percent", pct));
+}
+
 static void note_success(import_result *res, const store_day_stats *s)
 {
     res->days_ok++;
@@ -75,7 +123,9 @@ static int write_unit(store *st, const tv_batch *b, const char *source, const ch
         note_failure(res, day, source, store_errmsg(st));
         return -1;
     }
+    check_removals(day, source, &s);
     note_success(res, &s);
+    prune_changes(st);
     return 0;
 }
 
@@ -108,12 +158,6 @@ int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, im
     t0 = now_us();
     got = tvmaze_get(tm, path, &body, &res->net, err, sizeof(err));
     res->fetch_us += now_us() - t0;
-    if (got == TVMAZE_NOT_FOUND) {
-        /* 404: nothing listed that day; writing the empty day removes what
-         * the source used to list */
-        rc = write_unit(st, &b, source, d, res);
-        goto done;
-    }
     if (got != TVMAZE_OK) {
         note_failure(res, d, source, err);
         goto done;
@@ -188,10 +232,6 @@ int import_full(store *st, tvmaze_client *tm, import_progress_fn progress, void 
     tv_batch_init(&b);
     buf_init(&body, BODY_CAP);
     got = tvmaze_get(tm, "/schedule/full", &body, &res->net, err, sizeof(err));
-    if (got == TVMAZE_NOT_FOUND) {
-        rc = 0;
-        goto done;
-    }
     if (got != TVMAZE_OK) {
         note_failure(res, "all", "full", err);
         goto done;

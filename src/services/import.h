@@ -49,6 +49,16 @@ int import_file(store *st, const char *path, import_progress_fn progress, void *
 int import_finish_run(store *st, int64_t run, const import_result *r, int64_t days_total,
                       const char **status);
 
+/* Writing a day that drops more than percent % of the listings its source
+ * had for it logs a warning and counts tvshows_import_large_removals_total
+ * (the day is written all the same: the answer was well-formed). Set once
+ * at start, before import threads run; 100 turns the warning off. */
+void import_set_removal_warning(int percent);
+
+/* How long the change feed keeps a change (CHANGES_RETENTION_DAYS); set
+ * once at start. Imports prune older changes, at most once an hour. */
+void import_set_change_retention(int days);
+
 /* The sources of a plan: one per country of a "US,GB" list, then "web".
  * Returns how many were written to out. */
 size_t import_sources(const char *countries, int web, char out[][IMPORT_SOURCE_MAX], size_t max);

@@ -17,15 +17,18 @@ static const db_upsert_spec dist_spec = {
     "distributors", dist_cols, 8, 2, "excluded.updated >= distributors.updated", 0, 1, 0};
 
 static const char *const show_cols[] = {
-    "tvmaze_id",      "name",   "url",           "type",
-    "language",       "status", "runtime",       "average_runtime",
-    "premiered",      "ended",  "official_site", "schedule_time",
-    "schedule_days",  "rating", "weight",        "network_id",
-    "web_channel_id", "genres", "image_medium",  "image_original",
-    "summary",        "updated"};
+    "tvmaze_id",      "name",    "url",           "type",
+    "language",       "status",  "runtime",       "average_runtime",
+    "premiered",      "ended",   "official_site", "schedule_time",
+    "schedule_days",  "rating",  "weight",        "network_id",
+    "web_channel_id", "genres",  "image_medium",  "image_original",
+    "summary",        "updated", "imdb",          "thetvdb",
+    "search_name"};
+#define SHOW_WIDTH ((int)(sizeof(show_cols) / sizeof(show_cols[0])))
 /* an older payload of a show never overwrites a newer one */
 static const db_upsert_spec show_spec = {
-    "shows", show_cols, 22, 1, "excluded.updated >= shows.updated", 0, 0, 0, "tvmaze_id, id"};
+    "shows", show_cols, SHOW_WIDTH,     1, "excluded.updated >= shows.updated", 0,
+    0,       0,         "tvmaze_id, id"};
 
 static const char *const ep_cols[] = {
     "tvmaze_id",      "show_id",    "name",          "season",    "number",      "type",
@@ -250,7 +253,8 @@ static void put_pair(void *map, int64_t tvmaze_id, int64_t id)
     idmap_put(map, tvmaze_id, id);
 }
 
-static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows, idmap *written)
+static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows, idmap *written,
+                  int64_t *changes)
 {
     int64_t changed = 0;
     int rc =
@@ -260,6 +264,8 @@ static int upsert(writer *w, const db_upsert_spec *spec, size_t nrows, idmap *wr
         return store_fail(w->st, rc);
     if (spec != &listing_spec)
         w->stats.upserted += changed;
+    if (changes)
+        *changes = changed;
     return STORE_OK;
 }
 
@@ -288,7 +294,7 @@ static int write_distributors(writer *w)
         ids_add(w, w->vals[i * 8 + 1].i);
     if (!n)
         return STORE_OK;
-    if (upsert(w, &dist_spec, n, NULL) != STORE_OK)
+    if (upsert(w, &dist_spec, n, NULL, NULL) != STORE_OK)
         return STORE_ERR;
     return load_map(w, store_sql(w->st, map_dists_sql), ids_end(w), &w->dist_ids, 1);
 }
@@ -336,7 +342,10 @@ static int fill_show_row(writer *w, const tv_show *s, db_val *v)
     v[19] = dbv_text(s->image_original);
     v[20] = dbv_text(s->summary);
     v[21] = dbv_int(s->updated);
-    return idmap_put(&w->show_index, s->tvmaze_id, (int64_t)(v - w->vals) / 22);
+    v[22] = dbv_text(s->imdb);
+    v[23] = opt_int(s->has_thetvdb, s->thetvdb);
+    v[24] = dbv_text(s->search_name ? s->search_name : "");
+    return idmap_put(&w->show_index, s->tvmaze_id, (int64_t)(v - w->vals) / SHOW_WIDTH);
 }
 
 static int same_val(db_val a, db_val b)
@@ -406,7 +415,7 @@ static int load_stored_shows(writer *w)
 static int write_shows(writer *w)
 {
     const tv_batch *b = w->b;
-    db_val *v = scratch_rows(w, b->nshows * 22);
+    db_val *v = scratch_rows(w, b->nshows * SHOW_WIDTH);
     size_t n;
 
     if (!v && b->nshows)
@@ -414,11 +423,11 @@ static int write_shows(writer *w)
     w->copies = calloc(b->nshows + 1, sizeof(*w->copies));
     if (!w->copies)
         return STORE_ERR;
-    for (size_t i = 0; i < b->nshows; i++, v += 22)
+    for (size_t i = 0; i < b->nshows; i++, v += SHOW_WIDTH)
         if (fill_show_row(w, b->shows[i], v) != 0)
             return STORE_ERR;
-    n = skip_unchanged(w, w->vals, b->nshows, 22, show_row_key, 0, &w->show_ids);
-    if (n && upsert(w, &show_spec, n, &w->show_changed) != STORE_OK)
+    n = skip_unchanged(w, w->vals, b->nshows, SHOW_WIDTH, show_row_key, 0, &w->show_ids);
+    if (n && upsert(w, &show_spec, n, &w->show_changed, NULL) != STORE_OK)
         return STORE_ERR;
     for (size_t i = 0; i < w->show_changed.cap; i++)
         if (w->show_changed.used[i] &&
@@ -483,7 +492,7 @@ static int write_episodes(writer *w, size_t *written)
         n++;
     }
     *written = n;
-    if (upsert(w, &ep_spec, n, &w->ep_ids) != STORE_OK)
+    if (upsert(w, &ep_spec, n, &w->ep_ids, NULL) != STORE_OK)
         return STORE_ERR;
     /* the rows left as they were come back from no upsert: look them up */
     ids_begin(w);
@@ -521,7 +530,7 @@ static int write_listings(writer *w, const char *source, const char *day)
     db_val p[3], *v;
     db_rows *r;
     size_t n = 0;
-    int64_t removed = 0;
+    int64_t removed = 0, added = 0, unlisted = 0;
     int rc;
 
     if (!(v = scratch_rows(w, w->ep_ids.n * 3 + 1)))
@@ -536,7 +545,7 @@ static int write_listings(writer *w, const char *source, const char *day)
         ids_add(w, w->ep_ids.vals[i]);
         n++;
     }
-    if (upsert(w, &listing_spec, n, NULL) != STORE_OK)
+    if (upsert(w, &listing_spec, n, NULL, &added) != STORE_OK)
         return STORE_ERR;
     p[0] = dbv_text(source);
     p[1] = dbv_text(day);
@@ -544,11 +553,16 @@ static int write_listings(writer *w, const char *source, const char *day)
     if ((rc = db_query(w->st->db, store_sql(w->st, stale_listings_sql), p, 3, &r)) != DB_OK)
         return store_fail(w->st, rc);
     ids_begin(w);
-    while ((rc = db_next(r)) == 1)
+    while ((rc = db_next(r)) == 1) {
         ids_add(w, db_col_int(r, 0));
+        unlisted++;
+    }
     db_rows_close(r);
     if (rc < 0)
         return store_fail(w->st, DB_ERR);
+    /* what the day held: the rows listed again, and the ones dropped */
+    w->stats.listed_before = (int64_t)n - added + unlisted;
+    w->stats.unlisted = unlisted;
     p[0] = ids_end(w);
     if (p[0].n > 2) {
         if ((rc = db_exec(w->st->db, store_sql(w->st, orphans_sql), p, 1, &removed)) != DB_OK)

@@ -176,9 +176,14 @@ static attempt_verdict judge(CURLcode cc, long status, char *err, size_t errlen,
             return ATTEMPT_FAIL;
         }
     }
-    if (status == 200 || status == 404)
+    if (status == 200)
         return ATTEMPT_DONE;
-    snprintf(err, errlen, "GET %s: HTTP %ld", path, status);
+    /* TVmaze answers a day with nothing on it with [], never 404: a 404 is a
+     * wrong TVMAZE_BASE_URL or path, and must not read as an empty day */
+    if (status == 404)
+        snprintf(err, errlen, "GET %s: HTTP 404 (check TVMAZE_BASE_URL)", path);
+    else
+        snprintf(err, errlen, "GET %s: HTTP %ld", path, status);
     if (status == 429 || status >= 500)
         return ATTEMPT_RETRY;
     return ATTEMPT_FAIL;
@@ -214,7 +219,7 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
         if (c->opt.abort && *c->opt.abort)
             return TVMAZE_EFAIL; /* shutting down: no retries */
         if (v == ATTEMPT_DONE)
-            return status == 404 ? TVMAZE_NOT_FOUND : TVMAZE_OK;
+            return TVMAZE_OK;
         if (v == ATTEMPT_FAIL || attempt >= c->opt.retries) {
             if (v == ATTEMPT_RETRY && errlen > 0) {
                 size_t l = strlen(err);

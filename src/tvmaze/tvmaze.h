@@ -7,7 +7,8 @@
  * 20 requests per 10 s per IP. 429 waits Retry-After when given, otherwise an
  * exponential backoff with jitter (capped at 60 s); 5xx, timeouts, resets and
  * refused connections are retried the same way, a bounded number of times;
- * 404 is an empty result; any other 4xx fails at once.
+ * any other 4xx fails at once, 404 included (TVmaze lists an empty day as
+ * [], so a 404 means the URL is wrong, never that a day is empty).
  * Threads: a client belongs to one thread; the limiter is thread-safe.
  * curl_global_init() must have run before the first client is made.
  * Errors: functions return 0 or TVMAZE_E*, with a message in err.
@@ -22,10 +23,9 @@
 #include "model/model.h"
 #include "util/buf.h"
 
-#define TVMAZE_OK        0
-#define TVMAZE_NOT_FOUND 1    /* 404: nothing there (an empty day) */
-#define TVMAZE_EFAIL     (-1) /* gave up: retries exhausted, or a 4xx */
-#define TVMAZE_EBODY     (-2) /* a body that is not what the endpoint returns */
+#define TVMAZE_OK    0
+#define TVMAZE_EFAIL (-1) /* gave up: retries exhausted, or a 4xx */
+#define TVMAZE_EBODY (-2) /* a body that is not what the endpoint returns */
 
 /* ---- limiter: a token bucket with an injectable clock ---- */
 

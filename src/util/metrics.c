@@ -9,8 +9,8 @@
 #define METHODS  8
 #define NBUCKETS 14
 
-static const int status_codes[] = {200, 204, 304, 400, 401, 403, 404, 405, 408,
-                                   413, 414, 417, 429, 431, 500, 501, 503, 505};
+static const int status_codes[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 408, 409, 410,
+                                   413, 414, 415, 417, 422, 429, 431, 500, 501, 503, 505};
 #define NSTATUS (sizeof(status_codes) / sizeof(status_codes[0]) + 1)
 
 static const double buckets[NBUCKETS - 1] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -243,6 +243,45 @@ static void render_process(buf *out)
                resident * 4096, size * 4096);
 }
 
+/* Every plain counter and gauge, by id: what is counted is what is
+ * rendered, and a new one is one line here. */
+static const struct metric_def {
+    const char *name, *help;
+} counter_defs[M_COUNTER_COUNT] = {
+    [M_DB_ERRORS] = {"tvshows_db_errors_total", "Database statements that failed."},
+    [M_DB_CONNECT_FAILURES] = {"tvshows_db_connect_failures_total",
+                               "Attempts to connect to the database that failed."},
+    [M_DB_RECONNECTS] = {"tvshows_db_reconnects_total", "Database connections re-established."},
+    [M_DB_REPLICA_FALLBACKS] = {"tvshows_db_replica_fallbacks_total",
+                                "Reads sent to the primary because the replica was down."},
+    [M_CACHE_HITS] = {"tvshows_cache_hits_total", "Response cache hits (process memory)."},
+    [M_CACHE_MISSES] = {"tvshows_cache_misses_total", "Response cache misses."},
+    [M_CACHE_L2_HITS] = {"tvshows_cache_l2_hits_total", "Response cache hits in Redis."},
+    [M_CACHE_STORES] = {"tvshows_cache_stores_total", "Responses stored in the cache."},
+    [M_CACHE_EVICTIONS] = {"tvshows_cache_evictions_total", "Entries evicted from the cache."},
+    [M_REDIS_ERRORS] = {"tvshows_redis_errors_total", "Redis commands that failed."},
+    [M_IMPORT_EPISODES_UPSERTED] = {"tvshows_import_episodes_upserted_total",
+                                    "Episodes inserted or changed by imports."},
+    [M_IMPORT_EPISODES_REMOVED] = {"tvshows_import_episodes_removed_total",
+                                   "Episodes removed because upstream stopped listing them."},
+    [M_IMPORT_REQUESTS] = {"tvshows_import_requests_total", "Requests sent to TVmaze."},
+    [M_IMPORT_RETRIES] = {"tvshows_import_retries_total", "TVmaze requests retried."},
+    [M_IMPORT_FAILURES] = {"tvshows_import_failures_total",
+                           "Import days (day, source) that failed."},
+    [M_IMPORT_LARGE_REMOVALS] = {"tvshows_import_large_removals_total",
+                                 "Imported days that dropped more than IMPORT_REMOVAL_WARN "
+                                 "percent of their listings."},
+    [M_JOBS_COMPLETED] = {"tvshows_jobs_completed_total", "Jobs that ran to success."},
+    [M_JOBS_FAILED] = {"tvshows_jobs_failed_total", "Job attempts that failed."},
+};
+
+static const struct metric_def gauge_defs[M_GAUGE_COUNT] = {
+    [M_IN_FLIGHT] = {"tvshows_http_in_flight", "Requests being handled now."},
+    [M_LAST_IMPORT_SUCCESS] = {"tvshows_import_last_success_timestamp_seconds",
+                               "When the last import succeeded."},
+    [M_CACHE_BYTES] = {"tvshows_cache_bytes", "Bytes held by the response cache."},
+};
+
 void metrics_render(buf *out)
 {
     static const char *const refusal_names[M_REFUSE_COUNT] = {"rate_limit_ip", "rate_limit_key",
@@ -251,59 +290,17 @@ void metrics_render(buf *out)
     static const char *const run_names[M_RUN_COUNT] = {"succeeded", "partial", "failed"};
 
     render_requests(out);
-    buf_printf(out,
-               "# HELP tvshows_http_in_flight Requests being handled now.\n"
-               "# TYPE tvshows_http_in_flight gauge\ntvshows_http_in_flight %lld\n",
-               (long long)atomic_load(&gauges[M_IN_FLIGHT]));
-    render_counter(out, "tvshows_cache_hits_total", "Response cache hits (process memory).",
-                   metrics_counter_value(M_CACHE_HITS));
-    render_counter(out, "tvshows_cache_l2_hits_total", "Response cache hits in Redis.",
-                   metrics_counter_value(M_CACHE_L2_HITS));
-    render_counter(out, "tvshows_cache_misses_total", "Response cache misses.",
-                   metrics_counter_value(M_CACHE_MISSES));
-    render_counter(out, "tvshows_cache_evictions_total", "Entries evicted from the cache.",
-                   metrics_counter_value(M_CACHE_EVICTIONS));
-    buf_printf(out,
-               "# HELP tvshows_cache_bytes Bytes held by the response cache.\n"
-               "# TYPE tvshows_cache_bytes gauge\ntvshows_cache_bytes %lld\n",
-               (long long)atomic_load(&gauges[M_CACHE_BYTES]));
-    render_counter(out, "tvshows_db_errors_total", "Database statements that failed.",
-                   metrics_counter_value(M_DB_ERRORS));
-    render_counter(out, "tvshows_db_reconnects_total", "Database connections re-established.",
-                   metrics_counter_value(M_DB_RECONNECTS));
-    render_counter(out, "tvshows_db_connect_failures_total",
-                   "Attempts to connect to the database that failed.",
-                   metrics_counter_value(M_DB_CONNECT_FAILURES));
-    render_counter(out, "tvshows_db_replica_fallbacks_total",
-                   "Reads sent to the primary because the replica was down.",
-                   metrics_counter_value(M_DB_REPLICA_FALLBACKS));
-    render_counter(out, "tvshows_redis_errors_total", "Redis commands that failed.",
-                   metrics_counter_value(M_REDIS_ERRORS));
+    for (int i = 0; i < M_COUNTER_COUNT; i++)
+        render_counter(out, counter_defs[i].name, counter_defs[i].help,
+                       metrics_counter_value((metric_counter)i));
+    for (int i = 0; i < M_GAUGE_COUNT; i++)
+        buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", gauge_defs[i].name,
+                   gauge_defs[i].help, gauge_defs[i].name, gauge_defs[i].name,
+                   (long long)atomic_load(&gauges[i]));
     render_labeled(out, "tvshows_refusals_total", "Requests refused, by reason.", "reason",
                    refusal_names, refusals, M_REFUSE_COUNT);
     render_labeled(out, "tvshows_import_runs_total", "Import runs, by outcome.", "status",
                    run_names, runs, M_RUN_COUNT);
-    render_counter(out, "tvshows_import_episodes_upserted_total",
-                   "Episodes inserted or changed by imports.",
-                   metrics_counter_value(M_IMPORT_EPISODES_UPSERTED));
-    render_counter(out, "tvshows_import_episodes_removed_total",
-                   "Episodes removed because upstream stopped listing them.",
-                   metrics_counter_value(M_IMPORT_EPISODES_REMOVED));
-    render_counter(out, "tvshows_import_requests_total", "Requests sent to TVmaze.",
-                   metrics_counter_value(M_IMPORT_REQUESTS));
-    render_counter(out, "tvshows_import_retries_total", "TVmaze requests retried.",
-                   metrics_counter_value(M_IMPORT_RETRIES));
-    render_counter(out, "tvshows_import_failures_total", "Import days (day, source) that failed.",
-                   metrics_counter_value(M_IMPORT_FAILURES));
-    buf_printf(out,
-               "# HELP tvshows_import_last_success_timestamp_seconds When the last import "
-               "succeeded.\n# TYPE tvshows_import_last_success_timestamp_seconds gauge\n"
-               "tvshows_import_last_success_timestamp_seconds %lld\n",
-               (long long)atomic_load(&gauges[M_LAST_IMPORT_SUCCESS]));
-    render_counter(out, "tvshows_jobs_completed_total", "Jobs that ran to success.",
-                   metrics_counter_value(M_JOBS_COMPLETED));
-    render_counter(out, "tvshows_jobs_failed_total", "Job attempts that failed.",
-                   metrics_counter_value(M_JOBS_FAILED));
     render_process(out);
     pthread_mutex_lock(&collectors_lock);
     for (size_t i = 0; i < ncollectors; i++)

@@ -28,7 +28,8 @@ typedef enum {
     M_IMPORT_EPISODES_REMOVED,
     M_IMPORT_REQUESTS,
     M_IMPORT_RETRIES,
-    M_IMPORT_FAILURES, /* (day, source) units that failed */
+    M_IMPORT_FAILURES,       /* (day, source) units that failed */
+    M_IMPORT_LARGE_REMOVALS, /* days that dropped most of their listings */
     M_JOBS_COMPLETED,
     M_JOBS_FAILED,
     M_COUNTER_COUNT

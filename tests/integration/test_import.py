@@ -155,12 +155,60 @@ def test_an_episode_listed_by_two_days_stays_while_either_lists_it(importer, db,
                     " WHERE e.tvmaze_id = %d" % wimbledon) == [["2026-07-04"]]
 
 
-def test_404_is_an_empty_day_that_removes_the_old_listing(importer, db, fake_tvmaze):
+def test_a_404_day_fails_and_keeps_its_listings(importer, db, fake_tvmaze):
+    # TVmaze lists an empty day as [], never 404: a 404 is a broken answer
     assert gb_week(importer).returncode == 0
+    before = dump(db)
     fake_tvmaze.set_faults([{"path": "/schedule", "date": "2026-07-07", "kind": "404"}])
     p = gb_week(importer)
-    assert p.returncode == 0
-    assert db.scalar("SELECT count(*) FROM listings WHERE day = '2026-07-07'") == "0"
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "HTTP 404" in p.stderr and "2026-07-07/country:GB" in p.stderr
+    assert "import partial: 4 of 5 days ok, 1 failed" in p.stdout
+    assert dump(db) == before
+
+
+def test_a_base_url_that_answers_404_removes_nothing(importer, db, fake_tvmaze):
+    assert gb_week(importer).returncode == 0
+    before = dump(db)
+    p = gb_week(importer, TVMAZE_BASE_URL=fake_tvmaze.url + "/v2")
+    assert p.returncode == 1
+    assert "import failed: 0 of 5 days ok, 5 failed" in p.stdout
+    assert "HTTP 404 (check TVMAZE_BASE_URL)" in p.stderr
+    assert dump(db) == before
+    assert db.query("SELECT status, days_ok, days_failed, removed FROM import_runs"
+                    " ORDER BY id")[-1] == ["failed", "0", "5", "0"]
+
+
+def test_a_day_that_drops_most_of_its_listings_is_written_and_warned(importer, db,
+                                                                        fixtures_dir):
+    assert gb_week(importer).returncode == 0
+    listed = int(db.scalar("SELECT count(*) FROM listings WHERE day = '2026-07-07'"))
+    assert listed > 2
+    path = fixtures_dir / "schedule-GB-2026-07-07.json"
+    items = json.load(open(path, encoding="utf-8"))
+    json.dump(items[:1], open(path, "w", encoding="utf-8"))  # well-formed, nearly empty
+    p = gb_week(importer)
+    assert p.returncode == 0, p.stderr
+    warnings = [json.loads(line) for line in p.stdout.splitlines()
+                if "dropped a large share" in line]
+    assert len(warnings) == 1
+    w = warnings[0]
+    assert (w["day"], w["source"], w["listed_before"], w["unlisted"]) == \
+        ("2026-07-07", "country:GB", listed, listed - 1)
+    assert db.scalar("SELECT count(*) FROM listings WHERE day = '2026-07-07'") == "1"
+
+
+def test_the_removal_warning_follows_its_setting(importer, db, fixtures_dir):
+    assert gb_week(importer).returncode == 0
+    path = fixtures_dir / "schedule-GB-2026-07-06.json"
+    items = json.load(open(path, encoding="utf-8"))
+    keep = len(items) * 3 // 4  # a quarter dropped
+    json.dump(items[:keep], open(path, "w", encoding="utf-8"))
+    p = gb_week(importer, IMPORT_REMOVAL_WARN="20")
+    assert p.returncode == 0 and "dropped a large share" in p.stdout
+    json.dump(items[:keep // 2], open(path, "w", encoding="utf-8"))
+    p = gb_week(importer, IMPORT_REMOVAL_WARN="100")
+    assert p.returncode == 0 and "dropped a large share" not in p.stdout
 
 
 @pytest.mark.parametrize("fault,retries", [
