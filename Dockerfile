@@ -29,6 +29,8 @@ RUN apt-get update \
       libssl-dev \
       libcurl4-openssl-dev \
       libdeflate-dev \
+      libicu-dev \
+      tzdata \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -70,16 +72,19 @@ FROM debian:12-slim AS runtime
 
 ARG DEBIAN_FRONTEND=noninteractive
 # Runtime libraries only; keep in step with the -dev packages above.
+# tzdata: the schedule's time zones are read from its compiled files.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates \
       libcurl4 \
       libdeflate0 \
       libhiredis0.14 \
+      libicu72 \
       libjansson4 \
       libpq5 \
       libsqlite3-0 \
       libssl3 \
+      tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 tvshows \
  && useradd --system --uid 10001 --gid tvshows --home-dir /var/lib/tvshows \
