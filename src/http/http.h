@@ -22,7 +22,8 @@
 #define HTTP_MAX_REQUEST_LINE 8192
 #define HTTP_MAX_HEADER_BYTES 32768
 #define HTTP_MAX_HEADERS      100
-#define HTTP_MAX_BODY         (1024 * 1024)
+#define HTTP_MAX_BODY         (1024 * 1024) /* the most any route may take */
+#define HTTP_CHUNK_FRAMING    4096
 
 typedef enum {
     HTTP_GET,
@@ -81,9 +82,19 @@ const char *http_status_reason(int status);
 
 typedef void (*http_handler)(void *thread_ctx, const http_request *req, http_response *res);
 /* Fills the response to a request the server itself refuses (400, 408, 413,
- * 414, 417, 431, 501, 505); req is NULL when nothing usable was parsed. */
+ * 414, 417, 431, 501, 503, 505); req is NULL when nothing usable was parsed,
+ * else the parsed head (its body is never read: req->body is NULL). */
 typedef void (*http_error_handler)(void *thread_ctx, int status, const http_request *req,
                                    http_response *res);
+/* Called once the head of a request that declares a body (a Content-Length
+ * over 0, or chunked) is parsed, before a byte of the body is buffered: the
+ * most body bytes this request may carry (0: none; HTTP_MAX_BODY at most).
+ * A declared length over it, or a chunked body where it is 0, is answered
+ * 413 at once and the connection closed without reading the body. */
+typedef size_t (*http_body_limit_fn)(void *thread_ctx, const http_request *req);
+
+#define HTTP_BODY_BUDGET_DEFAULT  ((size_t)16 << 20)
+#define HTTP_BODY_TIMEOUT_DEFAULT 5000
 
 typedef struct http_server_config {
     const char *host;
@@ -92,9 +103,15 @@ typedef struct http_server_config {
     int max_connections;
     int header_timeout_ms;
     int idle_timeout_ms;
+    int body_timeout_ms; /* from the end of the head to the end of the body (408 after);
+                            0: HTTP_BODY_TIMEOUT_DEFAULT */
     int shutdown_timeout_ms;
     http_handler handler;
     http_error_handler error_handler; /* NULL: a plain JSON error body */
+    http_body_limit_fn body_limit;    /* NULL: no request takes a body */
+    /* request-body bytes buffered at once over all connections; a body that
+     * would pass it gets 503 and a close (0: HTTP_BODY_BUDGET_DEFAULT) */
+    size_t body_budget;
     void *app;
     /* per loop thread: make a context, release it, and a hook called after each
      * batch of events (flush buffered logs, look at clocks) */
@@ -127,6 +144,7 @@ typedef struct http_route {
     const char *pattern; /* "/api/v1/shows/:id/episodes" */
     unsigned methods;    /* bit (1 << http_method) */
     int id;              /* the caller's route number */
+    size_t max_body;     /* request-body cap in bytes (0: the route takes no body) */
 } http_route;
 
 typedef struct http_route_match {

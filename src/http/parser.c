@@ -379,3 +379,54 @@ int http_chunked_decode(http_chunked *st, char *data, size_t len, size_t max_bod
     }
     return 0;
 }
+
+int http_body_begin(http_body *b, const http_head_info *info, size_t cap)
+{
+    memset(b, 0, sizeof(*b));
+    b->kind = info->body;
+    b->length = info->content_length;
+    b->cap = cap < HTTP_MAX_BODY ? cap : HTTP_MAX_BODY;
+    switch (b->kind) {
+    case BODY_NONE:
+        return 0;
+    case BODY_LENGTH:
+        if (b->length > b->cap)
+            return 413;
+        b->wire_max = (size_t)b->length;
+        return 0;
+    default:
+        /* its size is unknown until it has arrived: where none is taken,
+         * refuse it rather than read it to find out */
+        if (!b->cap)
+            return 413;
+        b->wire_max = 2 * b->cap + HTTP_CHUNK_FRAMING;
+        return 0;
+    }
+}
+
+int http_body_take(http_body *b, char *data, size_t len, size_t *used, size_t *body_len)
+{
+    int rc;
+
+    switch (b->kind) {
+    case BODY_NONE:
+        *used = *body_len = 0;
+        return 1;
+    case BODY_LENGTH:
+        if (len < b->length)
+            return 0;
+        *used = *body_len = (size_t)b->length;
+        return 1;
+    default:
+        /* never past wire_max, so the answer does not depend on how the
+         * bytes were split into reads */
+        rc = http_chunked_decode(&b->chunk, data, len < b->wire_max ? len : b->wire_max, b->cap);
+        if (rc == 0 && b->chunk.in >= b->wire_max)
+            return -413;
+        if (rc != 1)
+            return rc;
+        *used = b->chunk.in;
+        *body_len = b->chunk.out;
+        return 1;
+    }
+}

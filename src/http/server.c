@@ -35,9 +35,11 @@ typedef struct conn {
     size_t scan, skip;
     long head_len;
     http_head_info info;
-    http_chunked chunk;
+    http_body body;
+    size_t body_held; /* bytes of the server's body budget this request holds */
     int continue_sent;
-    int64_t req_start; /* 0: no request bytes pending */
+    int64_t req_start;  /* 0: no request bytes pending */
+    int64_t body_start; /* when the head of a request with a body was complete */
     int64_t idle_since;
     int close_after;
     int read_eof;
@@ -70,6 +72,7 @@ struct http_server {
     int port;
     atomic_long conns;
     atomic_int stopping;
+    atomic_size_t body_bytes; /* budget held by requests whose body is being read */
 };
 
 static void loop_update_date(http_loop *l)
@@ -96,10 +99,18 @@ static int epoll_set(http_loop *l, conn *c, uint32_t events, int op)
     return epoll_ctl(l->epfd, op, c->fd, &ev);
 }
 
+static void conn_release_body(http_server *s, conn *c)
+{
+    if (c->body_held)
+        atomic_fetch_sub(&s->body_bytes, c->body_held);
+    c->body_held = 0;
+}
+
 static void conn_close(http_loop *l, conn *c)
 {
     conn *last = l->conns[--l->nconns];
 
+    conn_release_body(l->srv, c);
     last->slot = c->slot;
     l->conns[c->slot] = last;
     close(c->fd); /* also removes it from the epoll set */
@@ -109,12 +120,13 @@ static void conn_close(http_loop *l, conn *c)
     atomic_fetch_sub(&l->srv->conns, 1);
 }
 
-static void conn_reset_request(conn *c)
+static void conn_reset_request(http_loop *l, conn *c)
 {
+    conn_release_body(l->srv, c);
     c->scan = c->skip = 0;
     c->head_len = 0;
     c->continue_sent = 0;
-    memset(&c->chunk, 0, sizeof(c->chunk));
+    memset(&c->body, 0, sizeof(c->body));
     c->req_start = 0;
 }
 
@@ -187,61 +199,74 @@ static void conn_dispatch(http_loop *l, conn *c, http_request *req)
         c->close_after = 1;
 }
 
+/* Decides on a request's body before a byte of it is read: the route's cap
+ * (the body_limit callback), then the server's budget of buffered body
+ * bytes, which the request holds until it is answered. Returns 0 or the
+ * status to refuse it with. */
+static int conn_admit_body(http_loop *l, conn *c, const http_request *req)
+{
+    http_server *s = l->srv;
+    size_t cap = 0, held;
+    int rc;
+
+    if (c->info.body != BODY_NONE && s->cfg.body_limit)
+        cap = s->cfg.body_limit(l->ctx, req);
+    if ((rc = http_body_begin(&c->body, &c->info, cap)) != 0)
+        return rc;
+    if (!c->body.wire_max)
+        return 0;
+    c->body_held = c->body.wire_max;
+    held = atomic_fetch_add(&s->body_bytes, c->body_held) + c->body_held;
+    if (held > s->cfg.body_budget) {
+        conn_release_body(s, c);
+        return 503;
+    }
+    c->body_start = l->now;
+    return 0;
+}
+
 /* Tries to take one request from data[0..len). Returns the bytes it used,
- * 0 when more are needed (state kept in c), or -status. */
+ * 0 when more are needed (state kept in c), or -status; c->head_len is set
+ * once l->req holds a parsed head. */
 static long conn_take_request(http_loop *l, conn *c, char *data, size_t len)
 {
     http_request *req = &l->req;
-    size_t body_avail;
-    long used;
+    size_t head_end, used, body_len;
     int rc;
 
     if (!c->head_len) {
         long h = http_head_length(data, len, &c->scan, &c->skip);
         if (h <= 0)
             return h;
-        c->head_len = h;
         rc = http_parse_head(data + c->skip, (size_t)h, req, &c->info);
         if (rc)
+            return -rc;
+        c->head_len = h;
+        if ((rc = conn_admit_body(l, c, req)) != 0)
             return -rc;
     } else {
         /* the head was parsed on an earlier read; parse it again to point the
          * request at the current buffer */
         http_parse_head(data + c->skip, (size_t)c->head_len, req, &c->info);
     }
-    body_avail = len - c->skip - (size_t)c->head_len;
-    char *body = data + c->skip + c->head_len;
-    switch (c->info.body) {
-    case BODY_NONE:
-        used = (long)(c->skip + (size_t)c->head_len);
-        break;
-    case BODY_LENGTH:
-        if (body_avail < c->info.content_length)
-            goto need_body;
-        req->body = body;
-        req->body_len = (size_t)c->info.content_length;
-        used = (long)(c->skip + (size_t)c->head_len + c->info.content_length);
-        break;
-    default:
-        rc = http_chunked_decode(&c->chunk, body, body_avail, HTTP_MAX_BODY);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            goto need_body;
-        req->body = body;
-        req->body_len = c->chunk.out;
-        used = (long)(c->skip + (size_t)c->head_len + c->chunk.in);
-        break;
+    head_end = c->skip + (size_t)c->head_len;
+    rc = http_body_take(&c->body, data + head_end, len - head_end, &used, &body_len);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        if (req->expect_continue && !c->continue_sent) {
+            buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+            c->continue_sent = 1;
+        }
+        return 0;
+    }
+    if (c->body.kind != BODY_NONE) {
+        req->body = data + head_end;
+        req->body_len = body_len;
     }
     conn_dispatch(l, c, req);
-    conn_reset_request(c);
-    return used;
-need_body:
-    if (req->expect_continue && !c->continue_sent) {
-        buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
-        c->continue_sent = 1;
-    }
-    return 0;
+    conn_reset_request(l, c);
+    return (long)(head_end + used);
 }
 
 static void conn_flush(http_loop *l, conn *c);
@@ -254,7 +279,7 @@ static void conn_process(http_loop *l, conn *c)
     while (!c->close_after && off < c->in.len && c->out.len - c->out_off < OUT_HIGH_WATER) {
         long used = conn_take_request(l, c, c->in.data + off, c->in.len - off);
         if (used < 0) {
-            conn_error(l, c, (int)-used, NULL);
+            conn_error(l, c, (int)-used, c->head_len ? &l->req : NULL);
             break;
         }
         if (used == 0) {
@@ -316,9 +341,12 @@ static void conn_flush(http_loop *l, conn *c)
     }
 }
 
+/* Reads what has arrived, handing each read to the parser before the next:
+ * a request refused on its head stops the reading, so the body it declared
+ * is not buffered. */
 static void conn_on_readable(http_loop *l, conn *c)
 {
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 8 && !c->close_after; i++) {
         ssize_t n;
         size_t room;
         if (buf_reserve(&c->in, READ_CHUNK) != 0) {
@@ -329,25 +357,24 @@ static void conn_on_readable(http_loop *l, conn *c)
         }
         room = c->in.size - c->in.len - 1;
         n = read(c->fd, c->in.data + c->in.len, room);
-        if (n > 0) {
-            c->in.len += (size_t)n;
-            c->in.data[c->in.len] = '\0';
-            if ((size_t)n < room)
-                break; /* drained */
-            continue;
-        }
         if (n == 0) {
             c->read_eof = 1;
             break;
         }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            break;
-        conn_close(l, c);
-        return;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            conn_close(l, c);
+            return;
+        }
+        c->in.len += (size_t)n;
+        c->in.data[c->in.len] = '\0';
+        conn_process(l, c);
+        if ((size_t)n < room)
+            break; /* drained */
     }
-    conn_process(l, c);
     if (c->read_eof && c->in.len && !c->close_after && c->out.len == c->out_off) {
         conn_close(l, c); /* half a request, then the peer left */
         return;
@@ -427,8 +454,9 @@ static void loop_accept(http_loop *l)
     }
 }
 
-/* Once a second: requests whose headers are late get 408 (slow-loris), idle
- * keep-alive connections close, and so does anything past the stop deadline. */
+/* Once a second: requests whose headers or body are late get 408
+ * (slow-loris), idle keep-alive connections close, and so does anything past
+ * the stop deadline. */
 static void loop_check_timeouts(http_loop *l)
 {
     const http_server_config *cfg = &l->srv->cfg;
@@ -444,8 +472,9 @@ static void loop_check_timeouts(http_loop *l)
                    l->now - c->req_start >= cfg->header_timeout_ms) {
             conn_error(l, c, 408, NULL);
             conn_flush(l, c);
-        } else if (c->req_start && l->now - c->req_start >= cfg->idle_timeout_ms) {
-            conn_close(l, c); /* a body that stopped arriving */
+        } else if (c->head_len && l->now - c->body_start >= cfg->body_timeout_ms) {
+            conn_error(l, c, 408, NULL); /* a body that stopped arriving */
+            conn_flush(l, c);
         } else if (!c->req_start && l->now - c->idle_since >= cfg->idle_timeout_ms) {
             conn_close(l, c);
         }
@@ -625,6 +654,10 @@ int http_server_start(http_server **out, const http_server_config *cfg, char *er
         return -1;
     }
     s->cfg = *cfg;
+    if (!s->cfg.body_budget)
+        s->cfg.body_budget = HTTP_BODY_BUDGET_DEFAULT;
+    if (s->cfg.body_timeout_ms <= 0)
+        s->cfg.body_timeout_ms = HTTP_BODY_TIMEOUT_DEFAULT;
     s->nloops = cfg->threads > 0 ? cfg->threads : 1;
     if (!(s->loops = calloc((size_t)s->nloops, sizeof(*s->loops))))
         goto fail;

@@ -1,0 +1,116 @@
+"""The HTTP server under the attacks of a hostile client, through raw sockets
+against the built binary: request bodies nobody asked for, bytes that can
+never start a request, pipelining past the output high-water mark, running
+out of file descriptors, and a stop with connections still queued."""
+import socket
+import time
+
+import pytest
+
+from httpraw import RawConn
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def srv(serve):
+    # long header and idle timeouts: nothing below may be answered by a timeout
+    return serve(env={"HEADER_TIMEOUT": "30", "IDLE_TIMEOUT": "60"})
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+def answered_at_once(c, started, within=1.0):
+    """The response c got, which must have come within `within` seconds."""
+    status, headers, body = c.read_response()
+    assert time.time() - started < within, "answered after %.1fs" % (time.time() - started)
+    return status, headers, body
+
+
+# ---- 1. request bodies: route first, read a body only where one is taken ----
+
+@pytest.mark.parametrize("line", [
+    b"POST /up", b"GET /up", b"POST /nope", b"PUT /api/v1/shows/1", b"POST /api/v1/tvshows",
+])
+def test_a_declared_body_where_none_is_taken_gets_413_and_a_close_before_it_is_sent(srv, line):
+    c = RawConn(srv.port)
+    t0 = time.time()
+    c.send(line + b" HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % MIB)
+    status, headers, body = answered_at_once(c, t0)
+    assert status == 413
+    assert body == b'{"error":"This request takes no body"}'
+    assert headers["connection"] == "close"
+    assert c.closed_by_peer(timeout=2)
+    assert srv.get("/up").status == 200
+
+
+def test_a_chunked_body_where_none_is_taken_gets_413_before_its_first_chunk(srv):
+    c = RawConn(srv.port)
+    t0 = time.time()
+    c.send(b"POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+    status, headers, body = answered_at_once(c, t0)
+    assert status == 413 and headers["connection"] == "close"
+    assert c.closed_by_peer(timeout=2)
+
+
+def test_a_body_is_refused_even_with_expect_100_continue(srv):
+    c = RawConn(srv.port)
+    t0 = time.time()
+    c.send(b"POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+    status, _, _ = answered_at_once(c, t0)
+    assert status == 413  # and no "100 Continue" before it
+    assert c.closed_by_peer(timeout=2)
+
+
+def test_an_empty_body_is_no_body_and_keeps_the_connection(srv):
+    c = RawConn(srv.port)
+    for _ in range(2):
+        c.send(b"GET /up HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+        status, headers, _ = c.read_response()
+        assert status == 200 and "connection" not in headers
+    c.close()
+
+
+def test_slow_bodies_to_up_hold_no_memory(srv):
+    """The attack of the finding, scaled down: many connections each
+    trickling a 1 MiB body to /up. Each is refused after its head, so the
+    server's memory does not grow with what they send."""
+    conns = 100
+    socks = []
+    before = rss_kib(srv.proc.pid)
+    head = b"POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % MIB
+    for _ in range(conns):
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        s.sendall(head)
+        socks.append(s)
+    piece = b"x" * (64 * 1024)
+    for _ in range(8):  # 512 KiB each, in 64 KiB steps
+        for s in socks:
+            try:
+                s.setblocking(False)
+                s.send(piece)
+            except OSError:
+                pass  # refused and closed: what should happen
+        time.sleep(0.05)
+    grown_mib = (rss_kib(srv.proc.pid) - before) / 1024
+    assert grown_mib < 16, "RSS grew by %.0f MiB" % grown_mib
+    refused = 0
+    for s in socks:
+        s.setblocking(True)
+        s.settimeout(2)
+        try:
+            if s.recv(64).startswith(b"HTTP/1.1 413 "):
+                refused += 1
+        except socket.timeout:
+            pass
+        except OSError:
+            refused += 1  # the reset of a close with unread bytes
+        s.close()
+    assert refused == conns
+    assert srv.get("/up").status == 200
