@@ -114,3 +114,35 @@ def test_slow_bodies_to_up_hold_no_memory(srv):
         s.close()
     assert refused == conns
     assert srv.get("/up").status == 200
+
+
+# ---- 2. bytes that can never start a request: 400 at once, not at the header timeout ----
+
+CLIENT_HELLO = (b"\x16\x03\x01\x00\xf4\x01\x00\x00\xf0\x03\x03" + bytes(range(32, 64)) +
+                b"\x20" + bytes(range(64, 96)) + b"\x00\x08\x13\x02\x13\x03\x13\x01\x00\xff")
+
+
+@pytest.mark.parametrize("raw", [
+    CLIENT_HELLO,                                       # TLS on the plain port
+    b"\x00\x01\x02\x03\x04\x05",                        # binary
+    b"GET /up HTTP/1.1\rHost: t\r\r",                   # bare CR line endings
+    b" GET /up HTTP/1.1",                               # the first byte is no token's
+    b"GET /up HTTP/1.1\r\nHost: t\r\nX-A: a\x01",       # a control byte in a field
+    b"GET\t/up HTTP/1.1",                               # HTAB in the request line
+], ids=["tls-client-hello", "binary", "bare-cr", "leading-space", "ctl-in-field", "htab-in-line"])
+def test_bytes_that_cannot_start_a_request_get_400_at_once(srv, raw):
+    assert not raw.endswith(b"\n")  # no line the old parser would have looked at
+    c = RawConn(srv.port)
+    t0 = time.time()
+    c.send(raw)
+    status, headers, body = answered_at_once(c, t0)
+    assert status == 400 and body == b'{"error":"Bad request"}'
+    assert headers["connection"] == "close"
+    assert c.closed_by_peer(timeout=2)
+
+
+def test_htab_in_a_field_value_is_still_fine(srv):
+    c = RawConn(srv.port)
+    c.send(b"GET /up HTTP/1.1\r\nHost: t\r\nX-A: a\tb\r\n\r\n")
+    assert c.read_response()[0] == 200
+    c.close()

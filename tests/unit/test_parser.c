@@ -504,6 +504,45 @@ static void test_parser_rejects_ctl_in_target(void **state)
     assert_int_equal(status_of(" / HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
 }
 
+/* http_head_length on bytes that hold no complete head, in a block of
+ * their own size. */
+static long head_so_far(const char *s, size_t n)
+{
+    char *d = dup_exact(s, n);
+    size_t scan = 0, skip = 0;
+    long h = http_head_length(d, n, &scan, &skip);
+
+    free(d);
+    return h;
+}
+
+static void test_parser_refuses_what_cannot_start_a_request_before_any_lf(void **state)
+{
+    (void)state;
+    /* a TLS ClientHello, binary, JSON: the first byte is no method's */
+    assert_int_equal(head_so_far(S("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")), -400);
+    assert_int_equal(head_so_far(S("\x00\x01\x02")), -400);
+    assert_int_equal(head_so_far(S("{\"a\":1}")), -400);
+    assert_int_equal(head_so_far(S(" GET / HTTP/1.1")), -400);
+    /* bare CR line endings, and control bytes as they come */
+    assert_int_equal(head_so_far(S("GET / HTTP/1.1\rHost: a\r\r")), -400);
+    assert_int_equal(head_so_far(S("\r\n\rX")), -400);
+    assert_int_equal(head_so_far(S("GET /\x01")), -400);
+    assert_int_equal(head_so_far(S("GET\t/ HTTP/1.1")), -400); /* HTAB: not in the request line */
+    assert_int_equal(head_so_far(S("GET / HTTP/1.1\r\nHost: a\x7f")), -400);
+    assert_int_equal(head_so_far("GET / HTTP/1.1\r\nX: a\0", 21), -400);
+    /* what may still become a request waits for more */
+    assert_int_equal(head_so_far(S("G")), 0);
+    assert_int_equal(head_so_far(S("\r")), 0);
+    assert_int_equal(head_so_far(S("\r\n\r")), 0);
+    assert_int_equal(head_so_far(S("GET / HTTP/1.1\r")), 0);
+    assert_int_equal(head_so_far(S("GET / HTTP/1.1\r\nX: a\tb \xe9\r")), 0);
+    /* and whatever the reads, the same answer */
+    check_every_split(S("GET / HTTP/1.1\rHost: a\r\n\r\n"));
+    check_every_split(S("GET / HTTP/1.1\r\nHost: a\r\nX: a\tb\x01\r\n\r\n"));
+    check_every_split(S("GET / HTTP/1.1\r\nHost: a\r\nX: a\tb\r\n\r\n"));
+}
+
 static void test_parser_rejects_empty_header_name(void **state)
 {
     (void)state;
@@ -1109,6 +1148,7 @@ int main(void)
         cmocka_unit_test(test_parser_rejects_bare_lf),
         cmocka_unit_test(test_parser_rejects_ctl_in_value),
         cmocka_unit_test(test_parser_rejects_ctl_in_target),
+        cmocka_unit_test(test_parser_refuses_what_cannot_start_a_request_before_any_lf),
         cmocka_unit_test(test_parser_rejects_empty_header_name),
         cmocka_unit_test(test_parser_requires_host_on_1_1),
         cmocka_unit_test(test_parser_rejects_two_hosts),
