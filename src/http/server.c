@@ -42,6 +42,7 @@ typedef struct conn {
     int64_t body_start; /* when the head of a request with a body was complete */
     int64_t idle_since;
     int close_after;
+    int held; /* complete requests wait in the input for the output to drain */
     int read_eof;
     int writing; /* EPOLLOUT armed */
     uint8_t peer[16];
@@ -271,13 +272,21 @@ static long conn_take_request(http_loop *l, conn *c, char *data, size_t len)
 
 static void conn_flush(http_loop *l, conn *c);
 
-/* Handles every complete request in the input buffer, in order. */
+/* Handles every complete request in the input buffer, in order, until the
+ * output passes OUT_HIGH_WATER: then c->held says that requests wait for it
+ * to drain (conn_flush takes them up). */
 static void conn_process(http_loop *l, conn *c)
 {
     size_t off = 0;
 
-    while (!c->close_after && off < c->in.len && c->out.len - c->out_off < OUT_HIGH_WATER) {
-        long used = conn_take_request(l, c, c->in.data + off, c->in.len - off);
+    c->held = 0;
+    while (!c->close_after && off < c->in.len) {
+        long used;
+        if (c->out.len - c->out_off >= OUT_HIGH_WATER) {
+            c->held = 1;
+            break;
+        }
+        used = conn_take_request(l, c, c->in.data + off, c->in.len - off);
         if (used < 0) {
             conn_error(l, c, (int)-used, c->head_len ? &l->req : NULL);
             break;
@@ -302,42 +311,46 @@ static void conn_process(http_loop *l, conn *c)
     c->idle_since = l->now;
 }
 
+/* Writes the output. Once all of it is written, the requests held back
+ * while it drained are taken up, and so on until the socket is full (then
+ * EPOLLOUT says when to go on) or nothing is left: a client that sent its
+ * requests at once sends nothing more to wake us. */
 static void conn_flush(http_loop *l, conn *c)
 {
-    while (c->out_off < c->out.len) {
-        ssize_t n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
-        if (n > 0) {
-            c->out_off += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!c->writing) {
-                c->writing = 1;
-                epoll_set(l, c, EPOLLOUT, EPOLL_CTL_MOD);
+    for (;;) {
+        while (c->out_off < c->out.len) {
+            ssize_t n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+            if (n > 0) {
+                c->out_off += (size_t)n;
+                continue;
             }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (!c->writing) {
+                    c->writing = 1;
+                    epoll_set(l, c, EPOLLOUT, EPOLL_CTL_MOD);
+                }
+                return;
+            }
+            conn_close(l, c);
             return;
         }
-        conn_close(l, c);
-        return;
-    }
-    if (c->out.size > KEEP_BUFFER)
-        buf_free(&c->out);
-    buf_reset(&c->out);
-    c->out_off = 0;
-    if (c->close_after || ((c->read_eof || l->stopping) && !c->in.len)) {
-        conn_close(l, c);
-        return;
-    }
-    if (c->writing) {
-        c->writing = 0;
-        epoll_set(l, c, EPOLLIN, EPOLL_CTL_MOD);
-        /* requests held back while the output drained */
-        if (c->in.len) {
-            conn_process(l, c);
-            conn_flush(l, c);
+        if (c->out.size > KEEP_BUFFER)
+            buf_free(&c->out);
+        buf_reset(&c->out);
+        c->out_off = 0;
+        if (c->close_after || ((c->read_eof || l->stopping) && !c->in.len)) {
+            conn_close(l, c);
+            return;
         }
+        if (c->writing) {
+            c->writing = 0;
+            epoll_set(l, c, EPOLLIN, EPOLL_CTL_MOD);
+        }
+        if (!c->held)
+            return;
+        conn_process(l, c);
     }
 }
 
@@ -372,8 +385,8 @@ static void conn_on_readable(http_loop *l, conn *c)
         c->in.len += (size_t)n;
         c->in.data[c->in.len] = '\0';
         conn_process(l, c);
-        if ((size_t)n < room)
-            break; /* drained */
+        if (c->held || (size_t)n < room)
+            break; /* the output must drain first, or nothing is left to read */
     }
     if (c->read_eof && c->in.len && !c->close_after && c->out.len == c->out_off) {
         conn_close(l, c); /* half a request, then the peer left */

@@ -146,3 +146,35 @@ def test_htab_in_a_field_value_is_still_fine(srv):
     c.send(b"GET /up HTTP/1.1\r\nHost: t\r\nX-A: a\tb\r\n\r\n")
     assert c.read_response()[0] == 200
     c.close()
+
+
+# ---- 3. pipelining past the output high-water mark ----
+
+def pipelined_answers(port, request, n, body_start):
+    """Sends n copies of request at once; how many good answers come back."""
+    c = RawConn(port, timeout=10)
+    c.send(request * n)
+    got = 0
+    try:
+        for _ in range(n):
+            status, _, body = c.read_response()
+            assert status == 200 and body.startswith(body_start)
+            got += 1
+    except socket.timeout:
+        pass
+    c.close()
+    return got
+
+
+def test_pipelined_requests_past_the_output_high_water_mark_are_all_answered(srv):
+    """200 pipelined requests for a large document: the first ones fill the
+    output past 1 MiB, which is written out whole; the rest must then be
+    answered without the client sending anything more."""
+    request = b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: t\r\n\r\n"
+    assert pipelined_answers(srv.port, request, 200, b"{") == 200
+
+
+def test_pipelined_pages_of_shows_are_all_answered(loaded):
+    """The finding's own case: 200 pipelined pages of 100 shows."""
+    request = b"GET /api/v1/shows?per_page=100 HTTP/1.1\r\nHost: t\r\n\r\n"
+    assert pipelined_answers(loaded.server.port, request, 200, b'{"data":[') == 200

@@ -354,6 +354,30 @@ static void test_server_answers_408_to_a_body_that_stops_arriving(void **state)
     expect_refusal(f, fd, 408);
 }
 
+/* ---- 3. pipelining ---- */
+
+static void test_server_answers_every_pipelined_request_past_the_high_water_mark(void **state)
+{
+    enum { N = 200 };
+    static const char get_big[] = "GET /big HTTP/1.1\r\nHost: t\r\n\r\n";
+    fixture *f = *state;
+    char *all = malloc(N * (sizeof(get_big) - 1));
+    int fd = dial(f->s), answered = 0;
+
+    assert_non_null(all);
+    for (int i = 0; i < N; i++)
+        memcpy(all + i * (sizeof(get_big) - 1), get_big, sizeof(get_big) - 1);
+    /* 200 requests at once, 12.5 MiB of answers: 1 MiB is prepared, written
+     * out whole, and the rest must follow with nothing more sent */
+    send_all(fd, all, N * (sizeof(get_big) - 1));
+    free(all);
+    while (answered < N && read_reply(fd, &f->r, 3000) == 0 && f->r.status == 200 &&
+           f->r.body_len == BIG_BYTES)
+        answered++;
+    assert_int_equal(answered, N);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +397,8 @@ int main(void)
                                         setup_small_budget, teardown),
         cmocka_unit_test_setup_teardown(test_server_answers_408_to_a_body_that_stops_arriving,
                                         setup_short_body_timeout, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_server_answers_every_pipelined_request_past_the_high_water_mark, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
