@@ -18,12 +18,13 @@
 #include "http/parser.h"
 #include "util/date.h"
 
-#define READ_CHUNK     4096
-#define KEEP_BUFFER    65536 /* larger idle buffers are given back */
-#define IN_CAP         (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + HTTP_MAX_BODY + 2 * READ_CHUNK)
-#define OUT_CAP        ((size_t)64 << 20)
-#define OUT_HIGH_WATER ((size_t)1 << 20) /* stop reading requests above this */
-#define MAX_EVENTS     256
+#define READ_CHUNK        4096
+#define KEEP_BUFFER       65536 /* larger idle buffers are given back */
+#define IN_CAP            (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + HTTP_MAX_BODY + 2 * READ_CHUNK)
+#define OUT_CAP           ((size_t)64 << 20)
+#define OUT_HIGH_WATER    ((size_t)1 << 20) /* stop reading requests above this */
+#define MAX_EVENTS        256
+#define ACCEPT_BACKOFF_MS 100 /* the listener rests this long when descriptors run out */
 
 typedef struct conn {
     int fd;
@@ -62,6 +63,7 @@ typedef struct http_loop {
     char date[64];
     int stopping;
     int64_t stop_deadline;
+    int64_t accept_resume; /* listener unwatched until then (0: watched) */
     http_request req;
     http_response res;
 } http_loop;
@@ -413,6 +415,27 @@ static void peer_of(conn *c, const struct sockaddr_storage *ss)
     }
 }
 
+/* Out of descriptors (or memory), the connection stays in the backlog and
+ * the level-triggered listener would wake the loop again at once, for ever:
+ * stop watching it for a while instead. Connections that close meanwhile
+ * give descriptors back. */
+static void loop_rest_listener(http_loop *l)
+{
+    if (epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->lfd, NULL) == 0)
+        l->accept_resume = l->now + ACCEPT_BACKOFF_MS;
+}
+
+static void loop_watch_listener(http_loop *l)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->lfd};
+
+    if (!l->accept_resume || l->now < l->accept_resume)
+        return;
+    l->accept_resume = 0;
+    if (l->lfd >= 0)
+        epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->lfd, &ev);
+}
+
 static void loop_accept(http_loop *l)
 {
     http_server *s = l->srv;
@@ -427,7 +450,9 @@ static void loop_accept(http_loop *l)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            return; /* EAGAIN, or EMFILE: try again on the next event */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                loop_rest_listener(l);
+            return;
         }
         if (atomic_load(&s->conns) >= s->cfg.max_connections) {
             close(fd);
@@ -525,8 +550,12 @@ static void *loop_run(void *arg)
     buf_init(&l->res.headers, 1 << 20);
     buf_init(&l->res.body, OUT_CAP);
     for (;;) {
-        int n = epoll_wait(l->epfd, events, MAX_EVENTS, 1000);
+        int wait_ms = 1000, n;
+        if (l->accept_resume)
+            wait_ms = l->accept_resume > l->now ? (int)(l->accept_resume - l->now) : 0;
+        n = epoll_wait(l->epfd, events, MAX_EVENTS, wait_ms);
         l->now = clock_mono_ms();
+        loop_watch_listener(l);
         for (int i = 0; i < n; i++) {
             void *p = events[i].data.ptr;
             if (p == &l->lfd) {

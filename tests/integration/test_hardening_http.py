@@ -2,7 +2,11 @@
 against the built binary: request bodies nobody asked for, bytes that can
 never start a request, pipelining past the output high-water mark, running
 out of file descriptors, and a stop with connections still queued."""
+import contextlib
+import os
+import resource
 import socket
+import subprocess
 import time
 
 import pytest
@@ -178,3 +182,87 @@ def test_pipelined_pages_of_shows_are_all_answered(loaded):
     """The finding's own case: 200 pipelined pages of 100 shows."""
     request = b"GET /api/v1/shows?per_page=100 HTTP/1.1\r\nHost: t\r\n\r\n"
     assert pipelined_answers(loaded.server.port, request, 200, b'{"data":[') == 200
+
+
+# ---- 4. running out of file descriptors ----
+
+def cpu_seconds(pid):
+    """User and system CPU time the process has used."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def open_file_limit(monkeypatch, soft, hard):
+    """Processes started inside get this RLIMIT_NOFILE."""
+    real = subprocess.Popen
+
+    def popen(*args, **kw):
+        kw["preexec_fn"] = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        return real(*args, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(subprocess, "Popen", popen)
+        yield
+
+
+def flood(port, n):
+    """n connections, each with a request sent; those the server took stay open."""
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"GET /up HTTP/1.1\r\nHost: t\r\n\r\n")
+        socks.append(s)
+    return socks
+
+
+def cpu_under(pid, seconds=3):
+    t0 = cpu_seconds(pid)
+    time.sleep(seconds)
+    return cpu_seconds(pid) - t0
+
+
+def test_max_connections_is_lowered_to_the_open_file_limit_and_the_excess_refused(serve,
+                                                                                monkeypatch):
+    with open_file_limit(monkeypatch, 256, 256):
+        s = serve(env={"THREADS": "2", "HEADER_TIMEOUT": "30", "IDLE_TIMEOUT": "60"})
+    time.sleep(0.3)
+    lowered = [l for l in s.log_lines() if l.get("msg", "").startswith("MAX_CONNECTIONS lowered")]
+    assert len(lowered) == 1
+    assert lowered[0]["open_file_limit"] == 256 and lowered[0]["configured"] == 10000
+    fit = lowered[0]["max_connections"]
+    assert 0 < fit < 256
+    socks = flood(s.port, 400)
+    try:
+        used = cpu_under(s.proc.pid)
+        assert used < 0.5, "%.2fs of CPU in 3s with the connections held" % used
+        answered = 0
+        for c in socks:
+            try:
+                answered += c.recv(64).startswith(b"HTTP/1.1 200")
+            except OSError:
+                pass
+        assert answered == fit  # the rest were closed at once
+    finally:
+        for c in socks:
+            c.close()
+    time.sleep(0.3)
+    assert s.get("/up").status == 200
+
+
+def test_the_listener_rests_when_descriptors_run_out(serve):
+    """Past the clamp (the limit lowered under a running process), accept
+    fails with EMFILE: the listener must rest, not spin."""
+    s = serve(env={"THREADS": "2", "HEADER_TIMEOUT": "30", "IDLE_TIMEOUT": "60"})
+    soft, hard = resource.prlimit(s.proc.pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(s.proc.pid, resource.RLIMIT_NOFILE, (64, hard))
+    socks = flood(s.port, 200)
+    try:
+        used = cpu_under(s.proc.pid)
+        assert used < 0.5, "%.2fs of CPU in 3s while out of descriptors" % used
+    finally:
+        for c in socks:
+            c.close()
+    resource.prlimit(s.proc.pid, resource.RLIMIT_NOFILE, (soft, hard))
+    time.sleep(0.5)
+    assert s.get("/up").status == 200
