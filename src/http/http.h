@@ -125,9 +125,13 @@ typedef struct http_server http_server;
 /* Binds every listener (errors such as EADDRINUSE are reported here), then
  * starts the loop threads. */
 int http_server_start(http_server **out, const http_server_config *cfg, char *err, size_t errlen);
-/* Begins a graceful stop: listeners close at once, idle connections close,
- * requests in progress finish (with Connection: close), then the loops end;
- * after shutdown_timeout_ms everything is closed. Thread-safe. */
+/* Begins a graceful stop that resets nothing: for a drain time (1 s, or half
+ * of shutdown_timeout_ms if less) the listeners go on accepting what is
+ * queued, then close (at once when no connection is open); every response
+ * from now on carries Connection: close; a connection idle between requests
+ * is closed once idle for the drain time, so a request it sends meanwhile
+ * is answered; requests in progress finish; then the loops end. After
+ * shutdown_timeout_ms everything is closed. Thread-safe. */
 void http_server_stop(http_server *s);
 /* Waits for the loops to end, then frees the server. */
 void http_server_join(http_server *s);

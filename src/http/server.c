@@ -24,7 +24,8 @@
 #define OUT_CAP           ((size_t)64 << 20)
 #define OUT_HIGH_WATER    ((size_t)1 << 20) /* stop reading requests above this */
 #define MAX_EVENTS        256
-#define ACCEPT_BACKOFF_MS 100 /* the listener rests this long when descriptors run out */
+#define ACCEPT_BACKOFF_MS 100  /* the listener rests this long when descriptors run out */
+#define DRAIN_MS          1000 /* on stop: the backlog and idle connections are served this long */
 
 typedef struct conn {
     int fd;
@@ -63,6 +64,8 @@ typedef struct http_loop {
     char date[64];
     int stopping;
     int64_t stop_deadline;
+    int64_t drain_until; /* on stop: the listener closes then, idle connections after */
+    int drain_ms;
     int64_t accept_resume; /* listener unwatched until then (0: watched) */
     http_request req;
     http_response res;
@@ -342,7 +345,7 @@ static void conn_flush(http_loop *l, conn *c)
             buf_free(&c->out);
         buf_reset(&c->out);
         c->out_off = 0;
-        if (c->close_after || ((c->read_eof || l->stopping) && !c->in.len)) {
+        if (c->close_after || (c->read_eof && !c->in.len)) {
             conn_close(l, c);
             return;
         }
@@ -492,9 +495,16 @@ static void loop_accept(http_loop *l)
     }
 }
 
+/* Nothing received or to send: a connection between requests. */
+static int conn_is_idle(const conn *c)
+{
+    return !c->in.len && c->out.len == c->out_off && !c->head_len;
+}
+
 /* Once a second: requests whose headers or body are late get 408
  * (slow-loris), idle keep-alive connections close, and so does anything past
- * the stop deadline. */
+ * the stop deadline. While stopping, on every turn: connections idle for the
+ * drain time close. */
 static void loop_check_timeouts(http_loop *l)
 {
     const http_server_config *cfg = &l->srv->cfg;
@@ -502,6 +512,9 @@ static void loop_check_timeouts(http_loop *l)
     for (size_t i = l->nconns; i-- > 0;) {
         conn *c = l->conns[i];
         if (l->stopping && l->now >= l->stop_deadline) {
+            conn_close(l, c);
+        } else if (l->stopping && l->now >= l->drain_until && conn_is_idle(c) &&
+                   l->now - c->idle_since >= l->drain_ms) {
             conn_close(l, c);
         } else if (c->writing) {
             if (l->now - c->idle_since > cfg->idle_timeout_ms)
@@ -519,23 +532,33 @@ static void loop_check_timeouts(http_loop *l)
     }
 }
 
+/* A graceful stop drains rather than resets (RFC 9112 §9.6): the listener
+ * stays open for the drain time, so connections queued in its backlog (a
+ * close would reset them) are accepted and answered; every answer from now
+ * on says Connection: close; a connection idle between requests is closed
+ * once it has been idle for the drain time, so a request it sends meanwhile
+ * is answered. Everything ends by the stop deadline. */
 static void loop_begin_stop(http_loop *l)
 {
+    const http_server_config *cfg = &l->srv->cfg;
+
     if (l->stopping)
         return;
     l->stopping = 1;
-    l->stop_deadline = l->now + l->srv->cfg.shutdown_timeout_ms;
-    if (l->lfd >= 0) {
-        close(l->lfd);
-        l->lfd = -1;
-    }
-    for (size_t i = l->nconns; i-- > 0;) {
-        conn *c = l->conns[i];
-        if (!c->in.len && c->out.len == c->out_off)
-            conn_close(l, c);
-        else
-            c->req_start = c->req_start ? c->req_start : l->now;
-    }
+    l->stop_deadline = l->now + cfg->shutdown_timeout_ms;
+    l->drain_ms = DRAIN_MS < cfg->shutdown_timeout_ms / 2 ? DRAIN_MS : cfg->shutdown_timeout_ms / 2;
+    l->drain_until = l->now + l->drain_ms;
+}
+
+/* While stopping: the listener closes at the end of the drain time, or
+ * as soon as no connection is left; what is queued then is still taken. */
+static void loop_drain_listener(http_loop *l)
+{
+    if (l->lfd < 0 || (l->now < l->drain_until && l->nconns))
+        return;
+    loop_accept(l);
+    close(l->lfd);
+    l->lfd = -1;
 }
 
 static void *loop_run(void *arg)
@@ -550,7 +573,7 @@ static void *loop_run(void *arg)
     buf_init(&l->res.headers, 1 << 20);
     buf_init(&l->res.body, OUT_CAP);
     for (;;) {
-        int wait_ms = 1000, n;
+        int wait_ms = l->stopping ? 50 : 1000, n;
         if (l->accept_resume)
             wait_ms = l->accept_resume > l->now ? (int)(l->accept_resume - l->now) : 0;
         n = epoll_wait(l->epfd, events, MAX_EVENTS, wait_ms);
@@ -559,8 +582,7 @@ static void *loop_run(void *arg)
         for (int i = 0; i < n; i++) {
             void *p = events[i].data.ptr;
             if (p == &l->lfd) {
-                if (!l->stopping)
-                    loop_accept(l);
+                loop_accept(l);
             } else if (p == &l->evfd) {
                 uint64_t v;
                 if (read(l->evfd, &v, sizeof(v)) < 0) {
@@ -574,15 +596,17 @@ static void *loop_run(void *arg)
                     conn_on_readable(l, c);
             }
         }
-        if (atomic_load(&s->stopping))
+        if (atomic_load(&s->stopping)) {
             loop_begin_stop(l);
+            loop_drain_listener(l);
+        }
         if (l->now - last_check >= 1000 || l->stopping) {
             loop_check_timeouts(l);
             last_check = l->now;
         }
         if (s->cfg.thread_idle)
             s->cfg.thread_idle(l->ctx);
-        if (l->stopping && !l->nconns)
+        if (l->stopping && !l->nconns && l->lfd < 0)
             break;
     }
     if (s->cfg.thread_fini)

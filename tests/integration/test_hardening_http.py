@@ -5,8 +5,10 @@ out of file descriptors, and a stop with connections still queued."""
 import contextlib
 import os
 import resource
+import signal
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -266,3 +268,78 @@ def test_the_listener_rests_when_descriptors_run_out(serve):
     resource.prlimit(s.proc.pid, resource.RLIMIT_NOFILE, (soft, hard))
     time.sleep(0.5)
     assert s.get("/up").status == 200
+
+
+# ---- 22. SIGTERM drains: nothing queued or kept alive is reset ----
+
+GET_UP = b"GET /up HTTP/1.1\r\nHost: t\r\n\r\n"
+
+
+def keep_asking(port, request, outcome):
+    """A keep-alive client: asks until an answer says Connection: close."""
+    try:
+        c = RawConn(port, timeout=15)
+        while True:
+            c.send(request)
+            status, headers, _ = c.read_response()
+            if status != 200:
+                outcome.append("status %d" % status)
+                return
+            if headers.get("connection") == "close":
+                outcome.append("closed")
+                return
+    except Exception as e:  # a reset, an EOF, a timeout: what must not happen
+        outcome.append(repr(e))
+
+
+def test_sigterm_under_load_answers_queued_and_keep_alive_connections(serve):
+    s = serve(env={"THREADS": "1", "SHUTDOWN_TIMEOUT": "15", "HEADER_TIMEOUT": "30",
+                   "IDLE_TIMEOUT": "60"})
+    outcome = []
+    busy = [threading.Thread(target=keep_asking, args=(
+        s.port, b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: t\r\n\r\n", outcome))
+        for _ in range(4)]
+    for t in busy:
+        t.start()
+    time.sleep(0.5)
+    # connections the kernel has completed and the busy loop not yet accepted
+    queued = [RawConn(s.port, timeout=15) for _ in range(100)]
+    s.proc.send_signal(signal.SIGTERM)
+    answers = []
+    for c in queued:
+        try:
+            c.send(GET_UP)
+            status, headers, _ = c.read_response()
+            answers.append((status, headers.get("connection")))
+        except Exception as e:
+            answers.append(repr(e))
+        c.close()
+    for t in busy:
+        t.join(30)
+    # each is answered (no reset, no EOF); those the loop read after it saw
+    # the stop say Connection: close
+    assert [a[0] if isinstance(a, tuple) else a for a in answers] == [200] * len(queued)
+    assert answers[-1] == (200, "close")
+    assert outcome == ["closed"] * len(busy)
+    assert s.proc.wait(15) == 0
+    s.check_clean_exit(s.stop())
+
+
+def test_sigterm_answers_the_next_request_of_an_idle_keep_alive_connection(serve):
+    s = serve(env={"SHUTDOWN_TIMEOUT": "15"})
+    idle, silent = RawConn(s.port), RawConn(s.port)
+    for c in (idle, silent):
+        c.send(GET_UP)
+        assert c.read_response()[0] == 200
+    s.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    idle.send(GET_UP)
+    status, headers, _ = idle.read_response()
+    assert status == 200 and headers["connection"] == "close"
+    assert idle.closed_by_peer(timeout=2)
+    # one that sends nothing more is closed after a short grace
+    t0 = time.time()
+    assert silent.closed_by_peer(timeout=5)
+    assert 0.5 <= time.time() - t0 + 0.2 <= 3
+    assert s.proc.wait(10) == 0
+    s.check_clean_exit(s.stop())
