@@ -172,10 +172,13 @@ static void conn_append_response(http_loop *l, conn *c, const http_request *req,
         buf_append(o, res->body.data ? res->body.data : "", res->body.len);
 }
 
+/* Answers with an error and closes after it: no more of the request is read,
+ * so its share of the body budget is given back now. */
 static void conn_error(http_loop *l, conn *c, int status, const http_request *req)
 {
     http_server *s = l->srv;
 
+    conn_release_body(s, c);
     response_reset(&l->res);
     l->res.status = status;
     if (s->cfg.error_handler) {
