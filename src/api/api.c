@@ -20,23 +20,30 @@
 #define GET_ONLY     (1u << HTTP_GET | 1u << HTTP_OPTIONS)
 #define LOG_FLUSH_AT (64 * 1024)
 
+/* The last field is the most request-body bytes a route reads: 0 for every
+ * route today, so a body sent to any of them is refused with 413 before a
+ * byte of it is buffered (api_body_limit). */
+#define NO_BODY 0
+/* The cap of a route that takes a small JSON document. */
+#define JSON_BODY_MAX (8 * 1024)
+
 static const http_route routes[] = {
-    {"/up", 1u << HTTP_GET, R_UP},
-    {"/ready", 1u << HTTP_GET, R_READY},
-    {"/api/v1/tvshows", GET_ONLY, R_TVSHOWS},
-    {"/api/v1/shows", GET_ONLY, R_SHOWS},
-    {"/api/v1/shows/:id", GET_ONLY, R_SHOW},
-    {"/api/v1/shows/:id/episodes", GET_ONLY, R_SHOW_EPISODES},
-    {"/api/v1/networks", GET_ONLY, R_NETWORKS},
-    {"/api/v1/countries", GET_ONLY, R_COUNTRIES},
-    {"/api/v1/openapi.json", GET_ONLY, R_OPENAPI},
-    {"/api/v1/analytics/:report", GET_ONLY, R_ANALYTICS},
-    {"/api/v1/upcoming", GET_ONLY, R_UPCOMING},
-    {"/api/v1/search/shows", GET_ONLY, R_SEARCH_SHOWS},
-    {"/api/v1/lookup/shows", GET_ONLY, R_LOOKUP_SHOWS},
-    {"/api/v1/genres", GET_ONLY, R_GENRES},
-    {"/api/v1/calendar.ics", GET_ONLY, R_CALENDAR},
-    {"/api/v1/changes", GET_ONLY, R_CHANGES},
+    {"/up", 1u << HTTP_GET, R_UP, NO_BODY},
+    {"/ready", 1u << HTTP_GET, R_READY, NO_BODY},
+    {"/api/v1/tvshows", GET_ONLY, R_TVSHOWS, NO_BODY},
+    {"/api/v1/shows", GET_ONLY, R_SHOWS, NO_BODY},
+    {"/api/v1/shows/:id", GET_ONLY, R_SHOW, NO_BODY},
+    {"/api/v1/shows/:id/episodes", GET_ONLY, R_SHOW_EPISODES, NO_BODY},
+    {"/api/v1/networks", GET_ONLY, R_NETWORKS, NO_BODY},
+    {"/api/v1/countries", GET_ONLY, R_COUNTRIES, NO_BODY},
+    {"/api/v1/openapi.json", GET_ONLY, R_OPENAPI, NO_BODY},
+    {"/api/v1/analytics/:report", GET_ONLY, R_ANALYTICS, NO_BODY},
+    {"/api/v1/upcoming", GET_ONLY, R_UPCOMING, NO_BODY},
+    {"/api/v1/search/shows", GET_ONLY, R_SEARCH_SHOWS, NO_BODY},
+    {"/api/v1/lookup/shows", GET_ONLY, R_LOOKUP_SHOWS, NO_BODY},
+    {"/api/v1/genres", GET_ONLY, R_GENRES, NO_BODY},
+    {"/api/v1/calendar.ics", GET_ONLY, R_CALENDAR, NO_BODY},
+    {"/api/v1/changes", GET_ONLY, R_CHANGES, NO_BODY},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -370,6 +377,16 @@ static void route_request(api_thread *t, api_request *r, http_response *res, rl_
     handlers[r->route](t, r, res);
 }
 
+size_t api_body_limit(void *ctx, const http_request *req)
+{
+    http_route_match m;
+
+    (void)ctx;
+    if (http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &m) != 200)
+        return 0;
+    return m.route->max_body;
+}
+
 void api_handle(void *ctx, const http_request *req, http_response *res)
 {
     api_thread *t = ctx;
@@ -414,7 +431,9 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
         msg = "Request timeout";
         break;
     case 413:
-        msg = "Request body too large";
+        /* req is there when the head was parsed: say which rule refused it */
+        msg = req && !api_body_limit(t, req) ? "This request takes no body"
+                                             : "Request body too large";
         break;
     case 414:
         msg = "Request line too long";
@@ -431,14 +450,19 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
     case 505:
         msg = "HTTP version not supported";
         break;
+    case 503:
+        msg = "Too many request bodies in progress";
+        break;
     default:
         msg = "Bad request";
         break;
     }
     api_error(res, status, msg, NULL);
+    if (status == 503)
+        http_response_header(res, "Retry-After", "1");
     common_headers(&r, res);
     metrics_request(-1, HTTP_OTHER, status, 0);
-    log_request(t, &r, NULL, status, res->body.len, 0);
+    log_request(t, &r, req, status, res->body.len, 0);
 }
 
 void *api_metrics_thread_new(void *unused, int index)

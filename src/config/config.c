@@ -252,6 +252,8 @@ static const opt options[] = {
      CMD_SERVE, "seconds to receive a request's headers (408 after)"},
     {"IDLE_TIMEOUT", "idle-timeout", OPT_INT, OFF(idle_timeout_s), "75", 1, 86400, NULL, CMD_SERVE,
      "seconds an idle keep-alive connection stays open"},
+    {"BODY_TIMEOUT", "body-timeout", OPT_INT, OFF(body_timeout_s), "5", 1, 3600, NULL, CMD_SERVE,
+     "seconds to receive a request body once its headers are in (408 after)"},
     {"SHUTDOWN_TIMEOUT", "shutdown-timeout", OPT_INT, OFF(shutdown_timeout_s), "25", 1, 3600, NULL,
      SERVING, "seconds to finish in-flight work after SIGTERM"},
     {"METRICS_HOST", "metrics-host", OPT_STR, OFF(metrics_host), "127.0.0.1", 0, 0, NULL, SERVING,

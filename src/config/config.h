@@ -43,6 +43,7 @@ typedef struct config {
     int max_connections;
     int header_timeout_s;
     int idle_timeout_s;
+    int body_timeout_s;
     int shutdown_timeout_s;
     char *metrics_host;
     int metrics_port;
