@@ -13,7 +13,6 @@
 #include "util/metrics.h"
 #include "util/num.h"
 
-#define BODY_CAP           ((size_t)256 << 20) /* /schedule/full is about 11 MB */
 #define RETRY_AFTER_CAP_MS 300000
 
 struct tvmaze_client {
@@ -22,6 +21,7 @@ struct tvmaze_client {
     tvmaze_options opt;
     char retry_after[64];
     char user_agent[96];
+    int over_cap; /* the answer outgrew the caller's buffer */
 };
 
 int64_t tvmaze_retry_after_ms(const char *value, int64_t now_s, int64_t cap_ms)
@@ -49,12 +49,22 @@ int64_t tvmaze_retry_after_ms(const char *value, int64_t now_s, int64_t cap_ms)
     return (when - now_s) * 1000 > cap_ms ? cap_ms : (when - now_s) * 1000;
 }
 
+typedef struct sink {
+    tvmaze_client *c;
+    buf *out;
+} sink;
+
+/* The caller's buffer caps the answer: past it the transfer stops (a short
+ * write aborts it) instead of growing without bound. */
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 {
-    buf *out = ud;
+    sink *s = ud;
     size_t n = size * nmemb;
 
-    return buf_append(out, p, n) == 0 ? n : 0;
+    if (buf_append(s->out, p, n) == 0)
+        return n;
+    s->c->over_cap = 1;
+    return 0;
 }
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
@@ -157,8 +167,13 @@ static int pause_ms(const tvmaze_client *c, int64_t ms)
 /* What to do with one attempt's outcome. */
 typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAIL } attempt_verdict;
 
-static attempt_verdict judge(CURLcode cc, long status, char *err, size_t errlen, const char *path)
+static attempt_verdict judge(const tvmaze_client *c, CURLcode cc, long status, const buf *out,
+                             char *err, size_t errlen, const char *path)
 {
+    if (c->over_cap) {
+        snprintf(err, errlen, "GET %s: the answer is larger than %zu MiB", path, out->cap >> 20);
+        return ATTEMPT_FAIL;
+    }
     if (cc != CURLE_OK) {
         snprintf(err, errlen, "GET %s: %s", path, curl_easy_strerror(cc));
         switch (cc) {
@@ -194,10 +209,11 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
 {
     char url[2048];
     uint32_t rnd;
+    sink s = {c, out};
 
     snprintf(url, sizeof(url), "%s%s", c->base_url, path_query);
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &s);
     for (int attempt = 0;; attempt++) {
         long status = 0;
         CURLcode cc;
@@ -211,11 +227,12 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
         }
         buf_reset(out);
         c->retry_after[0] = '\0';
+        c->over_cap = 0;
         cc = curl_easy_perform(c->curl);
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
         stats->requests++;
         metrics_inc(M_IMPORT_REQUESTS);
-        v = judge(cc, status, err, errlen, path_query);
+        v = judge(c, cc, status, out, err, errlen, path_query);
         if (c->opt.abort && *c->opt.abort)
             return TVMAZE_EFAIL; /* shutting down: no retries */
         if (v == ATTEMPT_DONE)
