@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,49 @@ struct tvmaze_client {
     char user_agent[96];
     int over_cap; /* the answer outgrew the caller's buffer */
 };
+
+/* 127.0.0.0/8, ::1 and localhost: plain http never leaves the machine. */
+static int host_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    char inner[64];
+    size_t n = strlen(host);
+
+    if (!strcasecmp(host, "localhost") || !strcasecmp(host, "localhost."))
+        return 1;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (n > 2 && n < sizeof(inner) + 2 && host[0] == '[' && host[n - 1] == ']') {
+        memcpy(inner, host + 1, n - 2);
+        inner[n - 2] = '\0';
+        return inet_pton(AF_INET6, inner, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+    }
+    return 0;
+}
+
+int tvmaze_url_check(const char *url, char *why, size_t whylen)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    int rc = -1;
+
+    if (!u) {
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        (!strcmp(scheme, "https") || (!strcmp(scheme, "http") && host_is_loopback(host))))
+        rc = 0;
+    else
+        snprintf(why, whylen, "must be an https:// URL (plain http only to a loopback host)");
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
 
 int64_t tvmaze_retry_after_ms(const char *value, int64_t now_s, int64_t cap_ms)
 {
@@ -124,7 +168,9 @@ tvmaze_client *tvmaze_client_new(const tvmaze_options *opt)
     curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c->curl, CURLOPT_MAXREDIRS, 3L);
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* a redirect is followed to https only: never from https down to http,
+     * and a loopback http base never sends the importer to a plain-http host */
+    curl_easy_setopt(c->curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     /* TVmaze asks clients not to keep more than one idle connection */
     curl_easy_setopt(c->curl, CURLOPT_MAXCONNECTS, 1L);
     curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -172,6 +218,12 @@ static attempt_verdict judge(const tvmaze_client *c, CURLcode cc, long status, c
 {
     if (c->over_cap) {
         snprintf(err, errlen, "GET %s: the answer is larger than %zu MiB", path, out->cap >> 20);
+        return ATTEMPT_FAIL;
+    }
+    if (cc == CURLE_UNSUPPORTED_PROTOCOL && status >= 300 && status < 400) {
+        snprintf(err, errlen,
+                 "GET %s: HTTP %ld redirects to a plain http URL (only https is followed)", path,
+                 status);
         return ATTEMPT_FAIL;
     }
     if (cc != CURLE_OK) {

@@ -9,8 +9,10 @@
  * refused connections are retried the same way, a bounded number of times;
  * any other 4xx fails at once, 404 included (TVmaze lists an empty day as
  * [], so a 404 means the URL is wrong, never that a day is empty).
- * An answer larger than the caller's buffer cap stops the transfer and
- * fails at once (TVMAZE_*_BODY_MAX below).
+ * Transport: the base URL is https (plain http only to a loopback host, see
+ * tvmaze_url_check); redirects are followed to https only, so never down
+ * from https to http. An answer larger than the caller's buffer cap stops
+ * the transfer and fails at once (TVMAZE_*_BODY_MAX below).
  * Threads: a client belongs to one thread; the limiter is thread-safe.
  * curl_global_init() must have run before the first client is made.
  * Errors: functions return 0 or TVMAZE_E*, with a message in err.
@@ -75,6 +77,11 @@ typedef struct tvmaze_stats {
     int64_t requests;
     int64_t retries;
 } tvmaze_stats;
+
+/* 0 when url may be the upstream: https, or plain http to a loopback host
+ * (localhost, 127.0.0.0/8, [::1]: a local stand-in); -1 with the reason in
+ * why otherwise. */
+int tvmaze_url_check(const char *url, char *why, size_t whylen);
 
 tvmaze_client *tvmaze_client_new(const tvmaze_options *opt);
 void tvmaze_client_free(tvmaze_client *c);

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from conftest import BIN, FIXTURES, base_env, sanitizer_report
+from servers import free_port
 
 TABLES = {
     "distributors": "SELECT kind, tvmaze_id, name, country_code, country_name, official_site"
@@ -478,3 +479,31 @@ def test_links_that_are_not_http_are_stored_as_null(importer, db, fixtures_dir):
     assert db.query("SELECT url, official_site FROM shows WHERE tvmaze_id = %d" % show["id"]) \
         == [[show["url"], None]]
     assert db.scalar("SELECT count(*) FROM episodes WHERE url NOT LIKE 'http%'") == "0"
+
+
+@pytest.mark.parametrize("base", ["http://api.tvmaze.com", "http://10.1.2.3:8080",
+                                  "ftp://127.0.0.1", "file:///etc"])
+def test_a_plain_http_upstream_off_loopback_is_refused_at_start(tvshows, base):
+    p = tvshows.run("import", "--days", "1", env={"TVMAZE_BASE_URL": base})
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == [
+        'tvshows: invalid TVMAZE_BASE_URL "%s": must be an https:// URL'
+        ' (plain http only to a loopback host)' % base]
+
+
+def test_a_redirect_to_plain_http_is_not_followed(importer, db, fake_tvmaze):
+    # from the loopback stand-in to a plain-http host: refused before any
+    # connection (the host does not even resolve)
+    fake_tvmaze.set_faults([{"path": "/schedule", "date": "2026-07-05", "kind": "redirect",
+                             "location": "http://upstream.invalid/schedule?country=GB"}])
+    p = gb_week(importer)
+    assert p.returncode == 1
+    assert "HTTP 302 redirects to a plain http URL (only https is followed)" in p.stderr, p.stderr
+    # a redirect to https is followed (here to a closed port: it fails on
+    # the connection, not on the redirect)
+    port = free_port()
+    fake_tvmaze.set_faults([{"path": "/schedule", "date": "2026-07-05", "kind": "redirect",
+                             "location": "https://127.0.0.1:%d/schedule" % port}])
+    p = gb_week(importer, IMPORT_RETRIES=0)
+    assert p.returncode == 1
+    assert "Couldn't connect" in p.stderr and "redirects" not in p.stderr, p.stderr

@@ -860,6 +860,39 @@ static void test_mapper_keeps_only_http_links(void **state)
     tv_batch_free(&b);
 }
 
+/* ---- client: where it may connect ---- */
+
+static void test_url_check_wants_https_or_loopback_http(void **state)
+{
+    static const char *const ok[] = {"https://api.tvmaze.com", "https://api.tvmaze.com:8443/v1/",
+                                     "HTTPS://API.TVMAZE.COM", "http://127.0.0.1:8080",
+                                     "http://127.9.9.9",       "http://localhost:3000/x",
+                                     "http://[::1]:9000"};
+    static const char *const refused[] = {"http://api.tvmaze.com",
+                                          "http://10.0.0.1",
+                                          "http://128.0.0.1",
+                                          "http://localhost.example.com",
+                                          "http://127.0.0.1.nip.io",
+                                          "http://[::2]",
+                                          "http://[::ffff:8.8.8.8]",
+                                          "ftp://127.0.0.1",
+                                          "file:///etc/passwd",
+                                          "api.tvmaze.com",
+                                          ""};
+    char why[128];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (tvmaze_url_check(ok[i], why, sizeof(why)) != 0)
+            fail_msg("%s refused: %s", ok[i], why);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        why[0] = '\0';
+        if (tvmaze_url_check(refused[i], why, sizeof(why)) == 0)
+            fail_msg("%s accepted", refused[i]);
+        assert_non_null(strstr(why, "https://"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -886,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_mapper_refuses_a_string_longer_than_the_cap),
         cmocka_unit_test(test_mapper_bounds_the_memory_of_a_parse),
         cmocka_unit_test(test_mapper_keeps_only_http_links),
+        cmocka_unit_test(test_url_check_wants_https_or_loopback_http),
     };
 
     /* jansson's allocation hooks are process-wide: set them before any
