@@ -266,8 +266,16 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
     } else {
         if (app->cache)
             metrics_inc(M_CACHE_MISSES);
-        if (build(t, r, res, ctx) != 0)
+        if (build(t, r, res, ctx) != 0) {
+            /* a build that failed without answering ran out of room: the
+             * JSON writer refused to grow the body past its cap */
+            if (res->status == 200) {
+                log_error("response larger than the body cap", LF_S("request_id", r->request_id),
+                          LF_I("cap_bytes", (int64_t)t->body.cap));
+                api_error(res, 500, "Internal server error", NULL);
+            }
             return;
+        }
         prepare_entry(t, &meta);
         {
             const buf *stored = meta.gzipped ? &t->alt : &t->body;

@@ -4,6 +4,7 @@ import glob
 import json
 import os
 import re
+import sqlite3
 import time
 import urllib.request
 
@@ -160,3 +161,35 @@ def test_a_renamed_distributor_is_found_by_its_new_name_with_the_cache_off(serve
         assert tvshows.run("import", "--file", path).returncode == 0
     time.sleep(1.0)
     assert total("Channel+Four") == before and total("Channel+4") == 0
+
+
+def execute(db, sql):
+    """A statement that changes rows, committed, on either backend."""
+    if db.pg is not None:
+        db.pg.psql(sql, dbname=db.name)
+        return
+    con = sqlite3.connect(db.path)
+    try:
+        con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+
+
+def test_a_page_larger_than_the_body_cap_is_a_500_json_error(serve, filled, db):
+    # rows stored before the importer capped strings: each summary 400 KB,
+    # so a page of 100 passes the 32 MiB a response may take
+    big = "repeat('x', 400000)" if db.pg is not None else \
+        "replace(hex(zeroblob(200000)), '0', 'x')"
+    execute(db, "UPDATE episodes SET summary = %s" % big)
+    s = serve()
+    url = TV + "date_from=2024-01-01&date_to=2024-01-01&per_page=100"
+    r = s.get(url)
+    assert r.status == 500, (r.status, r.headers, len(r.body))
+    assert r.header("Content-Type") == "application/json; charset=utf-8"
+    assert r.json() == {"error": "Internal server error"}
+    assert r.header("Cache-Control") == "no-store"
+    assert any(l.get("msg") == "response larger than the body cap" for l in s.log_lines())
+    # a page that fits is still served
+    small = s.get(TV + "date_from=2024-01-01&date_to=2024-01-01&per_page=5")
+    assert small.status == 200 and len(small.json()["data"]) == 5
