@@ -35,6 +35,11 @@ const char *queue_backend(const queue *q)
     return q->backend;
 }
 
+const char *queue_errmsg(queue *q)
+{
+    return q->ops->errmsg(q);
+}
+
 int queue_enqueue(queue *q, const char *type, const char *payload, const char *unique_key,
                   int64_t delay_ms, int *enqueued)
 {

@@ -439,6 +439,11 @@ static int rq_claim_tick(queue *qb, int64_t tick, int *won)
     return 0;
 }
 
+static const char *rq_errmsg(queue *qb)
+{
+    return redis_errmsg(((redis_queue *)qb)->r);
+}
+
 static void rq_close(queue *qb)
 {
     redis_queue *q = (redis_queue *)qb;
@@ -449,6 +454,7 @@ static void rq_close(queue *qb)
 
 static const queue_ops redis_ops = {
     .close = rq_close,
+    .errmsg = rq_errmsg,
     .enqueue = rq_enqueue,
     .claim = rq_claim,
     .done = rq_done,

@@ -20,6 +20,8 @@
 #define MAX_THREADS      64
 #define CLAIM_WAIT_MS    1000
 #define BACKEND_PAUSE_MS 1000
+#define ACK_BACKOFF_MS   100 /* first wait before acknowledging again; doubles */
+#define ACK_BACKOFF_CAP  2000
 
 typedef struct worker_thread {
     struct worker *w;
@@ -44,12 +46,18 @@ struct worker {
     queue *stats_q;
 };
 
-static void pause_ms(struct worker *w, int ms)
+/* Sleeps ms in slices, ending early once *until is set. */
+static void nap_ms(const _Atomic int *until, int64_t ms)
 {
-    for (int waited = 0; waited < ms && !atomic_load(&w->stop); waited += 100) {
-        struct timespec ts = {0, 100 * 1000000L};
+    for (int64_t waited = 0; waited < ms && !atomic_load(until); waited += 100) {
+        struct timespec ts = {0, (long)(ms - waited < 100 ? ms - waited : 100) * 1000000L};
         nanosleep(&ts, NULL);
     }
+}
+
+static void pause_ms(struct worker *w, int ms)
+{
+    nap_ms(&w->stop, ms);
 }
 
 static queue *open_queue(struct worker *w, const char *role, int index)
@@ -63,6 +71,34 @@ static queue *open_queue(struct worker *w, const char *role, int index)
     return q;
 }
 
+/* Acknowledges a finished job. A lost acknowledgement leaves the job
+ * pending, to be delivered again once its visibility timeout passes: it is
+ * tried again with backoff until then (Redis failing over, the database
+ * restarting), and the heartbeat keeps the claim alive meanwhile. After
+ * that the job is the queue's to hand out again; its run counts the day
+ * once either way. Gives up at once when the shutdown deadline passed. */
+static int ack_done(worker_thread *t, queue *q)
+{
+    struct worker *w = t->w;
+    int64_t deadline = clock_mono_ms() + (int64_t)w->cfg->job_visibility_s * 1000;
+    int64_t wait = ACK_BACKOFF_MS;
+
+    for (int tries = 1;; tries++) {
+        if (queue_done(q, &t->job) == 0) {
+            if (tries > 1)
+                log_info("job acknowledged", LF_S("id", t->job.id), LF_I("tries", tries));
+            return 0;
+        }
+        if (tries == 1)
+            log_warn("cannot acknowledge job, retrying", LF_S("id", t->job.id),
+                     LF_S("error", queue_errmsg(q)));
+        if (atomic_load(&w->abort) || clock_mono_ms() + wait > deadline)
+            return -1;
+        nap_ms(&w->abort, wait);
+        wait = wait * 2 > ACK_BACKOFF_CAP ? ACK_BACKOFF_CAP : wait * 2;
+    }
+}
+
 /* Runs one claimed job and settles it with the queue. */
 static void run_one(worker_thread *t, job_env *env)
 {
@@ -74,13 +110,14 @@ static void run_one(worker_thread *t, job_env *env)
     log_info("job started", LF_S("id", t->job.id), LF_S("type", t->job.type),
              LF_S("key", t->job.unique_key), LF_I("attempt", t->job.attempts));
     rc = jobs_run(env, &t->job, err, sizeof(err));
-    pthread_mutex_lock(&t->lock);
-    t->busy = 0;
-    pthread_mutex_unlock(&t->lock);
     if (rc == 0) {
-        queue_done(env->q, &t->job);
-        log_info("job done", LF_S("id", t->job.id), LF_S("type", t->job.type),
-                 LF_I("ms", clock_mono_ms() - started));
+        if (ack_done(t, env->q) == 0)
+            log_info("job done", LF_S("id", t->job.id), LF_S("type", t->job.type),
+                     LF_I("ms", clock_mono_ms() - started));
+        else
+            log_warn("job done but not acknowledged: it will be delivered again",
+                     LF_S("id", t->job.id), LF_S("type", t->job.type),
+                     LF_S("error", queue_errmsg(env->q)));
     } else if (atomic_load(&w->stop)) {
         queue_release(env->q, &t->job); /* cut short by the shutdown: hand it back */
         log_info("job handed back", LF_S("id", t->job.id), LF_S("type", t->job.type));
@@ -143,7 +180,11 @@ static void *job_thread_main(void *arg)
         } else {
             run_one(t, &env);
         }
+        /* settled: the heartbeat kept its claim alive until now */
+        pthread_mutex_lock(&t->lock);
+        t->busy = 0;
         queue_job_clear(&t->job);
+        pthread_mutex_unlock(&t->lock);
     }
     tvmaze_client_free(env.tm);
     queue_close(env.q);

@@ -283,3 +283,112 @@ def test_sigterm_during_upstream_retries_hands_the_job_back_at_once(tvshows, job
     assert any(l.get("msg") == "job handed back" for l in w.logs())
     total = stats(tvshows, jobs_env)["total"]
     assert total["dead"] == 0 and total["queued"] + total["retrying"] == 1
+
+
+# ---- a run's accounting: each (day, source) counts once ----
+
+@pytest.fixture
+def durable_redis():
+    """A Redis of the test's own that keeps its data across a restart."""
+    r = RedisServer(persist=True).start()
+    yield r
+    r.destroy()
+
+
+def redis_jobs_env(tvshows, fake_tvmaze, redis, **extra):
+    assert tvshows.run("migrate").returncode == 0
+    assert tvshows.run("import", "--file", os.path.join(
+        FIXTURES, "schedule-GB-2026-07-07.json")).returncode == 0  # no catch-up plan
+    env = {"TVMAZE_BASE_URL": fake_tvmaze.url, "IMPORT_RATE": "0", "REDIS_URL": redis.url,
+           "JOB_BACKOFF_MS": "100", "IMPORT_TIMEOUT": "10", "IMPORT_SCHEDULE": "0 2 * * *",
+           "SHUTDOWN_TIMEOUT": "10", "WORKER_CONCURRENCY": "1"}
+    env.update(extra)
+    return env
+
+
+def start_worker(tvshows, env, tmp_path, tag="w"):
+    return Worker(base_env(dict(env, DATABASE_URL=tvshows.db_url)), tmp_path, tag)
+
+
+def stop_worker(w):
+    rc = w.stop()
+    err = open(w.err_path).read()
+    assert "Sanitizer" not in err and "runtime error" not in err, err[-4000:]
+    assert rc == 0, err[-2000:]
+
+
+def fetched(fake_tvmaze, day):
+    return [r for r in fake_tvmaze.requests() if r["query"].get("date") == day]
+
+
+def queue_empty(tvshows, env):
+    p = tvshows.run("jobs", "stats", "--format", "json", env=env)
+    return p.returncode == 0 and json.loads(p.stdout)["total"] == {
+        "queued": 0, "running": 0, "retrying": 0, "dead": 0}
+
+
+def days_run(db):
+    return db.query("SELECT status, days_total, days_ok, days_failed FROM import_runs"
+                    " WHERE mode = 'days'")
+
+
+def run_with_a_redis_outage(tvshows, db, fake_tvmaze, redis, tmp_path, visibility, fetch_s,
+                            outage_s):
+    """Five GB days on one worker; Redis stops as the third day is fetched
+    (it takes fetch_s) and comes back outage_s later. Returns the worker,
+    stopped once the run is finished and the queue empty."""
+    env = redis_jobs_env(tvshows, fake_tvmaze, redis, JOB_VISIBILITY_TIMEOUT=str(visibility))
+    fake_tvmaze.set_faults([{"path": "/schedule", "date": GB[2], "kind": "slow",
+                             "delay": fetch_s}])
+    jobs(tvshows, env, "enqueue", "import", "--days", "5", "--from", GB[0], "--countries", "GB",
+         "--no-web")
+    w = start_worker(tvshows, env, tmp_path)
+    try:
+        assert wait_for(lambda: fetched(fake_tvmaze, GB[2]), 30)
+        redis.stop()  # the day finishes while Redis is away: its ack fails
+        time.sleep(outage_s)
+        redis.start()
+        # a job whose ack was lost stays pending (running) until delivered again
+        assert wait_for(lambda: run_done(db) and queue_empty(tvshows, env), 60)
+    finally:
+        stop_worker(w)
+    return w
+
+
+def test_an_acknowledgement_lost_to_a_redis_outage_is_retried_and_the_day_runs_once(
+        tvshows, db, fake_tvmaze, durable_redis, tmp_path):
+    w = run_with_a_redis_outage(tvshows, db, fake_tvmaze, durable_redis, tmp_path,
+                                visibility=6, fetch_s=2, outage_s=3.5)
+    assert len(fetched(fake_tvmaze, GB[2])) == 1, "the acknowledged day ran again"
+    assert days_run(db) == [["succeeded", "5", "5", "0"]]
+    logs = w.logs()
+    assert any(l.get("msg") == "cannot acknowledge job, retrying" for l in logs)
+    assert any(l.get("msg") == "job acknowledged" and l["tries"] > 1 for l in logs)
+
+
+def test_a_day_delivered_again_after_its_acknowledgement_was_lost_counts_once(
+        tvshows, db, fake_tvmaze, durable_redis, tmp_path):
+    # away longer than the visibility timeout: the ack gives up, and the
+    # day is delivered again once Redis is back
+    w = run_with_a_redis_outage(tvshows, db, fake_tvmaze, durable_redis, tmp_path,
+                                visibility=2, fetch_s=1.5, outage_s=5)
+    assert len(fetched(fake_tvmaze, GB[2])) == 2
+    assert days_run(db) == [["succeeded", "5", "5", "0"]]
+    assert any(l.get("msg") == "job done but not acknowledged: it will be delivered again"
+               for l in w.logs())
+
+
+def test_a_dead_day_that_succeeds_after_retry_dead_turns_the_run_succeeded(
+        tvshows, db, jobs_env, no_catch_up, workers, fake_tvmaze):
+    fake_tvmaze.set_faults([{"path": "/schedule", "date": GB[1], "kind": "400", "times": -1}])
+    jobs(tvshows, jobs_env, "enqueue", "import", "--days", "2", "--from", GB[0], "--countries",
+         "GB", "--no-web")
+    workers(1, JOB_MAX_ATTEMPTS="2")
+    assert wait_for(lambda: run_done(db), 60)
+    assert db.query("SELECT status, days_ok, days_failed, failed_days FROM import_runs"
+                    " WHERE mode = 'days'") == [["partial", "1", "1", "%s/country:GB" % GB[1]]]
+    fake_tvmaze.clear_faults()
+    assert "1 dead jobs queued again" in jobs(tvshows, jobs_env, "retry-dead")
+    assert wait_for(lambda: days_run(db) == [["succeeded", "2", "2", "0"]], 60), days_run(db)
+    assert db.query("SELECT failed_days, first_error FROM import_runs WHERE mode = 'days'") == [
+        [None, None]]
