@@ -97,19 +97,25 @@ static void report_attempt(job_env *env, int64_t run, const import_result *r)
         warn_run(env->st, run);
 }
 
+/* Enqueues a (day, source) of a run, unless a job for that day is queued
+ * or running already (*added 0). */
+static int enqueue_day(queue *q, int64_t run, const char *day, const char *source, int *added)
+{
+    char payload[160], key[96];
+
+    snprintf(payload, sizeof(payload), "{\"day\":\"%.10s\",\"source\":\"%.24s\",\"run\":%lld}", day,
+             source, (long long)run);
+    snprintf(key, sizeof(key), "import-day:%.10s:%.24s", day, source);
+    return queue_enqueue(q, "import-day", payload, key, 0, added);
+}
+
 /* Enqueues a planned (day, source): *added is 0 when the queue had a job
  * for that day already (another run's: the unit is dropped from this one),
  * -1 with err when the queue or the database failed. */
 static int enqueue_unit(job_env *env, int64_t run, const char *day, const char *source, int *added,
                         char *err, size_t errlen)
 {
-    char payload[160], key[96];
-
-    snprintf(payload, sizeof(payload), "{\"day\":\"%s\",\"source\":\"%s\",\"run\":%lld}", day,
-             source, (long long)run);
-    snprintf(key, sizeof(key), "import-day:%s:%s", day, source);
-    /* a day already queued or running is not queued twice */
-    if (queue_enqueue(env->q, "import-day", payload, key, 0, added) != 0) {
+    if (enqueue_day(env->q, run, day, source, added) != 0) {
         snprintf(err, errlen, "queue unavailable: %s", queue_errmsg(env->q));
         return -1;
     }
@@ -251,6 +257,37 @@ static const char *jstr(const json_t *obj, const char *key)
     const char *v = json_string_value(json_object_get(obj, key));
 
     return v ? v : "?";
+}
+
+int64_t jobs_reap(store *st, queue *q, int64_t stalled_ms)
+{
+    arena a;
+    store_page page;
+    int64_t total = 0, n = 0;
+    int failed = 0;
+
+    arena_init(&a, 16 * 1024);
+    if (store_run_stalled_units(st, clock_now_ms() - stalled_ms, 1000, &a, &page) != STORE_OK) {
+        failed = 1;
+        goto done;
+    }
+    for (size_t i = 0; i < page.n && !failed; i++) {
+        const store_run_unit *u = page.rows[i];
+        int added = 0;
+        failed = enqueue_day(q, u->run, u->day, u->source, &added) != 0;
+        n += added;
+        /* one line a run: at its last unit of the page */
+        if (n && (failed || i + 1 == page.n ||
+                  ((const store_run_unit *)page.rows[i + 1])->run != u->run)) {
+            log_warn("import run lost its jobs: days enqueued again", LF_I("run", u->run),
+                     LF_I("days", n));
+            total += n;
+            n = 0;
+        }
+    }
+done:
+    arena_free(&a);
+    return failed ? -1 : total;
 }
 
 void jobs_on_dead(job_env *env, const queue_job *job, const char *error)

@@ -12,6 +12,7 @@
 #define TVSHOWS_JOBS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "services/queue.h"
 #include "store/store.h"
@@ -37,5 +38,11 @@ int jobs_enqueue_plan(queue *q, const import_plan *p, int *enqueued);
 int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen);
 /* A job that will not be retried any more: its day counts as failed. */
 void jobs_on_dead(job_env *env, const queue_job *job, const char *error);
+/* The reaper: enqueues again the planned days of running runs that have not
+ * moved for stalled_ms (a Redis that came back empty lost their jobs; a day
+ * whose job is still queued or running is not enqueued twice). Logs each
+ * run it re-planned; returns the days enqueued, or -1 when the store or
+ * the queue failed. */
+int64_t jobs_reap(store *st, queue *q, int64_t stalled_ms);
 
 #endif

@@ -51,10 +51,11 @@ static const char promote_lua[] =
     " redis.call('XADD', KEYS[2], '*', 'job', m) end return #due";
 
 /* The holder check: the entry must still be pending for this consumer, or
- * a worker whose claim expired would settle the new holder's delivery. */
+ * a worker whose claim expired would settle the new holder's delivery. A
+ * stream or group that is gone (Redis lost its data) holds nothing. */
 #define HOLDER_CHECK                                                                               \
-    "local p = redis.call('XPENDING', KEYS[1], '" GROUP "', ARGV[1], ARGV[1], 1, ARGV[2]) "        \
-    "if #p == 0 then return 0 end "                                                                \
+    "local p = redis.pcall('XPENDING', KEYS[1], '" GROUP "', ARGV[1], ARGV[1], 1, ARGV[2]) "       \
+    "if p.err or #p == 0 then return 0 end "                                                       \
     "redis.call('XACK', KEYS[1], '" GROUP "', ARGV[1]) redis.call('XDEL', KEYS[1], ARGV[1]) "      \
     "redis.call('HDEL', KEYS[2], ARGV[1]) "
 

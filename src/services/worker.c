@@ -259,7 +259,7 @@ static void *scheduler_main(void *arg)
     cron_expr expr;
     queue *q = NULL;
     store *st = NULL;
-    int64_t next = -1;
+    int64_t next = -1, next_reap = 0, visibility = (int64_t)w->cfg->job_visibility_s * 1000;
     int caught_up = 0;
     char err[256];
 
@@ -279,6 +279,11 @@ static void *scheduler_main(void *arg)
             caught_up = catch_up(w, q, st) == 0;
         if (next < 0)
             next = cron_next(&expr, now);
+        /* runs whose jobs were lost (Redis back empty) get them again */
+        if (clock_mono_ms() >= next_reap) {
+            jobs_reap(st, q, visibility);
+            next_reap = clock_mono_ms() + (visibility / 2 > 1000 ? visibility / 2 : 1000);
+        }
         if (next >= 0 && now >= next) {
             /* every scheduler sees the tick; the first to record it enqueues */
             if (queue_claim_tick(q, next, &won) == 0) {

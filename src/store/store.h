@@ -208,6 +208,14 @@ int store_run_unit_done(store *st, int64_t run, const char *day, const char *sou
 /* Recounts a queued run and finishes it when nothing is planned (the end
  * of its fan-out); *status as above. */
 int store_run_settle(store *st, int64_t run, const char **status);
+typedef struct store_run_unit {
+    int64_t run;
+    const char *day, *source;
+} store_run_unit;
+/* The planned units of running runs none of whose units changed since
+ * before_ms (Unix ms): their jobs may be lost. At most limit rows of
+ * store_run_unit, by run. */
+int store_run_stalled_units(store *st, int64_t before_ms, int limit, arena *a, store_page *out);
 int store_run_delete(store *st, int64_t id);
 /* When an import run that is not failed last started; 0 if none. */
 int store_last_import_start(store *st, int64_t *started_at);

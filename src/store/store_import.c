@@ -873,6 +873,34 @@ int store_run_settle(store *st, int64_t run, const char **status)
     return run_report(st, run, NULL, NULL, status, &first);
 }
 
+static void *read_unit(db_rows *r, arena *a)
+{
+    store_run_unit *u = arena_calloc(a, sizeof(*u));
+
+    if (!u)
+        return NULL;
+    u->run = db_col_int(r, 0);
+    u->day = arena_strdup(a, db_col_text(r, 1, NULL));
+    u->source = arena_strdup(a, db_col_text(r, 2, NULL));
+    return u->day && u->source ? u : NULL;
+}
+
+int store_run_stalled_units(store *st, int64_t before_ms, int limit, arena *a, store_page *out)
+{
+    db_val p[2] = {dbv_int(before_ms), dbv_int(limit)};
+    int rc = store_collect(st,
+                           "SELECT u.run_id, u.day, u.source FROM import_runs r"
+                           " JOIN import_run_units u ON u.run_id = r.id"
+                           " WHERE r.status = 'running' AND u.status = 'planned'"
+                           " AND NOT EXISTS (SELECT 1 FROM import_run_units x"
+                           " WHERE x.run_id = r.id AND x.changed_at >= $1)"
+                           " ORDER BY u.run_id, u.day, u.source LIMIT $2",
+                           p, 2, a, read_unit, out);
+
+    out->total = (int64_t)out->n;
+    return rc;
+}
+
 int store_run_get(store *st, int64_t id, arena *a, store_run *out)
 {
     db_val p = dbv_int(id);

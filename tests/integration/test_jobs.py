@@ -392,3 +392,27 @@ def test_a_dead_day_that_succeeds_after_retry_dead_turns_the_run_succeeded(
     assert wait_for(lambda: days_run(db) == [["succeeded", "2", "2", "0"]], 60), days_run(db)
     assert db.query("SELECT failed_days, first_error FROM import_runs WHERE mode = 'days'") == [
         [None, None]]
+
+
+def test_a_redis_that_comes_back_empty_loses_no_day_of_a_run(tvshows, db, fake_tvmaze, tmp_path):
+    r = RedisServer().start()  # no persistence: a restart comes back empty
+    try:
+        env = redis_jobs_env(tvshows, fake_tvmaze, r, JOB_VISIBILITY_TIMEOUT="2")
+        fake_tvmaze.set_faults([{"path": "/schedule", "date": GB[2], "kind": "slow",
+                                 "delay": 1}])
+        jobs(tvshows, env, "enqueue", "import", "--days", "5", "--from", GB[0], "--countries",
+             "GB", "--no-web")
+        w = start_worker(tvshows, env, tmp_path)
+        try:
+            assert wait_for(lambda: fetched(fake_tvmaze, GB[2]), 30)
+            r.stop()
+            r.start()  # the jobs of the last two days are gone with its data
+            assert wait_for(lambda: run_done(db), 30), days_run(db)
+        finally:
+            stop_worker(w)
+    finally:
+        r.destroy()
+    assert days_run(db) == [["succeeded", "5", "5", "0"]]
+    assert [len(fetched(fake_tvmaze, d)) for d in GB] == [1, 1, 1, 1, 1]
+    lost = [l for l in w.logs() if l.get("msg") == "import run lost its jobs: days enqueued again"]
+    assert [l["days"] for l in lost] == [2], lost
