@@ -42,7 +42,7 @@ static int enqueue_import(const config *cfg, queue *q)
     int added = 0;
 
     if (jobs_enqueue_plan(q, &p, &added) != 0) {
-        fprintf(stderr, "tvshows: jobs: the queue is unavailable\n");
+        fprintf(stderr, "tvshows: jobs: the queue is unavailable: %s\n", queue_errmsg(q));
         return 1;
     }
     printf(added ? "import plan enqueued\n" : "an import plan is already queued\n");
@@ -94,7 +94,7 @@ int cmd_jobs(config *cfg)
         rc = enqueue_import(cfg, q);
     }
     if (rc && strcmp(what, "enqueue"))
-        fprintf(stderr, "tvshows: jobs: the queue is unavailable\n");
+        fprintf(stderr, "tvshows: jobs: the queue is unavailable: %s\n", queue_errmsg(q));
     queue_close(q);
     return rc;
 }

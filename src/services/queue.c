@@ -37,7 +37,9 @@ const char *queue_backend(const queue *q)
 
 const char *queue_errmsg(queue *q)
 {
-    return q->ops->errmsg(q);
+    const char *m = q->ops->errmsg(q);
+
+    return m && *m ? m : "no reason given";
 }
 
 int queue_enqueue(queue *q, const char *type, const char *payload, const char *unique_key,

@@ -35,6 +35,7 @@ typedef struct redis_queue {
     queue base;
     redis *r;
     int group_ok;
+    char script_err[256]; /* the last script's error reply; "" when it ran */
 } redis_queue;
 
 /* KEYS: stream, delayed, unique ("" for none). ARGV: job, run_at, now */
@@ -92,6 +93,7 @@ static int eval(redis_queue *q, const char *script, int nkeys, const char **keys
     redisReply *rep;
     int argc = 0, rc = -1;
 
+    q->script_err[0] = '\0';
     snprintf(nk, sizeof(nk), "%d", nkeys);
     argv[argc++] = "EVAL";
     argv[argc++] = script;
@@ -108,6 +110,7 @@ static int eval(redis_queue *q, const char *script, int nkeys, const char **keys
         rc = 0;
     } else if (rep->type == REDIS_REPLY_ERROR) {
         log_warn("redis script failed", LF_S("error", rep->str));
+        snprintf(q->script_err, sizeof(q->script_err), "%s", rep->str);
     }
     freeReplyObject(rep);
     return rc;
@@ -442,7 +445,9 @@ static int rq_claim_tick(queue *qb, int64_t tick, int *won)
 
 static const char *rq_errmsg(queue *qb)
 {
-    return redis_errmsg(((redis_queue *)qb)->r);
+    redis_queue *q = (redis_queue *)qb;
+
+    return q->script_err[0] ? q->script_err : redis_errmsg(q->r);
 }
 
 static void rq_close(queue *qb)

@@ -35,8 +35,9 @@ typedef struct worker_thread {
 struct worker {
     const config *cfg;
     tvmaze_limiter *limiter;
-    _Atomic int stop;  /* no new jobs */
-    _Atomic int abort; /* stop transfers now: the shutdown deadline passed */
+    _Atomic int stop;           /* no new jobs */
+    _Atomic int abort;          /* stop transfers now: the shutdown deadline passed */
+    _Atomic int claims_failing; /* the last claim failed (logged once per change) */
     worker_thread threads[MAX_THREADS];
     int nthreads;
     pthread_t heartbeat, scheduler;
@@ -130,6 +131,17 @@ static void run_one(worker_thread *t, job_env *env)
     }
 }
 
+/* Says when claims start failing and when they work again: once per
+ * change for the whole process, never once per poll. */
+static void note_claims(struct worker *w, queue *q, int ok)
+{
+    if (ok && atomic_exchange(&w->claims_failing, 0))
+        log_info("queue available again", LF_S("queue", queue_backend(q)));
+    else if (!ok && !atomic_exchange(&w->claims_failing, 1))
+        log_warn("queue unavailable: cannot claim jobs", LF_S("queue", queue_backend(q)),
+                 LF_S("error", queue_errmsg(q)));
+}
+
 static void *job_thread_main(void *arg)
 {
     worker_thread *t = arg;
@@ -160,6 +172,7 @@ static void *job_thread_main(void *arg)
             continue;
         }
         got = queue_claim(env.q, &job, CLAIM_WAIT_MS);
+        note_claims(w, env.q, got >= 0);
         if (got == 1) {
             pthread_mutex_lock(&t->lock);
             t->job = job;

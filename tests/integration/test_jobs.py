@@ -416,3 +416,55 @@ def test_a_redis_that_comes_back_empty_loses_no_day_of_a_run(tvshows, db, fake_t
     assert [len(fetched(fake_tvmaze, d)) for d in GB] == [1, 1, 1, 1, 1]
     lost = [l for l in w.logs() if l.get("msg") == "import run lost its jobs: days enqueued again"]
     assert [l["days"] for l in lost] == [2], lost
+
+
+# ---- a database the worker cannot write ----
+
+def make_read_only(path):
+    """What a worker meets when the database file cannot be written (a file
+    of another user, a read-only mount): SQLite then opens it read-only.
+    Permissions do not stop root, so as root the file is made immutable,
+    which SQLite meets the same way (the open for writing fails)."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", path], check=True)
+    else:
+        os.chmod(path, 0o444)
+
+
+def make_writable(path):
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", path], check=True)
+    else:
+        os.chmod(path, 0o644)
+
+
+@pytest.mark.sqlite_only
+def test_a_read_only_database_is_reported_and_the_worker_resumes_once_it_is_writable(
+        tvshows, db, fake_tvmaze, tmp_path):
+    assert tvshows.run("migrate").returncode == 0
+    assert tvshows.run("import", "--file", os.path.join(
+        FIXTURES, "schedule-GB-2026-07-07.json")).returncode == 0  # no catch-up plan
+    env = {"TVMAZE_BASE_URL": fake_tvmaze.url, "IMPORT_RATE": "0", "JOB_BACKOFF_MS": "100",
+           "IMPORT_SCHEDULE": "0 2 * * *", "SHUTDOWN_TIMEOUT": "10"}
+    plan = ("enqueue", "import", "--days", "2", "--from", GB[0], "--countries", "GB", "--no-web")
+    make_read_only(db.path)
+    try:
+        p = tvshows.run("jobs", *plan, env=env)
+        assert p.returncode == 1
+        assert p.stderr.strip() == ("tvshows: jobs: the queue is unavailable:"
+                                    " attempt to write a readonly database")
+        w = start_worker(tvshows, env, tmp_path)
+        time.sleep(3)  # a dozen claims fail meanwhile
+        failing = [l for l in w.logs() if l.get("msg") == "queue unavailable: cannot claim jobs"]
+        assert len(failing) == 1, failing
+        assert failing[0]["error"] == "attempt to write a readonly database"
+    finally:
+        make_writable(db.path)
+    try:
+        assert "enqueued" in jobs(tvshows, env, *plan)
+        assert wait_for(lambda: run_done(db), 30), days_run(db)
+    finally:
+        stop_worker(w)
+    assert days_run(db) == [["succeeded", "2", "2", "0"]]
+    assert [l["msg"] for l in w.logs() if l.get("msg", "").startswith("queue ")] == [
+        "queue unavailable: cannot claim jobs", "queue available again"]
