@@ -191,6 +191,12 @@ static int run_day(job_env *env, json_t *p, char *err, size_t errlen)
         snprintf(err, errlen, "bad import-day payload");
         return -1;
     }
+    /* a day fetched while the database is away would be fetched again by
+     * every retry: ask the upstream only once the day can be written */
+    if (store_ping(env->st) != STORE_OK) {
+        snprintf(err, errlen, "database unavailable: %s", store_errmsg(env->st));
+        return JOBS_EDEFER;
+    }
     memset(&r, 0, sizeof(r));
     if (import_day(env->st, env->tm, source, d, &r) == 0) {
         report_day(env, run, day, source, 1, &r, NULL);
@@ -224,6 +230,20 @@ static int run_full(job_env *env, char *err, size_t errlen)
     return 0;
 }
 
+/* A plan while a queued run is in progress would re-import most of its
+ * days as a second run: it is skipped (the scheduler's next tick, or the
+ * operator once the run is over, plans again). 1 when skipped. */
+static int plan_overlaps(job_env *env)
+{
+    int64_t run, done, total;
+
+    if (store_run_in_progress(env->st, &run, &done, &total) != STORE_OK)
+        return 0;
+    log_info("import plan skipped: a run is in progress", LF_I("run", run), LF_I("days_in", done),
+             LF_I("days", total));
+    return 1;
+}
+
 int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen)
 {
     json_error_t jerr;
@@ -233,7 +253,9 @@ int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen)
     if (!json_is_object(p)) {
         snprintf(err, errlen, "payload is not a JSON object");
     } else if (!strcmp(job->type, "import-plan")) {
-        if (json_is_true(json_object_get(p, "full"))) {
+        if (plan_overlaps(env)) {
+            rc = 0;
+        } else if (json_is_true(json_object_get(p, "full"))) {
             int added;
             rc = queue_enqueue(env->q, "import-full", "{}", "import-full", 0, &added);
             if (rc)

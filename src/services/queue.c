@@ -87,7 +87,12 @@ int queue_fail(queue *q, queue_job *j, const char *error, int *dead)
 
 int queue_release(queue *q, queue_job *j)
 {
-    return q->ops->retry(q, j, clock_now_ms(), NULL, 0);
+    return queue_defer(q, j, 0, NULL);
+}
+
+int queue_defer(queue *q, queue_job *j, int64_t delay_ms, const char *error)
+{
+    return q->ops->retry(q, j, clock_now_ms() + delay_ms, error, 0);
 }
 
 int queue_touch(queue *q, queue_job *j)

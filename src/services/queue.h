@@ -64,6 +64,9 @@ int queue_done(queue *q, queue_job *j);
 int queue_fail(queue *q, queue_job *j, const char *error, int *dead);
 /* Hands a job back without counting the attempt (shutting down). */
 int queue_release(queue *q, queue_job *j);
+/* Hands a job back to run again in delay_ms, the attempt not counted (what
+ * it needs is unavailable: it waits instead of using up its attempts). */
+int queue_defer(queue *q, queue_job *j, int64_t delay_ms, const char *error);
 /* Extends the job's visibility timeout (a heartbeat for long jobs). */
 int queue_touch(queue *q, queue_job *j);
 int queue_stats_get(queue *q, queue_stats *out);

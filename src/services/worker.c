@@ -38,6 +38,7 @@ struct worker {
     _Atomic int stop;           /* no new jobs */
     _Atomic int abort;          /* stop transfers now: the shutdown deadline passed */
     _Atomic int claims_failing; /* the last claim failed (logged once per change) */
+    _Atomic int db_failing;     /* jobs are waiting for the database (the same) */
     worker_thread threads[MAX_THREADS];
     int nthreads;
     pthread_t heartbeat, scheduler;
@@ -72,6 +73,17 @@ static queue *open_queue(struct worker *w, const char *role, int index)
     return q;
 }
 
+/* Says when something the jobs need starts failing and when it works
+ * again: once per change for the whole process, never once per poll. */
+static void note_state(_Atomic int *failing, int ok, const char *down, const char *up,
+                       const char *error)
+{
+    if (ok && atomic_exchange(failing, 0))
+        log_msg(LOG_INFO, up);
+    else if (!ok && !atomic_exchange(failing, 1))
+        log_warn(down, LF_S("error", error));
+}
+
 /* Acknowledges a finished job. A lost acknowledgement leaves the job
  * pending, to be delivered again once its visibility timeout passes: it is
  * tried again with backoff until then (Redis failing over, the database
@@ -100,8 +112,9 @@ static int ack_done(worker_thread *t, queue *q)
     }
 }
 
-/* Runs one claimed job and settles it with the queue. */
-static void run_one(worker_thread *t, job_env *env)
+/* Runs one claimed job and settles it with the queue; 1 when it was
+ * deferred (the database is away: the thread should pause). */
+static int run_one(worker_thread *t, job_env *env)
 {
     struct worker *w = t->w;
     char err[600] = "";
@@ -111,6 +124,14 @@ static void run_one(worker_thread *t, job_env *env)
     log_info("job started", LF_S("id", t->job.id), LF_S("type", t->job.type),
              LF_S("key", t->job.unique_key), LF_I("attempt", t->job.attempts));
     rc = jobs_run(env, &t->job, err, sizeof(err));
+    note_state(&w->db_failing, rc != JOBS_EDEFER, "database unavailable: jobs wait for it",
+               "database available again: jobs resume", err);
+    if (rc == JOBS_EDEFER) {
+        /* the attempt is not counted: a long outage kills no job */
+        queue_defer(env->q, &t->job, w->cfg->job_backoff_ms, err);
+        log_debug("job deferred", LF_S("id", t->job.id), LF_S("error", err));
+        return 1;
+    }
     if (rc == 0) {
         if (ack_done(t, env->q) == 0)
             log_info("job done", LF_S("id", t->job.id), LF_S("type", t->job.type),
@@ -129,17 +150,7 @@ static void run_one(worker_thread *t, job_env *env)
         if (dead)
             jobs_on_dead(env, &t->job, err);
     }
-}
-
-/* Says when claims start failing and when they work again: once per
- * change for the whole process, never once per poll. */
-static void note_claims(struct worker *w, queue *q, int ok)
-{
-    if (ok && atomic_exchange(&w->claims_failing, 0))
-        log_info("queue available again", LF_S("queue", queue_backend(q)));
-    else if (!ok && !atomic_exchange(&w->claims_failing, 1))
-        log_warn("queue unavailable: cannot claim jobs", LF_S("queue", queue_backend(q)),
-                 LF_S("error", queue_errmsg(q)));
+    return 0;
 }
 
 static void *job_thread_main(void *arg)
@@ -159,7 +170,7 @@ static void *job_thread_main(void *arg)
     char err[256];
 
     while (!atomic_load(&w->stop)) {
-        int got;
+        int got, deferred;
         /* connections are (re)made here, so a worker outlives a database or
          * Redis restart: it waits and tries again */
         if (!env.st && store_open(&env.st, w->cfg->database_url, &so, err, sizeof(err)) != 0) {
@@ -172,7 +183,8 @@ static void *job_thread_main(void *arg)
             continue;
         }
         got = queue_claim(env.q, &job, CLAIM_WAIT_MS);
-        note_claims(w, env.q, got >= 0);
+        note_state(&w->claims_failing, got >= 0, "queue unavailable: cannot claim jobs",
+                   "queue available again", got < 0 ? queue_errmsg(env.q) : NULL);
         if (got == 1) {
             pthread_mutex_lock(&t->lock);
             t->job = job;
@@ -185,19 +197,22 @@ static void *job_thread_main(void *arg)
         }
         if (got == 0)
             continue;
+        deferred = 0;
         if (t->job.attempts > w->cfg->job_max_attempts) {
             /* claimed again and again by workers that died on it */
             int dead;
             queue_fail(env.q, &t->job, "gave up: its workers kept dying", &dead);
             jobs_on_dead(&env, &t->job, "gave up: its workers kept dying");
         } else {
-            run_one(t, &env);
+            deferred = run_one(t, &env);
         }
         /* settled: the heartbeat kept its claim alive until now */
         pthread_mutex_lock(&t->lock);
         t->busy = 0;
         queue_job_clear(&t->job);
         pthread_mutex_unlock(&t->lock);
+        if (deferred)
+            pause_ms(w, BACKEND_PAUSE_MS);
     }
     tvmaze_client_free(env.tm);
     queue_close(env.q);

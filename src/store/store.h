@@ -216,6 +216,9 @@ typedef struct store_run_unit {
  * before_ms (Unix ms): their jobs may be lost. At most limit rows of
  * store_run_unit, by run. */
 int store_run_stalled_units(store *st, int64_t before_ms, int limit, arena *a, store_page *out);
+/* The newest queued run still in progress (running, with days planned):
+ * its id, days in and days in all; STORE_ENOTFOUND when there is none. */
+int store_run_in_progress(store *st, int64_t *run, int64_t *done, int64_t *total);
 int store_run_delete(store *st, int64_t id);
 /* When an import run that is not failed last started; 0 if none. */
 int store_last_import_start(store *st, int64_t *started_at);

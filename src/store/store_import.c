@@ -901,6 +901,26 @@ int store_run_stalled_units(store *st, int64_t before_ms, int limit, arena *a, s
     return rc;
 }
 
+int store_run_in_progress(store *st, int64_t *run, int64_t *done, int64_t *total)
+{
+    db_rows *r;
+    int rc = db_query(st->db,
+                      "SELECT r.id, r.days_ok + r.days_failed, r.days_total FROM import_runs r"
+                      " WHERE r.status = 'running' AND EXISTS (SELECT 1 FROM import_run_units u"
+                      " WHERE u.run_id = r.id AND u.status = 'planned') ORDER BY r.id DESC LIMIT 1",
+                      NULL, 0, &r);
+
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    if ((rc = db_next(r)) == 1) {
+        *run = db_col_int(r, 0);
+        *done = db_col_int(r, 1);
+        *total = db_col_int(r, 2);
+    }
+    db_rows_close(r);
+    return rc == 1 ? STORE_OK : rc == 0 ? STORE_ENOTFOUND : store_fail(st, DB_ERR);
+}
+
 int store_run_get(store *st, int64_t id, arena *a, store_run *out)
 {
     db_val p = dbv_int(id);
