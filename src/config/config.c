@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tvmaze/tvmaze.h"
 #include "util/cidr.h"
 #include "util/cron.h"
 #include "util/log.h"
@@ -268,7 +269,7 @@ static const opt options[] = {
     {"CACHE_MB", "cache-mb", OPT_INT, OFF(cache_mb), "32", 0, 65536, NULL, CMD_SERVE,
      "in-process response cache size (0: off)"},
     {"TVMAZE_BASE_URL", "tvmaze-base-url", OPT_STR, OFF(tvmaze_base_url), "https://api.tvmaze.com",
-     0, 0, check_http_url, IMPORTING, "upstream API"},
+     0, 0, tvmaze_url_check, IMPORTING, "upstream API (https; plain http only to loopback)"},
     {"IMPORT_DAYS", "days", OPT_INT, OFF(import_days), "90", 1, 3660, NULL, IMPORTING,
      "days in the import window, from today UTC"},
     {"IMPORT_COUNTRIES", "countries", OPT_STR, OFF(import_countries), "US", 0, 0, check_countries,

@@ -129,8 +129,14 @@ static entry *find(shard *s, uint64_t h, const char *key, size_t klen)
     return NULL;
 }
 
-int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *out,
-              cache_meta *meta)
+#define ANY_GENERATION INT64_MIN
+
+/* Copies out the entry for key when it is of that generation (a use: it
+ * moves to the front of the LRU), or of any with ANY_GENERATION. An entry
+ * rendered from other data stays, unused, until a rendering of the current
+ * data replaces it. */
+static int lookup(cache *c, const char *key, size_t klen, int64_t generation, buf *out,
+                  cache_meta *meta, int64_t *found)
 {
     uint64_t h = hash_fnv1a(key, klen);
     shard *s = shard_of(c, h);
@@ -138,18 +144,33 @@ int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *o
     int hit = 0;
 
     pthread_mutex_lock(&s->lock);
-    if ((e = find(s, h, key, klen))) {
-        if (e->generation != generation) {
-            drop(s, e); /* rendered from older data: never served again */
-        } else if (buf_append(out, e->data + e->klen, e->blen) == 0) {
-            *meta = e->meta;
+    if ((e = find(s, h, key, klen)) &&
+        (generation == ANY_GENERATION || e->generation == generation) &&
+        buf_append(out, e->data + e->klen, e->blen) == 0) {
+        *meta = e->meta;
+        *found = e->generation;
+        if (generation != ANY_GENERATION) {
             lru_unlink(s, e);
             lru_push_head(s, e);
-            hit = 1;
         }
+        hit = 1;
     }
     pthread_mutex_unlock(&s->lock);
     return hit;
+}
+
+int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *out,
+              cache_meta *meta)
+{
+    int64_t found;
+
+    return lookup(c, key, klen, generation, out, meta, &found);
+}
+
+int cache_get_any(cache *c, const char *key, size_t klen, buf *out, cache_meta *meta,
+                  int64_t *generation)
+{
+    return lookup(c, key, klen, ANY_GENERATION, out, meta, generation);
 }
 
 void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const char *body,
@@ -174,7 +195,13 @@ void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const
     memcpy(e->data, key, klen);
     memcpy(e->data + klen, body, blen);
     pthread_mutex_lock(&s->lock);
-    if ((old = find(s, h, key, klen)))
+    if ((old = find(s, h, key, klen)) && old->generation > generation) {
+        /* a thread that read the generation before an import was seen */
+        pthread_mutex_unlock(&s->lock);
+        free(e);
+        return;
+    }
+    if (old)
         drop(s, old);
     e->hnext = s->buckets[h % BUCKETS];
     s->buckets[h % BUCKETS] = e;
