@@ -254,9 +254,10 @@ static const opt options[] = {
     {"JWT_JWKS_FILE", "jwt-jwks-file", OPT_STR, OFF(jwt_jwks_file), "", 0, 0, NULL, CMD_SERVE,
      "JWKS file (instead of a URL)"},
     {"JWT_ISSUER", "jwt-issuer", OPT_STR, OFF(jwt_issuer), "", 0, 0, NULL, CMD_SERVE,
-     "required iss claim"},
+     "the iss every token must carry (required with AUTH_MODE jwt or any)"},
     {"JWT_AUDIENCE", "jwt-audience", OPT_STR, OFF(jwt_audience), "", 0, 0, NULL, CMD_SERVE,
-     "required aud (or Cognito client_id)"},
+     "the aud (Cognito access tokens: client_id) every token must carry (required with "
+     "AUTH_MODE jwt or any)"},
     {"RATE_LIMIT_IP_PER_MIN", "rate-limit-ip", OPT_INT, OFF(rate_limit_ip_per_min), "100", 0,
      100000000, NULL, CMD_SERVE, "requests per minute per client IP (0: off)"},
     {"RATE_LIMIT_KEY_PER_HOUR", "rate-limit-key", OPT_INT, OFF(rate_limit_key_per_hour), "1000", 0,
@@ -445,6 +446,14 @@ int config_load(config *cfg, unsigned cmd, int argc, char **argv, char *err, siz
         !*cfg->jwt_jwks_url && !*cfg->jwt_jwks_file) {
         snprintf(err, errlen, "tvshows: invalid AUTH_MODE: %s needs JWT_JWKS_URL or JWT_JWKS_FILE",
                  cfg->auth_mode_name);
+        return -1;
+    }
+    /* without both, any token signed by a key of the set would do, whoever
+     * it was issued by or for */
+    if ((cmd & CMD_SERVE) && (cfg->auth == AUTH_JWT || cfg->auth == AUTH_ANY) &&
+        (!*cfg->jwt_issuer || !*cfg->jwt_audience)) {
+        snprintf(err, errlen, "tvshows: invalid %s: required when AUTH_MODE is %s",
+                 !*cfg->jwt_issuer ? "JWT_ISSUER" : "JWT_AUDIENCE", cfg->auth_mode_name);
         return -1;
     }
     if (*cfg->jwt_jwks_url && *cfg->jwt_jwks_file) {

@@ -94,6 +94,10 @@ auth *auth_new(const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "invalid API_KEYS_SHA256");
         goto fail;
     }
+    if ((a->mode == AUTH_JWT || a->mode == AUTH_ANY) && (!a->issuer[0] || !a->audience[0])) {
+        snprintf(err, errlen, "JWT_ISSUER and JWT_AUDIENCE are required for tokens");
+        goto fail;
+    }
     if ((a->mode == AUTH_JWT || a->mode == AUTH_ANY) &&
         !(a->jwks = jwks_cache_new(cfg->jwt_jwks_url, cfg->jwt_jwks_file, JWKS_TTL_MS,
                                    JWKS_REFETCH_MS))) {

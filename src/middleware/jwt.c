@@ -410,26 +410,42 @@ static int claim_types_ok(const json_t *c)
            absent_or_type(c, "token_use", is_string) && absent_or_type(c, "client_id", is_string);
 }
 
-static int audience_ok(const json_t *claims, const char *want)
+static int aud_contains(const json_t *claims, const char *want)
 {
     const json_t *aud = json_object_get(claims, "aud"), *item;
-    const char *use = json_string_value(json_object_get(claims, "token_use"));
-    const char *client = json_string_value(json_object_get(claims, "client_id"));
     size_t i;
 
-    if (json_is_string(aud) && !strcmp(json_string_value(aud), want))
-        return 1;
-    if (json_is_array(aud)) {
-        json_array_foreach(aud, i, item)
-        {
-            if (!strcmp(json_string_value(item), want))
-                return 1;
-        }
+    if (json_is_string(aud))
+        return !strcmp(json_string_value(aud), want);
+    json_array_foreach(aud, i, item)
+    {
+        if (!strcmp(json_string_value(item), want))
+            return 1;
     }
-    /* Cognito access tokens have no "aud": the app client is "client_id".
-     * Its ID tokens name the client in "aud", so client_id alone is only
-     * trusted on access tokens. */
-    return use && client && !strcmp(use, "access") && !strcmp(client, want);
+    return 0;
+}
+
+/* Cognito marks what a token is for with "token_use": "id" tokens name the
+ * app client in "aud"; "access" tokens have no "aud" and name it in
+ * "client_id" (so client_id is trusted only on those); a token without the
+ * claim (another issuer) is judged by "aud" alone. */
+static int audience_ok(const json_t *claims, const char *want)
+{
+    const char *use = json_string_value(json_object_get(claims, "token_use"));
+    const char *client = json_string_value(json_object_get(claims, "client_id"));
+
+    if (use && !strcmp(use, "access"))
+        return client && !strcmp(client, want);
+    return aud_contains(claims, want);
+}
+
+/* Only ID and access tokens open the API: a refresh token (or anything a
+ * provider may add later) is not a credential for it. */
+static int token_use_ok(const json_t *claims)
+{
+    const char *use = json_string_value(json_object_get(claims, "token_use"));
+
+    return !use || !strcmp(use, "id") || !strcmp(use, "access");
 }
 
 /* Time and the expected issuer and audience, once the signature is known
@@ -447,6 +463,8 @@ static jwt_result claims_verdict(const json_t *claims, const jwt_expect *e)
         return JWT_NOT_YET_VALID;
     if (e->issuer && *e->issuer && (!iss || strcmp(iss, e->issuer)))
         return JWT_BAD_ISSUER;
+    if (!token_use_ok(claims))
+        return JWT_BAD_TOKEN_USE;
     if (e->audience && *e->audience && !audience_ok(claims, e->audience))
         return JWT_BAD_AUDIENCE;
     return JWT_OK;
@@ -539,6 +557,8 @@ const char *jwt_result_text(jwt_result r)
         return "wrong issuer";
     case JWT_BAD_AUDIENCE:
         return "wrong audience";
+    case JWT_BAD_TOKEN_USE:
+        return "token_use not allowed";
     }
     return "unknown";
 }

@@ -4,9 +4,10 @@
  * Only RS256 is accepted: "none", every HS* (key confusion) and any other
  * algorithm are refused, as are tokens over JWT_MAX_LEN bytes, malformed
  * base64url or JSON, a kid not in the key set, a bad signature, exp/nbf out
- * of range (with a leeway), an issuer other than the expected one, and an
- * audience that matches neither "aud" nor, for Cognito access tokens
- * (token_use "access"), "client_id".
+ * of range (with a leeway), an issuer other than the expected one, a
+ * Cognito "token_use" other than "id" or "access" (a refresh token is no
+ * credential), and an audience that does not match: "client_id" for access
+ * tokens, "aud" for every other token.
  *
  * jwks: an immutable parsed key set; thread-safe to read.
  * jwks_cache: a key set from a file or URL, cached for ttl, fetched again
@@ -43,7 +44,8 @@ typedef enum {
     JWT_EXPIRED,
     JWT_NOT_YET_VALID,
     JWT_BAD_ISSUER,
-    JWT_BAD_AUDIENCE
+    JWT_BAD_AUDIENCE,
+    JWT_BAD_TOKEN_USE /* Cognito token_use other than "id" or "access" */
 } jwt_result;
 
 typedef struct jwt_expect {

@@ -86,7 +86,8 @@ def test_no_secret_reaches_the_logs(migrated, serve, tmp_path):
     k = Key(str(tmp_path), "k1")
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps({"keys": [k.jwk]}))
-    s = serve(env={"AUTH_MODE": "any", "JWT_JWKS_FILE": str(jwks)})
+    s = serve(env={"AUTH_MODE": "any", "JWT_JWKS_FILE": str(jwks),
+                   "JWT_ISSUER": "https://issuer.test", "JWT_AUDIENCE": "tvshows-client"})
     tok = token(k)
     s.get(API, headers={"X-API-Key": key})
     s.get(API, headers={"Authorization": "Bearer " + tok})
@@ -182,7 +183,8 @@ def test_key_rotation_works_without_restart(jwt_setup):
 
 def test_unreachable_jwks_lets_nobody_in(migrated, serve, tmp_path):
     k = Key(str(tmp_path), "kid-1")
-    s = serve(env={"AUTH_MODE": "jwt", "JWT_JWKS_URL": "http://127.0.0.1:9/jwks.json"})
+    s = serve(env={"AUTH_MODE": "jwt", "JWT_JWKS_URL": "http://127.0.0.1:9/jwks.json",
+                   "JWT_ISSUER": "https://issuer.test", "JWT_AUDIENCE": "tvshows-client"})
     r = bearer(s, token(k))
     assert r.status == 401
     assert s.get("/up").status == 200
@@ -193,7 +195,8 @@ def test_any_mode_takes_a_key_or_a_token(migrated, serve, tmp_path):
     k = Key(str(tmp_path), "kid-1")
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps({"keys": [k.jwk]}))
-    s = serve(env={"AUTH_MODE": "any", "JWT_JWKS_FILE": str(jwks)})
+    s = serve(env={"AUTH_MODE": "any", "JWT_JWKS_FILE": str(jwks),
+                   "JWT_ISSUER": "https://issuer.test", "JWT_AUDIENCE": "tvshows-client"})
     assert s.get(API, headers={"X-API-Key": key}).status == 200
     assert bearer(s, token(k)).status == 200
     assert s.get(API, headers={"X-API-Key": "nope"}).json() == {"error": "Invalid API key"}

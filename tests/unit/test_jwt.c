@@ -477,6 +477,36 @@ static void test_jwt_refuses_client_id_unless_access_token(void **state)
     free(id), free(none), free(other);
 }
 
+/* Cognito token_use: "id" is judged by aud, "access" by client_id, and
+ * nothing else (a refresh token) opens the API. */
+static void test_jwt_checks_token_use(void **state)
+{
+    char *refresh =
+        strdup("{\"sub\":\"u\",\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+               "\",\"client_id\":\"" AUDIENCE "\",\"token_use\":\"refresh\",\"exp\":1750003600}");
+    char *access_aud_only = strdup("{\"sub\":\"u\",\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+                                   "\",\"token_use\":\"access\",\"exp\":1750003600}");
+    char *access_both =
+        strdup("{\"sub\":\"u\",\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+               "\",\"token_use\":\"access\",\"client_id\":\"other\",\"exp\":1750003600}");
+    char *odd = strdup("{\"sub\":\"u\",\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+                       "\",\"token_use\":\"ID\",\"exp\":1750003600}");
+    char *plain = strdup("{\"sub\":\"u\",\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+                         "\",\"exp\":1750003600}");
+    char *id = claims_with(3600, "");
+
+    (void)state;
+    assert_int_equal(verify_claims(refresh), JWT_BAD_TOKEN_USE);
+    assert_int_equal(verify_claims(odd), JWT_BAD_TOKEN_USE);
+    /* an access token is the client_id's: aud alone does not make it ours */
+    assert_int_equal(verify_claims(access_aud_only), JWT_BAD_AUDIENCE);
+    assert_int_equal(verify_claims(access_both), JWT_BAD_AUDIENCE);
+    assert_int_equal(verify_claims(id), JWT_OK);
+    assert_int_equal(verify_claims(plain), JWT_OK);
+    assert_string_equal(jwt_result_text(JWT_BAD_TOKEN_USE), "token_use not allowed");
+    free(refresh), free(access_aud_only), free(access_both), free(odd), free(plain), free(id);
+}
+
 static void test_jwt_refuses_token_over_8_kib(void **state)
 {
     char pad[JWT_MAX_LEN];
@@ -877,6 +907,7 @@ int main(void)
         cmocka_unit_test(test_jwt_accepts_aud_array_containing_audience),
         cmocka_unit_test(test_jwt_accepts_cognito_access_token_by_client_id),
         cmocka_unit_test(test_jwt_refuses_client_id_unless_access_token),
+        cmocka_unit_test(test_jwt_checks_token_use),
         cmocka_unit_test(test_jwt_refuses_token_over_8_kib),
         cmocka_unit_test(test_jwt_refuses_not_three_parts),
         cmocka_unit_test(test_jwt_refuses_bad_base64url),

