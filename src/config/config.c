@@ -10,6 +10,7 @@
 #include "util/cron.h"
 #include "util/log.h"
 #include "util/num.h"
+#include "util/url.h"
 
 /* OPT_PATHS: a flag whose value (and any further bare arguments) are paths,
  * collected with the positional arguments: `--file a.json b.json`. */
@@ -62,6 +63,16 @@ static int check_http_url(const char *v, char *why, size_t n)
     if (!*v || !strncmp(v, "http://", 7) || !strncmp(v, "https://", 8))
         return 0;
     snprintf(why, n, "must be an http:// or https:// URL");
+    return -1;
+}
+
+/* Keys that decide who gets in must not be readable or replaceable on the
+ * way: https, or plain http to this machine. */
+static int check_secure_url(const char *v, char *why, size_t n)
+{
+    if (!*v || url_is_secure(v))
+        return 0;
+    snprintf(why, n, "must be an https:// URL (http:// only to a loopback host)");
     return -1;
 }
 
@@ -249,8 +260,8 @@ static const opt options[] = {
      "none, api_key, jwt or any"},
     {"API_KEYS_SHA256", "api-keys-sha256", OPT_STR, OFF(api_keys_sha256), "", 0, 0, check_hashes,
      CMD_SERVE, "extra accepted API keys, as comma-separated SHA-256 hex"},
-    {"JWT_JWKS_URL", "jwt-jwks-url", OPT_STR, OFF(jwt_jwks_url), "", 0, 0, check_http_url,
-     CMD_SERVE, "JWKS to verify RS256 tokens"},
+    {"JWT_JWKS_URL", "jwt-jwks-url", OPT_STR, OFF(jwt_jwks_url), "", 0, 0, check_secure_url,
+     CMD_SERVE, "JWKS to verify RS256 tokens (https://; http:// only to a loopback host)"},
     {"JWT_JWKS_FILE", "jwt-jwks-file", OPT_STR, OFF(jwt_jwks_file), "", 0, 0, NULL, CMD_SERVE,
      "JWKS file (instead of a URL)"},
     {"JWT_ISSUER", "jwt-issuer", OPT_STR, OFF(jwt_issuer), "", 0, 0, NULL, CMD_SERVE,

@@ -16,6 +16,7 @@
 
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/url.h"
 
 #define JWKS_BODY_CAP   ((size_t)1 << 20)
 #define JWKS_TIMEOUT_MS 3000L
@@ -38,6 +39,7 @@ struct jwks_cache {
     pthread_cond_t loaded; /* signalled when a fetch ends */
     char *url;
     char *file;
+    char *shown; /* url or file as printed: a URL without its password */
     int64_t ttl_ms;
     int64_t min_refetch_ms;
     jwks *cur;         /* the cache's own reference; NULL until a fetch worked */
@@ -573,15 +575,23 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     return buf_append(out, p, n) == 0 ? n : 0;
 }
 
-static int fetch_url(const char *url, buf *out, char *err, size_t errlen)
+/* shown: the URL as it may be printed (without its userinfo password). */
+static int fetch_url(const char *url, const char *shown, buf *out, char *err, size_t errlen)
 {
-    CURL *h = curl_easy_init();
+    CURL *h = NULL;
     long status = 0;
     CURLcode cc;
     int rc = -1;
 
-    if (!h) {
-        set_err(err, errlen, "GET %s: cannot make a curl handle", url);
+    /* keys that decide who gets in are taken from https only (plain http
+     * to this machine is for tests and sidecars), and a redirect never
+     * leaves https, wherever it started */
+    if (!url_is_secure(url)) {
+        set_err(err, errlen, "GET %s: not an https:// URL", shown);
+        goto done;
+    }
+    if (!(h = curl_easy_init())) {
+        set_err(err, errlen, "GET %s: cannot make a curl handle", shown);
         goto done;
     }
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -589,25 +599,25 @@ static int fetch_url(const char *url, buf *out, char *err, size_t errlen)
     curl_easy_setopt(h, CURLOPT_USERAGENT, "tvshows/" TVSHOWS_VERSION " (jwks)");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, JWKS_TIMEOUT_MS);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, JWKS_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, strncmp(url, "http://", 7) ? "https" : "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)JWKS_BODY_CAP);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
     cc = curl_easy_perform(h);
     if (cc == CURLE_WRITE_ERROR || cc == CURLE_FILESIZE_EXCEEDED) {
-        set_err(err, errlen, "GET %s: body over %zu KiB", url, JWKS_BODY_CAP >> 10);
+        set_err(err, errlen, "GET %s: body over %zu KiB", shown, JWKS_BODY_CAP >> 10);
         goto done;
     }
     if (cc != CURLE_OK) {
-        set_err(err, errlen, "GET %s: %s", url, curl_easy_strerror(cc));
+        set_err(err, errlen, "GET %s: %s", shown, curl_easy_strerror(cc));
         goto done;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (status != 200) {
-        set_err(err, errlen, "GET %s: HTTP %ld", url, status);
+        set_err(err, errlen, "GET %s: HTTP %ld", shown, status);
         goto done;
     }
     rc = 0;
@@ -650,14 +660,14 @@ done:
  * rather than locking everybody out because of a bad publication. */
 static jwks *load_keys(const jwks_cache *c, char *err, size_t errlen)
 {
-    const char *source = c->url ? c->url : c->file;
+    const char *source = c->shown;
     char why[256];
     jwks *k = NULL;
     buf body;
 
     buf_init(&body, JWKS_BODY_CAP);
-    if ((c->url ? fetch_url(c->url, &body, err, errlen) : read_file(c->file, &body, err, errlen)) !=
-        0)
+    if ((c->url ? fetch_url(c->url, c->shown, &body, err, errlen)
+                : read_file(c->file, &body, err, errlen)) != 0)
         goto done;
     if (jwks_parse(body.data, body.len, &k, why, sizeof(why)) != 0) {
         set_err(err, errlen, "%s: %s", source, why);
@@ -685,6 +695,11 @@ jwks_cache *jwks_cache_new(const char *url, const char *file, int64_t ttl_ms,
         goto fail;
     if ((has_url && !(c->url = strdup(url))) || (has_file && !(c->file = strdup(file))))
         goto fail;
+    /* "***" for each of at most 8 secret parts, however short */
+    if (!(c->shown = has_url ? malloc(strlen(url) + 32) : strdup(file)))
+        goto fail;
+    if (has_url)
+        url_redact(url, c->shown, strlen(url) + 32);
     c->ttl_ms = ttl_ms;
     c->min_refetch_ms = min_refetch_ms;
     pthread_mutex_init(&c->lock, NULL);
@@ -694,6 +709,7 @@ fail:
     if (c) {
         free(c->url);
         free(c->file);
+        free(c->shown);
         free(c);
     }
     return NULL;
@@ -710,6 +726,7 @@ void jwks_cache_free(jwks_cache *c)
     pthread_mutex_destroy(&c->lock);
     free(c->url);
     free(c->file);
+    free(c->shown);
     free(c);
 }
 

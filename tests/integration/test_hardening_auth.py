@@ -65,3 +65,46 @@ def test_only_id_and_access_tokens_open_the_api(jwt_server):
     # an access token belongs to its client_id: a matching aud is not enough
     assert bearer(s, token(k1, {"token_use": "access", "client_id": "another-app"})).status == 401
     assert bearer(s, token(k1, {"token_use": "access", "client_id": None})).status == 401
+
+
+# ---- the key set's transport ----
+
+@pytest.mark.parametrize("url", ["http://jwks.example.com/.well-known/jwks.json",
+                                 "http://127.0.0.1.example.com/jwks.json",
+                                 "http://user@10.0.0.1/jwks.json",
+                                 "ftp://127.0.0.1/jwks.json"])
+def test_jwks_url_must_be_https_unless_loopback(migrated, url):
+    p = migrated.run("serve", env=dict(JWT_ENV, AUTH_MODE="jwt", JWT_JWKS_URL=url), timeout=20)
+    assert p.returncode == 2
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "JWT_JWKS_URL" in lines[0] and "https://" in lines[0], p.stderr
+
+
+def test_jwks_over_http_to_loopback_and_https_elsewhere_start(migrated, serve, tmp_path):
+    jwks = JwksServer()
+    k1 = Key(str(tmp_path), "kid-1")
+    jwks.keys = [k1]
+    try:
+        s = serve(env=dict(JWT_ENV, AUTH_MODE="jwt",
+                           JWT_JWKS_URL=jwks.url.replace("127.0.0.1", "localhost")))
+        assert bearer(s, token(k1)).status == 200
+    finally:
+        jwks.stop()
+    # https to anywhere is accepted at start (unreachable here: nobody gets in)
+    s = serve(env=dict(JWT_ENV, AUTH_MODE="jwt", JWT_JWKS_URL="https://127.0.0.1:9/jwks.json"))
+    assert bearer(s, token(k1)).status == 401
+
+
+def test_jwks_redirect_to_plain_http_is_not_followed(migrated, serve, tmp_path):
+    target, hop = JwksServer(), JwksServer()
+    k1 = Key(str(tmp_path), "kid-1")
+    target.keys = [k1]
+    hop.redirect = target.url  # plain http: a downgrade wherever it came from
+    try:
+        s = serve(env=dict(JWT_ENV, AUTH_MODE="jwt", JWT_JWKS_URL=hop.url))
+        assert bearer(s, token(k1)).status == 401
+        assert hop.fetches >= 1 and target.fetches == 0
+        assert any(l.get("msg") == "jwks fetch failed" for l in s.log_lines())
+    finally:
+        target.stop()
+        hop.stop()
