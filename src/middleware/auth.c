@@ -8,14 +8,14 @@
 #include <strings.h>
 
 #include "middleware/jwt.h"
-#include "util/date.h"
 #include "util/hash.h"
 #include "util/log.h"
 
-#define KEY_MAX_LEN     256 /* longer is not a key of ours: refused unhashed */
-#define JWKS_TTL_MS     (3600 * 1000)
-#define JWKS_REFETCH_MS (60 * 1000)
-#define JWT_LEEWAY_S    60
+#define KEY_MAX_LEN   256 /* longer is not a key of ours: refused unhashed */
+#define JWKS_TTL_MS   (3600 * 1000)
+#define JWKS_RETRY_MS (10 * 1000) /* a new key is accepted within seconds */
+#define JWKS_START_MS 4000        /* the first fetch, before serving */
+#define JWT_LEEWAY_S  60
 
 typedef struct key_entry {
     int64_t id; /* 0 for keys from API_KEYS_SHA256 */
@@ -99,9 +99,13 @@ auth *auth_new(const config *cfg, char *err, size_t errlen)
         goto fail;
     }
     if ((a->mode == AUTH_JWT || a->mode == AUTH_ANY) &&
-        !(a->jwks = jwks_cache_new(cfg->jwt_jwks_url, cfg->jwt_jwks_file, JWKS_TTL_MS,
-                                   JWKS_REFETCH_MS))) {
+        !(a->jwks =
+              jwks_cache_new(cfg->jwt_jwks_url, cfg->jwt_jwks_file, JWKS_TTL_MS, JWKS_RETRY_MS))) {
         snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (a->jwks && jwks_cache_start(a->jwks, JWKS_START_MS) != 0) {
+        snprintf(err, errlen, "cannot start the key set refresher");
         goto fail;
     }
     return a;
@@ -217,6 +221,9 @@ static int key_valid(auth *a, const char *v, size_t n, int64_t now, int64_t *id)
     return found;
 }
 
+/* Reads the current key set only: a kid it lacks is handed to the
+ * refresher and this token is refused now (its client retries; the loop
+ * never waits for a key server). */
 static int token_valid(auth *a, const char *tok, size_t n, int64_t now, char *sub, size_t sublen)
 {
     jwt_expect e = {a->issuer, a->audience, now, JWT_LEEWAY_S};
@@ -226,17 +233,12 @@ static int token_valid(auth *a, const char *tok, size_t n, int64_t now, char *su
 
     if (n > JWT_MAX_LEN)
         return 0;
-    if (!(keys = jwks_get(a->jwks, NULL, clock_mono_ms())))
-        return 0; /* no key set: nobody gets in */
+    if (!(keys = jwks_current(a->jwks)))
+        return 0; /* no key set yet: nobody gets in */
     r = jwt_verify(tok, n, keys, &e, kid, sizeof(kid), sub, sublen);
     jwks_release(a->jwks, keys);
-    if (r == JWT_UNKNOWN_KID && kid[0]) {
-        /* maybe the keys were rotated: fetch again (rate-limited inside) */
-        if (!(keys = jwks_get(a->jwks, kid, clock_mono_ms())))
-            return 0;
-        r = jwt_verify(tok, n, keys, &e, NULL, 0, sub, sublen);
-        jwks_release(a->jwks, keys);
-    }
+    if (r == JWT_UNKNOWN_KID && kid[0])
+        jwks_cache_want(a->jwks, kid); /* maybe the keys were rotated */
     if (r != JWT_OK)
         log_debug("token refused", LF_S("reason", jwt_result_text(r)));
     return r == JWT_OK;

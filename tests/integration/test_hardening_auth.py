@@ -108,3 +108,52 @@ def test_jwks_redirect_to_plain_http_is_not_followed(migrated, serve, tmp_path):
     finally:
         target.stop()
         hop.stop()
+
+
+# ---- the key set off the request path ----
+
+def timed(fn):
+    t0 = time.monotonic()
+    out = fn()
+    return out, time.monotonic() - t0
+
+
+def test_a_slow_key_server_never_holds_requests(jwt_server, tmp_path):
+    import threading
+    s, jwks, k1 = jwt_server  # one loop thread: whatever blocks it blocks every request
+    assert bearer(s, token(k1)).status == 200
+    jwks.delay = 2.5
+    made_up = token(Key(str(tmp_path), "kid-made-up"))
+    results = {}
+    t = threading.Thread(target=lambda: results.update(made_up=timed(lambda: bearer(s, made_up))))
+    t.start()
+    time.sleep(0.3)
+    up, up_s = timed(lambda: s.get("/up"))
+    good, good_s = timed(lambda: bearer(s, token(k1)))
+    t.join(10)
+    (r, made_up_s) = results["made_up"]
+    assert r.status == 401 and up.status == 200 and good.status == 200
+    # the made-up kid is refused at once; the fetch it asked for runs aside
+    assert made_up_s < 1.0, made_up_s
+    assert up_s < 1.0 and good_s < 1.0, (up_s, good_s)
+    deadline = time.time() + 5
+    while time.time() < deadline and jwks.fetches < 2:
+        time.sleep(0.1)
+    assert jwks.fetches == 2  # the one at start, and the one the kid asked for
+
+
+def test_a_rotated_key_is_accepted_within_seconds_despite_made_up_kids(jwt_server, tmp_path):
+    s, jwks, k1 = jwt_server
+    made_up = token(Key(str(tmp_path), "kid-made-up"))
+    t_end = time.time() + 3
+    while time.time() < t_end:  # a flood of made-up kids
+        assert bearer(s, made_up).status == 401
+        time.sleep(0.05)
+    assert jwks.fetches <= 2, jwks.fetches  # one fetch for the lot
+    k2 = Key(str(tmp_path), "kid-2")
+    jwks.keys = [k1, k2]
+    t0 = time.time()
+    while bearer(s, token(k2)).status != 200:
+        assert time.time() - t0 < 15, "the new key was not accepted within 15 s"
+        time.sleep(0.25)
+    assert jwks.fetches <= 3, jwks.fetches
