@@ -215,7 +215,7 @@ static void too_many(http_response *res, const rl_result *rl, metric_refusal why
 static int guard_client(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const config *cfg = t->app->cfg;
-    char key[80];
+    char key[CLIENT_KEY_MAX];
 
     if (cidr_list_contains(&t->app->blocklist, r->client_addr)) {
         api_error(res, 403, "Forbidden", NULL);
@@ -223,7 +223,7 @@ static int guard_client(api_thread *t, api_request *r, http_response *res, rl_re
         return -1;
     }
     if (cfg->rate_limit_ip_per_min > 0) {
-        snprintf(key, sizeof(key), "ip:%s", r->client);
+        client_limit_key(r->client_addr, cfg->rate_limit_ipv6_prefix, key);
         take_budget(t, key, cfg->rate_limit_ip_per_min, 60 * 1000, rl);
         if (!rl->allowed) {
             too_many(res, rl, M_REFUSE_RATE_IP);

@@ -157,3 +157,64 @@ def test_a_rotated_key_is_accepted_within_seconds_despite_made_up_kids(jwt_serve
         assert time.time() - t0 < 15, "the new key was not accepted within 15 s"
         time.sleep(0.25)
     assert jwks.fetches <= 3, jwks.fetches
+
+
+# ---- per-IP keys behind a trusted proxy ----
+
+def forwarded(s, xff):
+    return s.get(API, headers={"X-Forwarded-For": xff}).status
+
+
+@pytest.fixture
+def proxied(migrated, serve):
+    return serve(env={"TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8", "RATE_LIMIT_IP_PER_MIN": "3",
+                      "BLOCKLIST": "203.0.113.0/24"})
+
+
+def test_an_ipv6_network_is_one_client(proxied):
+    # four addresses of one /64: one budget of 3
+    statuses = [forwarded(proxied, a) for a in ("2001:db8:1:2::1", "2001:db8:1:2::2",
+                                                 "[2001:db8:1:2:ffff::9]:443", "2001:db8:1:2::3")]
+    assert statuses == [200, 200, 200, 429]
+    assert forwarded(proxied, "2001:db8:1:3::1") == 200  # the next /64 is someone else
+
+
+def test_the_ipv6_prefix_is_configurable(migrated, serve):
+    s = serve(env={"TRUSTED_PROXIES": "127.0.0.1", "RATE_LIMIT_IP_PER_MIN": "1",
+                   "RATE_LIMIT_IPV6_PREFIX": "128"})
+    assert [forwarded(s, "2001:db8::%d" % i) for i in range(1, 4)] == [200, 200, 200]
+    assert forwarded(s, "2001:db8::1") == 429
+
+
+def test_every_spelling_of_an_ipv4_address_is_one_client(proxied):
+    spellings = ["198.51.100.7", "::ffff:198.51.100.7", "[::ffff:c633:6407]:8080",
+                 "0:0:0:0:0:ffff:198.51.100.7"]
+    assert [forwarded(proxied, a) for a in spellings] == [200, 200, 200, 429]
+
+
+def test_forwarded_entries_with_ports_are_their_clients(proxied):
+    # before, an entry with a port did not parse: the client was the proxy
+    assert [forwarded(proxied, "198.51.100.8:5678") for _ in range(3)] == [200] * 3
+    assert forwarded(proxied, "198.51.100.8:1") == 429
+    assert forwarded(proxied, "198.51.100.9, 10.0.0.1:443") == 200  # not the proxy's budget
+    assert proxied.get(API).status == 200  # the proxy itself still has its own
+    assert forwarded(proxied, "203.0.113.9:1234") == 403
+    assert forwarded(proxied, "[::ffff:203.0.113.9]:1234") == 403
+
+
+def test_repeated_forwarded_for_lines_are_one_list(proxied):
+    from httpraw import RawConn
+    c = RawConn(proxied.port)
+    try:
+        # joined: "203.0.113.9, 10.0.0.1, 127.0.0.1": the client is blocked
+        c.send("GET %s HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.9, 10.0.0.1\r\n"
+               "X-Forwarded-For: 127.0.0.1\r\n\r\n" % API)
+        status, _, body = c.read_response()
+        assert status == 403 and json.loads(body) == {"error": "Forbidden"}
+        # the client named on the first line counts against its own budget
+        for expect in (200, 200, 200, 429):
+            c.send("GET %s HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.20\r\n"
+                   "X-Forwarded-For: 10.0.0.7:80\r\n\r\n" % API)
+            assert c.read_response()[0] == expect
+    finally:
+        c.close()
