@@ -198,16 +198,21 @@ int auth_flush_last_used(auth *a, store *st)
 }
 
 /* Every stored digest is compared, whether or not one matched earlier, so
- * the time taken says nothing about which key came close. */
-static int key_valid(auth *a, const char *v, size_t n, int64_t now, int64_t *id)
+ * the time taken says nothing about which key came close. *id is the
+ * matching key's row id, or 0 and *env its index in API_KEYS_SHA256. */
+static int key_valid(auth *a, const char *v, size_t n, int64_t now, int64_t *id, size_t *env)
 {
     unsigned char h[SHA256_LEN];
     int found = 0;
 
     if (!n || n > KEY_MAX_LEN || hash_sha256(v, n, h) != 0)
         return 0;
-    for (size_t i = 0; i < a->nenv; i++)
-        found |= hash_ct_equal(h, a->env_keys[i], SHA256_LEN);
+    for (size_t i = 0; i < a->nenv; i++) {
+        int eq = hash_ct_equal(h, a->env_keys[i], SHA256_LEN);
+        if (eq)
+            *env = i;
+        found |= eq;
+    }
     pthread_rwlock_rdlock(&a->lock);
     for (size_t i = 0; i < a->nkeys; i++) {
         int eq = hash_ct_equal(h, a->keys[i].hash, SHA256_LEN);
@@ -219,6 +224,20 @@ static int key_valid(auth *a, const char *v, size_t n, int64_t now, int64_t *id)
     }
     pthread_rwlock_unlock(&a->lock);
     return found;
+}
+
+/* The rate-limit identity of a key: its row id, or for a key from
+ * API_KEYS_SHA256 the start of its digest (which says nothing of the key),
+ * so each key has its own budget. */
+static void key_principal(const auth *a, int64_t id, size_t env, char *out, size_t outlen)
+{
+    const unsigned char *d = a->env_keys ? a->env_keys[env] : NULL;
+
+    if (id || !d)
+        snprintf(out, outlen, "key:%lld", (long long)id);
+    else
+        snprintf(out, outlen, "key:env:%02x%02x%02x%02x%02x%02x%02x%02x", d[0], d[1], d[2], d[3],
+                 d[4], d[5], d[6], d[7]);
 }
 
 /* Reads the current key set only: a kid it lacks is handed to the
@@ -261,6 +280,7 @@ void auth_check(auth *a, const http_request *req, int64_t now_s, auth_result *ou
     const char *token = NULL;
     size_t tlen = 0;
     int64_t id = 0;
+    size_t env = 0;
 
     memset(out, 0, sizeof(*out));
     out->ok = 1;
@@ -271,10 +291,8 @@ void auth_check(auth *a, const http_request *req, int64_t now_s, auth_result *ou
         tlen = hlen - 7;
     }
     if (key && (a->mode == AUTH_API_KEY || a->mode == AUTH_ANY)) {
-        if (key_valid(a, key, klen, now_s, &id)) {
-            snprintf(out->principal, sizeof(out->principal), "key:%lld", (long long)id);
-            if (!id) /* an API_KEYS_SHA256 key: its digest prefix names it */
-                snprintf(out->principal, sizeof(out->principal), "key:env");
+        if (key_valid(a, key, klen, now_s, &id, &env)) {
+            key_principal(a, id, env, out->principal, sizeof(out->principal));
             return;
         }
         refuse(out, "Invalid API key", 0, M_REFUSE_AUTH_BAD_KEY);

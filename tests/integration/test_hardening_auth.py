@@ -267,3 +267,25 @@ def test_a_full_limiter_table_keeps_limiting(migrated, serve):
     flood_s = time.time() - t0
     statuses = [forwarded(s, "192.0.2.77") for _ in range(6)]
     assert statuses == [200] * 5 + [429], (statuses, flood_s)
+
+
+# ---- a budget per API key ----
+
+def test_each_configured_api_key_has_its_own_budget(migrated, serve):
+    import hashlib
+    keys = ["first-key-from-secrets-manager", "second-key-from-secrets-manager"]
+    s = serve(env={"AUTH_MODE": "api_key", "RATE_LIMIT_KEY_PER_HOUR": "3",
+                   "API_KEYS_SHA256": ",".join(hashlib.sha256(k.encode()).hexdigest()
+                                               for k in keys)})
+    first = [s.get(API, headers={"X-API-Key": keys[0]}).status for _ in range(4)]
+    assert first == [200, 200, 200, 429]
+    r = s.get(API, headers={"X-API-Key": keys[1]})
+    assert r.status == 200 and r.header("RateLimit-Remaining") == "2"
+    # and a key from the database is a third budget
+    p = migrated.run("keys", "create", "third")
+    assert p.returncode == 0
+    deadline = time.time() + 5
+    while (r := s.get(API, headers={"X-API-Key": p.stdout.strip()})).status == 401:
+        assert time.time() < deadline  # the server loads new keys within a second
+        time.sleep(0.2)
+    assert r.status == 200 and r.header("RateLimit-Remaining") == "2"
