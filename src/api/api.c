@@ -468,6 +468,21 @@ void api_handle_metrics(void *ctx, const http_request *req, http_response *res)
 
 /* ---- lifecycle ---- */
 
+/* With auth on, an answer is for whoever presented the credentials: no
+ * shared cache may keep it (a revoked key would go on being served), and a
+ * client's own cache asks again each time, cheaply, with the ETag. */
+static void app_cache_headers(api_app *app)
+{
+    if (app->cfg->auth != AUTH_NONE) {
+        snprintf(app->cache_control, sizeof(app->cache_control), "private, no-cache");
+        snprintf(app->vary, sizeof(app->vary), "Accept-Encoding, Origin, Authorization, X-API-Key");
+        return;
+    }
+    snprintf(app->cache_control, sizeof(app->cache_control), "public, max-age=%d",
+             app->cfg->cache_ttl);
+    snprintf(app->vary, sizeof(app->vary), "Accept-Encoding, Origin");
+}
+
 api_app *api_app_new(const config *cfg, char *err, size_t errlen)
 {
     api_app *app = calloc(1, sizeof(*app));
@@ -477,7 +492,7 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen)
         return NULL;
     }
     app->cfg = cfg;
-    snprintf(app->cache_control, sizeof(app->cache_control), "public, max-age=%d", cfg->cache_ttl);
+    app_cache_headers(app);
     if (parse_origins(app, cfg->cors_origins) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;

@@ -286,7 +286,7 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
         snprintf(etag, sizeof(etag), "%s", meta.etag);
     http_response_header(res, "Cache-Control", app->cache_control);
     http_response_header(res, "ETag", etag);
-    http_response_header(res, "Vary", "Accept-Encoding, Origin");
+    http_response_header(res, "Vary", app->vary);
     if (none_match(r->http, meta.etag)) {
         res->status = 304;
         res->no_body = 1;

@@ -289,3 +289,29 @@ def test_each_configured_api_key_has_its_own_budget(migrated, serve):
         assert time.time() < deadline  # the server loads new keys within a second
         time.sleep(0.2)
     assert r.status == 200 and r.header("RateLimit-Remaining") == "2"
+
+
+# ---- caching of authenticated answers ----
+
+def test_authenticated_answers_are_private_and_vary_on_credentials(migrated, serve):
+    p = migrated.run("keys", "create", "cache")
+    key = p.stdout.strip()
+    s = serve(env={"AUTH_MODE": "api_key"})
+    for path in (API, "/api/v1/openapi.json"):
+        r = s.get(path, headers={"X-API-Key": key})
+        assert r.status == 200
+        assert r.header("Cache-Control") == "private, no-cache"
+        vary = [v.strip().lower() for v in r.header("Vary").split(",")]
+        assert "authorization" in vary and "x-api-key" in vary and "accept-encoding" in vary
+        # revalidation stays cheap, and answers only the holder of a key
+        etag = r.header("ETag")
+        r = s.get(path, headers={"X-API-Key": key, "If-None-Match": etag})
+        assert r.status == 304 and r.header("Cache-Control") == "private, no-cache"
+        assert s.get(path, headers={"If-None-Match": etag}).status == 401
+
+
+def test_without_auth_answers_stay_public(migrated, serve):
+    s = serve()
+    r = s.get(API)
+    assert r.header("Cache-Control") == "public, max-age=3600"
+    assert r.header("Vary") == "Accept-Encoding, Origin"
