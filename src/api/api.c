@@ -210,7 +210,7 @@ static void too_many(http_response *res, const rl_result *rl, metric_refusal why
     metrics_refusal(why);
 }
 
-/* Blocklist and the per-IP budget: every route but /up and /ready. Returns
+/* Blocklist and the per-IP budget: every route but /up. Returns
  * 0 to go on; otherwise the response is written. */
 static int guard_client(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
@@ -316,15 +316,23 @@ static int is_health(const api_request *r)
     return r->route == R_UP || r->route == R_READY;
 }
 
+/* /up is for the load balancer: never refused. /ready pings the database
+ * and Redis on the loop thread, so it is guarded like any route (the
+ * load balancer checks /up; operators and monitors ask /ready rarely). */
+static int is_exempt(const api_request *r)
+{
+    return r->route == R_UP;
+}
+
 static void route_request(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const http_request *req = r->http;
     int rc = http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &r->match);
 
     r->route = r->match.path_route ? r->match.path_route->id : -1;
-    /* health checks are never refused; everything else, unknown paths
-     * included, counts against the client's budget */
-    if (!is_health(r) && guard_client(t, r, res, rl) != 0)
+    /* everything but /up, unknown paths included, counts against the
+     * client's budget */
+    if (!is_exempt(r) && guard_client(t, r, res, rl) != 0)
         return;
     if (rc == 404) {
         api_error(res, 404, "Not found", NULL);

@@ -315,3 +315,18 @@ def test_without_auth_answers_stay_public(migrated, serve):
     r = s.get(API)
     assert r.header("Cache-Control") == "public, max-age=3600"
     assert r.header("Vary") == "Accept-Encoding, Origin"
+
+
+# ---- /ready ----
+
+def test_ready_is_limited_and_blocklisted_but_up_is_not(migrated, serve):
+    s = serve(env={"RATE_LIMIT_IP_PER_MIN": "3", "TRUSTED_PROXIES": "127.0.0.1",
+                   "BLOCKLIST": "203.0.113.0/24", "AUTH_MODE": "api_key"})
+    rs = [s.get("/ready") for _ in range(4)]
+    assert [r.status for r in rs] == [200, 200, 200, 429]  # never authenticated, though
+    assert rs[0].header("RateLimit-Limit") == "3"
+    assert rs[3].json()["error"] == "Rate limit exceeded" and rs[3].header("Retry-After")
+    assert [s.get("/up").status for _ in range(10)] == [200] * 10
+    blocked = {"X-Forwarded-For": "203.0.113.5"}
+    assert s.get("/ready", headers=blocked).status == 403
+    assert s.get("/up", headers=blocked).status == 200
