@@ -28,6 +28,7 @@ typedef struct opt {
     opt_check check;
     unsigned cmds;
     const char *help;
+    int secret; /* key material: its value is never printed */
 } opt;
 
 #define OFF(f) offsetof(config, f)
@@ -259,7 +260,7 @@ static const opt options[] = {
     {"AUTH_MODE", "auth-mode", OPT_STR, OFF(auth_mode_name), "none", 0, 0, check_auth, CMD_SERVE,
      "none, api_key, jwt or any"},
     {"API_KEYS_SHA256", "api-keys-sha256", OPT_STR, OFF(api_keys_sha256), "", 0, 0, check_hashes,
-     CMD_SERVE, "extra accepted API keys, as comma-separated SHA-256 hex"},
+     CMD_SERVE, "extra accepted API keys, as comma-separated SHA-256 hex", 1},
     {"JWT_JWKS_URL", "jwt-jwks-url", OPT_STR, OFF(jwt_jwks_url), "", 0, 0, check_secure_url,
      CMD_SERVE, "JWKS to verify RS256 tokens (https://; http:// only to a loopback host)"},
     {"JWT_JWKS_FILE", "jwt-jwks-file", OPT_STR, OFF(jwt_jwks_file), "", 0, 0, NULL, CMD_SERVE,
@@ -343,13 +344,16 @@ static int set_value(config *cfg, const opt *o, const char *name, const char *v,
     }
     }
 bad:
-    /* the value is echoed only when short and printable */
+    /* the value is echoed only when short, printable and no key material,
+     * and a URL without its password (a mistyped DATABASE_URL holds one) */
     {
-        int printable = strlen(v) <= 64;
+        char shown[128];
+        int printable = strlen(v) <= 64 && !o->secret;
         for (const char *p = v; printable && *p; p++)
             printable = isprint((unsigned char)*p);
+        url_redact(printable ? v : "", shown, sizeof(shown));
         if (printable)
-            snprintf(err, errlen, "tvshows: invalid %s \"%s\": %s", name, v, why);
+            snprintf(err, errlen, "tvshows: invalid %s \"%s\": %s", name, shown, why);
         else
             snprintf(err, errlen, "tvshows: invalid %s: %s", name, why);
     }

@@ -75,8 +75,10 @@ static int parse_url(redis *r, const char *url, char *err, size_t errlen)
         snprintf(err, errlen, "must start with redis:// or rediss://");
         return -1;
     }
-    slash = strchr(p, '/');
-    at = memchr(p, '@', slash ? (size_t)(slash - p) : strlen(p));
+    /* the userinfo ends at the last '@': a password may hold '@' or '/',
+     * and none of it may be taken for the host or port (which errors name) */
+    at = strrchr(p, '@');
+    slash = strchr(at ? at + 1 : p, '/');
     if (at) {
         const char *c = memchr(p, ':', (size_t)(at - p));
         if (c) {

@@ -330,3 +330,54 @@ def test_ready_is_limited_and_blocklisted_but_up_is_not(migrated, serve):
     blocked = {"X-Forwarded-For": "203.0.113.5"}
     assert s.get("/ready", headers=blocked).status == 403
     assert s.get("/up", headers=blocked).status == 200
+
+
+# ---- secrets in messages ----
+
+SECRET = "S3cretPw"
+
+
+@pytest.mark.parametrize("command,env,shown", [
+    # mistyped scheme: refused by the configuration, echoed without the password
+    ("migrate", {"DATABASE_URL": "postgress://user:S3cretPw@db.internal/tvshows"},
+     "postgress://user:***@db.internal/tvshows"),
+    ("serve", {"DATABASE_REPLICA_URL": "postgresql:/user:S3cretPw@replica/tvshows"}, "***@replica"),
+    ("jobs", {"REDIS_URL": "redis:/:S3cretPw@cache:6379/0"}, "***@cache"),
+    ("serve", {"AUTH_MODE": "jwt", "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE,
+               "JWT_JWKS_URL": "http://svc:S3cretPw@idp.example/jwks.json"},
+     "http://svc:***@idp.example/jwks.json"),
+    # well-formed enough for the configuration, refused by libpq, which
+    # quotes the URL or the piece of it that did not parse
+    ("migrate", {"DATABASE_URL": "postgres://user:S3cretPw@[::1/tvshows"},
+     "postgres://user:***@[::1/tvshows"),
+    ("migrate", {"DATABASE_URL": "postgres://user:S3cret%zzPw@127.0.0.1:1/tvshows"}, "\"***\""),
+    ("migrate", {"DATABASE_URL": "postgres://user:S3cretPw/x@127.0.0.1:1/tvshows"}, "\"***\""),
+    ("migrate", {"DATABASE_URL": "postgres://user:S3cretPw@127.0.0.1:1/tvshows?password=S3cretPw"},
+     "DATABASE_URL"),
+    # Redis: a password with '@' is not taken for the host (which errors name)
+    ("jobs", {"REDIS_URL": "redis://:S3cret@Pw@127.0.0.1:1/0"}, "unavailable"),
+])
+def test_urls_are_printed_without_their_passwords(tvshows, command, env, shown):
+    args = [command] + (["stats"] if command == "jobs" else [])
+    p = tvshows.run(*args, env=env, timeout=30)
+    assert p.returncode == (1 if shown == "unavailable" else 2), p.stderr
+    out = p.stdout + p.stderr
+    assert "S3cret" not in out and "Pw@" not in out, out
+    assert shown in out, out
+    assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+def test_key_material_is_never_echoed(tvshows):
+    p = tvshows.run("serve", env={"API_KEYS_SHA256": "S3cretKeyMaterial"}, timeout=20)
+    assert p.returncode == 2 and "API_KEYS_SHA256" in p.stderr
+    assert "S3cret" not in p.stdout + p.stderr
+
+
+def test_a_broken_replica_url_is_logged_without_its_password(migrated, serve):
+    s = serve(env={"DATABASE_REPLICA_URL": "postgres://ro:S3cret%zzPw@127.0.0.1:1/tvshows"})
+    r = s.get("/api/v1/analytics/networks")
+    assert r.status == 200  # read from the primary instead
+    time.sleep(0.3)
+    logs = s.stdout() + s.stderr()
+    assert any(l.get("msg", "").startswith("replica unavailable") for l in s.log_lines())
+    assert "S3cret" not in logs
