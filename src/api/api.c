@@ -570,6 +570,8 @@ void *api_thread_new(void *appv, int index)
          * database can answer */
         if (!(t->redis = redis_new(app->cfg->redis_url, 250, err, sizeof(err))))
             log_warn("REDIS_URL unusable", LF_S("error", err));
+        else /* a Redis that went silent must not hold this loop */
+            redis_set_nonblocking_reconnect(t->redis);
     }
     api_store(t);
     return t;

@@ -381,3 +381,107 @@ def test_a_broken_replica_url_is_logged_without_its_password(migrated, serve):
     logs = s.stdout() + s.stderr()
     assert any(l.get("msg", "").startswith("replica unavailable") for l in s.log_lines())
     assert "S3cret" not in logs
+
+
+# ---- a Redis that accepts and never answers ----
+
+class BlackHole:
+    """A TCP server that accepts connections, reads what comes and never
+    answers: a Redis behind a network fault or wedged."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.conns = []
+        self.running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while self.running:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.conns.append(c)
+            threading.Thread(target=self._drain, args=(c,), daemon=True).start()
+
+    @staticmethod
+    def _drain(c):
+        try:
+            while c.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    def stop(self):
+        self.running = False
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+def up_latencies(s, seconds, every=0.02):
+    """/up asked every `every` seconds whatever the answers (open loop, each
+    on a connection of its own) while a client keeps the API busy; each
+    latency counts from when the request was due, so a stalled loop shows
+    in every request it held up."""
+    import concurrent.futures
+    import http.client
+    import threading
+    stop = threading.Event()
+
+    def load():
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        while not stop.is_set():
+            c.request("GET", API)
+            r = c.getresponse()
+            r.read()
+            assert r.status == 200
+        c.close()
+
+    def probe(due):
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        c.request("GET", "/up")
+        assert c.getresponse().status == 200
+        c.close()
+        return time.monotonic() - due
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    futures = []
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        t0 = time.monotonic()
+        for i in range(int(seconds / every)):
+            due = t0 + i * every
+            time.sleep(max(0.0, due - time.monotonic()))
+            futures.append(pool.submit(probe, due))
+        lat = sorted(f.result() * 1000 for f in futures)
+    stop.set()
+    loader.join(30)
+    return lat
+
+
+def test_a_black_holed_redis_does_not_freeze_the_loop(migrated, serve):
+    bh = BlackHole()
+    try:
+        s = serve(env={"REDIS_URL": "redis://127.0.0.1:%d/0" % bh.port, "THREADS": "1",
+                       "RATE_LIMIT_IP_PER_MIN": "1000000"})
+        for _ in range(3):  # Redis is found silent: limits and cache fall back to the process
+            assert s.get(API).status == 200
+        assert s.get("/ready").json()["redis"] == "down"
+        lat = up_latencies(s, 8)
+        p50, p99 = lat[len(lat) // 2], lat[int(len(lat) * 0.99)]
+        print("black-holed Redis, /up over 8 s: %d requests, p50 %.1f ms, p99 %.1f ms, "
+              "max %.1f ms; %d connections to Redis" % (len(lat), p50, p99, lat[-1], bh.accepted))
+        assert p99 < 200, (p50, p99, lat[-1])
+        # reconnects back off: 1 s, 2 s, 4 s … not one a second
+        assert bh.accepted <= 5, bh.accepted
+    finally:
+        bh.stop()
