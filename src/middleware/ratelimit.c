@@ -7,6 +7,7 @@
 
 #include "kv/redis.h"
 #include "util/hash.h"
+#include "util/lru.h"
 
 #define SHARDS     16
 #define BUCKETS    4096
@@ -17,7 +18,7 @@
  * (most recent at the head). */
 typedef struct counter {
     struct counter *next; /* bucket chain */
-    struct counter *newer, *older;
+    lru_node lru;
     uint64_t hash;
     int64_t window;     /* index of the window it counts */
     int64_t expires_ms; /* when that window ends */
@@ -29,7 +30,7 @@ typedef struct counter {
 typedef struct shard {
     pthread_mutex_t lock;
     counter *buckets[BUCKETS];
-    counter *newest, *oldest;
+    lru_list lru;
     size_t n;
 } shard;
 
@@ -53,10 +54,10 @@ void ratelimit_free(ratelimit *rl)
     if (!rl)
         return;
     for (int i = 0; i < SHARDS; i++) {
-        counter *c = rl->shards[i].newest, *older;
-        for (; c; c = older) {
-            older = c->older;
-            free(c);
+        lru_node *n = rl->shards[i].lru.newest, *older;
+        for (; n; n = older) {
+            older = n->older;
+            free(LRU_ELEMENT(n, counter, lru));
         }
         pthread_mutex_destroy(&rl->shards[i].lock);
     }
@@ -73,30 +74,6 @@ size_t ratelimit_size(ratelimit *rl)
         pthread_mutex_unlock(&rl->shards[i].lock);
     }
     return n;
-}
-
-static void unlink_recency(shard *s, counter *c)
-{
-    if (c->newer)
-        c->newer->older = c->older;
-    else
-        s->newest = c->older;
-    if (c->older)
-        c->older->newer = c->newer;
-    else
-        s->oldest = c->newer;
-    c->newer = c->older = NULL;
-}
-
-static void push_newest(shard *s, counter *c)
-{
-    c->older = s->newest;
-    c->newer = NULL;
-    if (s->newest)
-        s->newest->newer = c;
-    else
-        s->oldest = c;
-    s->newest = c;
 }
 
 static void fill(rl_result *out, int64_t limit, int64_t count, int64_t window_ms, int64_t now_ms)
@@ -119,7 +96,7 @@ static void detach(shard *s, counter *c)
     while (*pp != c)
         pp = &(*pp)->next;
     *pp = c->next;
-    unlink_recency(s, c);
+    lru_unlink(&s->lru, &c->lru);
     s->n--;
 }
 
@@ -131,8 +108,8 @@ static counter *add_counter(shard *s, uint64_t h, const char *key, size_t klen)
 {
     counter *c;
 
-    if (s->n >= SHARD_KEYS && s->oldest) {
-        detach(s, c = s->oldest);
+    if (s->n >= SHARD_KEYS && s->lru.oldest) {
+        detach(s, c = LRU_ELEMENT(s->lru.oldest, counter, lru));
         memset(c, 0, sizeof(*c));
     } else if (!(c = calloc(1, sizeof(*c)))) {
         return NULL;
@@ -143,7 +120,7 @@ static counter *add_counter(shard *s, uint64_t h, const char *key, size_t klen)
     memcpy(c->key, key, klen);
     c->next = s->buckets[h % BUCKETS];
     s->buckets[h % BUCKETS] = c;
-    push_newest(s, c);
+    lru_push_newest(&s->lru, &c->lru);
     s->n++;
     return c;
 }
@@ -163,8 +140,10 @@ void ratelimit_take(ratelimit *rl, const char *key, size_t klen, int64_t limit, 
     pthread_mutex_lock(&s->lock);
     /* counters whose window has ended count nothing: free them as they
      * reach the cold end, a few at a time */
-    for (int i = 0; i < DROP_STEPS && s->oldest && s->oldest->expires_ms <= now_ms; i++) {
-        counter *old = s->oldest;
+    for (int i = 0; i < DROP_STEPS && s->lru.oldest; i++) {
+        counter *old = LRU_ELEMENT(s->lru.oldest, counter, lru);
+        if (old->expires_ms > now_ms)
+            break;
         detach(s, old);
         free(old);
     }
@@ -180,8 +159,7 @@ void ratelimit_take(ratelimit *rl, const char *key, size_t klen, int64_t limit, 
             c->count = 0;
         }
         count = ++c->count;
-        unlink_recency(s, c);
-        push_newest(s, c);
+        lru_touch(&s->lru, &c->lru);
     }
     pthread_mutex_unlock(&s->lock);
     fill(out, limit, count, window_ms, now_ms);

@@ -159,18 +159,23 @@ static char *percent_decoded(const char *s, size_t n)
     return out;
 }
 
-/* s with every what replaced by with, in a new string (NULL: no memory). */
-static char *replaced(const char *s, const char *what, const char *with)
+/* Finds, from p on, the next span to rewrite: its start (NULL: none),
+ * its length in *n and its replacement in *with. */
+typedef const char *(*span_finder)(const char *p, size_t *n, const char **with, const void *ud);
+
+/* s with every span the finder finds rewritten, in a new string (NULL: no
+ * memory). */
+static char *rewritten(const char *s, span_finder find, const void *ud)
 {
-    size_t wn = strlen(what);
-    const char *p = s, *hit;
+    const char *p = s, *hit, *with;
+    size_t n;
     buf b;
 
     buf_init(&b, SCRUB_LIMIT);
-    while (wn && (hit = strstr(p, what))) {
+    while ((hit = find(p, &n, &with, ud))) {
         if (buf_append(&b, p, (size_t)(hit - p)) != 0 || buf_puts(&b, with) != 0)
             goto fail;
-        p = hit + wn;
+        p = hit + n;
     }
     if (buf_puts(&b, p) != 0 || !b.data)
         goto fail;
@@ -180,37 +185,56 @@ fail:
     return NULL;
 }
 
-static int piece_of(const char *token, size_t tn, char *const *secrets, size_t ns)
+typedef struct swap {
+    const char *what, *with;
+} swap;
+
+static const char *find_text(const char *p, size_t *n, const char **with, const void *ud)
 {
-    for (size_t i = 0; i < ns; i++) {
-        size_t sl = strlen(secrets[i]);
-        if (memmem(secrets[i], sl, token, tn) || (sl && memmem(token, tn, secrets[i], sl)))
+    const swap *sw = ud;
+
+    *n = strlen(sw->what);
+    *with = sw->with;
+    return *n ? strstr(p, sw->what) : NULL;
+}
+
+static char *replaced(const char *s, const char *what, const char *with)
+{
+    swap sw = {what, with};
+
+    return rewritten(s, find_text, &sw);
+}
+
+typedef struct secret_set {
+    char *const *secrets;
+    size_t n;
+} secret_set;
+
+static int piece_of(const char *token, size_t tn, const secret_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        const char *sec = set->secrets[i];
+        size_t sl = strlen(sec);
+        if (memmem(sec, sl, token, tn) || (sl && memmem(token, tn, sec, sl)))
             return 1;
     }
     return 0;
 }
 
-/* Every "quoted" piece of s that is a piece of a secret becomes "***". */
-static char *quoted_scrubbed(const char *s, char *const *secrets, size_t ns)
+/* The next "quoted" token that is a piece of a secret: the span is the
+ * token and its closing quote, so the search goes on past the pair. */
+static const char *find_quoted_secret(const char *p, size_t *n, const char **with, const void *ud)
 {
-    const char *p = s, *open, *close;
-    buf b;
+    const char *open, *close;
 
-    buf_init(&b, SCRUB_LIMIT);
-    while ((open = strchr(p, '"')) && (close = strchr(open + 1, '"'))) {
+    *with = MASK "\"";
+    for (; (open = strchr(p, '"')) && (close = strchr(open + 1, '"')); p = close + 1) {
         size_t tn = (size_t)(close - open - 1);
-        int hide = tn && piece_of(open + 1, tn, secrets, ns);
-        if (buf_append(&b, p, (size_t)(open + 1 - p)) != 0 ||
-            (hide ? buf_puts(&b, MASK) : buf_append(&b, open + 1, tn)) != 0 ||
-            buf_putc(&b, '"') != 0)
-            goto fail;
-        p = close + 1;
+        if (tn && piece_of(open + 1, tn, ud)) {
+            *n = tn + 1;
+            return open + 1;
+        }
     }
-    if (buf_puts(&b, p) != 0 || !b.data)
-        goto fail;
-    return buf_detach(&b);
-fail:
-    buf_free(&b);
     return NULL;
 }
 
@@ -242,7 +266,7 @@ void url_scrub(char *msg, size_t cap, const char *url)
         free(text);
         text = next;
     }
-    if (!(next = quoted_scrubbed(text, secrets, ns)))
+    if (!(next = rewritten(text, find_quoted_secret, &(secret_set){secrets, ns})))
         goto fail;
     free(text);
     text = next;
