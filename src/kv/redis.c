@@ -569,11 +569,11 @@ static void link_failed(redis *r)
 
 /* The link, made or being made: 1 usable, 0 not yet (or not now), -1
  * failed. A blocking client waits for the whole attempt; a non-blocking one
- * waits at most PROBE_WAIT and leaves the rest to later calls, each of
- * which looks at the socket without waiting. */
+ * waits at most PROBE_WAIT in the call that starts it and leaves the rest
+ * to later calls, each of which looks at the socket without waiting. */
 static int link_ready(redis *r)
 {
-    int64_t now = clock_mono_ms();
+    int64_t now = clock_mono_ms(), until = now;
 
     if (r->state == LINK_UP)
         return 1;
@@ -582,8 +582,9 @@ static int link_ready(redis *r)
             return 0;
         if (link_start(r, now) != 0)
             return -1;
+        until = now + PROBE_WAIT; /* a healthy Redis answers well within it */
     }
-    return link_drive(r, r->nonblocking ? now + PROBE_WAIT : r->deadline);
+    return link_drive(r, r->nonblocking ? until : r->deadline);
 }
 
 redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **argv,
