@@ -6,6 +6,10 @@ the load generator pinned to different cores:
   cold   the response cache off, random 7-day windows and filters, after a
          3 s warm-up; on PostgreSQL with one API thread and with four
          (--cold-threads);
+  tz     as cold, each request in a viewer's time zone with one of the
+         viewer's filters (genre, kind, language, type, premieres);
+  search GET /api/v1/search/shows with random 3-8 letter pieces of show
+         names, some with a letter dropped or two swapped;
   nginx  the identical response bytes as a static file served by nginx
          (one worker), the anchor for the warm case.
 
@@ -90,6 +94,14 @@ def serve(binary, db_url, port, cache_mb, work, threads=1):
     return p
 
 
+def paths_script(work, name, paths):
+    lua = os.path.join(work, name + ".lua")
+    with open(lua, "w") as f:
+        f.write("paths = {\n%s\n}\n" % ",\n".join('"%s"' % p.replace('"', "") for p in paths))
+        f.write("request = function()\n  return wrk.format(nil, paths[math.random(#paths)])\nend\n")
+    return lua
+
+
 def cold_script(work, distributors):
     """A wrk script that asks random 7-day windows with random filters."""
     rnd = random.Random(7)
@@ -100,11 +112,51 @@ def cold_script(work, distributors):
         extra = rnd.choice(["", "&rating=6", "&country=US", "&country=GB",
                             "&distributor=" + rnd.choice(distributors), "&page=2", "&page=3"])
         paths.append("/api/v1/tvshows?" + q + extra)
-    lua = os.path.join(work, "cold.lua")
-    with open(lua, "w") as f:
-        f.write("paths = {\n%s\n}\n" % ",\n".join('"%s"' % p.replace('"', "") for p in paths))
-        f.write("request = function()\n  return wrk.format(nil, paths[math.random(#paths)])\nend\n")
-    return lua
+    return paths_script(work, "cold", paths)
+
+
+ZONES = ["Europe/Berlin", "America/Los_Angeles", "America/New_York", "Pacific/Auckland",
+         "Asia/Tokyo"]
+VIEWER_FILTERS = ["genre=Drama", "genre=Comedy,Crime", "kind=web", "kind=network",
+                  "language=English", "type=Scripted", "premieres=any", "exclude_genre=Children",
+                  "genre=Drama&rating=6"]
+
+
+def tz_script(work):
+    """Random 7-day windows, each in a zone with one of the viewer's filters."""
+    rnd = random.Random(11)
+    paths = []
+    for _ in range(2000):
+        first = datetime.date.fromisoformat(START) + datetime.timedelta(days=rnd.randrange(DAYS - 7))
+        paths.append("/api/v1/tvshows?date_from=%s&date_to=%s&tz=%s&%s" % (
+            first, first + datetime.timedelta(days=6), rnd.choice(ZONES),
+            rnd.choice(VIEWER_FILTERS)))
+    return paths_script(work, "tz", paths)
+
+
+def search_script(work, names):
+    """Pieces of 3 to 8 letters of show names; one in three with a typo."""
+    rnd = random.Random(13)
+    paths = []
+    words = [w for n in names for w in re.findall(r"[A-Za-z]{3,}", n)]
+    for _ in range(2000):
+        w = rnd.choice(words).lower()
+        n = rnd.randint(3, min(8, len(w)))
+        piece = w[:n]
+        if n > 4 and rnd.random() < 1 / 3:
+            i = rnd.randrange(n - 1)
+            piece = (piece[:i] + piece[i + 1] + piece[i] + piece[i + 2:]
+                     if rnd.random() < 0.5 else piece[:i] + piece[i + 1:])
+        paths.append("/api/v1/search/shows?q=" + piece)
+    return paths_script(work, "search", paths)
+
+
+def show_names(base):
+    names = []
+    for page in range(1, 31):
+        body = urllib.request.urlopen(base + "/api/v1/shows?per_page=100&page=%d" % page).read()
+        names += re.findall(r'"name":"([^"]+)","type"', body.decode())
+    return names
 
 
 def nginx(work, body):
@@ -182,6 +234,13 @@ def main():
                     wrk(base + "/", 16, WARMUP_SECONDS, lua)
                     r = measure(srv.pid, base + "/", 16, args.duration, lua)
                     results.append((backend, "cold, 16 conns, %d thr" % threads, r))
+                    if threads == 1:
+                        # the viewer's cases, on the same server and data
+                        for name, script in (("tz + filter", tz_script(work)),
+                                             ("search", search_script(work, show_names(base)))):
+                            wrk(base + "/", 16, WARMUP_SECONDS, script)
+                            r = measure(srv.pid, base + "/", 16, args.duration, script)
+                            results.append((backend, "%s, 16 conns, 1 thr" % name, r))
                     srv.send_signal(signal.SIGTERM)
                     srv.wait(30)
                 if backend == "sqlite" or args.backend == "postgres":
@@ -203,6 +262,11 @@ def main():
     for backend, name, r in results:
         print("%-9s %-29s %10.0f %9.3f %9.3f %9.1f %8.1f %6d" % (
             backend, name, r["rps"], r["p50"], r["p99"], r["cpu_us"], r["rss"], r["errors"]))
+    for backend in ("sqlite", "postgres"):
+        cold = [r for b, n, r in results if b == backend and n.startswith("cold") and "1 thr" in n]
+        for b, name, r in results:
+            if b == backend and cold and (name.startswith("tz") or name.startswith("search")):
+                print("%s %s / cold: %.2f" % (backend, name.split(",")[0], r["rps"] / cold[0]["rps"]))
     ngx = [r for b, n, r in results if n.startswith("nginx")]
     for backend, name, r in results:
         if name.startswith("warm") and ngx:

@@ -31,6 +31,12 @@ static const http_route routes[] = {
     {"/api/v1/countries", GET_ONLY, R_COUNTRIES},
     {"/api/v1/openapi.json", GET_ONLY, R_OPENAPI},
     {"/api/v1/analytics/:report", GET_ONLY, R_ANALYTICS},
+    {"/api/v1/upcoming", GET_ONLY, R_UPCOMING},
+    {"/api/v1/search/shows", GET_ONLY, R_SEARCH_SHOWS},
+    {"/api/v1/lookup/shows", GET_ONLY, R_LOOKUP_SHOWS},
+    {"/api/v1/genres", GET_ONLY, R_GENRES},
+    {"/api/v1/calendar.ics", GET_ONLY, R_CALENDAR},
+    {"/api/v1/changes", GET_ONLY, R_CHANGES},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -45,6 +51,12 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_COUNTRIES] = route_countries,
     [R_OPENAPI] = route_openapi,
     [R_ANALYTICS] = route_analytics,
+    [R_UPCOMING] = route_upcoming,
+    [R_SEARCH_SHOWS] = route_search_shows,
+    [R_LOOKUP_SHOWS] = route_lookup_shows,
+    [R_GENRES] = route_genres,
+    [R_CALENDAR] = route_calendar,
+    [R_CHANGES] = route_changes,
 };
 
 static const char *const route_names[R_ROUTE_COUNT] = {
@@ -58,6 +70,12 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_COUNTRIES] = "/api/v1/countries",
     [R_OPENAPI] = "/api/v1/openapi.json",
     [R_ANALYTICS] = "/api/v1/analytics/:report",
+    [R_UPCOMING] = "/api/v1/upcoming",
+    [R_SEARCH_SHOWS] = "/api/v1/search/shows",
+    [R_LOOKUP_SHOWS] = "/api/v1/lookup/shows",
+    [R_GENRES] = "/api/v1/genres",
+    [R_CALENDAR] = "/api/v1/calendar.ics",
+    [R_CHANGES] = "/api/v1/changes",
 };
 
 /* ---- CORS ---- */
@@ -372,6 +390,7 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
     memset(&r, 0, sizeof(r));
     r.http = req;
     r.route = -1;
+    r.now = (int64_t)time(NULL) / NOW_STEP * NOW_STEP;
     assign_request_id(t, req, r.request_id);
     resolve_client(t, &r);
     route_request(t, &r, res, &rl);
@@ -501,6 +520,14 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen)
     }
     app->cfg = cfg;
     app_cache_headers(app);
+    for (char url[4096];
+         app->nreplicas < REPLICAS_MAX &&
+         config_list_item(cfg->database_replica_url, app->nreplicas, url, sizeof(url)) == 0;
+         app->nreplicas++)
+        if (!(app->replica_urls[app->nreplicas] = strdup(url))) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
     if (parse_origins(app, cfg->cors_origins) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -514,9 +541,9 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (!(app->limits = ratelimit_new()) || !(app->counts = counts_new()) ||
+    if (!(app->limits = ratelimit_new()) || !(app->schedule = schedule_new()) ||
         !(app->auth = auth_new(cfg, err, errlen))) {
-        if (!app->limits || !app->counts)
+        if (!app->limits || !app->schedule)
             snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -535,9 +562,11 @@ void api_app_free(api_app *app)
         return;
     refresher_stop(app->refresher);
     cache_free(app->cache);
-    counts_free(app->counts);
+    schedule_free(app->schedule);
     auth_free(app->auth);
     ratelimit_free(app->limits);
+    for (size_t i = 0; i < app->nreplicas; i++)
+        free(app->replica_urls[i]);
     for (size_t i = 0; i < app->ncors; i++)
         free(app->cors_origins[i]);
     free(app->cors_origins);
@@ -595,7 +624,8 @@ void api_thread_free(void *ctx)
         return;
     api_thread_idle(t);
     store_close(t->st);
-    store_close(t->replica);
+    for (size_t i = 0; i < REPLICAS_MAX; i++)
+        store_close(t->replicas[i]);
     redis_free(t->redis);
     arena_free(&t->mem);
     buf_free(&t->body);

@@ -7,7 +7,7 @@
 
 #include "api/api.h"
 #include "model/model.h"
-#include "store/counts.h"
+#include "schedule/schedule.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -32,16 +32,26 @@ enum {
     R_COUNTRIES,
     R_OPENAPI,
     R_ANALYTICS,
+    R_UPCOMING,
+    R_SEARCH_SHOWS,
+    R_LOOKUP_SHOWS,
+    R_GENRES,
+    R_CALENDAR,
+    R_CHANGES,
     R_ROUTE_COUNT
 };
 
+#define REPLICAS_MAX 8
+
 struct api_app {
     const config *cfg;
+    char *replica_urls[REPLICAS_MAX]; /* DATABASE_REPLICA_URL, split */
+    size_t nreplicas;
     _Atomic int64_t generation;      /* the data generation, kept fresh by the refresher */
     _Atomic int64_t db_connected_us; /* when a connection last (re)connected */
     refresher *refresher;
-    cache *cache;   /* NULL when CACHE_MB=0 */
-    counts *counts; /* the schedule's total_count */
+    cache *cache;       /* NULL when CACHE_MB=0 */
+    schedule *schedule; /* which episodes a schedule query matches, and how many */
     char cache_control[64];
     char vary[64]; /* of cacheable 200s, which are private when auth is on */
     char **cors_origins;
@@ -59,11 +69,14 @@ typedef struct api_thread {
     store *st;
     int64_t st_retry_at; /* monotonic ms: when to try opening the store again */
     redis *redis;        /* the shared second-level cache (and limits); NULL without Redis */
-    store *replica;      /* DATABASE_REPLICA_URL, for analytics; NULL when unset or down */
-    int64_t replica_retry_at;
-    arena mem; /* per request, reset after each */
-    buf body;  /* JSON being rendered */
-    buf alt;   /* the other encoding of body (gzip or inflated) */
+    /* DATABASE_REPLICA_URL's replicas, for analytics, opened when first
+     * needed; NULL while one is down (retried after replica_retry_at) */
+    store *replicas[REPLICAS_MAX];
+    int64_t replica_retry_at[REPLICAS_MAX];
+    unsigned replica_next; /* where the next read starts: reads are spread */
+    arena mem;             /* per request, reset after each */
+    buf body;              /* JSON being rendered */
+    buf alt;               /* the other encoding of body (gzip or inflated) */
     gzip_ctx *gz;
     buf log; /* access-log lines, written out when the loop idles */
     buf key; /* the cache key of the request */
@@ -79,7 +92,13 @@ typedef struct api_request {
     char request_id[72];
     char client[48];
     uint8_t client_addr[16];
+    /* the request's time, in NOW_STEP steps: what "next" and "from now"
+     * mean in a response (part of the cache key of those that say it) */
+    int64_t now;
+    const char *content_type; /* of a cacheable 200: NULL for JSON */
 } api_request;
+
+#define NOW_STEP 300 /* seconds */
 
 typedef void (*api_route_fn)(api_thread *t, api_request *r, http_response *res);
 
@@ -126,13 +145,40 @@ int api_pagination(const api_request *r, http_response *res, int64_t per_page_de
  * can imitate another parameter). */
 void api_key_add(buf *key, const char *name, const char *v, size_t n);
 void api_key_add_int(buf *key, const char *name, int64_t v);
+/* The request's time step, for responses that render show objects (their
+ * next_episode) or start from now. */
+void api_key_add_now(buf *key, const api_request *r);
 /* 400 {"error":"Invalid parameter: key", "details": why} */
 void api_bad_param(http_response *res, const char *key, const char *why);
+
+/* ---- schedule queries (routes_schedule.c) ---- */
+
+typedef struct schedule_request {
+    sched_query q;
+    int64_t page, per_page;
+} schedule_request;
+
+/* date_from and date_to into q->from/to, or the contract's 400 in res. */
+int api_schedule_dates(api_request *r, http_response *res, sched_query *q);
+/* Pagination, tz and every filter, or a 400 naming the parameter. */
+int api_schedule_filters(api_request *r, http_response *res, schedule_request *s);
+/* The canonical cache key of a parsed schedule query. */
+void api_schedule_key(api_request *r, buf *key, const char *route, const schedule_request *s);
+
+/* ---- reads shared by routes (respond.c) ---- */
+
+/* The episodes of a schedule page, into rows[i] in the page's order (NULL
+ * where one is gone since), their shows' next episodes filled. */
+int api_episodes_by_page(api_thread *t, const api_request *r, const sched_page *page,
+                         tv_episode **rows);
+/* Fills the next episode of each show (as of the request's time). */
+int api_fill_next(api_thread *t, const api_request *r, tv_show *const *shows, size_t n);
 
 /* ---- rendering (render.c) ---- */
 
 void render_show(jw_writer *w, const tv_show *s, int detail);
-void render_episode(jw_writer *w, const tv_episode *e);
+/* With tz, the episode's local_date and local_time in that zone. */
+void render_episode(jw_writer *w, const tv_episode *e, const tz_zone *tz);
 void render_pagination(jw_writer *w, int64_t page, int64_t per_page, int64_t total);
 /* "data": the page's rows (episodes or shows), then "pagination". */
 typedef enum { RENDER_EPISODES, RENDER_SHOWS } render_kind;
@@ -151,5 +197,11 @@ void route_networks(api_thread *t, api_request *r, http_response *res);
 void route_countries(api_thread *t, api_request *r, http_response *res);
 void route_openapi(api_thread *t, api_request *r, http_response *res);
 void route_analytics(api_thread *t, api_request *r, http_response *res);
+void route_upcoming(api_thread *t, api_request *r, http_response *res);
+void route_search_shows(api_thread *t, api_request *r, http_response *res);
+void route_lookup_shows(api_thread *t, api_request *r, http_response *res);
+void route_genres(api_thread *t, api_request *r, http_response *res);
+void route_calendar(api_thread *t, api_request *r, http_response *res);
+void route_changes(api_thread *t, api_request *r, http_response *res);
 
 #endif

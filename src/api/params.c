@@ -93,3 +93,8 @@ void api_key_add_int(buf *key, const char *name, int64_t v)
 {
     buf_printf(key, "%s=%lld;", name, (long long)v);
 }
+
+void api_key_add_now(buf *key, const api_request *r)
+{
+    api_key_add_int(key, "now", r->now);
+}

@@ -1,7 +1,10 @@
-/* JSON shapes of docs/api-contract.md; key order as documented. */
+/* JSON shapes of docs/api-contract.md; key order as documented (keys added
+ * since the Rails contract come after the ones it had). */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "util/date.h"
 
 static void opt_int(jw_writer *w, const char *key, int has, int64_t v)
 {
@@ -53,6 +56,38 @@ static void render_distributor(jw_writer *w, const char *key, const tv_distribut
     str(w, "name", d->name);
     str(w, "country", d->country_name);
     str(w, "country_code", d->country_code);
+    str(w, "kind", d->kind == DIST_WEB ? "web" : "network");
+    str(w, "timezone", d->country_timezone);
+    jw_obj_close(w);
+}
+
+static void render_next(jw_writer *w, const tv_next_episode *x)
+{
+    jw_key(w, "next_episode");
+    if (!x) {
+        jw_null(w);
+        return;
+    }
+    jw_obj_open(w);
+    jw_key(w, "id");
+    jw_int(w, x->id);
+    jw_key(w, "season");
+    jw_int(w, x->season);
+    opt_int(w, "number", x->has_number, x->number);
+    str(w, "name", x->name);
+    str(w, "airdate", x->airdate);
+    str(w, "airstamp", x->airstamp && x->airtime && x->airtime[0] ? x->airstamp : NULL);
+    jw_obj_close(w);
+}
+
+static void render_externals(jw_writer *w, const tv_show *s)
+{
+    jw_key(w, "externals");
+    jw_obj_open(w);
+    jw_key(w, "tvmaze");
+    jw_int(w, s->tvmaze_id);
+    str(w, "imdb", s->imdb);
+    opt_int(w, "thetvdb", s->has_thetvdb, s->thetvdb);
     jw_obj_close(w);
 }
 
@@ -69,7 +104,9 @@ void render_show(jw_writer *w, const tv_show *s, int detail)
     raw_array(w, "genres", s->genres_json);
     str(w, "image_medium", s->image_medium);
     str(w, "image_original", s->image_original);
-    render_distributor(w, "network", s->network);
+    /* a show streamed only on a web channel gives it as its network, with
+     * kind "web": clients of the Rails contract read network alone */
+    render_distributor(w, "network", s->network ? s->network : s->web_channel);
     render_distributor(w, "web_channel", s->web_channel);
     str(w, "url", s->url);
     if (detail) {
@@ -84,11 +121,40 @@ void render_show(jw_writer *w, const tv_show *s, int detail)
         jw_obj_close(w);
         str(w, "summary", s->summary);
     }
+    render_distributor(w, "distributor", s->network ? s->network : s->web_channel);
+    render_externals(w, s);
+    render_next(w, s->next);
     jw_obj_close(w);
 }
 
-void render_episode(jw_writer *w, const tv_episode *e)
+/* What the viewer's zone makes of an episode: its local day and time, or
+ * its published airdate and no time when none is announced. */
+static void render_local(jw_writer *w, const tv_episode *e, const tz_zone *tz, int timed,
+                         int64_t instant)
 {
+    char day[DATE_LEN + 1], hhmm[16];
+    int32_t d, minute;
+
+    if (!timed) {
+        str(w, "local_date", e->airdate);
+        jw_key(w, "local_time");
+        jw_null(w);
+        return;
+    }
+    tz_local(tz, instant, &d, &minute);
+    date_format(d, day);
+    snprintf(hhmm, sizeof(hhmm), "%02d:%02d", minute / 60, minute % 60);
+    str(w, "local_date", day);
+    str(w, "local_time", hhmm);
+}
+
+void render_episode(jw_writer *w, const tv_episode *e, const tz_zone *tz)
+{
+    unsigned flags = schedule_episode_flags(e->season, e->has_number, e->number, 0);
+    int64_t instant = 0;
+    int timed =
+        tv_airing_instant(e->airtime, e->airstamp, e->airstamp ? strlen(e->airstamp) : 0, &instant);
+
     jw_obj_open(w);
     jw_key(w, "id");
     jw_int(w, e->id);
@@ -111,6 +177,16 @@ void render_episode(jw_writer *w, const tv_episode *e)
         render_show(w, e->show, 0);
     else
         jw_null(w);
+    str(w, "premiere",
+        flags & SCHED_SERIES_PREMIERE   ? "series"
+        : flags & SCHED_SEASON_PREMIERE ? "season"
+                                        : NULL);
+    jw_key(w, "season_finale");
+    jw_null(w); /* the schedule does not say how long a season is */
+    jw_key(w, "time_known");
+    jw_bool(w, timed);
+    if (tz)
+        render_local(w, e, tz, timed, instant);
     jw_obj_close(w);
 }
 
@@ -136,7 +212,7 @@ void render_list(jw_writer *w, const store_page *rows, render_kind kind, int64_t
     jw_arr_open(w);
     for (size_t i = 0; i < rows->n; i++) {
         if (kind == RENDER_EPISODES)
-            render_episode(w, rows->rows[i]);
+            render_episode(w, rows->rows[i], NULL);
         else
             render_show(w, rows->rows[i], 0);
     }

@@ -293,7 +293,7 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
         return;
     }
     res->status = 200;
-    http_response_header(res, "Content-Type", JSON_TYPE);
+    http_response_header(res, "Content-Type", r->content_type ? r->content_type : JSON_TYPE);
     buf_reset(&res->body);
     if (send_gz) {
         http_response_header(res, "Content-Encoding", "gzip");
@@ -301,4 +301,27 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
     } else {
         buf_append(&res->body, identity->data, identity->len);
     }
+}
+
+int api_fill_next(api_thread *t, const api_request *r, tv_show *const *shows, size_t n)
+{
+    return store_next_episodes(t->st, shows, n, r->now, &t->mem);
+}
+
+int api_episodes_by_page(api_thread *t, const api_request *r, const sched_page *page,
+                         tv_episode **rows)
+{
+    int64_t ids[SCHEDULE_PAGE_MAX];
+    tv_show *shows[SCHEDULE_PAGE_MAX];
+    size_t k = 0;
+    int rc;
+
+    for (size_t i = 0; i < page->n; i++)
+        ids[i] = page->rows[i].id;
+    if ((rc = store_episodes_by_ids(t->st, ids, page->n, &t->mem, rows)) != STORE_OK)
+        return rc;
+    for (size_t i = 0; i < page->n; i++)
+        if (rows[i] && rows[i]->show)
+            shows[k++] = rows[i]->show;
+    return api_fill_next(t, r, shows, k);
 }

@@ -1,4 +1,4 @@
-/* GET /api/v1/shows, /shows/:id, /shows/:id/episodes, /networks, /countries */
+/* GET /api/v1/shows, /shows/:id, /shows/:id/episodes, /networks, /countries, /genres */
 #include <stdio.h>
 #include <string.h>
 
@@ -52,11 +52,11 @@ static int build_shows(api_thread *t, api_request *r, http_response *res, void *
     jw_writer w;
     int rc;
 
-    (void)r;
     if (!st)
         return -1;
     if ((rc = store_list_shows(st, (q->page - 1) * q->per_page, (int)q->per_page, &t->mem,
-                               &page)) != STORE_OK) {
+                               &page)) != STORE_OK ||
+        (rc = api_fill_next(t, r, (tv_show *const *)page.rows, page.n)) != STORE_OK) {
         api_store_error(t, res, rc);
         return -1;
     }
@@ -77,6 +77,7 @@ void route_shows(api_thread *t, api_request *r, http_response *res)
     buf_puts(&t->key, "shows;");
     api_key_add_int(&t->key, "p", q.page);
     api_key_add_int(&t->key, "pp", q.per_page);
+    api_key_add_now(&t->key, r);
     api_serve_cached(t, r, res, t->key.data, t->key.len, build_shows, &q);
 }
 
@@ -89,6 +90,8 @@ static int load_show(api_thread *t, api_request *r, http_response *res, int64_t 
     if (!st)
         return -1;
     rc = store_get_show(st, id, &t->mem, s);
+    if (rc == STORE_OK)
+        rc = api_fill_next(t, r, s, 1);
     if (rc == STORE_ENOTFOUND) {
         not_found_show(res, r->match.params[0], r->match.param_lens[0]);
         return -1;
@@ -125,6 +128,7 @@ void route_show(api_thread *t, api_request *r, http_response *res)
     buf_reset(&t->key);
     buf_puts(&t->key, "show;");
     api_key_add_int(&t->key, "id", q.show_id);
+    api_key_add_now(&t->key, r);
     api_serve_cached(t, r, res, t->key.data, t->key.len, build_show, &q);
 }
 
@@ -140,6 +144,8 @@ static int build_show_episodes(api_thread *t, api_request *r, http_response *res
         return -1;
     rc = store_show_episodes(t->st, q->show_id, (q->page - 1) * q->per_page, (int)q->per_page,
                              &t->mem, &page);
+    for (size_t i = 0; rc == STORE_OK && i < page.n; i++)
+        ((tv_episode *)page.rows[i])->show->next = s->next;
     if (rc != STORE_OK) {
         api_store_error(t, res, rc);
         return -1;
@@ -165,6 +171,7 @@ void route_show_episodes(api_thread *t, api_request *r, http_response *res)
     api_key_add_int(&t->key, "id", q.show_id);
     api_key_add_int(&t->key, "p", q.page);
     api_key_add_int(&t->key, "pp", q.per_page);
+    api_key_add_now(&t->key, r);
     api_serve_cached(t, r, res, t->key.data, t->key.len, build_show_episodes, &q);
 }
 
@@ -208,4 +215,11 @@ void route_countries(api_thread *t, api_request *r, http_response *res)
     names_fn fn = store_country_names;
 
     api_serve_cached(t, r, res, "countries;", 10, build_names, &fn);
+}
+
+void route_genres(api_thread *t, api_request *r, http_response *res)
+{
+    names_fn fn = store_genre_names;
+
+    api_serve_cached(t, r, res, "genres;", 7, build_names, &fn);
 }

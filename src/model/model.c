@@ -144,3 +144,8 @@ int tv_time_sort(const char *airtime)
         return m;
     return 1440;
 }
+
+int tv_airing_instant(const char *airtime, const char *airstamp, size_t stamp_len, int64_t *t)
+{
+    return airtime && airtime[0] && airstamp && instant_parse(airstamp, stamp_len, t) == 0;
+}

@@ -29,6 +29,17 @@ typedef struct tv_distributor {
     int64_t updated; /* the newest `updated` of the shows that carried it */
 } tv_distributor;
 
+/* What a show object says of its next episode. */
+typedef struct tv_next_episode {
+    int64_t id;
+    int32_t season, number;
+    int has_number;
+    const char *name;
+    const char *airstamp; /* NULL when unknown */
+    const char *airdate;
+    const char *airtime; /* "" when not announced */
+} tv_next_episode;
+
 typedef struct tv_show {
     int64_t id;
     int64_t tvmaze_id;
@@ -45,13 +56,17 @@ typedef struct tv_show {
     const char *genres_json;        /* JSON array of strings */
     const char *image_medium;
     const char *image_original;
-    const char *summary; /* HTML as sent */
+    const char *summary;     /* HTML as sent */
+    const char *imdb;        /* "tt…" or NULL (externals) */
+    const char *search_name; /* the name as search compares it (fold.h) */
+    int64_t thetvdb;
     int32_t runtime, average_runtime, weight;
-    int has_runtime, has_average_runtime, has_weight, has_rating;
+    int has_runtime, has_average_runtime, has_weight, has_rating, has_thetvdb;
     double rating;
     int64_t updated; /* TVmaze's Unix seconds */
     tv_distributor *network;
     tv_distributor *web_channel;
+    tv_next_episode *next; /* set by the API's reads only; NULL: none known */
 } tv_show;
 
 typedef struct tv_episode {
@@ -70,6 +85,8 @@ typedef struct tv_episode {
     int32_t season, number, runtime;
     int has_season, has_number, has_runtime, has_rating;
     double rating;
+    int32_t revision;        /* times its date or time moved (read side only) */
+    int64_t time_changed_at; /* Unix seconds of the last move; 0: never */
 } tv_episode;
 
 /* A set of episodes with the shows and distributors they reference, each
@@ -101,6 +118,11 @@ int tv_batch_day_view(const tv_batch *all, const char *airdate, tv_batch *view);
 /* Minutes after midnight for an "HH:MM" airtime, 1440 when unknown: the
  * order the API promises (known times first, unknown last in the day). */
 int tv_time_sort(const char *airtime);
+/* 1 and the instant in *t when an episode's time is announced and TVmaze
+ * gave its instant; 0 otherwise (an airstamp without an airtime is
+ * TVmaze's placeholder, never a time to show). */
+int tv_airing_instant(const char *airtime, const char *airstamp, size_t stamp_len, int64_t *t);
+
 /* Specials (no number) sort after numbered episodes of the same season. */
 #define TV_NUMBER_SORT_NULL 2147483647
 

@@ -36,7 +36,7 @@ static void pg_quiet(void *arg, const char *message)
 
 static PGconn *pg_open(const char *url, const db_options *opt)
 {
-    char options[128] = "";
+    char options[256] = "";
     const char *keys[] = {"dbname",
                           "connect_timeout",
                           "application_name",
@@ -66,6 +66,12 @@ static PGconn *pg_open(const char *url, const db_options *opt)
     if (opt->generic_plans)
         snprintf(options + strlen(options), sizeof(options) - strlen(options),
                  " -c plan_cache_mode=force_generic_plan");
+    /* search (store_search_shows): pg_trgm proposes names that share 30 %
+     * of the query's trigrams, not its default 60 %: a short word with two
+     * letters swapped shares about half; the ranking drops weak ones */
+    if (opt->generic_plans)
+        snprintf(options + strlen(options), sizeof(options) - strlen(options),
+                 " -c pg_trgm.word_similarity_threshold=0.3");
     c = PQconnectdbParams(keys, vals, 1);
     if (c)
         PQsetNoticeProcessor(c, pg_quiet, NULL);

@@ -5,11 +5,18 @@
 #include <time.h>
 
 #include "store/store_internal.h"
+#include "util/fold.h"
+#include "util/json.h"
 
 typedef struct migration {
     int version;
     const char *name;
     dialect_sql sql;
+    /* work SQL alone cannot do, in the same transaction (NULL: none) */
+    int (*after)(store *st);
+    /* expand only: a binary of the version before still serves a database
+     * migrated to this one (a rollback during a deployment is safe) */
+    int compatible;
 } migration;
 
 /* Episodes carry a few columns derived at import (time_sort, number_sort and
@@ -81,6 +88,168 @@ typedef struct migration {
 #define SHOWS_BY_DISTRIBUTOR                                                                       \
     "CREATE INDEX shows_network ON shows (network_id);\n"                                          \
     "CREATE INDEX shows_web_channel ON shows (web_channel_id);\n"
+
+/* Lookup by the show's ids elsewhere, and search by name: search_name is
+ * the folded name (fold.h), filled at import; each backend indexes its
+ * trigrams with its own machinery (SQLite FTS5's trigram tokenizer, kept in
+ * step by triggers; PostgreSQL's pg_trgm). */
+#define SHOW_LOOKUP_COLUMNS                                                                        \
+    "CREATE INDEX shows_imdb ON shows (imdb);\n"                                                   \
+    "CREATE INDEX shows_thetvdb ON shows (thetvdb);\n"
+#define SQLITE_SHOW_SEARCH                                                                         \
+    "ALTER TABLE shows ADD COLUMN imdb TEXT;\n"                                                    \
+    "ALTER TABLE shows ADD COLUMN thetvdb INTEGER;\n"                                              \
+    "ALTER TABLE shows ADD COLUMN search_name TEXT NOT NULL DEFAULT '';\n" SHOW_LOOKUP_COLUMNS     \
+    "CREATE VIRTUAL TABLE shows_search USING fts5(search_name, content='shows',\n"                 \
+    "  content_rowid='id', tokenize='trigram');\n"                                                 \
+    "CREATE TRIGGER shows_search_insert AFTER INSERT ON shows BEGIN\n"                             \
+    "  INSERT INTO shows_search (rowid, search_name) VALUES (new.id, new.search_name);\n"          \
+    "END;\n"                                                                                       \
+    "CREATE TRIGGER shows_search_delete AFTER DELETE ON shows BEGIN\n"                             \
+    "  INSERT INTO shows_search (shows_search, rowid, search_name)\n"                              \
+    "    VALUES ('delete', old.id, old.search_name);\n"                                            \
+    "END;\n"                                                                                       \
+    "CREATE TRIGGER shows_search_update AFTER UPDATE OF search_name ON shows BEGIN\n"              \
+    "  INSERT INTO shows_search (shows_search, rowid, search_name)\n"                              \
+    "    VALUES ('delete', old.id, old.search_name);\n"                                            \
+    "  INSERT INTO shows_search (rowid, search_name) VALUES (new.id, new.search_name);\n"          \
+    "END;\n" /* rows stored before the index existed: indexed as they are, so that                 \
+              * the update trigger deletes exactly what the index holds */                         \
+    "INSERT INTO shows_search (shows_search) VALUES ('rebuild');\n"
+#define PG_SHOW_SEARCH                                                                             \
+    "ALTER TABLE shows ADD COLUMN imdb TEXT, ADD COLUMN thetvdb BIGINT,\n"                         \
+    "  ADD COLUMN search_name TEXT COLLATE \"C\" NOT NULL DEFAULT '';\n" SHOW_LOOKUP_COLUMNS       \
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"                                                    \
+    "CREATE INDEX shows_search ON shows USING gin (search_name gin_trgm_ops);\n"
+
+/* What changed for viewers, for the change feed, calendar revisions and
+ * webhooks: every episode added, moved (its date or announced time; an
+ * airstamp that moves without an announced time is TVmaze's placeholder,
+ * not a change) or removed is a row of `changes`, written by triggers in the
+ * transaction that changes the episode, whatever code path does it. seq is
+ * the feed's cursor: it only grows (imports, the only writers, commit one at
+ * a time under their lock), and rows older than CHANGES_RETENTION_DAYS are
+ * pruned, the last pruned seq kept in meta. revision counts an episode's
+ * moves (a calendar's SEQUENCE). */
+#define CHANGES_COLUMNS                                                                            \
+    "  created_at BIGINT NOT NULL,\n"                                                              \
+    "  kind TEXT NOT NULL CHECK (kind IN ('added', 'rescheduled', 'time_known', 'removed')),\n"    \
+    "  episode_id BIGINT NOT NULL,\n"                                                              \
+    "  episode_tvmaze_id BIGINT NOT NULL,\n"                                                       \
+    "  show_id BIGINT NOT NULL,\n"                                                                 \
+    "  name TEXT, season INTEGER, number INTEGER,\n"                                               \
+    "  airdate_before TEXT, airtime_before TEXT, airstamp_before TEXT,\n"                          \
+    "  airdate TEXT, airtime TEXT, airstamp TEXT);\n"                                              \
+    "CREATE INDEX changes_created ON changes (created_at);\n"                                      \
+    "CREATE INDEX changes_show ON changes (show_id, seq);\n"                                       \
+    "INSERT INTO meta (key, value) VALUES ('changes_pruned_seq', 0);\n"
+#define CHANGE_INSERT                                                                              \
+    "INSERT INTO changes (created_at, kind, episode_id, episode_tvmaze_id, show_id, name,"         \
+    " season, number, airdate_before, airtime_before, airstamp_before, airdate, airtime,"          \
+    " airstamp)"
+#define SQLITE_CHANGES                                                                             \
+    "ALTER TABLE episodes ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;\n"                       \
+    "ALTER TABLE episodes ADD COLUMN time_changed_at INTEGER;\n"                                   \
+    "CREATE TABLE changes (\n"                                                                     \
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n" CHANGES_COLUMNS                                   \
+    "CREATE TRIGGER episodes_added AFTER INSERT ON episodes BEGIN\n" CHANGE_INSERT                 \
+    " VALUES (unixepoch(), 'added', new.id, new.tvmaze_id, new.show_id, new.name, new.season,"     \
+    " new.number, NULL, NULL, NULL, new.airdate, new.airtime, new.airstamp);\n"                    \
+    "END;\n"                                                                                       \
+    "CREATE TRIGGER episodes_moved AFTER UPDATE OF airdate, airtime, airstamp ON episodes\n"       \
+    "  WHEN old.airdate IS NOT new.airdate OR old.airtime IS NOT new.airtime\n"                    \
+    "    OR (old.airstamp IS NOT new.airstamp AND new.airtime <> '') BEGIN\n"                      \
+    "  UPDATE episodes SET revision = revision + 1, time_changed_at = unixepoch()\n"               \
+    "    WHERE id = new.id;\n" CHANGE_INSERT                                                       \
+    " VALUES (unixepoch(), CASE WHEN old.airtime = '' AND new.airtime <> ''"                       \
+    " AND old.airdate IS new.airdate THEN 'time_known' ELSE 'rescheduled' END, new.id,"            \
+    " new.tvmaze_id, new.show_id, new.name, new.season, new.number, old.airdate, old.airtime,"     \
+    " old.airstamp, new.airdate, new.airtime, new.airstamp);\n"                                    \
+    "END;\n"                                                                                       \
+    "CREATE TRIGGER episodes_removed AFTER DELETE ON episodes BEGIN\n" CHANGE_INSERT               \
+    " VALUES (unixepoch(), 'removed', old.id, old.tvmaze_id, old.show_id, old.name, old.season,"   \
+    " old.number, old.airdate, old.airtime, old.airstamp, NULL, NULL, NULL);\n"                    \
+    "END;\n"
+#define PG_NOW "extract(epoch FROM now())::bigint"
+#define PG_CHANGES                                                                                 \
+    "ALTER TABLE episodes ADD COLUMN revision INTEGER NOT NULL DEFAULT 0,\n"                       \
+    "  ADD COLUMN time_changed_at BIGINT;\n"                                                       \
+    "CREATE TABLE changes (\n"                                                                     \
+    "  seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n" CHANGES_COLUMNS                 \
+    "CREATE FUNCTION tvshows_episode_changes() RETURNS trigger LANGUAGE plpgsql AS $$\n"           \
+    "BEGIN\n"                                                                                      \
+    "  IF TG_OP = 'INSERT' THEN\n" CHANGE_INSERT "    VALUES (" PG_NOW                             \
+    ", 'added', NEW.id, NEW.tvmaze_id, NEW.show_id, NEW.name, NEW.season,"                         \
+    " NEW.number, NULL, NULL, NULL, NEW.airdate, NEW.airtime, NEW.airstamp);\n"                    \
+    "    RETURN NEW;\n"                                                                            \
+    "  ELSIF TG_OP = 'DELETE' THEN\n" CHANGE_INSERT "    VALUES (" PG_NOW                          \
+    ", 'removed', OLD.id, OLD.tvmaze_id, OLD.show_id, OLD.name, OLD.season,"                       \
+    " OLD.number, OLD.airdate, OLD.airtime, OLD.airstamp, NULL, NULL, NULL);\n"                    \
+    "    RETURN OLD;\n"                                                                            \
+    "  ELSIF NEW.airdate IS DISTINCT FROM OLD.airdate OR NEW.airtime IS DISTINCT FROM "            \
+    "OLD.airtime\n"                                                                                \
+    "      OR (NEW.airstamp IS DISTINCT FROM OLD.airstamp AND NEW.airtime <> '') THEN\n"           \
+    "    NEW.revision := OLD.revision + 1;\n"                                                      \
+    "    NEW.time_changed_at := " PG_NOW ";\n" CHANGE_INSERT "    VALUES (" PG_NOW                 \
+    ", CASE WHEN OLD.airtime = '' AND NEW.airtime <> ''"                                           \
+    " AND OLD.airdate = NEW.airdate THEN 'time_known' ELSE 'rescheduled' END, NEW.id,"             \
+    " NEW.tvmaze_id, NEW.show_id, NEW.name, NEW.season, NEW.number, OLD.airdate, OLD.airtime,"     \
+    " OLD.airstamp, NEW.airdate, NEW.airtime, NEW.airstamp);\n"                                    \
+    "  END IF;\n"                                                                                  \
+    "  RETURN NEW;\n"                                                                              \
+    "END $$;\n"                                                                                    \
+    "CREATE TRIGGER episodes_added AFTER INSERT ON episodes\n"                                     \
+    "  FOR EACH ROW EXECUTE FUNCTION tvshows_episode_changes();\n"                                 \
+    "CREATE TRIGGER episodes_moved BEFORE UPDATE OF airdate, airtime, airstamp ON episodes\n"      \
+    "  FOR EACH ROW EXECUTE FUNCTION tvshows_episode_changes();\n"                                 \
+    "CREATE TRIGGER episodes_removed AFTER DELETE ON episodes\n"                                   \
+    "  FOR EACH ROW EXECUTE FUNCTION tvshows_episode_changes();\n"
+
+/* Shows stored before search existed get their search form now (later
+ * imports keep it). */
+static int fold_stored_names(store *st)
+{
+    static const char sql[] = "SELECT id, name FROM shows";
+    db_rows *r;
+    int rc;
+    buf ids;
+
+    buf_init(&ids, (size_t)256 << 20);
+    buf_putc(&ids, '[');
+    if ((rc = db_query(st->db, sql, NULL, 0, &r)) != DB_OK) {
+        buf_free(&ids);
+        return store_fail(st, rc);
+    }
+    /* the pairs go back as one JSON array of [id, folded name] */
+    while ((rc = db_next(r)) == 1) {
+        size_t n, len;
+        const char *name = db_col_text(r, 1, &n);
+        char folded[FOLD_MAX * 4];
+        if (!name || text_fold(name, n, folded, sizeof(folded), &len) != 0)
+            continue;
+        buf_printf(&ids, "%s[%lld,", ids.len > 1 ? "," : "", (long long)db_col_int(r, 0));
+        buf_putc(&ids, '"');
+        json_escape(&ids, folded, len);
+        buf_puts(&ids, "\"]");
+    }
+    db_rows_close(r);
+    buf_putc(&ids, ']');
+    if (rc < 0) {
+        buf_free(&ids);
+        return store_fail(st, DB_ERR);
+    }
+    {
+        static dialect_sql update = {
+            "UPDATE shows SET search_name = j.value ->> 1 FROM json_each($1) j"
+            " WHERE shows.id = j.value ->> 0",
+            "UPDATE shows SET search_name = j.value ->> 1 FROM json_array_elements($1::json) j"
+            " WHERE shows.id = (j.value ->> 0)::bigint"};
+        db_val p = dbv_textn(ids.data, ids.len);
+        rc = db_exec(st->db, store_sql(st, update), &p, 1, NULL);
+    }
+    buf_free(&ids);
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
 
 static const migration migrations[] = {
     {1,
@@ -215,7 +384,12 @@ static const migration migrations[] = {
       "CREATE TABLE api_keys (\n"
       "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n" API_KEYS_COMMON}},
     /* a distributor filter that matches few episodes finds them by show */
-    {4, "shows by distributor", {SHOWS_BY_DISTRIBUTOR, SHOWS_BY_DISTRIBUTOR}},
+    {4, "shows by distributor", {SHOWS_BY_DISTRIBUTOR, SHOWS_BY_DISTRIBUTOR}, NULL, 1},
+    /* new columns with defaults, a new index: version 4 writes shows as
+     * before (their search names wait for the next import) */
+    {5, "show search and lookup", {SQLITE_SHOW_SEARCH, PG_SHOW_SEARCH}, fold_stored_names, 1},
+    /* a new table the triggers fill, whoever writes the episodes */
+    {6, "episode changes", {SQLITE_CHANGES, PG_CHANGES}, NULL, 1},
 };
 
 #define NMIGRATIONS    ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -224,6 +398,24 @@ static const migration migrations[] = {
 static const char create_table_sql[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+/* schema_migrations.compatible came later than the table: added where
+ * missing (the migrator's own bookkeeping, not a numbered migration). */
+static int ensure_compatible_column(store *st)
+{
+    static dialect_sql has = {
+        "SELECT count(*) FROM pragma_table_info('schema_migrations') WHERE name = 'compatible'",
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = 'schema_migrations' AND column_name = 'compatible'"};
+    int64_t n = 0;
+    int rc = store_query_int(st, store_sql(st, has), NULL, 0, &n);
+
+    if (rc != STORE_OK || n)
+        return rc;
+    rc = db_script(st->db, "ALTER TABLE schema_migrations ADD COLUMN compatible INTEGER NOT NULL"
+                           " DEFAULT 0");
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
 
 static int current_version(store *st, int *version)
 {
@@ -257,21 +449,54 @@ int store_schema_version(store *st, int *current, int *latest)
     return current_version(st, current);
 }
 
+int store_schema_compatible(store *st, int version, int *compatible)
+{
+    db_val p = dbv_int(version);
+    int64_t n = 0;
+    int rc;
+
+    *compatible = 0;
+    /* a database the compatibility mark predates has no column: not
+     * compatible, as it could not say */
+    {
+        static dialect_sql has = {
+            "SELECT count(*) FROM pragma_table_info('schema_migrations')"
+            " WHERE name = 'compatible'",
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema ="
+            " current_schema() AND table_name = 'schema_migrations'"
+            " AND column_name = 'compatible'"};
+        if ((rc = store_query_int(st, store_sql(st, has), NULL, 0, &n)) != STORE_OK || !n)
+            return rc;
+    }
+    rc = store_query_int(st, "SELECT compatible FROM schema_migrations WHERE version = $1", &p, 1,
+                         &n);
+    *compatible = n == 1;
+    return rc;
+}
+
 static int apply(store *st, const migration *m)
 {
-    db_val p[3] = {dbv_int(m->version), dbv_text(m->name), dbv_int(time(NULL))};
+    db_val p[4] = {dbv_int(m->version), dbv_text(m->name), dbv_int(time(NULL)),
+                   dbv_int(m->compatible)};
     int rc;
 
     if ((rc = db_script(st->db, store_sql(st, m->sql))) != DB_OK)
         return store_fail(st, rc);
+    if (m->after && (rc = m->after(st)) != STORE_OK)
+        return rc;
     rc = db_exec(st->db,
-                 "INSERT INTO schema_migrations (version, name, applied_at)"
-                 " VALUES ($1, $2, $3)",
-                 p, 3, NULL);
+                 "INSERT INTO schema_migrations (version, name, applied_at, compatible)"
+                 " VALUES ($1, $2, $3, $4)",
+                 p, 4, NULL);
     return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }
 
 int store_migrate(store *st, int *applied)
+{
+    return store_migrate_to(st, 0, applied);
+}
+
+int store_migrate_to(store *st, int to, int *applied)
 {
     int pg = store_is_postgres(st), version, rc, locked = 0;
 
@@ -287,6 +512,8 @@ int store_migrate(store *st, int *applied)
         rc = store_fail(st, rc);
         goto done;
     }
+    if ((rc = ensure_compatible_column(st)) != STORE_OK)
+        goto done;
     for (;;) {
         if ((rc = db_begin_write(st->db)) != DB_OK) {
             rc = store_fail(st, rc);
@@ -294,7 +521,7 @@ int store_migrate(store *st, int *applied)
         }
         if ((rc = current_version(st, &version)) != STORE_OK)
             goto rollback;
-        if (version >= NMIGRATIONS) {
+        if (version >= NMIGRATIONS || (to > 0 && version >= to)) {
             db_rollback(st->db);
             break;
         }
@@ -314,4 +541,40 @@ done:
     if (locked)
         db_script(st->db, "SELECT pg_advisory_unlock(" MIGRATION_LOCK ")");
     return rc;
+}
+
+int store_app_role(store *st, const char *role, const char *password)
+{
+    /* the names and the password travel as settings, bound, never spliced:
+     * format() quotes them as an identifier and a literal */
+    static const char grant[] =
+        "DO $$ DECLARE r text := current_setting('tvshows.app_role');"
+        " p text := current_setting('tvshows.app_password');"
+        " s text := current_schema(); BEGIN"
+        " IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN"
+        "  EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', r, p);"
+        " ELSE EXECUTE format('ALTER ROLE %I WITH LOGIN PASSWORD %L', r, p); END IF;"
+        " EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), r);"
+        " EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, r);"
+        " EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I',"
+        "  s, r);"
+        " EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO %I', s, r);"
+        " EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE,"
+        "  DELETE ON TABLES TO %I', s, r);"
+        " EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE, SELECT, UPDATE ON"
+        "  SEQUENCES TO %I', s, r);"
+        " END $$";
+    db_val p[2] = {dbv_text(role), dbv_text(password)};
+    int rc;
+
+    if (!store_is_postgres(st))
+        return STORE_OK;
+    if ((rc = db_exec(st->db,
+                      "SELECT set_config('tvshows.app_role', $1, false),"
+                      " set_config('tvshows.app_password', $2, false)",
+                      p, 2, NULL)) != DB_OK)
+        return store_fail(st, rc);
+    rc = db_script(st->db, grant);
+    db_script(st->db, "SELECT set_config('tvshows.app_password', '', false)");
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }

@@ -45,7 +45,16 @@ int store_ping(store *st);
 /* Applies pending migrations; safe when several processes run it at once
  * (PostgreSQL: an advisory lock; SQLite: a write transaction). */
 int store_migrate(store *st, int *applied);
+/* The same, up to version `to` only (0: all). */
+int store_migrate_to(store *st, int to, int *applied);
 int store_schema_version(store *st, int *current, int *latest);
+/* Whether migration `version`, as applied to this database, is marked
+ * compatible: a binary one version older still serves the database. */
+int store_schema_compatible(store *st, int version, int *compatible);
+/* PostgreSQL: creates (or updates the password of) the least-privilege role
+ * the API and worker connect as, with the rights they need on every table
+ * and sequence, now and later. SQLite: nothing (STORE_OK). */
+int store_app_role(store *st, const char *role, const char *password);
 
 /* ---- data generation: bumped by every import commit that changed data ---- */
 
@@ -93,64 +102,105 @@ int store_last_import(store *st, int64_t *finished_at);
 
 /* ---- API reads (store_read.c) ---- */
 
-typedef struct episode_filter {
-    char from[11], to[11];   /* "YYYY-MM-DD", inclusive */
-    const char *distributor; /* exact name, or NULL */
-    size_t distributor_len;
-    const char *country; /* full name or ISO code, or NULL */
-    size_t country_len;
-    int has_min_rating;
-    double min_rating;
-    /* Set by counts.h: the filter's distributors match few of the days'
-     * episodes; find them by show, the distributors resolved to their ids. */
-    int by_show;
-    const int64_t *named_ids, *country_ids;
-    size_t n_named, n_country;
-} episode_filter;
-
 typedef struct store_page {
     int64_t total;
     size_t n;
     void **rows; /* tv_episode* or tv_show*, in the arena */
 } store_page;
 
-/* A page of the schedule into out->rows and out->n; out->total is the
- * caller's (counts.h counts, and narrows f to the page's days). */
-int store_find_episodes(store *st, const episode_filter *f, int64_t offset, int limit, arena *a,
-                        store_page *out);
-
-/* The schedule for counting: for each episode in [from, to], by day, its
- * (day, network, web channel, show rating) as a group of one. fn sees each
- * (a negative return stops the read and is returned); *gen is the data
+/* One episode as the schedule's index keeps it (schedule/): what its
+ * order and its filters need. Strings are valid during the callback only. */
+typedef struct store_sched_row {
+    int64_t id, show_id;
+    int32_t airdate;   /* day number */
+    int32_t time_sort; /* minutes after midnight, 1440: no time announced */
+    int has_instant;   /* a time is announced and TVmaze gave its instant */
+    int64_t instant;   /* airstamp, Unix seconds */
+    int32_t season;    /* season, episode number (has_number: not a special) */
+    int32_t number, number_sort;
+    int has_number;
+    const char *show_name;
+    size_t show_name_len;
+    int has_rating;
+    double show_rating;
+    int64_t network_id, web_channel_id;   /* 0: none */
+    const char *genres_json;              /* ["Drama", …] */
+    const char *language, *type, *status; /* NULL: none */
+    int has_premiered;
+    int32_t premiered; /* the show's first airdate, a day number */
+} store_sched_row;
+typedef int (*store_sched_fn)(void *ctx, const store_sched_row *r);
+/* Every episode with an airdate in [from, to] (day numbers), in the
+ * schedule's order (airdate, time, show name, season, number, id). fn sees
+ * each (a negative return stops the read and is returned); *gen is the data
  * generation they belong to (one statement: one snapshot), -1 when there
  * were none. */
-typedef struct store_day_group {
-    int32_t day;            /* days since 1970-01-01 */
-    int64_t network_id;     /* 0: none */
-    int64_t web_channel_id; /* 0: none */
-    double show_rating;     /* NaN: the show has no rating */
-    int64_t n;
-} store_day_group;
-typedef int (*store_group_fn)(void *ctx, const store_day_group *g);
-int store_day_groups(store *st, const char *from, const char *to, store_group_fn fn, void *ctx,
+int store_sched_rows(store *st, int32_t from, int32_t to, store_sched_fn fn, void *ctx,
                      int64_t *gen);
-/* Every distributor, for matching filters in memory: fn sees each (the
- * strings valid during the call; NULL for a null); *gen is the data
- * generation they belong to, -1 when there are none. */
-typedef int (*store_distributor_fn)(void *ctx, int64_t id, const char *name,
-                                    const char *country_name, const char *country_code);
-int store_all_distributors(store *st, store_distributor_fn fn, void *ctx, int64_t *gen);
-/* What a country filter compares with country codes: a two-letter value in
- * upper case, anything else "" (which no code is). */
-void store_country_code(const episode_filter *f, char code[3]);
+
+/* Every distributor, for matching filters in memory (strings valid during
+ * the call, NULL for a null); *gen as above. */
+typedef struct store_distributor {
+    int64_t id;
+    dist_kind kind;
+    const char *name, *country_name, *country_code, *timezone;
+} store_distributor;
+typedef int (*store_distributor_fn)(void *ctx, const store_distributor *d);
+int store_distributors(store *st, store_distributor_fn fn, void *ctx, int64_t *gen);
+
+/* The episodes ids[0..n) with their shows and distributors, into out[i] in
+ * the order of ids (NULL where an episode is gone). */
+int store_episodes_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_episode **out);
+/* The shows ids[0..n) into out[i] (NULL where a show is gone). */
+int store_shows_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out);
+/* Each show's next episode as of `now` (Unix seconds): the first, in
+ * airing order, that airs at or after now, or on a day from now's UTC day on
+ * when its time is not announced; shows[i]->next, NULL when none. */
+int store_next_episodes(store *st, tv_show *const *shows, size_t n, int64_t now, arena *a);
 
 int store_list_shows(store *st, int64_t offset, int limit, arena *a, store_page *out);
 int store_get_show(store *st, int64_t id, arena *a, tv_show **out);
 int store_show_episodes(store *st, int64_t show_id, int64_t offset, int limit, arena *a,
                         store_page *out);
+/* Up to limit candidate shows (that have episodes) for a search: folded
+ * (fold.h) is the folded query; each backend finds names that resemble it
+ * with its own trigram index (PostgreSQL pg_trgm, SQLite FTS5), roughly
+ * best first; the caller ranks them. */
+int store_search_shows(store *st, const char *folded, size_t n, int limit, arena *a,
+                       store_page *out);
+typedef enum { STORE_EXT_TVMAZE, STORE_EXT_IMDB, STORE_EXT_THETVDB } store_external;
+/* The show with that external id (value: digits, or "tt…" for IMDb);
+ * STORE_ENOTFOUND when there is none. */
+int store_lookup_show(store *st, store_external kind, const char *value, size_t n, arena *a,
+                      tv_show **out);
+/* Sorted genres of shows that have episodes. */
+int store_genre_names(store *st, arena *a, store_page *out);
 /* Sorted names of distributors that have episodes, and of their countries. */
 int store_distributor_names(store *st, arena *a, store_page *out);
 int store_country_names(store *st, arena *a, store_page *out);
+
+/* ---- the change feed (store_changes.c) ---- */
+
+/* What changed for viewers (schema.c's triggers): kind is "added",
+ * "rescheduled", "time_known" or "removed"; the before values are null for
+ * an addition, the after values for a removal. */
+typedef struct store_change {
+    int64_t seq, created_at; /* created_at: Unix seconds */
+    const char *kind;
+    int64_t episode_id, episode_tvmaze_id, show_id;
+    const char *name;
+    int32_t season, number;
+    int has_number;
+    const char *airdate_before, *airtime_before, *airstamp_before;
+    const char *airdate, *airtime, *airstamp;
+} store_change;
+
+/* Up to limit changes after seq `after`, in order, as store_change rows. */
+int store_changes_after(store *st, int64_t after, int limit, arena *a, store_page *out);
+/* The last pruned seq (changes at or before it are gone) and the latest. */
+int store_changes_bounds(store *st, int64_t *pruned, int64_t *latest);
+/* Drops changes made before `before` (Unix seconds); *removed rows. */
+int store_changes_prune(store *st, int64_t before, int64_t *removed);
 
 /* ---- the database job queue (store_jobs.c) ---- */
 

@@ -17,15 +17,18 @@ static const db_upsert_spec dist_spec = {
     "distributors", dist_cols, 8, 2, "excluded.updated >= distributors.updated", 0, 1, 0};
 
 static const char *const show_cols[] = {
-    "tvmaze_id",      "name",   "url",           "type",
-    "language",       "status", "runtime",       "average_runtime",
-    "premiered",      "ended",  "official_site", "schedule_time",
-    "schedule_days",  "rating", "weight",        "network_id",
-    "web_channel_id", "genres", "image_medium",  "image_original",
-    "summary",        "updated"};
+    "tvmaze_id",      "name",    "url",           "type",
+    "language",       "status",  "runtime",       "average_runtime",
+    "premiered",      "ended",   "official_site", "schedule_time",
+    "schedule_days",  "rating",  "weight",        "network_id",
+    "web_channel_id", "genres",  "image_medium",  "image_original",
+    "summary",        "updated", "imdb",          "thetvdb",
+    "search_name"};
+#define SHOW_WIDTH ((int)(sizeof(show_cols) / sizeof(show_cols[0])))
 /* an older payload of a show never overwrites a newer one */
 static const db_upsert_spec show_spec = {
-    "shows", show_cols, 22, 1, "excluded.updated >= shows.updated", 0, 0, 0, "tvmaze_id, id"};
+    "shows", show_cols, SHOW_WIDTH,     1, "excluded.updated >= shows.updated", 0,
+    0,       0,         "tvmaze_id, id"};
 
 static const char *const ep_cols[] = {
     "tvmaze_id",      "show_id",    "name",          "season",    "number",      "type",
@@ -339,7 +342,10 @@ static int fill_show_row(writer *w, const tv_show *s, db_val *v)
     v[19] = dbv_text(s->image_original);
     v[20] = dbv_text(s->summary);
     v[21] = dbv_int(s->updated);
-    return idmap_put(&w->show_index, s->tvmaze_id, (int64_t)(v - w->vals) / 22);
+    v[22] = dbv_text(s->imdb);
+    v[23] = opt_int(s->has_thetvdb, s->thetvdb);
+    v[24] = dbv_text(s->search_name ? s->search_name : "");
+    return idmap_put(&w->show_index, s->tvmaze_id, (int64_t)(v - w->vals) / SHOW_WIDTH);
 }
 
 static int same_val(db_val a, db_val b)
@@ -409,7 +415,7 @@ static int load_stored_shows(writer *w)
 static int write_shows(writer *w)
 {
     const tv_batch *b = w->b;
-    db_val *v = scratch_rows(w, b->nshows * 22);
+    db_val *v = scratch_rows(w, b->nshows * SHOW_WIDTH);
     size_t n;
 
     if (!v && b->nshows)
@@ -417,10 +423,10 @@ static int write_shows(writer *w)
     w->copies = calloc(b->nshows + 1, sizeof(*w->copies));
     if (!w->copies)
         return STORE_ERR;
-    for (size_t i = 0; i < b->nshows; i++, v += 22)
+    for (size_t i = 0; i < b->nshows; i++, v += SHOW_WIDTH)
         if (fill_show_row(w, b->shows[i], v) != 0)
             return STORE_ERR;
-    n = skip_unchanged(w, w->vals, b->nshows, 22, show_row_key, 0, &w->show_ids);
+    n = skip_unchanged(w, w->vals, b->nshows, SHOW_WIDTH, show_row_key, 0, &w->show_ids);
     if (n && upsert(w, &show_spec, n, &w->show_changed, NULL) != STORE_OK)
         return STORE_ERR;
     for (size_t i = 0; i < w->show_changed.cap; i++)

@@ -10,6 +10,7 @@
 
 #include "tvmaze/tvmaze.h"
 #include "util/date.h"
+#include "util/fold.h"
 #include "util/json.h"
 
 /* Parsing a schedule builds a DOM of a few hundred thousand small objects
@@ -240,6 +241,29 @@ static tv_distributor *distributor_of(mapper *m, const json_t *obj, dist_kind ki
     return d;
 }
 
+/* externals: {"tvrage": id|null, "thetvdb": id|null, "imdb": "tt…"|null} */
+static void externals_of(mapper *m, const json_t *obj, tv_show *s)
+{
+    const json_t *ext = json_object_get(obj, "externals"), *tvdb = json_object_get(ext, "thetvdb");
+    const char *imdb = str_of(m, ext, "imdb");
+
+    s->imdb = imdb && imdb[0] ? imdb : NULL;
+    s->has_thetvdb = json_is_integer(tvdb) && id_in_range(tvdb);
+    s->thetvdb = s->has_thetvdb ? json_integer_value(tvdb) : 0;
+}
+
+/* The folded name search compares; "" for a name that does not fold (not
+ * UTF-8: jansson lets none through, so only in theory). */
+static const char *search_name_of(mapper *m, const char *name)
+{
+    char folded[FOLD_MAX * 4];
+    size_t n;
+
+    if (!name || text_fold(name, strlen(name), folded, sizeof(folded), &n) != 0)
+        return "";
+    return arena_strndup(&m->b->mem, folded, n);
+}
+
 static int show_of(mapper *m, const json_t *obj, tv_show **out)
 {
     const json_t *sched = json_object_get(obj, "schedule");
@@ -265,6 +289,8 @@ static int show_of(mapper *m, const json_t *obj, tv_show **out)
         return 0;
     s->updated = updated;
     s->name = str_of(m, obj, "name");
+    s->search_name = search_name_of(m, s->name);
+    externals_of(m, obj, s);
     s->url = str_of(m, obj, "url");
     s->type = str_of(m, obj, "type");
     s->language = str_of(m, obj, "language");

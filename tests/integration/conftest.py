@@ -96,6 +96,19 @@ class Database:
         return [[None if v == "\\N" else v for v in row]
                 for row in csv.reader(io.StringIO(out))]
 
+    def execute(self, sql):
+        """Runs a statement that changes data, committed."""
+        if self.pg is None:
+            import sqlite3
+            con = sqlite3.connect(self.path)
+            try:
+                con.execute(sql)
+                con.commit()
+            finally:
+                con.close()
+        else:
+            self.pg.psql(sql, dbname=self.name)
+
     def scalar(self, sql):
         rows = self.query(sql)
         return rows[0][0] if rows else None

@@ -7,10 +7,14 @@ import urllib.parse
 import pytest
 
 TV = "/api/v1/tvshows"
+# the Rails contract's keys, in its order, then the ones added since
 EP_KEYS = ["id", "name", "season", "episode_number", "type", "runtime", "rating", "summary",
-           "image_medium", "image_original", "airdate", "airtime", "airstamp", "url", "show"]
-SHOW_KEYS = ["id", "name", "type", "language", "status", "rating", "genres", "image_medium",
+           "image_medium", "image_original", "airdate", "airtime", "airstamp", "url", "show",
+           "premiere", "season_finale", "time_known"]
+SHOW_BASE = ["id", "name", "type", "language", "status", "rating", "genres", "image_medium",
              "image_original", "network", "web_channel", "url"]
+SHOW_ADDED = ["distributor", "externals", "next_episode"]
+SHOW_KEYS = SHOW_BASE + SHOW_ADDED
 
 
 def q(path, **params):
@@ -126,7 +130,23 @@ def test_web_channels_are_included_with_a_global_channel_having_no_country(loade
         loaded.model.schedule("2020-12-04", "2020-12-04", distributor="Netflix")) > 0
     wc = body["data"][0]["show"]["web_channel"]
     assert wc["name"] == "Netflix" and wc["country"] is None and wc["country_code"] is None
-    assert body["data"][0]["show"]["network"] is None
+    assert wc["kind"] == "web" and wc["timezone"] is None
+
+
+def test_a_web_only_show_names_its_web_channel_as_its_network(loaded):
+    # the deliberate change of the contract (item 6): clients of the Rails
+    # contract read show.network alone, and used to label every streaming
+    # show "Unknown Network"; kind and web_channel keep the distinction
+    got, _ = all_pages(loaded.server, 100, date_from="2020-12-04", date_to="2020-12-04")
+    web_only = [e["show"] for e in got if loaded.model.dists_of(
+        loaded.model.shows[int(e["show"]["url"].split("/shows/")[1].split("/")[0])])[0] is None]
+    on_tv = [e["show"] for e in got if e["show"] not in web_only]
+    assert web_only and on_tv
+    for s in web_only:
+        assert s["network"] == s["web_channel"] == s["distributor"]
+        assert s["network"]["kind"] == "web"
+    for s in on_tv:
+        assert s["network"]["kind"] == "network" and s["distributor"] == s["network"]
 
 
 def test_unknown_airtime_sorts_last_in_the_day(loaded):
@@ -334,8 +354,8 @@ def test_show_detail_and_its_episodes(loaded):
     f1 = next(e for e in body["data"] if e["show"]["name"] == "Formula 1")
     sid = f1["show"]["id"]
     detail = loaded.server.get("/api/v1/shows/%d" % sid).json()["data"]
-    assert list(detail) == SHOW_KEYS + ["runtime", "premiered", "ended", "official_site",
-                                        "schedule", "summary"]
+    assert list(detail) == SHOW_BASE + ["runtime", "premiered", "ended", "official_site",
+                                        "schedule", "summary"] + SHOW_ADDED
     show = loaded.model.shows[int(f1["show"]["url"].split("/shows/")[1].split("/")[0])]
     assert detail["premiered"] == show["premiered"] and detail["runtime"] == show["runtime"]
     assert detail["schedule"] == {"time": show["schedule"]["time"], "days": show["schedule"]["days"]}
