@@ -235,12 +235,12 @@ static void too_many(http_response *res, const rl_result *rl, metric_refusal why
     metrics_refusal(why);
 }
 
-/* Blocklist and the per-IP budget: every route but /up and /ready. Returns
+/* Blocklist and the per-IP budget: every route but /up. Returns
  * 0 to go on; otherwise the response is written. */
 static int guard_client(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const config *cfg = t->app->cfg;
-    char key[80];
+    char key[CLIENT_KEY_MAX];
 
     if (cidr_list_contains(&t->app->blocklist, r->client_addr)) {
         api_error(res, 403, "Forbidden", NULL);
@@ -248,7 +248,7 @@ static int guard_client(api_thread *t, api_request *r, http_response *res, rl_re
         return -1;
     }
     if (cfg->rate_limit_ip_per_min > 0) {
-        snprintf(key, sizeof(key), "ip:%s", r->client);
+        client_limit_key(r->client_addr, cfg->rate_limit_ipv6_prefix, key);
         take_budget(t, key, cfg->rate_limit_ip_per_min, 60 * 1000, rl);
         if (!rl->allowed) {
             too_many(res, rl, M_REFUSE_RATE_IP);
@@ -341,15 +341,23 @@ static int is_health(const api_request *r)
     return r->route == R_UP || r->route == R_READY;
 }
 
+/* /up is for the load balancer: never refused. /ready pings the database
+ * and Redis on the loop thread, so it is guarded like any route (the
+ * load balancer checks /up; operators and monitors ask /ready rarely). */
+static int is_exempt(const api_request *r)
+{
+    return r->route == R_UP;
+}
+
 static void route_request(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const http_request *req = r->http;
     int rc = http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &r->match);
 
     r->route = r->match.path_route ? r->match.path_route->id : -1;
-    /* health checks are never refused; everything else, unknown paths
-     * included, counts against the client's budget */
-    if (!is_health(r) && guard_client(t, r, res, rl) != 0)
+    /* everything but /up, unknown paths included, counts against the
+     * client's budget */
+    if (!is_exempt(r) && guard_client(t, r, res, rl) != 0)
         return;
     if (rc == 404) {
         api_error(res, 404, "Not found", NULL);
@@ -511,6 +519,21 @@ void api_handle_metrics(void *ctx, const http_request *req, http_response *res)
 
 /* ---- lifecycle ---- */
 
+/* With auth on, an answer is for whoever presented the credentials: no
+ * shared cache may keep it (a revoked key would go on being served), and a
+ * client's own cache asks again each time, cheaply, with the ETag. */
+static void app_cache_headers(api_app *app)
+{
+    if (app->cfg->auth != AUTH_NONE) {
+        snprintf(app->cache_control, sizeof(app->cache_control), "private, no-cache");
+        snprintf(app->vary, sizeof(app->vary), "Accept-Encoding, Origin, Authorization, X-API-Key");
+        return;
+    }
+    snprintf(app->cache_control, sizeof(app->cache_control), "public, max-age=%d",
+             app->cfg->cache_ttl);
+    snprintf(app->vary, sizeof(app->vary), "Accept-Encoding, Origin");
+}
+
 api_app *api_app_new(const config *cfg, char *err, size_t errlen)
 {
     api_app *app = calloc(1, sizeof(*app));
@@ -520,7 +543,7 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen)
         return NULL;
     }
     app->cfg = cfg;
-    snprintf(app->cache_control, sizeof(app->cache_control), "public, max-age=%d", cfg->cache_ttl);
+    app_cache_headers(app);
     for (char url[4096];
          app->nreplicas < REPLICAS_MAX &&
          config_list_item(cfg->database_replica_url, app->nreplicas, url, sizeof(url)) == 0;
@@ -600,6 +623,8 @@ void *api_thread_new(void *appv, int index)
          * database can answer */
         if (!(t->redis = redis_new(app->cfg->redis_url, 250, err, sizeof(err))))
             log_warn("REDIS_URL unusable", LF_S("error", err));
+        else /* a Redis that went silent must not hold this loop */
+            redis_set_nonblocking_reconnect(t->redis);
     }
     api_store(t);
     return t;

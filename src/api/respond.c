@@ -352,7 +352,7 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
         snprintf(etag, sizeof(etag), "%s", meta.etag);
     http_response_header(res, "Cache-Control", app->cache_control);
     http_response_header(res, "ETag", etag);
-    http_response_header(res, "Vary", "Accept-Encoding, Origin");
+    http_response_header(res, "Vary", app->vary);
     if (stale) {
         /* rendered from older data: said by the (RFC 7234 §5.5.1) warning
          * clients know, and plainly */

@@ -85,6 +85,7 @@ typedef struct config {
     char *jwt_audience;
     int rate_limit_ip_per_min;
     int rate_limit_key_per_hour;
+    int rate_limit_ipv6_prefix;
     char *blocklist;
     char *trusted_proxies;
     /* observability */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/hash.h"
+#include "util/lru.h"
 #include "util/metrics.h"
 
 #define SHARDS  CACHE_SHARDS
@@ -12,7 +13,7 @@
 
 typedef struct entry {
     struct entry *hnext;
-    struct entry *prev, *next; /* LRU: head is the most recent */
+    lru_node lru;
     uint64_t hash;
     int64_t generation;
     size_t klen, blen;
@@ -23,7 +24,7 @@ typedef struct entry {
 typedef struct shard {
     pthread_mutex_t lock;
     entry *buckets[BUCKETS];
-    entry *head, *tail;
+    lru_list lru;
     size_t bytes;
 } shard;
 
@@ -49,11 +50,10 @@ void cache_free(cache *c)
     if (!c)
         return;
     for (int i = 0; i < SHARDS; i++) {
-        entry *e = c->shards[i].head, *next;
-        while (e) {
-            next = e->next;
-            free(e);
-            e = next;
+        lru_node *n = c->shards[i].lru.newest, *older;
+        for (; n; n = older) {
+            older = n->older;
+            free(LRU_ELEMENT(n, entry, lru));
         }
         pthread_mutex_destroy(&c->shards[i].lock);
     }
@@ -82,30 +82,6 @@ static size_t entry_size(const entry *e)
     return sizeof(*e) + e->klen + e->blen;
 }
 
-static void lru_unlink(shard *s, entry *e)
-{
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        s->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        s->tail = e->prev;
-    e->prev = e->next = NULL;
-}
-
-static void lru_push_head(shard *s, entry *e)
-{
-    e->prev = NULL;
-    e->next = s->head;
-    if (s->head)
-        s->head->prev = e;
-    s->head = e;
-    if (!s->tail)
-        s->tail = e;
-}
-
 /* Unlinks e from its bucket and the LRU, then frees it. */
 static void drop(shard *s, entry *e)
 {
@@ -115,7 +91,7 @@ static void drop(shard *s, entry *e)
         pp = &(*pp)->hnext;
     if (*pp)
         *pp = e->hnext;
-    lru_unlink(s, e);
+    lru_unlink(&s->lru, &e->lru);
     s->bytes -= entry_size(e);
     metrics_gauge_add(M_CACHE_BYTES, -(int64_t)entry_size(e));
     free(e);
@@ -149,10 +125,8 @@ static int lookup(cache *c, const char *key, size_t klen, int64_t generation, bu
         buf_append(out, e->data + e->klen, e->blen) == 0) {
         *meta = e->meta;
         *found = e->generation;
-        if (generation != ANY_GENERATION) {
-            lru_unlink(s, e);
-            lru_push_head(s, e);
-        }
+        if (generation != ANY_GENERATION)
+            lru_touch(&s->lru, &e->lru); /* a use; a stale read is not */
         hit = 1;
     }
     pthread_mutex_unlock(&s->lock);
@@ -205,11 +179,11 @@ void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const
         drop(s, old);
     e->hnext = s->buckets[h % BUCKETS];
     s->buckets[h % BUCKETS] = e;
-    lru_push_head(s, e);
+    lru_push_newest(&s->lru, &e->lru);
     s->bytes += entry_size(e);
     metrics_gauge_add(M_CACHE_BYTES, (int64_t)entry_size(e));
-    while (s->bytes > c->max_per_shard && s->tail && s->tail != e) {
-        drop(s, s->tail);
+    while (s->bytes > c->max_per_shard && s->lru.oldest && s->lru.oldest != &e->lru) {
+        drop(s, LRU_ELEMENT(s->lru.oldest, entry, lru));
         metrics_inc(M_CACHE_EVICTIONS);
     }
     pthread_mutex_unlock(&s->lock);
