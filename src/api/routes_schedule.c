@@ -338,7 +338,7 @@ void api_schedule_key(api_request *r, buf *key, const char *route, const schedul
     api_key_add_now(key, r);
 }
 
-static int build_schedule(api_thread *t, api_request *r, http_response *res, void *ctx)
+int api_build_schedule(api_thread *t, api_request *r, http_response *res, void *ctx)
 {
     const schedule_request *s = ctx;
     int64_t offset = (s->page - 1) * s->per_page;
@@ -387,7 +387,7 @@ void route_tvshows(api_thread *t, api_request *r, http_response *res)
     if (api_schedule_dates(r, res, &s.q) != 0 || api_schedule_filters(r, res, &s) != 0)
         return;
     api_schedule_key(r, &t->key, "tvshows;", &s);
-    api_serve_cached(t, r, res, t->key.data, t->key.len, build_schedule, &s);
+    api_serve_cached(t, r, res, t->key.data, t->key.len, api_build_schedule, &s);
 }
 
 /* What is on from now: `days` local days from today in the zone (default
@@ -413,5 +413,5 @@ void route_upcoming(api_thread *t, api_request *r, http_response *res)
     tz_local(s.q.tz, r->now, &s.q.from, &minute);
     s.q.to = s.q.from + (int32_t)days - 1;
     api_schedule_key(r, &t->key, "upcoming;", &s);
-    api_serve_cached(t, r, res, t->key.data, t->key.len, build_schedule, &s);
+    api_serve_cached(t, r, res, t->key.data, t->key.len, api_build_schedule, &s);
 }

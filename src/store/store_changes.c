@@ -11,14 +11,6 @@
     " c.airtime, c.airstamp"
 #define CHANGE_NCOLS 15
 
-static const char *text(db_rows *r, arena *a, int col)
-{
-    size_t n;
-    const char *t = db_col_text(r, col, &n);
-
-    return t ? arena_strndup(a, t, n) : NULL;
-}
-
 static void *read_change(db_rows *r, arena *a)
 {
     store_change *c = arena_calloc(a, sizeof(*c));
@@ -27,20 +19,20 @@ static void *read_change(db_rows *r, arena *a)
         return NULL;
     c->seq = db_col_int(r, 0);
     c->created_at = db_col_int(r, 1);
-    c->kind = text(r, a, 2);
+    c->kind = store_text(r, a, 2);
     c->episode_id = db_col_int(r, 3);
     c->episode_tvmaze_id = db_col_int(r, 4);
     c->show_id = db_col_int(r, 5);
-    c->name = text(r, a, 6);
+    c->name = store_text(r, a, 6);
     c->season = (int32_t)db_col_int(r, 7);
     if ((c->has_number = !db_col_null(r, 8)))
         c->number = (int32_t)db_col_int(r, 8);
-    c->airdate_before = text(r, a, 9);
-    c->airtime_before = text(r, a, 10);
-    c->airstamp_before = text(r, a, 11);
-    c->airdate = text(r, a, 12);
-    c->airtime = text(r, a, 13);
-    c->airstamp = text(r, a, 14);
+    c->airdate_before = store_text(r, a, 9);
+    c->airtime_before = store_text(r, a, 10);
+    c->airstamp_before = store_text(r, a, 11);
+    c->airdate = store_text(r, a, 12);
+    c->airtime = store_text(r, a, 13);
+    c->airstamp = store_text(r, a, 14);
     return c;
 }
 
