@@ -196,6 +196,12 @@ typedef struct store_change {
     const char *airdate, *airtime, *airstamp;
 } store_change;
 
+/* A change's place in the feed as clients see it: "c" and 16 hex digits of
+ * its seq (opaque, monotonic); parse gives -1 for anything else. */
+#define STORE_CURSOR_LEN 17
+void store_change_cursor(int64_t seq, char out[STORE_CURSOR_LEN + 1]);
+int store_change_cursor_parse(const char *s, size_t n, int64_t *seq);
+
 /* Up to limit changes after seq `after`, in order, as store_change rows. */
 int store_changes_after(store *st, int64_t after, int limit, arena *a, store_page *out);
 /* The last pruned seq (changes at or before it are gone) and the latest. */
@@ -235,6 +241,41 @@ int store_list_add_show(store *st, int64_t id, const char *owner, int64_t show_i
 int store_list_remove_show(store *st, int64_t id, const char *owner, int64_t show_id);
 /* The list's show ids, sorted, in the arena. */
 int store_list_show_ids(store *st, int64_t id, arena *a, int64_t **ids, size_t *n);
+
+/* ---- webhooks (store_webhooks.c) ---- */
+
+typedef struct store_webhook {
+    int64_t id;
+    const char *url, *secret, *filter; /* filter: the schedule's query parameters */
+    int64_t created_at;
+    int64_t cursor; /* the last change seq it was told of (or that its filter passed over) */
+} store_webhook;
+
+typedef struct store_delivery {
+    int64_t webhook_id;
+    const char *delivery_id;
+    int64_t from_seq, to_seq; /* the changes after from_seq, up to to_seq */
+    int changes;              /* how many the delivery held */
+    const char *status;       /* "delivered" or "failed" */
+    int http_status;          /* 0: no answer */
+    const char *error;
+    int duration_ms;
+    int64_t created_at;
+} store_delivery;
+
+/* A new webhook starts at the latest change. */
+int store_webhook_add(store *st, const char *url, const char *secret, const char *filter,
+                      int64_t *id);
+int store_webhook_get(store *st, int64_t id, arena *a, store_webhook **out);
+int store_webhooks_all(store *st, arena *a, store_page *out);
+int store_webhook_remove(store *st, int64_t id);
+/* The webhooks that have changes they were not told of yet. */
+int store_webhooks_behind(store *st, arena *a, store_page *out);
+/* Moves the cursor from `from` to `to` (only if it is still at from). */
+int store_webhook_advance(store *st, int64_t id, int64_t from, int64_t to);
+int store_webhook_delivery_add(store *st, const store_delivery *d);
+/* The last deliveries, newest first, of one webhook (0: of all). */
+int store_webhook_deliveries(store *st, int64_t webhook_id, int limit, arena *a, store_page *out);
 
 /* ---- the database job queue (store_jobs.c) ---- */
 

@@ -1,5 +1,6 @@
 /* The change feed's reads and its pruning (the rows are written by the
  * triggers of schema.c, in the transactions that change episodes). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,4 +99,31 @@ int store_changes_prune(store *st, int64_t before, int64_t *removed)
 rollback:
     db_rollback(st->db);
     return rc;
+}
+
+/* The cursor is the change's seq: opaque to clients, monotonic, the same in
+ * every process and across restarts. */
+void store_change_cursor(int64_t seq, char out[STORE_CURSOR_LEN + 1])
+{
+    snprintf(out, STORE_CURSOR_LEN + 1, "c%016" PRIx64, (uint64_t)seq);
+}
+
+int store_change_cursor_parse(const char *s, size_t n, int64_t *seq)
+{
+    uint64_t v = 0;
+
+    if (n != STORE_CURSOR_LEN || s[0] != 'c')
+        return -1;
+    for (size_t i = 1; i < n; i++) {
+        int d = s[i] >= '0' && s[i] <= '9'   ? s[i] - '0'
+                : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
+                                             : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | (uint64_t)d;
+    }
+    if (v > INT64_MAX)
+        return -1;
+    *seq = (int64_t)v;
+    return 0;
 }
