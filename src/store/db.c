@@ -181,6 +181,21 @@ int db_query(db *d, const char *sql, const db_val *params, int nparams, db_rows 
     return d->drv->query(d, sql, params, nparams, out);
 }
 
+int db_exec_fresh(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes)
+{
+    if (!d->drv->exec_fresh)
+        return db_exec(d, sql, params, nparams, changes);
+    return d->drv->exec_fresh(d, sql, params, nparams, changes);
+}
+
+int db_query_fresh(db *d, const char *sql, const db_val *params, int nparams, db_rows **out)
+{
+    *out = NULL;
+    if (!d->drv->query_fresh)
+        return d->drv->query(d, sql, params, nparams, out);
+    return d->drv->query_fresh(d, sql, params, nparams, out);
+}
+
 int db_next(db_rows *r)
 {
     return r->drv->next(r);
@@ -217,11 +232,6 @@ int db_script(db *d, const char *sql)
     return d->drv->script(d, sql);
 }
 
-int db_begin(db *d)
-{
-    return d->drv->script(d, "BEGIN");
-}
-
 int db_begin_write(db *d)
 {
     return d->drv->begin_write(d);
@@ -240,6 +250,16 @@ void db_rollback(db *d)
     memcpy(keep, d->err, sizeof(keep));
     d->drv->script(d, "ROLLBACK");
     memcpy(d->err, keep, sizeof(keep));
+}
+
+int db_copy(db *d, const char *table, const char *const *cols, int ncols, const db_val *rows,
+            size_t nrows)
+{
+    if (!d->drv->copy) {
+        snprintf(d->err, sizeof(d->err), "COPY is PostgreSQL's");
+        return DB_ERR;
+    }
+    return nrows ? d->drv->copy(d, table, cols, ncols, rows, nrows) : DB_OK;
 }
 
 int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows, int64_t *changes,

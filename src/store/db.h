@@ -1,5 +1,6 @@
 /* db.h — the thin SQL driver under store/: one interface, a SQLite and a
- * PostgreSQL implementation. Private to store/ (and its tests).
+ * PostgreSQL implementation (db_sqlite.c, db_pg.c, chosen by db.c from the
+ * URL). Private to store/: nothing above it includes this header.
  *
  * SQL text is written once with $1..$N placeholders; the SQLite driver turns
  * them into ?1..?N. Statements are prepared once per connection and cached by
@@ -77,6 +78,11 @@ int64_t db_reconnects(const db *d);
 
 int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes);
 int db_query(db *d, const char *sql, const db_val *params, int nparams, db_rows **out);
+/* The same, planned at each call instead of once per connection: for
+ * statements over staging tables, whose sizes (and so their best plans)
+ * change from one call to the next. */
+int db_exec_fresh(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes);
+int db_query_fresh(db *d, const char *sql, const db_val *params, int nparams, db_rows **out);
 int db_next(db_rows *r); /* 1: a row, 0: no more, <0: error */
 int db_col_null(db_rows *r, int col);
 int64_t db_col_int(db_rows *r, int col);
@@ -88,7 +94,6 @@ int db_script(db *d, const char *sql);
 
 /* Transactions. db_begin_write takes the write lock at once on SQLite
  * (BEGIN IMMEDIATE) so a transaction never fails half-way on a lock upgrade. */
-int db_begin(db *d);
 int db_begin_write(db *d);
 int db_commit(db *d);
 void db_rollback(db *d);
@@ -115,6 +120,13 @@ typedef void (*db_pair_fn)(void *ud, int64_t a, int64_t b);
 
 int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows, int64_t *changes,
               db_pair_fn fn, void *ud);
+
+/* PostgreSQL: streams nrows rows of ncols values each (row-major) into
+ * table (a staging table) with one COPY … FROM STDIN in text format: far
+ * less work for the server than binding or parsing the same rows. SQLite:
+ * DB_ERR (its statements are in-process; it has nothing to gain). */
+int db_copy(db *d, const char *table, const char *const *cols, int ncols, const db_val *rows,
+            size_t nrows);
 
 /* Shared by both drivers: the ON CONFLICT clause of an upsert. */
 struct buf;

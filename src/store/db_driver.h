@@ -9,6 +9,9 @@ typedef struct db_driver {
     int (*ping)(db *d);
     int (*exec)(db *d, const char *sql, const db_val *p, int n, int64_t *changes);
     int (*query)(db *d, const char *sql, const db_val *p, int n, db_rows **out);
+    /* planned at each call (NULL: exec and query are) */
+    int (*exec_fresh)(db *d, const char *sql, const db_val *p, int n, int64_t *changes);
+    int (*query_fresh)(db *d, const char *sql, const db_val *p, int n, db_rows **out);
     int (*next)(db_rows *r);
     int (*col_null)(db_rows *r, int col);
     int64_t (*col_int)(db_rows *r, int col);
@@ -19,6 +22,8 @@ typedef struct db_driver {
     int (*begin_write)(db *d);
     int (*upsert)(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
                   int64_t *changes, db_pair_fn fn, void *ud);
+    int (*copy)(db *d, const char *table, const char *const *cols, int ncols, const db_val *rows,
+                size_t nrows); /* NULL: the dialect has no COPY */
 } db_driver;
 
 struct db {

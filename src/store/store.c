@@ -92,8 +92,6 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
         dopt.last_connect_us = opt->last_connect_us;
         dopt.generic_plans = opt->reads;
     }
-    idmap_init(&st->memo.ids);
-    idmap_init(&st->memo.hashes);
     if ((rc = db_connect(&st->db, url, &dopt, err, errlen)) != DB_OK) {
         free(st);
         return rc == DB_DOWN ? STORE_EDOWN : STORE_ERR;
@@ -107,8 +105,11 @@ void store_close(store *st)
     if (!st)
         return;
     db_close(st->db);
-    idmap_free(&st->memo.ids);
-    idmap_free(&st->memo.hashes);
+    if (st->memo) {
+        idmap_free(&st->memo->ids);
+        idmap_free(&st->memo->hashes);
+        free(st->memo);
+    }
     free(st);
 }
 

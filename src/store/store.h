@@ -97,9 +97,6 @@ int store_run_add(store *st, int64_t id, const store_run *delta, const char *fai
                   const char *error);
 /* Sets finished_at and the status from the counts, once every day is in. */
 int store_run_finish(store *st, int64_t id, const char **status);
-int store_run_get(store *st, int64_t id, arena *a, store_run *out);
-/* When the last import run that succeeded (or partly) finished; 0 if none. */
-int store_last_import(store *st, int64_t *finished_at);
 
 /* ---- API reads (store_read.c) ---- */
 

@@ -20,7 +20,7 @@ typedef struct store_memo {
 
 struct store {
     db *db;
-    store_memo memo;
+    store_memo *memo; /* made by the first write (store_import.c); NULL on a store that reads */
     char err[512];
 };
 
