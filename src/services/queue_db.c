@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "services/queue.h"
+#include "services/queue_backend.h"
 #include "store/store.h"
 #include "util/date.h"
 

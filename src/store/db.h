@@ -128,27 +128,9 @@ int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrow
 int db_copy(db *d, const char *table, const char *const *cols, int ncols, const db_val *rows,
             size_t nrows);
 
-/* Shared by both drivers: the ON CONFLICT clause of an upsert. */
+/* The ON CONFLICT clause of an upsert (the drivers', and PostgreSQL's
+ * set-based import merge); -1 when out of memory. */
 struct buf;
 int db_upsert_conflict_sql(const db_upsert_spec *spec, struct buf *out);
-
-/* ---- shared by the two drivers (db.c) ---- */
-
-typedef struct db_stmt_cache {
-    struct db_cached {
-        uint64_t hash;
-        char *sql;
-        void *handle;
-    } * items;
-    size_t n, cap;
-} db_stmt_cache;
-
-void *db_cache_get(db_stmt_cache *c, const char *sql, uint64_t *hash);
-int db_cache_put(db_stmt_cache *c, const char *sql, uint64_t hash, void *handle);
-void db_cache_clear(db_stmt_cache *c, void (*release)(void *handle, void *ud), void *ud);
-/* Logs a statement slower than the threshold: its duration and the start
- * of its text (SQL text never holds parameter values). */
-void db_note_duration(const db_options *opt, const char *sql, int64_t started_us);
-int64_t db_now_us(void);
 
 #endif

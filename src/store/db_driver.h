@@ -1,8 +1,29 @@
-/* db_driver.h — what a driver implements for db.h. Private to store/. */
+/* db_driver.h — what a driver implements for db.h, and the helpers both
+ * drivers use (db_driver.c); db_connect.c picks a driver. Private to
+ * store/ (db*.c). */
 #ifndef TVSHOWS_DB_DRIVER_H
 #define TVSHOWS_DB_DRIVER_H
 
 #include "store/db.h"
+
+/* ---- shared by the two drivers (db_driver.c) ---- */
+
+typedef struct db_stmt_cache {
+    struct db_cached {
+        uint64_t hash;
+        char *sql;
+        void *handle;
+    } * items;
+    size_t n, cap;
+} db_stmt_cache;
+
+void *db_cache_get(db_stmt_cache *c, const char *sql, uint64_t *hash);
+int db_cache_put(db_stmt_cache *c, const char *sql, uint64_t hash, void *handle);
+void db_cache_clear(db_stmt_cache *c, void (*release)(void *handle, void *ud), void *ud);
+/* Logs a statement slower than the threshold: its duration and the start
+ * of its text (SQL text never holds parameter values). */
+void db_note_duration(const db_options *opt, const char *sql, int64_t started_us);
+int64_t db_now_us(void);
 
 typedef struct db_driver {
     void (*close)(db *d);

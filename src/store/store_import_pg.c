@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_import.h"
+#include "store/import_rows.h"
 
 /* One import transaction at a time. Concurrent days share shows and
  * channels: upserting them in different orders deadlocks, and an episode's

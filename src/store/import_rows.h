@@ -1,11 +1,12 @@
-/* store_import.h — what the import's two write paths share: the rows of a
+/* import_rows.h — what the import's two write paths share: the rows of a
  * batch as values, the specs of their tables, the memo of rows this
  * connection wrote, and the writer of one (day, source). Private to store/
- * (store_import.c, store_import_pg.c).
+ * (store_import.c, store_import_pg.c;
+ * defined in import_rows.c).
  * Ownership: a writer lives for one store_write_day call and frees what it
  * holds at its end; values point into the batch, which outlives it. */
-#ifndef TVSHOWS_STORE_IMPORT_H
-#define TVSHOWS_STORE_IMPORT_H
+#ifndef TVSHOWS_IMPORT_ROWS_H
+#define TVSHOWS_IMPORT_ROWS_H
 
 #include "store/store_internal.h"
 #include "util/idmap.h"

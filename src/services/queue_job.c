@@ -1,0 +1,34 @@
+#include "services/queue_job.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void queue_stats_add(queue_stats *s, const char *type, const char *state, int retrying, int64_t n)
+{
+    queue_stat *t = NULL;
+    int64_t *slot, *total;
+
+    for (size_t i = 0; i < s->ntypes; i++)
+        if (!strcmp(s->types[i].type, type))
+            t = &s->types[i];
+    if (!t && s->ntypes < QUEUE_MAX_TYPES) {
+        t = &s->types[s->ntypes++];
+        snprintf(t->type, sizeof(t->type), "%s", type);
+    }
+    if (!strcmp(state, "running")) {
+        slot = t ? &t->running : NULL;
+        total = &s->running;
+    } else if (!strcmp(state, "dead")) {
+        slot = t ? &t->dead : NULL;
+        total = &s->dead;
+    } else if (retrying) {
+        slot = t ? &t->retrying : NULL;
+        total = &s->retrying;
+    } else {
+        slot = t ? &t->queued : NULL;
+        total = &s->queued;
+    }
+    if (slot)
+        *slot += n;
+    *total += n;
+}

@@ -1,0 +1,16 @@
+/* The one place that knows the drivers: a URL's scheme picks one. */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/db_driver.h"
+
+int db_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!strncmp(url, "sqlite:", 7))
+        return db_sqlite_connect(out, url + 7, opt, err, errlen);
+    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
+        return db_pg_connect(out, url, opt, err, errlen);
+    snprintf(err, errlen, "unknown database URL scheme");
+    return DB_ERR;
+}
