@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/store_options.h"
 #include "api/api.h"
 #include "http/http.h"
 #include "services/import.h"
@@ -153,10 +154,11 @@ int cli_main(int argc, char **argv)
 
 store *cli_open_store(const char *url, const char *app_name, const config *cfg)
 {
-    store_options opt = {app_name, cfg->db_statement_timeout_ms, cfg->slow_query_ms};
+    store_options opt = store_options_for(cfg, STORE_ROLE_CLI);
     char err[512];
     store *st;
 
+    opt.application_name = app_name;
     if (store_open(&st, url, &opt, err, sizeof(err)) != STORE_OK) {
         url_scrub(err, sizeof(err), url); /* the driver's words may quote the URL */
         fprintf(stderr, "tvshows: DATABASE_URL: cannot open the database: %s\n", err);

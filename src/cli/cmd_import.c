@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/store_options.h"
 #include "cli/cli.h"
 #include "services/import.h"
 #include "store/store.h"
@@ -146,7 +147,7 @@ static void *import_thread_main(void *arg)
 {
     import_thread *it = arg;
     plan *pl = it->plan;
-    store_options so = {"tvshows-import", 0, pl->cfg->slow_query_ms, NULL};
+    store_options so = store_options_for(pl->cfg, STORE_ROLE_IMPORT);
     store *st = NULL;
     char err[256];
     tvmaze_client *tm = pl->cfg->import_files ? NULL : make_client(pl->cfg, pl->lim);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/store_options.h"
 #include "cli/cli.h"
 #include "services/jobs.h"
 #include "services/queue.h"
@@ -41,7 +42,7 @@ static void print_stats(const queue *q, const queue_stats *s, int json)
  * through anyway). When the database cannot be asked, the worker decides. */
 static int run_in_progress(const config *cfg)
 {
-    store_options opt = {"tvshows-jobs", cfg->db_statement_timeout_ms, cfg->slow_query_ms, NULL};
+    store_options opt = store_options_for(cfg, STORE_ROLE_CLI);
     int64_t run, done, total;
     char err[256];
     store *st;

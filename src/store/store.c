@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "util/date.h"
 
 int store_fail(store *st, int db_rc)
 {
@@ -98,6 +99,22 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
     }
     *out = st;
     return STORE_OK;
+}
+
+store *store_open_lazy(store **st, int64_t *retry_at_ms, const char *url, const store_options *opt,
+                       int retry_ms, char *err, size_t errlen)
+{
+    int64_t now = clock_mono_ms();
+
+    if (errlen)
+        err[0] = '\0';
+    if (*st || now < *retry_at_ms)
+        return *st;
+    if (store_open(st, url, opt, err, errlen) != STORE_OK) {
+        *st = NULL;
+        *retry_at_ms = now + retry_ms;
+    }
+    return *st;
 }
 
 void store_close(store *st)

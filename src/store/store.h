@@ -37,6 +37,14 @@ typedef struct store_options {
 
 int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen);
 void store_close(store *st); /* NULL is fine */
+
+/* The one way a long-lived thread (re)opens its store, so that it outlives
+ * a database restart: *st when it is open; else, once *retry_at_ms
+ * (monotonic ms, 0: now) has passed, store_open() into *st, and after a
+ * failure the next attempt retry_ms later. NULL while there is no store:
+ * err says why, or is empty when no attempt was due. */
+store *store_open_lazy(store **st, int64_t *retry_at_ms, const char *url, const store_options *opt,
+                       int retry_ms, char *err, size_t errlen);
 const char *store_errmsg(const store *st);
 int store_is_postgres(const store *st);
 int store_ping(store *st);
