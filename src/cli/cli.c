@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "services/import.h"
 #include "store/store.h"
+#include "store/store_admin.h"
 #include "tvmaze/tvmaze.h"
 #include "util/log.h"
 #include "util/url.h"

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "services/import.h"
 #include "store/store.h"
+#include "store/store_write.h"
 #include "util/date.h"
 #include "util/log.h"
 #include "util/metrics.h"

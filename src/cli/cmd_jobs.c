@@ -8,6 +8,7 @@
 #include "services/jobs.h"
 #include "services/queue.h"
 #include "store/store.h"
+#include "store/store_jobs.h"
 #include "util/buf.h"
 
 static void print_stats(const queue *q, const queue_stats *s, int json)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/store_write.h"
 #include "tvmaze/tvmaze.h"
 
 #define IMPORT_SOURCE_MAX 16

@@ -21,6 +21,8 @@
 
 #include "services/queue.h"
 #include "store/store.h"
+#include "store/store_jobs.h"
+#include "store/store_write.h"
 #include "tvmaze/tvmaze.h"
 
 typedef struct job_env {

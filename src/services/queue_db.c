@@ -7,6 +7,7 @@
 #include "config/store_options.h"
 #include "services/queue_backend.h"
 #include "store/store.h"
+#include "store/store_jobs.h"
 #include "util/date.h"
 
 typedef struct db_queue {

@@ -13,6 +13,7 @@
 #include "services/webhooks.h"
 #include "services/queue.h"
 #include "store/store.h"
+#include "store/store_jobs.h"
 #include "tvmaze/tvmaze.h"
 #include "util/cron.h"
 #include "util/date.h"

@@ -4,6 +4,10 @@
 
 #include "store/db.h"
 #include "store/store.h"
+#include "store/store_admin.h"
+#include "store/store_jobs.h"
+#include "store/store_read.h"
+#include "store/store_write.h"
 #include "util/buf.h"
 #include "util/idmap.h"
 
