@@ -27,8 +27,13 @@
 #define STORE_ERR       (-1)
 #define STORE_EDOWN     (-2)
 #define STORE_ENOTFOUND (-3)
-#define STORE_ERETRY    (-4) /* a transaction lost to a concurrent one; run it again */
+#define STORE_ERETRY    (-4) /* a transaction lost to a concurrent one, STORE_RETRIES times */
 #define STORE_ELIMIT    (-5) /* a limit of the data would be passed (lists per owner…) */
+
+/* How often a transaction that lost to a concurrent one (a deadlock or a
+ * serialization failure) is run before STORE_ERETRY reaches the caller:
+ * the import's day writes and the runs' reports run it again themselves. */
+#define STORE_RETRIES 3
 
 typedef struct store store;
 

@@ -337,8 +337,8 @@ static int bump_generation(store *st)
     return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }
 
-int store_write_day(store *st, const tv_batch *b, const char *source, const char *day,
-                    store_day_stats *out)
+static int write_day_once(store *st, const tv_batch *b, const char *source, const char *day,
+                          store_day_stats *out)
 {
     writer w = {.st = st, .b = b};
     int pg = store_is_postgres(st), rc;
@@ -392,5 +392,17 @@ done:
     idmap_free(&w.show_copied);
     idmap_free(&w.ep_ids);
     free(w.vals);
+    return rc;
+}
+
+int store_write_day(store *st, const tv_batch *b, const char *source, const char *day,
+                    store_day_stats *out)
+{
+    int rc = STORE_ERETRY;
+
+    /* a transaction that lost to a concurrent one (another process's import
+     * of the same rows) was rolled back whole: run it again */
+    for (int attempt = 0; attempt < STORE_RETRIES && rc == STORE_ERETRY; attempt++)
+        rc = write_day_once(st, b, source, day, out);
     return rc;
 }

@@ -204,6 +204,17 @@ rollback:
     return rc;
 }
 
+/* A report that lost to a concurrent transaction is run again. */
+static int run_report_retrying(store *st, int64_t run, const db_val *unit, const store_run *counts,
+                               const char **status, int *first)
+{
+    int rc = STORE_ERETRY;
+
+    for (int attempt = 0; attempt < STORE_RETRIES && rc == STORE_ERETRY; attempt++)
+        rc = run_report(st, run, unit, counts, status, first);
+    return rc;
+}
+
 int store_run_unit_done(store *st, int64_t run, const char *day, const char *source, int ok,
                         const char *error, const store_run *delta, const char **status, int *first)
 {
@@ -221,14 +232,14 @@ int store_run_unit_done(store *st, int64_t run, const char *day, const char *sou
         counts.upserted = delta->upserted;
         counts.removed = delta->removed;
     }
-    return run_report(st, run, unit, &counts, status, first);
+    return run_report_retrying(st, run, unit, &counts, status, first);
 }
 
 int store_run_settle(store *st, int64_t run, const char **status)
 {
     int first;
 
-    return run_report(st, run, NULL, NULL, status, &first);
+    return run_report_retrying(st, run, NULL, NULL, status, &first);
 }
 
 static void *read_unit(db_rows *r, arena *a)
