@@ -1,5 +1,6 @@
 #include "services/queue_job.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@ void queue_stats_add(queue_stats *s, const char *type, const char *state, int re
         slot = t ? &t->queued : NULL;
         total = &s->queued;
     }
+    assert(s->ntypes <= QUEUE_MAX_TYPES);
     if (slot)
         *slot += n;
     *total += n;

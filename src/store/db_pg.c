@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -579,6 +580,7 @@ static int pg_copy(db *base, const char *table, const char *const *cols, int nco
     PGresult *res;
     int rc, sent = 0;
 
+    assert(ncols > 0 && nrows > 0); /* db_copy() passes no empty COPY */
     if ((rc = pg_ensure(d, 0)) != DB_OK)
         return rc;
     buf_init(&sql, 4096);

@@ -8,6 +8,7 @@
 #ifndef TVSHOWS_IMPORT_ROWS_H
 #define TVSHOWS_IMPORT_ROWS_H
 
+#include "util/must_use.h"
 #include "store/store_internal.h"
 #include "util/idmap.h"
 
@@ -85,7 +86,7 @@ void store_ids_add(writer *w, int64_t id);
 db_val store_ids_end(writer *w);
 /* The episode ids of rows r (closed here) into w->ids as above, *n
  * counting them: the listings a day just dropped. */
-int store_read_unlisted(writer *w, db_rows *r, int64_t *n);
+MUST_USE int store_read_unlisted(writer *w, db_rows *r, int64_t *n);
 
 /* The memo: a key per distributor (its kind) and show (MEMO_SHOW) */
 #define MEMO_SHOW 2
@@ -104,6 +105,6 @@ void store_memo_commit(writer *w);
 
 /* PostgreSQL's rows of a day, inside the transaction store_write_day
  * opened (store_import_pg.c): fills w->stats and w->written. */
-int store_pg_write_rows(writer *w, const char *source, const char *day);
+MUST_USE int store_pg_write_rows(writer *w, const char *source, const char *day);
 
 #endif

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/must_use.h"
 #include "model/model.h"
 #include "util/arena.h"
 
@@ -45,7 +46,8 @@ typedef struct store_options {
     int reads;                        /* serves the API: one plan per statement on PostgreSQL */
 } store_options;
 
-int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen);
+MUST_USE int store_open(store **out, const char *url, const store_options *opt, char *err,
+                        size_t errlen);
 void store_close(store *st); /* NULL is fine */
 
 /* The one way a long-lived thread (re)opens its store, so that it outlives
@@ -57,7 +59,7 @@ store *store_open_lazy(store **st, int64_t *retry_at_ms, const char *url, const 
                        int retry_ms, char *err, size_t errlen);
 const char *store_errmsg(const store *st);
 int store_is_postgres(const store *st);
-int store_ping(store *st);
+MUST_USE int store_ping(store *st);
 
 /* A page of rows, in the arena the caller passed. */
 typedef struct store_page {
@@ -68,6 +70,6 @@ typedef struct store_page {
 
 /* ---- data generation: bumped by every import commit that changed data ---- */
 
-int store_generation(store *st, int64_t *gen);
+MUST_USE int store_generation(store *st, int64_t *gen);
 
 #endif

@@ -7,15 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/must_use.h"
 #include "store/store.h"
 
 /* ---- schema (schema.c) ---- */
 
 /* Applies pending migrations; safe when several processes run it at once
  * (PostgreSQL: an advisory lock; SQLite: a write transaction). */
-int store_migrate(store *st, int *applied);
+MUST_USE int store_migrate(store *st, int *applied);
 /* The same, up to version `to` only (0: all). */
-int store_migrate_to(store *st, int to, int *applied);
+MUST_USE int store_migrate_to(store *st, int to, int *applied);
 int store_schema_version(store *st, int *current, int *latest);
 /* Whether migration `version`, as applied to this database, is marked
  * compatible: a binary one version older still serves the database. */
@@ -35,10 +36,10 @@ typedef struct store_key {
     int64_t created_at, last_used_at, revoked_at; /* Unix seconds; 0: never */
 } store_key;
 
-int store_key_create(store *st, const char *name, const char *prefix, const char *sha256_hex,
-                     int64_t *id);
+MUST_USE int store_key_create(store *st, const char *name, const char *prefix,
+                              const char *sha256_hex, int64_t *id);
 /* STORE_ENOTFOUND when there is no such key or it is revoked already. */
-int store_key_revoke(store *st, int64_t id);
+MUST_USE int store_key_revoke(store *st, int64_t id);
 /* All keys (active_only: not revoked), as store_key rows. */
 int store_key_list(store *st, int active_only, arena *a, store_page *out);
 int store_key_touch(store *st, int64_t id, int64_t last_used_at);

@@ -261,6 +261,7 @@ static int stage_episodes(writer *w)
         store_episode_values(e, e->show->tvmaze_id, v + n * EP_OWN_WIDTH);
         n++;
     }
+    assert(n <= b->nepisodes);
     w->written = n;
     return copy_rows(w, "stage_episodes", stage_ep_cols, EP_OWN_WIDTH, n);
 }

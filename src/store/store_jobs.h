@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/must_use.h"
 #include "store/store.h"
 #include "store/store_write.h" /* store_run */
 
@@ -26,19 +27,19 @@ typedef struct store_job {
 } store_job;
 
 /* *enqueued is 0 when a live job (queued or running) has the same key. */
-int store_job_enqueue(store *st, const char *type, const char *payload, const char *unique_key,
-                      int64_t run_at_ms, int *enqueued);
+MUST_USE int store_job_enqueue(store *st, const char *type, const char *payload,
+                               const char *unique_key, int64_t run_at_ms, int *enqueued);
 /* Claims the next due job, or one whose claim expired (its worker died):
  * STORE_ENOTFOUND when there is none. PostgreSQL claims with FOR UPDATE
  * SKIP LOCKED, so concurrent workers never take the same job. */
-int store_job_claim(store *st, const char *worker, int64_t now_ms, int64_t visibility_ms, arena *a,
-                    store_job *out);
-int store_job_done(store *st, int64_t id, const char *worker);
+MUST_USE int store_job_claim(store *st, const char *worker, int64_t now_ms, int64_t visibility_ms,
+                             arena *a, store_job *out);
+MUST_USE int store_job_done(store *st, int64_t id, const char *worker);
 /* Back to queued at run_at_ms (a retry), or dead; count_attempt 0 hands a
  * job back without counting the attempt (shutdown). */
-int store_job_requeue(store *st, int64_t id, const char *worker, int64_t run_at_ms,
-                      const char *error, int count_attempt);
-int store_job_bury(store *st, int64_t id, const char *worker, const char *error);
+MUST_USE int store_job_requeue(store *st, int64_t id, const char *worker, int64_t run_at_ms,
+                               const char *error, int count_attempt);
+MUST_USE int store_job_bury(store *st, int64_t id, const char *worker, const char *error);
 int store_job_touch(store *st, int64_t id, const char *worker, int64_t until_ms);
 /* Rows of (type, state, retrying, count) */
 int store_job_stats(store *st, arena *a, store_page *out);
@@ -53,7 +54,7 @@ int store_tick_claim(store *st, int64_t tick, const char *worker, int *won);
  * them, so a day reported twice counts once. A unit is planned before its
  * job is enqueued; dropped when the queue already had a job for that day
  * (another run's). */
-int store_run_plan_unit(store *st, int64_t run, const char *day, const char *source);
+MUST_USE int store_run_plan_unit(store *st, int64_t run, const char *day, const char *source);
 int store_run_drop_unit(store *st, int64_t run, const char *day, const char *source);
 /* Reports a unit ok, or failed with error (its job is dead), with the
  * attempt's requests, retries, upserted and removed from delta (may be
@@ -62,11 +63,12 @@ int store_run_drop_unit(store *st, int64_t run, const char *day, const char *sou
  * (a failed day that succeeds after retry-dead) gets its new status.
  * *status is the status this report set (NULL: none); *first is 1 when the
  * run was still running before it. */
-int store_run_unit_done(store *st, int64_t run, const char *day, const char *source, int ok,
-                        const char *error, const store_run *delta, const char **status, int *first);
+MUST_USE int store_run_unit_done(store *st, int64_t run, const char *day, const char *source,
+                                 int ok, const char *error, const store_run *delta,
+                                 const char **status, int *first);
 /* Recounts a queued run and finishes it when nothing is planned (the end
  * of its fan-out); *status as above. */
-int store_run_settle(store *st, int64_t run, const char **status);
+MUST_USE int store_run_settle(store *st, int64_t run, const char **status);
 typedef struct store_run_unit {
     int64_t run;
     const char *day, *source;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/must_use.h"
 #include "store/store.h"
 
 /* ---- import (store_import.c) ---- */
@@ -25,8 +26,8 @@ typedef struct store_day_stats {
  * episodes this source no longer lists for the day (unless another source
  * still lists them), and bumps the generation when anything changed.
  * On error nothing of the day is written. */
-int store_write_day(store *st, const tv_batch *b, const char *source, const char *day,
-                    store_day_stats *out);
+MUST_USE int store_write_day(store *st, const tv_batch *b, const char *source, const char *day,
+                             store_day_stats *out);
 
 typedef struct store_run {
     int64_t id;
@@ -39,17 +40,17 @@ typedef struct store_run {
     const char *failed_days; /* comma-separated "day/source" */
 } store_run;
 
-int store_run_begin(store *st, const char *mode, int64_t days_total, int64_t *id);
+MUST_USE int store_run_begin(store *st, const char *mode, int64_t days_total, int64_t *id);
 /* Adds counts to a run (several workers may report to one run). A day that
  * failed passes its name and error; the first error is kept. */
-int store_run_add(store *st, int64_t id, const store_run *delta, const char *failed_day,
-                  const char *error);
+MUST_USE int store_run_add(store *st, int64_t id, const store_run *delta, const char *failed_day,
+                           const char *error);
 /* Sets finished_at and the status from the counts, once every day is in. */
-int store_run_finish(store *st, int64_t id, const char **status);
+MUST_USE int store_run_finish(store *st, int64_t id, const char **status);
 
 /* ---- the change feed's retention ---- */
 
 /* Drops changes made before `before` (Unix seconds); *removed rows. */
-int store_changes_prune(store *st, int64_t before, int64_t *removed);
+MUST_USE int store_changes_prune(store *st, int64_t before, int64_t *removed);
 
 #endif
