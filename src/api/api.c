@@ -247,7 +247,7 @@ static void too_many(http_response *res, const rl_result *rl, metric_refusal why
                      (long long)rl->reset_s);
 
     api_error(res, 429, "Rate limit exceeded", NULL);
-    buf_reset(&res->body);
+    http_response_clear_body(res);
     buf_append(&res->body, body, (size_t)n);
     snprintf(v, sizeof(v), "%lld", (long long)rl->reset_s);
     http_response_header(res, "Retry-After", v);
@@ -442,7 +442,7 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
     {
         double ms = elapsed_ms(&t0);
         metrics_request(r.route, req->method, res->status, ms / 1000.0);
-        log_request(t, &r, req, res->status, res->no_body ? 0 : res->body.len, ms);
+        log_request(t, &r, req, res->status, res->no_body ? 0 : http_response_body_len(res), ms);
     }
 }
 
@@ -491,14 +491,15 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
         http_response_header(res, "Retry-After", "1");
     common_headers(&r, res);
     metrics_request(-1, HTTP_OTHER, status, 0);
-    log_request(t, &r, req, status, res->body.len, 0);
+    log_request(t, &r, req, status, http_response_body_len(res), 0);
 }
 
-void *api_metrics_thread_new(void *unused, int index)
+void *api_metrics_thread_new(void *unused, http_loop *loop, int index)
 {
     buf *b = malloc(sizeof(*b));
 
     (void)unused;
+    (void)loop;
     (void)index;
     if (b)
         buf_init(b, (size_t)16 << 20);
@@ -534,7 +535,7 @@ void api_handle_metrics(void *ctx, const http_request *req, http_response *res)
     res->status = 200;
     http_response_header(res, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     http_response_header(res, "Cache-Control", "no-store");
-    buf_reset(&res->body);
+    http_response_clear_body(res);
     buf_append(&res->body, b->data, b->len);
 }
 
@@ -620,7 +621,7 @@ void api_app_free(api_app *app)
     free(app);
 }
 
-void *api_thread_new(void *appv, int index)
+void *api_thread_new(void *appv, http_loop *loop, int index)
 {
     api_app *app = appv;
     api_thread *t = calloc(1, sizeof(*t));
@@ -628,6 +629,7 @@ void *api_thread_new(void *appv, int index)
     if (!t)
         return NULL;
     t->app = app;
+    t->loop = loop;
     t->index = index;
     arena_init(&t->mem, 64 * 1024);
     buf_init(&t->body, (size_t)32 << 20);

@@ -70,6 +70,7 @@ struct api_app {
 
 typedef struct api_thread {
     api_app *app;
+    http_loop *loop; /* the loop thread this context belongs to */
     int index;
     store *st;
     int64_t st_retry_at; /* monotonic ms: when to try opening the store again */
