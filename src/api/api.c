@@ -16,6 +16,7 @@
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "web/web.h"
 
 #define GET_ONLY     (1u << HTTP_GET | 1u << HTTP_OPTIONS)
 #define LOG_FLUSH_AT (64 * 1024)
@@ -35,6 +36,11 @@ static const http_route routes[] = {
     {"/api/v1/search/shows", GET_ONLY, R_SEARCH_SHOWS},
     {"/api/v1/lookup/shows", GET_ONLY, R_LOOKUP_SHOWS},
     {"/api/v1/genres", GET_ONLY, R_GENRES},
+    /* the web app: its page at its client-side routes, and its files */
+    {"/", GET_ONLY, R_WEB},
+    {"/shows/:id", GET_ONLY, R_WEB},
+    {"/insights", GET_ONLY, R_WEB},
+    {"/assets/:file", GET_ONLY, R_WEB},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -53,6 +59,7 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_SEARCH_SHOWS] = route_search_shows,
     [R_LOOKUP_SHOWS] = route_lookup_shows,
     [R_GENRES] = route_genres,
+    [R_WEB] = route_web,
 };
 
 static const char *const route_names[R_ROUTE_COUNT] = {
@@ -70,6 +77,7 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_SEARCH_SHOWS] = "/api/v1/search/shows",
     [R_LOOKUP_SHOWS] = "/api/v1/lookup/shows",
     [R_GENRES] = "/api/v1/genres",
+    [R_WEB] = "web",
 };
 
 /* ---- CORS ---- */
@@ -222,8 +230,18 @@ static void too_many(http_response *res, const rl_result *rl, metric_refusal why
     metrics_refusal(why);
 }
 
-/* Blocklist and the per-IP budget: every route but /up and /ready. Returns
- * 0 to go on; otherwise the response is written. */
+/* The web app's files are public and served from memory: a browser cannot
+ * send an API key with a page load, and a first visit asks for a dozen files
+ * at once, so they need no credentials and spend no budget; the API calls
+ * the app then makes are counted and authenticated like any other. */
+static int is_web(const api_request *r)
+{
+    return r->route == R_WEB;
+}
+
+/* Blocklist and the per-IP budget: every route but /up and /ready (the
+ * budget not for the web app's files either). Returns 0 to go on; otherwise
+ * the response is written. */
 static int guard_client(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const config *cfg = t->app->cfg;
@@ -234,7 +252,7 @@ static int guard_client(api_thread *t, api_request *r, http_response *res, rl_re
         metrics_refusal(M_REFUSE_BLOCKLIST);
         return -1;
     }
-    if (cfg->rate_limit_ip_per_min > 0) {
+    if (cfg->rate_limit_ip_per_min > 0 && !is_web(r)) {
         snprintf(key, sizeof(key), "ip:%s", r->client);
         take_budget(t, key, cfg->rate_limit_ip_per_min, 60 * 1000, rl);
         if (!rl->allowed) {
@@ -355,7 +373,7 @@ static void route_request(api_thread *t, api_request *r, http_response *res, rl_
         answer_options(r, res); /* CORS preflights carry no credentials */
         return;
     }
-    if (!is_health(r) && guard_api(t, r, res, rl) != 0)
+    if (!is_health(r) && !is_web(r) && guard_api(t, r, res, rl) != 0)
         return;
     if (query_parse(&r->q, req->query, req->query_len) != 0) {
         api_error(res, 400, "Malformed query string", NULL);

@@ -1,0 +1,242 @@
+// The week: seven local days of the viewer's time zone, each divided into
+// parts of the day, each episode a compact card. Columns on a wide screen,
+// one day after another on a phone (the same markup; week.css decides).
+// Days and times are the API's local_date and local_time for the chosen
+// zone (tz=); an episode without an announced time sits in its own row at
+// the end of its day, as the API orders it.
+
+import { getAllPages, getList } from '../api.js';
+import { h, clear, announce, loadingState, errorState, emptyState } from '../dom.js';
+import { readState, writeQuery, scheduleParams, feedParams, activeFilters, emptyFilters } from '../state.js';
+import { chooseZone, rememberZone, allZones, offsetLabel, localParts, mondayOf, addDays, weekDays, formatDay, formatWeek, minutesOf } from '../time.js';
+import { filtersForm } from './filters.js';
+import { openSubscribe } from './subscribe.js';
+
+export const BANDS = [
+  { id: 'night', title: 'Early hours', range: '00–06', until: 6 * 60 },
+  { id: 'morning', title: 'Morning', range: '06–12', until: 12 * 60 },
+  { id: 'afternoon', title: 'Afternoon', range: '12–18', until: 18 * 60 },
+  { id: 'evening', title: 'Evening', range: '18–24', until: 24 * 60 },
+  { id: 'unknown', title: 'Time not announced', range: '', until: Infinity },
+];
+
+function bandOf(minutes) {
+  if (minutes === null) return BANDS.length - 1;
+  return BANDS.findIndex((b) => minutes < b.until);
+}
+
+function episodeCode(e) {
+  if (e.episode_number === null || e.episode_number === undefined) return e.season ? `S${e.season} special` : 'Special';
+  return `S${String(e.season).padStart(2, '0')}E${String(e.episode_number).padStart(2, '0')}`;
+}
+
+const PREMIERE_TEXT = { series: 'Series premiere', season: 'Season premiere' };
+
+function card(e) {
+  const show = e.show || {};
+  const dist = show.distributor || show.network || show.web_channel;
+  const premiere = PREMIERE_TEXT[e.premiere];
+  const time = e.local_time || null;
+  return h('li', null, h('a', {
+    class: ['card', premiere && 'card-premiere'],
+    href: `/shows/${show.id}`,
+    dataset: { episodeId: e.id, showId: show.id, localDate: e.local_date || e.airdate, localTime: time || '' },
+  },
+  time ? h('time', { class: 'card-time', datetime: e.airstamp }, time) : h('span', { class: 'card-time card-time-unknown' }, 'Time TBA'),
+  h('span', { class: 'card-show' }, show.name),
+  h('span', { class: 'card-ep' }, episodeCode(e), e.name ? ` · ${e.name}` : ''),
+  dist ? h('span', { class: 'card-dist' }, dist.name, dist.kind === 'web' ? h('span', { class: 'card-kind' }, ' · streaming') : null) : null,
+  premiere ? h('span', { class: ['badge', `badge-${e.premiere}`] }, premiere) : null));
+}
+
+function nowMarker(now) {
+  return h('li', { class: 'now-marker', dataset: { minutes: now.minutes } },
+    h('span', { class: 'now-label' }, h('span', { class: 'sr-only' }, 'Now, '), now.time));
+}
+
+/** Puts the "now" line among today's cards, before the first that is later. */
+function placeNow(grid, zone) {
+  grid.querySelector('.now-marker')?.remove();
+  const now = localParts(zone);
+  const day = grid.querySelector(`.day[data-date="${now.date}"]`);
+  if (!day) return;
+  const band = day.querySelector(`.band[data-band="${BANDS[bandOf(now.minutes)].id}"]`);
+  let list = band.querySelector('.cards');
+  if (!list) {
+    list = h('ul', { class: 'cards' });
+    band.append(list);
+  }
+  const later = [...list.querySelectorAll('.card')].find((c) => minutesOf(c.dataset.localTime) > now.minutes);
+  list.insertBefore(nowMarker(now), later ? later.parentElement : null);
+}
+
+function daySection(date, cells, today) {
+  const isToday = date === today;
+  const total = cells.reduce((n, c) => n + c.length, 0);
+  const id = `day-${date}`;
+  return h('section', { class: ['day', isToday && 'today', !total && 'day-empty'], dataset: { date }, 'aria-labelledby': id },
+    h('h2', { class: 'day-head', id, 'aria-current': isToday ? 'date' : null },
+      h('span', { class: 'day-name' }, formatDay(date, 'short')),
+      h('span', { class: 'day-date' }, formatDay(date, 'dayMonth')),
+      isToday ? h('span', { class: 'today-tag' }, 'Today') : null,
+      h('span', { class: 'sr-only' }, `, ${total} episode${total === 1 ? '' : 's'}`)),
+    BANDS.map((band, i) => h('div', { class: ['band', `band-${band.id}`, !cells[i].length && 'band-empty'], dataset: { band: band.id } },
+      cells[i].length ? [
+        h('h3', { class: 'band-title' }, band.title, band.range ? h('span', { class: 'band-range' }, ` ${band.range}`) : null),
+        h('ul', { class: 'cards' }, cells[i].map(card)),
+      ] : null)),
+    total ? null : h('p', { class: 'day-nothing' }, 'Nothing on'));
+}
+
+export function renderGrid(days, episodes, zone) {
+  const cells = new Map(days.map((d) => [d, BANDS.map(() => [])]));
+  for (const e of episodes) {
+    const date = e.local_date || e.airdate;
+    const day = cells.get(date);
+    if (day) day[bandOf(minutesOf(e.local_time))].push(e);
+  }
+  const today = localParts(zone).date;
+  const grid = h('div', { class: 'grid' },
+    BANDS.map((band, i) => h('div', { class: 'band-label', 'aria-hidden': 'true', dataset: { row: i } },
+      h('span', null, band.title), band.range ? h('span', { class: 'band-range' }, band.range) : null)),
+    days.map((d) => daySection(d, cells.get(d), today)));
+  return grid;
+}
+
+function weekLink(state, monday) {
+  return `/?${writeQuery({ ...state, week: monday })}`;
+}
+
+export function renderWeek(main, { navigate, setTitle }) {
+  const state = readState(location.search);
+  state.tz = chooseZone(state.tz);
+  let zone = state.tz;
+  const current = () => mondayOf(localParts(zone).date);
+  const monday = state.week || current();
+  const days = weekDays(monday);
+  const title = formatWeek(monday);
+  let seq = 0;
+  let controller = null;
+  let episodes = [];
+  let timer = 0;
+
+  setTitle(state.week ? `Week of ${title}` : 'This week');
+  // the URL names the zone shown, so that a reload or a shared link shows
+  // the same days even where the browser's zone is another
+  if (new URLSearchParams(location.search).get('tz') !== zone) history.replaceState(null, '', `/?${writeQuery(state)}`);
+  const status = h('p', { class: 'week-status', role: 'status', id: 'week-status' });
+  const body = h('div', { class: 'week-body', id: 'week-body' });
+  const filters = filtersForm({ lists: { countries: [], networks: [], genres: [] }, onChange: changeFilters });
+  const zoneSelect = h('select', { id: 'tz', onchange: (e) => changeZone(e.target.value) },
+    allZones(zone).map((z) => h('option', { value: z }, z.replaceAll('_', ' '))));
+  zoneSelect.value = zone;
+  const zoneNote = h('span', { class: 'zone-offset', id: 'tz-offset' }, offsetLabel(zone));
+  zoneSelect.setAttribute('aria-describedby', 'tz-offset');
+
+  const prev = addDays(monday, -7);
+  const next = addDays(monday, 7);
+  const thisWeek = current();
+  main.append(h('section', { class: 'week', 'aria-labelledby': 'week-title' },
+    h('div', { class: 'week-bar' },
+      h('h1', { id: 'week-title', tabindex: '-1' }, title),
+      h('nav', { class: 'week-nav', 'aria-label': 'Weeks' },
+        h('a', { class: 'button', href: weekLink(state, prev), rel: 'prev', 'aria-label': `Previous week, ${formatWeek(prev)}` }, '‹ Previous'),
+        monday === thisWeek ? h('span', { class: 'button button-current', 'aria-current': 'page' }, 'This week')
+          : h('a', { class: 'button', href: `/?${writeQuery({ ...state, week: null })}` }, 'This week'),
+        h('a', { class: 'button', href: weekLink(state, next), rel: 'next', 'aria-label': `Next week, ${formatWeek(next)}` }, 'Next ›')),
+      h('div', { class: 'field field-zone' }, h('label', { for: 'tz' }, 'Time zone'), h('span', { class: 'zone-row' }, zoneSelect, zoneNote)),
+      h('button', { type: 'button', class: 'button button-primary', id: 'subscribe', onclick: () => openSubscribe(feedParams(state), { from: days[0], to: days[6] }) },
+        'Subscribe')),
+    filters.element,
+    status,
+    body));
+  filters.render(state.filters);
+
+  Promise.all(['countries', 'networks', 'genres'].map((n) => getList(n).catch(() => [])))
+    .then(([countries, networks, genres]) => filters.setLists({ countries, networks, genres }));
+
+  function writeUrl(push) {
+    const url = `/?${writeQuery(state)}`;
+    if (push) history.pushState(null, '', url);
+    else history.replaceState(null, '', url);
+  }
+
+  function changeFilters(next, focusId) {
+    performance.mark('tvshows:filter-change');
+    state.filters = next;
+    writeUrl(false);
+    filters.render(next, focusId);
+    load();
+  }
+
+  function changeZone(next) {
+    zone = next;
+    state.tz = next;
+    rememberZone(next);
+    zoneNote.textContent = offsetLabel(next);
+    if (!state.week && current() !== monday) {
+      navigate(`/?${writeQuery(state)}`, { replace: true });
+      return;
+    }
+    writeUrl(false);
+    load();
+  }
+
+  function showEpisodes(data, total, truncated) {
+    clear(body);
+    const n = activeFilters(state.filters);
+    if (!data.length) {
+      body.append(n
+        ? emptyState('No episode this week matches these filters.', 'Clear the filters, or look at another week.',
+          h('button', { type: 'button', class: 'button', onclick: () => changeFilters(emptyFilters(), 'f-country') }, 'Clear filters'))
+        : emptyState('Nothing is scheduled this week.', 'Look at another week, or import the schedule with "tvshows import".',
+          h('a', { class: 'button', href: `/?${writeQuery({ ...state, week: null })}` }, 'Go to this week')));
+      status.textContent = 'No episodes';
+    } else {
+      const grid = renderGrid(days, data, zone);
+      body.append(grid);
+      placeNow(grid, zone);
+      status.textContent = `${total.toLocaleString()} episode${total === 1 ? '' : 's'}${n ? ` matching ${n} filter${n === 1 ? '' : 's'}` : ''} · times in ${zone.replaceAll('_', ' ')}`
+        + (truncated ? ` · showing the first ${data.length.toLocaleString()}: narrow the filters to see the rest` : '');
+    }
+    body.dataset.count = String(data.length);
+    body.removeAttribute('aria-busy');
+    performance.mark('tvshows:cards');
+  }
+
+  async function load() {
+    const mine = ++seq;
+    if (controller) controller.abort();
+    controller = new AbortController();
+    body.setAttribute('aria-busy', 'true');
+    if (!body.firstChild || body.querySelector('.state')) {
+      clear(body);
+      body.append(loadingState('Loading the week’s episodes…'));
+    }
+    status.textContent = 'Loading…';
+    try {
+      const r = await getAllPages('/api/v1/tvshows', scheduleParams(state, days[0], days[6]), { signal: controller.signal });
+      if (mine !== seq) return;
+      episodes = r.data;
+      showEpisodes(episodes, r.total, r.truncated);
+    } catch (e) {
+      if (e.name === 'AbortError' || mine !== seq) return;
+      clear(body);
+      body.removeAttribute('aria-busy');
+      body.append(errorState(e, load));
+      status.textContent = 'The episodes could not be loaded.';
+      announce(e.message);
+    }
+  }
+
+  load();
+  timer = setInterval(() => {
+    const grid = body.querySelector('.grid');
+    if (grid) placeNow(grid, zone);
+  }, 30000);
+
+  return () => {
+    clearInterval(timer);
+    if (controller) controller.abort();
+  };
+}
