@@ -118,7 +118,7 @@ def cold_script(work, distributors):
 ZONES = ["Europe/Berlin", "America/Los_Angeles", "America/New_York", "Pacific/Auckland",
          "Asia/Tokyo"]
 VIEWER_FILTERS = ["genre=Drama", "genre=Comedy,Crime", "kind=web", "kind=network",
-                  "language=English", "type=Scripted", "premieres=any", "exclude_genre=News",
+                  "language=English", "type=Scripted", "premieres=any", "exclude_genre=Children",
                   "genre=Drama&rating=6"]
 
 

@@ -36,6 +36,8 @@ static const http_route routes[] = {
     {"/api/v1/search/shows", GET_ONLY, R_SEARCH_SHOWS},
     {"/api/v1/lookup/shows", GET_ONLY, R_LOOKUP_SHOWS},
     {"/api/v1/genres", GET_ONLY, R_GENRES},
+    {"/api/v1/calendar.ics", GET_ONLY, R_CALENDAR},
+    {"/api/v1/changes", GET_ONLY, R_CHANGES},
     /* the web app: its page at its client-side routes, and its files */
     {"/", GET_ONLY, R_WEB},
     {"/shows/:id", GET_ONLY, R_WEB},
@@ -59,6 +61,8 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_SEARCH_SHOWS] = route_search_shows,
     [R_LOOKUP_SHOWS] = route_lookup_shows,
     [R_GENRES] = route_genres,
+    [R_CALENDAR] = route_calendar,
+    [R_CHANGES] = route_changes,
     [R_WEB] = route_web,
 };
 
@@ -77,6 +81,8 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_SEARCH_SHOWS] = "/api/v1/search/shows",
     [R_LOOKUP_SHOWS] = "/api/v1/lookup/shows",
     [R_GENRES] = "/api/v1/genres",
+    [R_CALENDAR] = "/api/v1/calendar.ics",
+    [R_CHANGES] = "/api/v1/changes",
     [R_WEB] = "web",
 };
 

@@ -36,6 +36,8 @@ enum {
     R_SEARCH_SHOWS,
     R_LOOKUP_SHOWS,
     R_GENRES,
+    R_CALENDAR,
+    R_CHANGES,
     R_WEB,
     R_ROUTE_COUNT
 };
@@ -86,6 +88,7 @@ typedef struct api_request {
     /* the request's time, in NOW_STEP steps: what "next" and "from now"
      * mean in a response (part of the cache key of those that say it) */
     int64_t now;
+    const char *content_type; /* of a cacheable 200: NULL for JSON */
 } api_request;
 
 #define NOW_STEP 300 /* seconds */
@@ -146,6 +149,20 @@ void api_key_add_now(buf *key, const api_request *r);
 /* 400 {"error":"Invalid parameter: key", "details": why} */
 void api_bad_param(http_response *res, const char *key, const char *why);
 
+/* ---- schedule queries (routes_schedule.c) ---- */
+
+typedef struct schedule_request {
+    sched_query q;
+    int64_t page, per_page;
+} schedule_request;
+
+/* date_from and date_to into q->from/to, or the contract's 400 in res. */
+int api_schedule_dates(api_request *r, http_response *res, sched_query *q);
+/* Pagination, tz and every filter, or a 400 naming the parameter. */
+int api_schedule_filters(api_request *r, http_response *res, schedule_request *s);
+/* The canonical cache key of a parsed schedule query. */
+void api_schedule_key(api_request *r, buf *key, const char *route, const schedule_request *s);
+
 /* ---- reads shared by routes (respond.c) ---- */
 
 /* The episodes of a schedule page, into rows[i] in the page's order (NULL
@@ -182,6 +199,8 @@ void route_upcoming(api_thread *t, api_request *r, http_response *res);
 void route_search_shows(api_thread *t, api_request *r, http_response *res);
 void route_lookup_shows(api_thread *t, api_request *r, http_response *res);
 void route_genres(api_thread *t, api_request *r, http_response *res);
+void route_calendar(api_thread *t, api_request *r, http_response *res);
+void route_changes(api_thread *t, api_request *r, http_response *res);
 void route_web(api_thread *t, api_request *r, http_response *res);
 
 #endif

@@ -293,7 +293,7 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
         return;
     }
     res->status = 200;
-    http_response_header(res, "Content-Type", JSON_TYPE);
+    http_response_header(res, "Content-Type", r->content_type ? r->content_type : JSON_TYPE);
     buf_reset(&res->body);
     if (send_gz) {
         http_response_header(res, "Content-Encoding", "gzip");

@@ -25,12 +25,6 @@ static const char *const genres[] = {
     "Thriller", "Travel",  "War",       "Western"};
 static const char *const statuses[] = {"Running", "Ended", "To Be Determined", "In Development"};
 
-typedef struct schedule_request {
-    sched_query q;
-    int64_t page, per_page;
-    int32_t today; /* /upcoming: the zone's day at the request's time */
-} schedule_request;
-
 static int blank(const char *s, size_t n)
 {
     for (size_t i = 0; s && i < n; i++)
@@ -55,7 +49,7 @@ static int parse_date(http_response *res, const char *v, size_t n, int32_t *days
     return -1;
 }
 
-static int parse_dates(api_request *r, http_response *res, sched_query *q)
+int api_schedule_dates(api_request *r, http_response *res, sched_query *q)
 {
     size_t nf = 0, nt = 0;
     const char *from = query_get(&r->q, "date_from", &nf);
@@ -246,8 +240,8 @@ static int parse_distributor(api_request *r, http_response *res, sched_query *q)
     return -1;
 }
 
-/* The filters /tvshows and /upcoming share. */
-static int parse_filters(api_request *r, http_response *res, schedule_request *s)
+/* The filters /tvshows, /upcoming and the calendars share. */
+int api_schedule_filters(api_request *r, http_response *res, schedule_request *s)
 {
     sched_query *q = &s->q;
     param_rc rc;
@@ -314,7 +308,7 @@ static void key_list(buf *key, const char *name, const sched_text *v, size_t n)
 
 /* The canonical form of a query: parsed values in a fixed order, so
  * parameter order, repeats and spellings of one value share an entry. */
-static void schedule_key(api_request *r, buf *key, const char *route, const schedule_request *s)
+void api_schedule_key(api_request *r, buf *key, const char *route, const schedule_request *s)
 {
     const sched_query *q = &s->q;
 
@@ -390,9 +384,9 @@ void route_tvshows(api_thread *t, api_request *r, http_response *res)
 
     memset(&s, 0, sizeof(s));
     sched_query_init(&s.q);
-    if (parse_dates(r, res, &s.q) != 0 || parse_filters(r, res, &s) != 0)
+    if (api_schedule_dates(r, res, &s.q) != 0 || api_schedule_filters(r, res, &s) != 0)
         return;
-    schedule_key(r, &t->key, "tvshows;", &s);
+    api_schedule_key(r, &t->key, "tvshows;", &s);
     api_serve_cached(t, r, res, t->key.data, t->key.len, build_schedule, &s);
 }
 
@@ -411,13 +405,13 @@ void route_upcoming(api_thread *t, api_request *r, http_response *res)
         api_bad_param(res, "days", "must be an integer from 1 to 31");
         return;
     }
-    if (parse_filters(r, res, &s) != 0)
+    if (api_schedule_filters(r, res, &s) != 0)
         return;
     if (!s.q.tz)
         s.q.tz = tz_utc();
     s.q.not_before = r->now;
     tz_local(s.q.tz, r->now, &s.q.from, &minute);
     s.q.to = s.q.from + (int32_t)days - 1;
-    schedule_key(r, &t->key, "upcoming;", &s);
+    api_schedule_key(r, &t->key, "upcoming;", &s);
     api_serve_cached(t, r, res, t->key.data, t->key.len, build_schedule, &s);
 }

@@ -135,6 +135,7 @@ int cli_main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     tvmaze_global_init();
     import_set_removal_warning(cfg.import_removal_warn_pct);
+    import_set_change_retention(cfg.changes_retention_days);
     rc = c->run(&cfg);
     curl_global_cleanup();
     config_free(&cfg);

@@ -59,7 +59,9 @@ int cmd_serve(config *cfg)
         goto stop;
     }
     if (cfg->log_emf)
-        e = emf_start("api", cfg->emf_interval_s * 1000, w ? worker_queue_depth : NULL, w);
+        e = emf_start(cfg->metrics_environment,
+                      cfg->metrics_service[0] ? cfg->metrics_service : "api",
+                      cfg->emf_interval_s * 1000, w ? worker_queue_depth : NULL, w);
     log_info("listening", LF_S("host", cfg->host), LF_I("port", http_server_port(srv)),
              LF_I("threads", cfg->threads), LF_S("version", TVSHOWS_VERSION),
              LF_S("database", store_is_postgres(st) ? "postgresql" : "sqlite"));

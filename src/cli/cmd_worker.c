@@ -30,7 +30,9 @@ int cmd_worker(config *cfg)
     if (cli_start_metrics(cfg, &metrics) != 0)
         goto stop;
     if (cfg->log_emf)
-        e = emf_start("worker", cfg->emf_interval_s * 1000, worker_queue_depth, w);
+        e = emf_start(cfg->metrics_environment,
+                      cfg->metrics_service[0] ? cfg->metrics_service : "worker",
+                      cfg->emf_interval_s * 1000, worker_queue_depth, w);
     sigwait(&set, &sig);
     log_info("shutting down", LF_S("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
     rc = 0;

@@ -149,6 +149,25 @@ static int check_log_format(const char *v, char *why, size_t n)
     return -1;
 }
 
+/* A CloudWatch dimension value: 1 to 64 printable ASCII characters. */
+static int check_dimension(const char *v, char *why, size_t n)
+{
+    size_t len = strlen(v);
+
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
+            len = 0;
+    if (len >= 1 && len <= 64)
+        return 0;
+    snprintf(why, n, "must be 1 to 64 printable characters without spaces");
+    return -1;
+}
+
+static int check_dimension_or_empty(const char *v, char *why, size_t n)
+{
+    return v[0] ? check_dimension(v, why, n) : 0;
+}
+
 static int check_format(const char *v, char *why, size_t n)
 {
     if (!strcmp(v, "table") || !strcmp(v, "json") || !strcmp(v, "csv"))
@@ -235,6 +254,8 @@ static const opt options[] = {
      IMPORTING, "first retry delay; doubles per retry, at most 60 s"},
     {NULL, "to", OPT_INT, OFF(migrate_to), "0", 0, 100000, NULL, CMD_MIGRATE,
      "apply migrations up to this version only (0: all)"},
+    {"CHANGES_RETENTION_DAYS", "changes-retention-days", OPT_INT, OFF(changes_retention_days),
+     "30", 1, 3650, NULL, IMPORTING, "days the change feed (/api/v1/changes) keeps a change"},
     {"IMPORT_REMOVAL_WARN", "removal-warn", OPT_INT, OFF(import_removal_warn_pct), "50", 1, 100,
      NULL, IMPORTING, "warn when a day drops more than this percent of its listings (100: never)"},
     {"WORKER_CONCURRENCY", "concurrency", OPT_INT, OFF(concurrency), "2", 1, 64, NULL,
@@ -273,6 +294,11 @@ static const opt options[] = {
      "json or text"},
     {"LOG_EMF", "log-emf", OPT_BOOL, OFF(log_emf), "false", 0, 0, NULL, SERVING,
      "also write CloudWatch Embedded Metric Format lines"},
+    {"METRICS_ENVIRONMENT", "metrics-environment", OPT_STR, OFF(metrics_environment), "local", 0,
+     0, check_dimension, SERVING, "the Environment dimension of the EMF metrics"},
+    {"METRICS_SERVICE", "metrics-service", OPT_STR, OFF(metrics_service), "", 0, 0,
+     check_dimension_or_empty, SERVING,
+     "the Service dimension of the EMF metrics (default: api for serve, worker for worker)"},
     {"EMF_INTERVAL", "emf-interval", OPT_INT, OFF(emf_interval_s), "60", 1, 3600, NULL, SERVING,
      "seconds between EMF lines"},
     {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_format, CMD_ANALYTICS | CMD_JOBS,

@@ -63,6 +63,8 @@ typedef struct config {
     int import_timeout_s;
     int import_backoff_ms;
     int import_removal_warn_pct;
+    int changes_retention_days;
+    char *metrics_environment, *metrics_service;
     int migrate_to; /* migrate --to: the last version to apply, 0 for all */
     /* jobs */
     int concurrency;

@@ -85,6 +85,8 @@ typedef struct tv_episode {
     int32_t season, number, runtime;
     int has_season, has_number, has_runtime, has_rating;
     double rating;
+    int32_t revision;        /* times its date or time moved (read side only) */
+    int64_t time_changed_at; /* Unix seconds of the last move; 0: never */
 } tv_episode;
 
 /* A set of episodes with the shows and distributors they reference, each

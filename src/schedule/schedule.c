@@ -729,21 +729,23 @@ static int unfiltered(const matcher *m)
 typedef struct walk {
     const matcher *m;
     int64_t skip;
-    int limit;
-    sched_page *out;
+    size_t cap;
+    sched_row *rows;
+    size_t n;
+    int64_t total;
 } walk;
 
 static void walk_take(walk *w, const entry *e)
 {
-    w->out->total++;
+    w->total++;
     if (w->skip > 0) {
         w->skip--;
         return;
     }
-    if ((int)w->out->n < w->limit) {
-        w->out->rows[w->out->n].id = e->id;
-        w->out->rows[w->out->n].flags = e->flags;
-        w->out->n++;
+    if (w->n < w->cap) {
+        w->rows[w->n].id = e->id;
+        w->rows[w->n].flags = e->flags;
+        w->n++;
     }
 }
 
@@ -753,8 +755,8 @@ static void walk_run(walk *w, const entry *v, size_t n, const uint32_t *idx)
     int all = unfiltered(w->m);
 
     /* unfiltered and wholly before the page or after it: count only */
-    if (all && (w->skip >= (int64_t)n || (int)w->out->n >= w->limit)) {
-        w->out->total += (int64_t)n;
+    if (all && (w->skip >= (int64_t)n || w->n >= w->cap)) {
+        w->total += (int64_t)n;
         w->skip -= w->skip >= (int64_t)n ? (int64_t)n : 0;
         return;
     }
@@ -859,8 +861,8 @@ void sched_query_init(sched_query *q)
     q->not_before = INT64_MIN;
 }
 
-int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int64_t offset,
-                  int limit, sched_page *out)
+int schedule_rows(schedule *s, store *st, int64_t gen, const sched_query *q, int64_t offset,
+                  size_t cap, sched_row *rows, size_t *n, int64_t *total)
 {
     int32_t first = q->tz ? q->from - ZONE_MARGIN : q->from,
             last = q->tz ? q->to + ZONE_MARGIN : q->to;
@@ -870,8 +872,8 @@ int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int
     walk w;
     int rc;
 
-    assert(limit >= 0 && limit <= SCHEDULE_PAGE_MAX);
-    memset(out, 0, sizeof(*out));
+    *n = 0;
+    *total = 0;
     if (last - first + 1 > SCHEDULE_MAX_DAYS || q->from > q->to)
         return STORE_OK;
     if (!(sn = snapshot_acquire(s, gen)))
@@ -891,13 +893,95 @@ int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int
         return STORE_ERR;
     }
     view_take(s, sn, first, last, v);
-    w = (walk){&m, offset, limit, out};
+    w = (walk){&m, offset, cap, rows, 0, 0};
     if (q->tz)
         walk_local_days(v, q, &w);
     else
         walk_airdates(v, q, &w);
+    *n = w.n;
+    *total = w.total;
     matcher_free(&m);
     free(v);
     snapshot_release(s, sn);
     return STORE_OK;
+}
+
+int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int64_t offset,
+                  int limit, sched_page *out)
+{
+    assert(limit >= 0 && limit <= SCHEDULE_PAGE_MAX);
+    memset(out, 0, sizeof(*out));
+    return schedule_rows(s, st, gen, q, offset, (size_t)limit, out->rows, &out->n, &out->total);
+}
+
+/* ---- one show against a query (the change feed, webhooks) ---- */
+
+static int dist_named(const tv_distributor *d, const sched_query *q, int whole)
+{
+    if (!d)
+        return 0;
+    if (whole)
+        return text_is(d->name, &q->distributor_whole);
+    for (size_t k = 0; k < q->ndistributors; k++)
+        if (text_is(d->name, &q->distributors[k]))
+            return 1;
+    return 0;
+}
+
+static int dist_in_country(const tv_distributor *d, const sched_text *c)
+{
+    if (!d)
+        return 0;
+    if (text_is(d->country_name, c))
+        return 1;
+    return c->n == 2 && d->country_code && strlen(d->country_code) == 2 &&
+           !strncasecmp(d->country_code, c->s, 2);
+}
+
+static int word_is(const char *v, const sched_text *t)
+{
+    return !t->s || (v && strlen(v) == t->n && !strncasecmp(v, t->s, t->n));
+}
+
+/* Whether the genres of a show (our JSON array) hold any of list[0..n). */
+static int genres_hold(const char *json, const sched_text *list, size_t n)
+{
+    for (const char *p = json ? strchr(json, '"') : NULL; p; p = strchr(p + 1, '"')) {
+        const char *e = strchr(p + 1, '"');
+        if (!e)
+            break;
+        for (size_t i = 0; i < n; i++)
+            if ((size_t)(e - p - 1) == list[i].n && !strncasecmp(p + 1, list[i].s, list[i].n))
+                return 1;
+        p = e;
+    }
+    return 0;
+}
+
+int schedule_show_matches(const sched_query *q, const tv_show *s)
+{
+    int whole = 0;
+
+    if (q->ndistributors) {
+        whole = q->ndistributors > 1 &&
+                (text_is(s->network ? s->network->name : NULL, &q->distributor_whole) ||
+                 text_is(s->web_channel ? s->web_channel->name : NULL, &q->distributor_whole));
+        if (!dist_named(s->network, q, whole) && !dist_named(s->web_channel, q, whole))
+            return 0;
+    }
+    if (q->country.s && !dist_in_country(s->network, &q->country) &&
+        !dist_in_country(s->web_channel, &q->country))
+        return 0;
+    if ((q->kind == DIST_NETWORK && !s->network) ||
+        (q->kind == DIST_WEB && (s->network || !s->web_channel)))
+        return 0;
+    if (q->has_min_rating && !(s->has_rating && s->rating >= q->min_rating))
+        return 0;
+    if ((q->ngenres && !genres_hold(s->genres_json, q->genres, q->ngenres)) ||
+        genres_hold(s->genres_json, q->exclude_genres, q->nexclude_genres))
+        return 0;
+    if (!word_is(s->language, &q->language) || !word_is(s->type, &q->type) ||
+        !word_is(s->status, &q->status))
+        return 0;
+    return !q->show_ids || show_listed(q, s->id);
 }

@@ -112,6 +112,16 @@ void schedule_free(schedule *s); /* NULL is fine */
 int schedule_page(schedule *s, store *st, int64_t gen, const sched_query *q, int64_t offset,
                   int limit, sched_page *out);
 
+/* The same for a longer run of rows (calendar feeds): up to cap ids into
+ * the caller's rows[]; *n of them written, *total matches in all. */
+int schedule_rows(schedule *s, store *st, int64_t gen, const sched_query *q, int64_t offset,
+                  size_t cap, sched_row *rows, size_t *n, int64_t *total);
+
+/* Whether a show passes the query's filters that are about shows
+ * (distributors, country, kind, rating, genres, language, type, status,
+ * show ids), with the same comparisons as a schedule query. */
+int schedule_show_matches(const sched_query *q, const tv_show *s);
+
 /* The SCHED_* flags of an episode: what premieres and finales the order
  * knows from its season and number (a finale needs the season's length,
  * 0 when unknown). */

@@ -1,10 +1,12 @@
 #include "services/import.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "util/date.h"
 #include "util/idmap.h"
@@ -48,6 +50,30 @@ static void note_failure(import_result *res, const char *day, const char *source
 }
 
 static _Atomic int removal_warn_pct = 50;
+static _Atomic int change_retention_days = 30;
+static _Atomic int64_t last_prune_ms;
+
+void import_set_change_retention(int days)
+{
+    change_retention_days = days;
+}
+
+/* The change feed keeps CHANGES_RETENTION_DAYS: imports, its only
+ * writers, drop what is older, at most once an hour per process. */
+static void prune_changes(store *st)
+{
+    int64_t now = clock_mono_ms(), last = last_prune_ms, removed = 0;
+
+    if ((last && now - last < 3600 * 1000) ||
+        !atomic_compare_exchange_strong(&last_prune_ms, &last, now))
+        return;
+    if (store_changes_prune(st, (int64_t)time(NULL) - (int64_t)change_retention_days * 86400,
+                            &removed) != STORE_OK)
+        log_warn("pruning the change feed failed", LF_S("error", store_errmsg(st)));
+    else if (removed)
+        log_info("change feed pruned", LF_I("removed", removed),
+                 LF_I("retention_days", change_retention_days));
+}
 
 void import_set_removal_warning(int percent)
 {
@@ -99,6 +125,7 @@ static int write_unit(store *st, const tv_batch *b, const char *source, const ch
     }
     check_removals(day, source, &s);
     note_success(res, &s);
+    prune_changes(st);
     return 0;
 }
 

@@ -55,6 +55,10 @@ int import_finish_run(store *st, int64_t run, const import_result *r, int64_t da
  * at start, before import threads run; 100 turns the warning off. */
 void import_set_removal_warning(int percent);
 
+/* How long the change feed keeps a change (CHANGES_RETENTION_DAYS); set
+ * once at start. Imports prune older changes, at most once an hour. */
+void import_set_change_retention(int days);
+
 /* The sources of a plan: one per country of a "US,GB" list, then "web".
  * Returns how many were written to out. */
 size_t import_sources(const char *countries, int web, char out[][IMPORT_SOURCE_MAX], size_t max);

@@ -119,6 +119,89 @@ typedef struct migration {
     "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"                                                    \
     "CREATE INDEX shows_search ON shows USING gin (search_name gin_trgm_ops);\n"
 
+/* What changed for viewers, for the change feed, calendar revisions and
+ * webhooks: every episode added, moved (its date or announced time; an
+ * airstamp that moves without an announced time is TVmaze's placeholder,
+ * not a change) or removed is a row of `changes`, written by triggers in the
+ * transaction that changes the episode, whatever code path does it. seq is
+ * the feed's cursor: it only grows (imports, the only writers, commit one at
+ * a time under their lock), and rows older than CHANGES_RETENTION_DAYS are
+ * pruned, the last pruned seq kept in meta. revision counts an episode's
+ * moves (a calendar's SEQUENCE). */
+#define CHANGES_COLUMNS                                                                            \
+    "  created_at BIGINT NOT NULL,\n"                                                              \
+    "  kind TEXT NOT NULL CHECK (kind IN ('added', 'rescheduled', 'time_known', 'removed')),\n"    \
+    "  episode_id BIGINT NOT NULL,\n"                                                              \
+    "  episode_tvmaze_id BIGINT NOT NULL,\n"                                                       \
+    "  show_id BIGINT NOT NULL,\n"                                                                 \
+    "  name TEXT, season INTEGER, number INTEGER,\n"                                               \
+    "  airdate_before TEXT, airtime_before TEXT, airstamp_before TEXT,\n"                          \
+    "  airdate TEXT, airtime TEXT, airstamp TEXT);\n"                                              \
+    "CREATE INDEX changes_created ON changes (created_at);\n"                                      \
+    "CREATE INDEX changes_show ON changes (show_id, seq);\n"                                       \
+    "INSERT INTO meta (key, value) VALUES ('changes_pruned_seq', 0);\n"
+#define CHANGE_INSERT                                                                              \
+    "INSERT INTO changes (created_at, kind, episode_id, episode_tvmaze_id, show_id, name,"         \
+    " season, number, airdate_before, airtime_before, airstamp_before, airdate, airtime,"          \
+    " airstamp)"
+#define SQLITE_CHANGES                                                                             \
+    "ALTER TABLE episodes ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;\n"                       \
+    "ALTER TABLE episodes ADD COLUMN time_changed_at INTEGER;\n"                                   \
+    "CREATE TABLE changes (\n"                                                                     \
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n" CHANGES_COLUMNS                                   \
+    "CREATE TRIGGER episodes_added AFTER INSERT ON episodes BEGIN\n" CHANGE_INSERT                 \
+    " VALUES (unixepoch(), 'added', new.id, new.tvmaze_id, new.show_id, new.name, new.season,"     \
+    " new.number, NULL, NULL, NULL, new.airdate, new.airtime, new.airstamp);\n"                    \
+    "END;\n"                                                                                       \
+    "CREATE TRIGGER episodes_moved AFTER UPDATE OF airdate, airtime, airstamp ON episodes\n"       \
+    "  WHEN old.airdate IS NOT new.airdate OR old.airtime IS NOT new.airtime\n"                    \
+    "    OR (old.airstamp IS NOT new.airstamp AND new.airtime <> '') BEGIN\n"                      \
+    "  UPDATE episodes SET revision = revision + 1, time_changed_at = unixepoch()\n"               \
+    "    WHERE id = new.id;\n" CHANGE_INSERT                                                       \
+    " VALUES (unixepoch(), CASE WHEN old.airtime = '' AND new.airtime <> ''"                       \
+    " AND old.airdate IS new.airdate THEN 'time_known' ELSE 'rescheduled' END, new.id,"            \
+    " new.tvmaze_id, new.show_id, new.name, new.season, new.number, old.airdate, old.airtime,"     \
+    " old.airstamp, new.airdate, new.airtime, new.airstamp);\n"                                    \
+    "END;\n"                                                                                       \
+    "CREATE TRIGGER episodes_removed AFTER DELETE ON episodes BEGIN\n" CHANGE_INSERT               \
+    " VALUES (unixepoch(), 'removed', old.id, old.tvmaze_id, old.show_id, old.name, old.season,"   \
+    " old.number, old.airdate, old.airtime, old.airstamp, NULL, NULL, NULL);\n"                    \
+    "END;\n"
+#define PG_NOW "extract(epoch FROM now())::bigint"
+#define PG_CHANGES                                                                                 \
+    "ALTER TABLE episodes ADD COLUMN revision INTEGER NOT NULL DEFAULT 0,\n"                       \
+    "  ADD COLUMN time_changed_at BIGINT;\n"                                                       \
+    "CREATE TABLE changes (\n"                                                                     \
+    "  seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n" CHANGES_COLUMNS                 \
+    "CREATE FUNCTION tvshows_episode_changes() RETURNS trigger LANGUAGE plpgsql AS $$\n"           \
+    "BEGIN\n"                                                                                      \
+    "  IF TG_OP = 'INSERT' THEN\n" CHANGE_INSERT "    VALUES (" PG_NOW                             \
+    ", 'added', NEW.id, NEW.tvmaze_id, NEW.show_id, NEW.name, NEW.season,"                         \
+    " NEW.number, NULL, NULL, NULL, NEW.airdate, NEW.airtime, NEW.airstamp);\n"                    \
+    "    RETURN NEW;\n"                                                                            \
+    "  ELSIF TG_OP = 'DELETE' THEN\n" CHANGE_INSERT "    VALUES (" PG_NOW                          \
+    ", 'removed', OLD.id, OLD.tvmaze_id, OLD.show_id, OLD.name, OLD.season,"                       \
+    " OLD.number, OLD.airdate, OLD.airtime, OLD.airstamp, NULL, NULL, NULL);\n"                    \
+    "    RETURN OLD;\n"                                                                            \
+    "  ELSIF NEW.airdate IS DISTINCT FROM OLD.airdate OR NEW.airtime IS DISTINCT FROM "            \
+    "OLD.airtime\n"                                                                                \
+    "      OR (NEW.airstamp IS DISTINCT FROM OLD.airstamp AND NEW.airtime <> '') THEN\n"           \
+    "    NEW.revision := OLD.revision + 1;\n"                                                      \
+    "    NEW.time_changed_at := " PG_NOW ";\n" CHANGE_INSERT "    VALUES (" PG_NOW                 \
+    ", CASE WHEN OLD.airtime = '' AND NEW.airtime <> ''"                                           \
+    " AND OLD.airdate = NEW.airdate THEN 'time_known' ELSE 'rescheduled' END, NEW.id,"             \
+    " NEW.tvmaze_id, NEW.show_id, NEW.name, NEW.season, NEW.number, OLD.airdate, OLD.airtime,"     \
+    " OLD.airstamp, NEW.airdate, NEW.airtime, NEW.airstamp);\n"                                    \
+    "  END IF;\n"                                                                                  \
+    "  RETURN NEW;\n"                                                                              \
+    "END $$;\n"                                                                                    \
+    "CREATE TRIGGER episodes_added AFTER INSERT ON episodes\n"                                     \
+    "  FOR EACH ROW EXECUTE FUNCTION tvshows_episode_changes();\n"                                 \
+    "CREATE TRIGGER episodes_moved BEFORE UPDATE OF airdate, airtime, airstamp ON episodes\n"      \
+    "  FOR EACH ROW EXECUTE FUNCTION tvshows_episode_changes();\n"                                 \
+    "CREATE TRIGGER episodes_removed AFTER DELETE ON episodes\n"                                   \
+    "  FOR EACH ROW EXECUTE FUNCTION tvshows_episode_changes();\n"
+
 /* Shows stored before search existed get their search form now (later
  * imports keep it). */
 static int fold_stored_names(store *st)
@@ -300,6 +383,7 @@ static const migration migrations[] = {
     /* a distributor filter that matches few episodes finds them by show */
     {4, "shows by distributor", {SHOWS_BY_DISTRIBUTOR, SHOWS_BY_DISTRIBUTOR}},
     {5, "show search and lookup", {SQLITE_SHOW_SEARCH, PG_SHOW_SEARCH}, fold_stored_names},
+    {6, "episode changes", {SQLITE_CHANGES, PG_CHANGES}},
 };
 
 #define NMIGRATIONS    ((int)(sizeof(migrations) / sizeof(migrations[0])))

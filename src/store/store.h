@@ -144,6 +144,8 @@ int store_distributors(store *st, store_distributor_fn fn, void *ctx, int64_t *g
 /* The episodes ids[0..n) with their shows and distributors, into out[i] in
  * the order of ids (NULL where an episode is gone). */
 int store_episodes_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_episode **out);
+/* The shows ids[0..n) into out[i] (NULL where a show is gone). */
+int store_shows_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out);
 /* Each show's next episode as of `now` (Unix seconds): the first, in
  * airing order, that airs at or after now, or on a day from now's UTC day on
  * when its time is not announced; shows[i]->next, NULL when none. */
@@ -169,6 +171,29 @@ int store_genre_names(store *st, arena *a, store_page *out);
 /* Sorted names of distributors that have episodes, and of their countries. */
 int store_distributor_names(store *st, arena *a, store_page *out);
 int store_country_names(store *st, arena *a, store_page *out);
+
+/* ---- the change feed (store_changes.c) ---- */
+
+/* What changed for viewers (schema.c's triggers): kind is "added",
+ * "rescheduled", "time_known" or "removed"; the before values are null for
+ * an addition, the after values for a removal. */
+typedef struct store_change {
+    int64_t seq, created_at; /* created_at: Unix seconds */
+    const char *kind;
+    int64_t episode_id, episode_tvmaze_id, show_id;
+    const char *name;
+    int32_t season, number;
+    int has_number;
+    const char *airdate_before, *airtime_before, *airstamp_before;
+    const char *airdate, *airtime, *airstamp;
+} store_change;
+
+/* Up to limit changes after seq `after`, in order, as store_change rows. */
+int store_changes_after(store *st, int64_t after, int limit, arena *a, store_page *out);
+/* The last pruned seq (changes at or before it are gone) and the latest. */
+int store_changes_bounds(store *st, int64_t *pruned, int64_t *latest);
+/* Drops changes made before `before` (Unix seconds); *removed rows. */
+int store_changes_prune(store *st, int64_t before, int64_t *removed);
 
 /* ---- the database job queue (store_jobs.c) ---- */
 

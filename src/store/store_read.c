@@ -15,17 +15,18 @@
     "s.id, s.name, s.type, s.language, s.status, s.rating, s.genres, s.image_medium,"              \
     " s.image_original, s.url, s.runtime, s.premiered, s.ended, s.official_site,"                  \
     " s.schedule_time, s.schedule_days, s.summary, s.average_runtime,"                             \
-    " s.tvmaze_id, s.imdb, s.thetvdb, s.weight, s.search_name,"                                    \
+    " s.tvmaze_id, s.imdb, s.thetvdb, s.weight, s.search_name, s.updated,"                         \
     " n.id, n.name, n.country_name, n.country_code, n.country_timezone,"                           \
     " w.id, w.name, w.country_name, w.country_code, w.country_timezone"
-#define SHOW_NCOLS 33
+#define SHOW_NCOLS 34
 #define SHOW_JOINS                                                                                 \
     " LEFT JOIN distributors n ON n.id = s.network_id"                                             \
     " LEFT JOIN distributors w ON w.id = s.web_channel_id"
 #define EPISODE_COLS                                                                               \
     "e.id, e.name, e.season, e.number, e.type, e.runtime, e.rating, e.summary, e.image_medium,"    \
-    " e.image_original, e.airdate, e.airtime, e.airstamp, e.url, "
-#define EPISODE_NCOLS 14
+    " e.image_original, e.airdate, e.airtime, e.airstamp, e.url, e.tvmaze_id, e.revision,"         \
+    " e.time_changed_at, "
+#define EPISODE_NCOLS 17
 
 static const char *text(db_rows *r, arena *a, int col)
 {
@@ -84,8 +85,9 @@ static tv_show *read_show(db_rows *r, arena *a, int c)
     if ((s->has_weight = !db_col_null(r, c + 21)))
         s->weight = (int32_t)db_col_int(r, c + 21);
     s->search_name = text(r, a, c + 22);
-    s->network = read_distributor(r, a, c + 23, DIST_NETWORK);
-    s->web_channel = read_distributor(r, a, c + 28, DIST_WEB);
+    s->updated = db_col_int(r, c + 23);
+    s->network = read_distributor(r, a, c + 24, DIST_NETWORK);
+    s->web_channel = read_distributor(r, a, c + 29, DIST_WEB);
     return s;
 }
 
@@ -113,6 +115,9 @@ static tv_episode *read_episode(db_rows *r, arena *a)
     e->airtime = text(r, a, 11);
     e->airstamp = text(r, a, 12);
     e->url = text(r, a, 13);
+    e->tvmaze_id = db_col_int(r, 14);
+    e->revision = (int32_t)db_col_int(r, 15);
+    e->time_changed_at = db_col_null(r, 16) ? 0 : db_col_int(r, 16);
     e->show = read_show(r, a, EPISODE_NCOLS);
     return e;
 }
@@ -295,6 +300,33 @@ typedef struct next_row {
     tv_next_episode e;
     int64_t show_id;
 } next_row;
+
+int store_shows_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out)
+{
+    static dialect_sql sql = {"SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS
+                              " WHERE s.id IN (SELECT value FROM json_each($1))",
+                              "SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS
+                              " WHERE s.id = ANY($1::text::bigint[])"};
+    store_page page;
+    db_val p;
+    int rc;
+
+    memset(out, 0, n * sizeof(*out));
+    if (!n)
+        return STORE_OK;
+    p = id_list(st, a, ids, n);
+    if (p.type == DBV_NULL)
+        return STORE_ERR;
+    if ((rc = store_collect(st, store_sql(st, sql), &p, 1, a, read_show_row, &page)) != STORE_OK)
+        return rc;
+    for (size_t j = 0; j < page.n; j++) {
+        tv_show *s = page.rows[j];
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] == s->id)
+                out[i] = s;
+    }
+    return STORE_OK;
+}
 
 static void *read_next_row(db_rows *r, arena *a)
 {

@@ -14,7 +14,7 @@ struct emf {
     pthread_cond_t cond;
     int stop;
     int interval_ms;
-    const char *service;
+    const char *environment, *service;
     emf_depth_fn depth;
     void *ud;
     metrics_totals last;
@@ -30,8 +30,8 @@ static void declare(jw_writer *w, const char *name, const char *unit)
     jw_obj_close(w);
 }
 
-int emf_format(buf *out, const char *service, int64_t ts_ms, const metrics_totals *prev,
-               const metrics_totals *now, int64_t queue_depth)
+int emf_format(buf *out, const char *environment, const char *service, int64_t ts_ms,
+               const metrics_totals *prev, const metrics_totals *now, int64_t queue_depth)
 {
     uint64_t requests = now->requests - prev->requests;
     jw_writer w;
@@ -50,6 +50,8 @@ int emf_format(buf *out, const char *service, int64_t ts_ms, const metrics_total
     jw_key(&w, "Dimensions");
     jw_arr_open(&w);
     jw_arr_open(&w);
+    jw_str(&w, "Environment");
+    jw_str(&w, "Service");
     jw_arr_close(&w);
     jw_arr_close(&w);
     jw_key(&w, "Metrics");
@@ -68,7 +70,9 @@ int emf_format(buf *out, const char *service, int64_t ts_ms, const metrics_total
     jw_obj_close(&w);
     jw_arr_close(&w);
     jw_obj_close(&w);
-    jw_key(&w, "service");
+    jw_key(&w, "Environment");
+    jw_str(&w, environment);
+    jw_key(&w, "Service");
     jw_str(&w, service);
     jw_key(&w, "RequestCount");
     jw_int(&w, (int64_t)requests);
@@ -99,7 +103,7 @@ static void emit(emf *e)
 
     metrics_totals_get(&now);
     buf_init(&line, 1 << 16);
-    if (emf_format(&line, e->service, clock_now_ms(), &e->last, &now,
+    if (emf_format(&line, e->environment, e->service, clock_now_ms(), &e->last, &now,
                    e->depth ? e->depth(e->ud) : -1) == 0)
         log_write_lines(line.data, line.len);
     buf_free(&line);
@@ -130,12 +134,14 @@ static void *emf_main(void *arg)
     return NULL;
 }
 
-emf *emf_start(const char *service, int interval_ms, emf_depth_fn depth, void *ud)
+emf *emf_start(const char *environment, const char *service, int interval_ms, emf_depth_fn depth,
+               void *ud)
 {
     emf *e = calloc(1, sizeof(*e));
 
     if (!e)
         return NULL;
+    e->environment = environment;
     e->service = service;
     e->interval_ms = interval_ms > 100 ? interval_ms : 100;
     e->depth = depth;

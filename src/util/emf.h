@@ -3,8 +3,8 @@
  * these lines into metrics with no agent. Every interval one line carries
  * what happened since the last: RequestCount, Error5xxCount, Latency
  * (average ms), DbConnectionErrors, ImportFailures and, in a worker,
- * QueueDepth — namespace "TvShows", no dimensions (the alarms are per
- * environment, one account each).
+ * QueueDepth — namespace "TvShows", dimensions Environment and Service
+ * (environments that share an account never trip each other's alarms).
  * Thread: the emitter runs its own; emf_stop() writes a last line. */
 #ifndef TVSHOWS_EMF_H
 #define TVSHOWS_EMF_H
@@ -21,11 +21,14 @@ typedef int64_t (*emf_depth_fn)(void *ud);
 
 typedef struct emf emf;
 
-emf *emf_start(const char *service, int interval_ms, emf_depth_fn depth, void *ud);
+/* environment and service: the dimensions' values (borrowed for the
+ * emitter's life) */
+emf *emf_start(const char *environment, const char *service, int interval_ms, emf_depth_fn depth,
+               void *ud);
 void emf_stop(emf *e); /* NULL is fine */
 /* One EMF document for the change between two snapshots (pure; tests use
  * it directly). */
-int emf_format(buf *out, const char *service, int64_t ts_ms, const metrics_totals *prev,
-               const metrics_totals *now, int64_t queue_depth);
+int emf_format(buf *out, const char *environment, const char *service, int64_t ts_ms,
+               const metrics_totals *prev, const metrics_totals *now, int64_t queue_depth);
 
 #endif

@@ -9,8 +9,8 @@
 #define METHODS  8
 #define NBUCKETS 14
 
-static const int status_codes[] = {200, 204, 304, 400, 401, 403, 404, 405, 408,
-                                   413, 414, 417, 429, 431, 500, 501, 503, 505};
+static const int status_codes[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 408, 409, 410,
+                                   413, 414, 415, 417, 422, 429, 431, 500, 501, 503, 505};
 #define NSTATUS (sizeof(status_codes) / sizeof(status_codes[0]) + 1)
 
 static const double buckets[NBUCKETS - 1] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

@@ -169,7 +169,22 @@ def test_emf_lines_follow_the_cloudwatch_schema(tvshows, serve):
         total += d["RequestCount"]
         if d["RequestCount"]:
             assert d["Latency"] >= 0
+        # environments that share an account are told apart
+        assert spec["Dimensions"] == [["Environment", "Service"]]
+        assert (d["Environment"], d["Service"]) == ("local", "api")
     assert total == 5
+
+
+def test_emf_dimensions_follow_the_settings(tvshows, serve):
+    assert tvshows.run("migrate").returncode == 0
+    s = serve(env={"LOG_EMF": "true", "EMF_INTERVAL": "1", "METRICS_ENVIRONMENT": "staging",
+                   "METRICS_SERVICE": "api-canary"})
+    time.sleep(1.5)
+    docs = [l for l in s.log_lines() if "_aws" in l]
+    assert docs and all((d["Environment"], d["Service"]) == ("staging", "api-canary")
+                        for d in docs)
+    p = tvshows.run("serve", env={"METRICS_ENVIRONMENT": "two words"})
+    assert p.returncode == 2 and "METRICS_ENVIRONMENT" in p.stderr
 
 
 # ---- analytics ----

@@ -1,0 +1,109 @@
+/* The change feed's reads and its pruning (the rows are written by the
+ * triggers of schema.c, in the transactions that change episodes). */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+#define CHANGE_COLS                                                                                \
+    "c.seq, c.created_at, c.kind, c.episode_id, c.episode_tvmaze_id, c.show_id, c.name,"           \
+    " c.season, c.number, c.airdate_before, c.airtime_before, c.airstamp_before, c.airdate,"       \
+    " c.airtime, c.airstamp"
+#define CHANGE_NCOLS 15
+
+static const char *text(db_rows *r, arena *a, int col)
+{
+    size_t n;
+    const char *t = db_col_text(r, col, &n);
+
+    return t ? arena_strndup(a, t, n) : NULL;
+}
+
+static void *read_change(db_rows *r, arena *a)
+{
+    store_change *c = arena_calloc(a, sizeof(*c));
+
+    if (!c)
+        return NULL;
+    c->seq = db_col_int(r, 0);
+    c->created_at = db_col_int(r, 1);
+    c->kind = text(r, a, 2);
+    c->episode_id = db_col_int(r, 3);
+    c->episode_tvmaze_id = db_col_int(r, 4);
+    c->show_id = db_col_int(r, 5);
+    c->name = text(r, a, 6);
+    c->season = (int32_t)db_col_int(r, 7);
+    if ((c->has_number = !db_col_null(r, 8)))
+        c->number = (int32_t)db_col_int(r, 8);
+    c->airdate_before = text(r, a, 9);
+    c->airtime_before = text(r, a, 10);
+    c->airstamp_before = text(r, a, 11);
+    c->airdate = text(r, a, 12);
+    c->airtime = text(r, a, 13);
+    c->airstamp = text(r, a, 14);
+    return c;
+}
+
+int store_changes_after(store *st, int64_t after, int limit, arena *a, store_page *out)
+{
+    db_val p[2] = {dbv_int(after), dbv_int(limit)};
+
+    out->total = 0;
+    return store_collect(st,
+                         "SELECT " CHANGE_COLS " FROM changes c WHERE c.seq > $1"
+                         " ORDER BY c.seq LIMIT $2",
+                         p, 2, a, read_change, out);
+}
+
+int store_changes_bounds(store *st, int64_t *pruned, int64_t *latest)
+{
+    int rc = store_query_int(st, "SELECT value FROM meta WHERE key = 'changes_pruned_seq'", NULL, 0,
+                             pruned);
+
+    if (rc != STORE_OK)
+        return rc;
+    /* the latest seq ever given, even when its row is pruned: never less
+     * than what was pruned */
+    if ((rc = store_query_int(st, "SELECT coalesce(max(seq), 0) FROM changes", NULL, 0, latest)) !=
+        STORE_OK)
+        return rc;
+    if (*latest < *pruned)
+        *latest = *pruned;
+    return STORE_OK;
+}
+
+int store_changes_prune(store *st, int64_t before, int64_t *removed)
+{
+    db_val p = dbv_int(before);
+    int64_t last = 0;
+    int rc;
+
+    *removed = 0;
+    if ((rc = db_begin_write(st->db)) != DB_OK)
+        return store_fail(st, rc);
+    if ((rc = store_query_int(st, "SELECT coalesce(max(seq), 0) FROM changes WHERE created_at < $1",
+                              &p, 1, &last)) != STORE_OK)
+        goto rollback;
+    if (last > 0) {
+        db_val q = dbv_int(last);
+        if ((rc = db_exec(st->db, "DELETE FROM changes WHERE seq <= $1", &q, 1, removed)) !=
+                DB_OK ||
+            (rc = db_exec(st->db,
+                          "UPDATE meta SET value = $1 WHERE key = 'changes_pruned_seq'"
+                          " AND value < $1",
+                          &q, 1, NULL)) != DB_OK ||
+            (rc = db_exec(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
+                          NULL, 0, NULL)) != DB_OK) {
+            rc = store_fail(st, rc);
+            goto rollback;
+        }
+    }
+    if ((rc = db_commit(st->db)) != DB_OK) {
+        rc = store_fail(st, rc);
+        goto rollback;
+    }
+    return STORE_OK;
+rollback:
+    db_rollback(st->db);
+    return rc;
+}
