@@ -41,9 +41,27 @@ function render() {
   if (!route) notFound(main);
   else cleanup = route.view(main, { params: path.match(route.pattern).slice(1), navigate, setTitle }) || null;
   // after a navigation (not the first load) the focus goes to the new
-  // page's heading, so screen readers and keyboards start there
-  if (!first) (main.querySelector('h1') || main).focus({ preventScroll: false });
+  // page's heading, so screen readers and keyboards start there; a view
+  // that loads first gets its heading a moment later
+  if (!first) focusHeading();
   first = false;
+}
+
+function focusHeading() {
+  const h1 = main.querySelector('h1');
+  if (h1) {
+    h1.focus();
+    return;
+  }
+  main.focus();
+  const watch = new MutationObserver(() => {
+    const later = main.querySelector('h1');
+    if (!later) return;
+    watch.disconnect();
+    if (document.activeElement === main) later.focus();
+  });
+  watch.observe(main, { childList: true, subtree: true });
+  setTimeout(() => watch.disconnect(), 10000);
 }
 
 export function navigate(href, { replace = false } = {}) {

@@ -7,7 +7,7 @@ import { combobox } from '../combobox.js';
 import { activeFilters, emptyFilters } from '../state.js';
 
 const RATINGS = ['5', '6', '7', '7.5', '8', '8.5', '9'];
-const KINDS = [['', 'Networks and streaming'], ['network', 'TV networks only'], ['web', 'Streaming only']];
+const KINDS = [['', 'TV and streaming'], ['network', 'TV networks only'], ['web', 'Streaming only']];
 const PREMIERES = [['', 'All episodes'], ['any', 'Premieres only'], ['series', 'Series premieres'], ['season', 'Season premieres']];
 const TYPES = ['Scripted', 'Animation', 'Reality', 'Talk Show', 'Documentary', 'Game Show', 'News', 'Sports', 'Variety', 'Award Show', 'Panel Show'];
 const STATUSES = ['Running', 'Ended', 'To Be Determined', 'In Development'];

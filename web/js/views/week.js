@@ -45,7 +45,7 @@ function card(e) {
   time ? h('time', { class: 'card-time', datetime: e.airstamp }, time) : h('span', { class: 'card-time card-time-unknown' }, 'Time TBA'),
   h('span', { class: 'card-show' }, show.name),
   h('span', { class: 'card-ep' }, episodeCode(e), e.name ? ` · ${e.name}` : ''),
-  dist ? h('span', { class: 'card-dist' }, dist.name, dist.kind === 'web' ? h('span', { class: 'card-kind' }, ' · streaming') : null) : null,
+  dist ? h('span', { class: 'card-dist' }, dist.name) : null,
   premiere ? h('span', { class: ['badge', `badge-${e.premiere}`] }, premiere) : null));
 }
 
@@ -147,10 +147,29 @@ export function renderWeek(main, { navigate, setTitle }) {
       h('div', { class: 'field field-zone' }, h('label', { for: 'tz' }, 'Time zone'), h('span', { class: 'zone-row' }, zoneSelect, zoneNote)),
       h('button', { type: 'button', class: 'button button-primary', id: 'subscribe', onclick: () => openSubscribe(feedParams(state), { from: days[0], to: days[6] }) },
         'Subscribe')),
+    h('button', {
+      type: 'button', class: 'button filters-toggle', id: 'filters-toggle', 'aria-controls': 'filters', 'aria-expanded': 'false',
+      onclick: () => toggleFilters(),
+    }, 'Filters', activeFilters(state.filters) ? ` (${activeFilters(state.filters)})` : ''),
     filters.element,
     status,
     body));
+  filters.element.id = 'filters';
+  filters.element.dataset.collapsed = '';
   filters.render(state.filters);
+  // on a phone the filters fold away behind their button; Escape folds them
+  function toggleFilters(open = filters.element.hasAttribute('data-collapsed')) {
+    const toggle = document.getElementById('filters-toggle');
+    filters.element.toggleAttribute('data-collapsed', !open);
+    toggle.setAttribute('aria-expanded', String(open));
+    if (open) filters.element.querySelector('select, input, button')?.focus();
+    else toggle.focus();
+  }
+  filters.element.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !e.defaultPrevented && getComputedStyle(document.getElementById('filters-toggle')).display !== 'none') {
+      toggleFilters(false);
+    }
+  });
 
   Promise.all(['countries', 'networks', 'genres'].map((n) => getList(n).catch(() => [])))
     .then(([countries, networks, genres]) => filters.setLists({ countries, networks, genres }));
@@ -164,6 +183,8 @@ export function renderWeek(main, { navigate, setTitle }) {
   function changeFilters(next, focusId) {
     performance.mark('tvshows:filter-change');
     state.filters = next;
+    const n = activeFilters(next);
+    document.getElementById('filters-toggle').textContent = n ? `Filters (${n})` : 'Filters';
     writeUrl(false);
     filters.render(next, focusId);
     load();
@@ -200,8 +221,15 @@ export function renderWeek(main, { navigate, setTitle }) {
         + (truncated ? ` · showing the first ${data.length.toLocaleString()}: narrow the filters to see the rest` : '');
     }
     body.dataset.count = String(data.length);
-    body.removeAttribute('aria-busy');
+    loaded();
     performance.mark('tvshows:cards');
+  }
+
+  // each finished load is counted (data-loads), so that a test or a
+  // benchmark can tell the answer to its change from an earlier one
+  function loaded() {
+    body.removeAttribute('aria-busy');
+    body.dataset.loads = String(Number(body.dataset.loads || 0) + 1);
   }
 
   async function load() {
@@ -222,8 +250,8 @@ export function renderWeek(main, { navigate, setTitle }) {
     } catch (e) {
       if (e.name === 'AbortError' || mine !== seq) return;
       clear(body);
-      body.removeAttribute('aria-busy');
       body.append(errorState(e, load));
+      loaded();
       status.textContent = 'The episodes could not be loaded.';
       announce(e.message);
     }
