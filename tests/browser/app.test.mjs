@@ -684,7 +684,7 @@ test('axe-core finds no serious or critical violation on any view, light and dar
   const ids = [...new Set(axeLog.flatMap((v) => v.violations.map((x) => `${x.id} (${x.impact})`)))];
   const line = `axe-core: ${axeLog.length} views, ${serious} serious or critical violations, ${other} minor or moderate${ids.length ? `: ${ids.join(', ')}` : ''}`;
   fs.writeFileSync(path.join(RESULTS, 'axe.txt'), `${line}\n${JSON.stringify(axeLog, null, 1)}\n`);
-  console.log(`# ${line}`);
+  console.log(line);
   assert.equal(serious, 0);
 });
 

@@ -108,16 +108,18 @@ export function weekDays(monday) {
   return Array.from({ length: 7 }, (_, i) => addDays(monday, i));
 }
 
-const dayFormats = {
-  short: new Intl.DateTimeFormat(undefined, { weekday: 'short', timeZone: 'UTC' }),
-  long: new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }),
-  dayMonth: new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' }),
-  full: new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }),
-  weekdayDate: new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }),
+const DAY_STYLES = {
+  short: { weekday: 'short' },
+  long: { weekday: 'long', day: 'numeric', month: 'long' },
+  dayMonth: { day: 'numeric', month: 'short' },
+  full: { day: 'numeric', month: 'long', year: 'numeric' },
+  weekdayDate: { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' },
 };
+const dayFormats = new Map(); // made when first used: each costs the browser its locale data
 
 export function formatDay(date, style = 'long') {
-  return dayFormats[style].format(toUtc(date));
+  if (!dayFormats.has(style)) dayFormats.set(style, new Intl.DateTimeFormat(undefined, { ...DAY_STYLES[style], timeZone: 'UTC' }));
+  return dayFormats.get(style).format(toUtc(date));
 }
 
 /** "6 – 12 July 2026" */

@@ -32,21 +32,42 @@ function episodeCode(e) {
 
 const PREMIERE_TEXT = { series: 'Series premiere', season: 'Season premiere' };
 
+function span(className, text) {
+  const el = document.createElement('span');
+  el.className = className;
+  el.textContent = text;
+  return el;
+}
+
+// A card is built by hand rather than with h(): a busy week has thousands,
+// and each is redrawn on every filter change.
 function card(e) {
   const show = e.show || {};
   const dist = show.distributor || show.network || show.web_channel;
   const premiere = PREMIERE_TEXT[e.premiere];
   const time = e.local_time || null;
-  return h('li', null, h('a', {
-    class: ['card', premiere && 'card-premiere'],
-    href: `/shows/${show.id}`,
-    dataset: { episodeId: e.id, showId: show.id, localDate: e.local_date || e.airdate, localTime: time || '' },
-  },
-  time ? h('time', { class: 'card-time', datetime: e.airstamp }, time) : h('span', { class: 'card-time card-time-unknown' }, 'Time TBA'),
-  h('span', { class: 'card-show' }, show.name),
-  h('span', { class: 'card-ep' }, episodeCode(e), e.name ? ` · ${e.name}` : ''),
-  dist ? h('span', { class: 'card-dist' }, dist.name) : null,
-  premiere ? h('span', { class: ['badge', `badge-${e.premiere}`] }, premiere) : null));
+  const a = document.createElement('a');
+  a.className = premiere ? 'card card-premiere' : 'card';
+  a.href = `/shows/${show.id}`;
+  a.dataset.episodeId = e.id;
+  a.dataset.showId = show.id;
+  a.dataset.localDate = e.local_date || e.airdate;
+  a.dataset.localTime = time || '';
+  if (time) {
+    const t = document.createElement('time');
+    t.className = 'card-time';
+    t.dateTime = e.airstamp;
+    t.textContent = time;
+    a.append(t);
+  } else {
+    a.append(span('card-time card-time-unknown', 'Time TBA'));
+  }
+  a.append(span('card-show', show.name), span('card-ep', e.name ? `${episodeCode(e)} · ${e.name}` : episodeCode(e)));
+  if (dist) a.append(span('card-dist', dist.name));
+  if (premiere) a.append(span(`badge badge-${e.premiere}`, premiere));
+  const li = document.createElement('li');
+  li.append(a);
+  return li;
 }
 
 function nowMarker(now) {
@@ -117,7 +138,6 @@ export function renderWeek(main, { navigate, setTitle }) {
   const title = formatWeek(monday);
   let seq = 0;
   let controller = null;
-  let episodes = [];
   let timer = 0;
 
   setTitle(state.week ? `Week of ${title}` : 'This week');
@@ -204,10 +224,9 @@ export function renderWeek(main, { navigate, setTitle }) {
   }
 
   function showEpisodes(data, total, truncated) {
-    clear(body);
     const n = activeFilters(state.filters);
     if (!data.length) {
-      body.append(n
+      body.replaceChildren(n
         ? emptyState('No episode this week matches these filters.', 'Clear the filters, or look at another week.',
           h('button', { type: 'button', class: 'button', onclick: () => changeFilters(emptyFilters(), 'f-country') }, 'Clear filters'))
         : emptyState('Nothing is scheduled this week.', 'Look at another week, or import the schedule with "tvshows import".',
@@ -215,7 +234,7 @@ export function renderWeek(main, { navigate, setTitle }) {
       status.textContent = 'No episodes';
     } else {
       const grid = renderGrid(days, data, zone);
-      body.append(grid);
+      body.replaceChildren(grid);
       placeNow(grid, zone);
       status.textContent = `${total.toLocaleString()} episode${total === 1 ? '' : 's'}${n ? ` matching ${n} filter${n === 1 ? '' : 's'}` : ''} · times in ${zone.replaceAll('_', ' ')}`
         + (truncated ? ` · showing the first ${data.length.toLocaleString()}: narrow the filters to see the rest` : '');
@@ -245,8 +264,8 @@ export function renderWeek(main, { navigate, setTitle }) {
     try {
       const r = await getAllPages('/api/v1/tvshows', scheduleParams(state, days[0], days[6]), { signal: controller.signal });
       if (mine !== seq) return;
-      episodes = r.data;
-      showEpisodes(episodes, r.total, r.truncated);
+      performance.mark('tvshows:data');
+      showEpisodes(r.data, r.total, r.truncated);
     } catch (e) {
       if (e.name === 'AbortError' || mine !== seq) return;
       clear(body);
