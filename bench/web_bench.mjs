@@ -58,7 +58,6 @@ const PAINT_PROBE = `
 
 async function coldLoad(browser, url, { context: reuse } = {}) {
   const context = reuse || await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: 'UTC', locale: 'en-GB' });
-  await context.route((u) => u.hostname === 'static.tvmaze.com', (r) => r.abort());
   const page = await context.newPage();
   await page.addInitScript(PAINT_PROBE);
   let bytes = 0;

@@ -14,7 +14,7 @@ export function barChart({ rows, label }) {
   return s('svg', { class: 'chart chart-bars', width: '100%', height, role: 'img', 'aria-label': label, focusable: 'false' },
     rows.map((r, i) => {
       const y = i * ROW;
-      const w = Math.max(0.5, (r.value / max) * 84);
+      const w = Math.max(0.5, (r.value / max) * 70);
       return s('g', { class: 'chart-row' },
         s('text', { x: 0, y: y + 14, class: 'chart-label' }, r.label),
         s('rect', { x: 0, y: y + 20, width: `${w}%`, height: 14, rx: 3, class: 'chart-bar' }),

@@ -146,6 +146,10 @@ export function renderWeek(main, { navigate, setTitle }) {
   if (new URLSearchParams(location.search).get('tz') !== zone) history.replaceState(null, '', `/?${writeQuery(state)}`);
   const status = h('p', { class: 'week-status', role: 'status', id: 'week-status' });
   const body = h('div', { class: 'week-body', id: 'week-body' });
+  // the episodes and the filter values are asked for first: the rest of the
+  // view is built while they travel
+  load();
+  const lists = Promise.all(['countries', 'networks', 'genres'].map((n) => getList(n).catch(() => [])));
   const filters = filtersForm({ lists: { countries: [], networks: [], genres: [] }, onChange: changeFilters });
   const zoneSelect = h('select', { id: 'tz', onchange: (e) => changeZone(e.target.value) },
     allZones(zone).map((z) => h('option', { value: z }, z.replaceAll('_', ' '))));
@@ -191,8 +195,7 @@ export function renderWeek(main, { navigate, setTitle }) {
     }
   });
 
-  Promise.all(['countries', 'networks', 'genres'].map((n) => getList(n).catch(() => [])))
-    .then(([countries, networks, genres]) => filters.setLists({ countries, networks, genres }));
+  lists.then(([countries, networks, genres]) => filters.setLists({ countries, networks, genres }));
 
   function writeUrl(push) {
     const url = `/?${writeQuery(state)}`;
@@ -276,7 +279,6 @@ export function renderWeek(main, { navigate, setTitle }) {
     }
   }
 
-  load();
   timer = setInterval(() => {
     const grid = body.querySelector('.grid');
     if (grid) placeNow(grid, zone);
