@@ -7,9 +7,10 @@
 #   docker run --rm tvshows migrate|worker|import|jobs stats|version
 #
 # Stage 1 compiles a release build on Debian 12 with the -dev packages.
-# Stage 2 is debian:12-slim with only the shared libraries the binary links
-# against (tests/policy checks this list against `ldd`), running as a
-# non-root user.
+# Stage 2 fetches and checks the Amazon RDS CA bundle.
+# Stage 3 is debian:12-slim with only the shared libraries the binary links
+# against (tests/policy checks this list against `ldd`) and the RDS CA
+# bundle, running as a non-root user.
 
 ############################ build ############################
 FROM debian:12 AS build
@@ -28,6 +29,8 @@ RUN apt-get update \
       libssl-dev \
       libcurl4-openssl-dev \
       libdeflate-dev \
+      libicu-dev \
+      tzdata \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -42,27 +45,53 @@ RUN meson setup build/release --buildtype=release -Dtests=false \
  && install -D -m 0755 build/release/tvshows /out/usr/local/bin/tvshows \
  && /out/usr/local/bin/tvshows version
 
+########################### RDS CA ############################
+# The CA bundle of Amazon RDS, against which every PostgreSQL connection
+# verifies the server (sslmode=verify-full&sslrootcert=/etc/tvshows/
+# rds-ca-bundle.pem in DATABASE_URL). Debian's ca-certificates does not
+# carry the RDS CAs; AWS publishes the bundle over HTTPS. The build checks
+# that what arrived is a bundle of RDS CA certificates, nothing else.
+FROM debian:12-slim AS rds-ca
+
+ARG DEBIAN_FRONTEND=noninteractive
+ARG RDS_CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl openssl \
+ && rm -rf /var/lib/apt/lists/*
+RUN curl -fsS --proto '=https' --tlsv1.2 -o /rds-ca-bundle.pem "$RDS_CA_BUNDLE_URL" \
+ && test "$(grep -c -- '-----BEGIN CERTIFICATE-----' /rds-ca-bundle.pem)" -ge 1 \
+ && ! grep -v -e '^-----BEGIN CERTIFICATE-----$' -e '^-----END CERTIFICATE-----$' \
+      -e '^[A-Za-z0-9+/=]*$' /rds-ca-bundle.pem \
+ && openssl crl2pkcs7 -nocrl -certfile /rds-ca-bundle.pem \
+      | openssl pkcs7 -print_certs -noout > /subjects.txt \
+ && grep -q 'Amazon RDS' /subjects.txt \
+ && ! grep '^subject=' /subjects.txt | grep -v 'Amazon RDS'
+
 ########################### runtime ###########################
 FROM debian:12-slim AS runtime
 
 ARG DEBIAN_FRONTEND=noninteractive
 # Runtime libraries only; keep in step with the -dev packages above.
+# tzdata: the schedule's time zones are read from its compiled files.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates \
       libcurl4 \
       libdeflate0 \
       libhiredis0.14 \
+      libicu72 \
       libjansson4 \
       libpq5 \
       libsqlite3-0 \
       libssl3 \
+      tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 tvshows \
  && useradd --system --uid 10001 --gid tvshows --home-dir /var/lib/tvshows \
       --create-home --shell /usr/sbin/nologin tvshows
 
 COPY --from=build /out/usr/local/bin/tvshows /usr/local/bin/tvshows
+COPY --from=rds-ca --chmod=0644 /rds-ca-bundle.pem /etc/tvshows/rds-ca-bundle.pem
 
 # The default DATABASE_URL (sqlite:var/tvshows.db) is relative to this
 # directory, which the tvshows user owns.

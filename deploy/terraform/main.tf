@@ -4,7 +4,9 @@
 #   terraform plan  -var-file=environments/staging.tfvars -var image_tag=<sha>
 #   terraform apply -var-file=environments/staging.tfvars -var image_tag=<sha>
 #
-# See docs/deployment.md for the first deploy and the routine one.
+# See docs/deployment.md for the first deploy (bootstrap = true, migrate,
+# then bootstrap = false) and the routine one. tests/*.tftest.hcl plan and
+# apply every environment against a mocked provider (scripts/check-infra).
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -22,10 +24,21 @@ locals {
 
   app_port = 3000
 
+  # Where the image keeps the RDS CA bundle (Dockerfile): every PostgreSQL
+  # connection is sslmode=verify-full against it.
+  rds_ca_bundle = "/etc/tvshows/rds-ca-bundle.pem"
+  app_db_role   = "tvshows_app"
+
+  # Production deploys the images staging verified, copied by digest from
+  # staging's repository.
+  promote_from_repository_arn = var.promote_from_environment == "" ? "" : (
+    "arn:aws:ecr:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:repository/${var.promote_from_environment}-${local.name}-api"
+  )
+
   # Non-secret configuration of every container (src/config/config.c names).
-  # Secrets (DATABASE_URL, DATABASE_REPLICA_URL, REDIS_URL, API_KEYS_SHA256,
-  # JWT_*) come from Secrets Manager, see module.secrets.
-  app_environment = {
+  # Secrets (REDIS_URL, PGPASSWORD, DATABASE_APP_PASSWORD, API_KEYS_SHA256,
+  # JWT_* without Cognito) come from Secrets Manager, see module.secrets.
+  app_environment = merge({
     HOST                    = "0.0.0.0"
     PORT                    = tostring(local.app_port)
     LOG_FORMAT              = "json"
@@ -46,6 +59,24 @@ locals {
     # per-IP limit is enforced by the edge WAF instead (100/min/IP); the
     # per-key limit stays in the application.
     RATE_LIMIT_IP_PER_MIN = var.enable_cloudfront ? "0" : "100"
+    # EMF dimensions (Service is set per container by modules/ecs).
+    METRICS_ENVIRONMENT = var.environment
+    # The least-privilege role `tvshows migrate` creates; API and worker
+    # connect as it. Replicas: every one of them, comma-separated.
+    DATABASE_APP_ROLE    = local.app_db_role
+    DATABASE_REPLICA_URL = module.database.replica_database_urls
+    }, var.tracing_enabled ? {
+    # OTLP/HTTP to the collector sidecar of the same task.
+    OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318"
+    OTEL_TRACES_SAMPLER_ARG     = tostring(var.tracing_sample_ratio)
+    } : {},
+    var.enable_cognito ? module.cognito[0].jwt_settings : {},
+  )
+
+  role_environment = {
+    api     = { DATABASE_URL = module.database.app_database_url }
+    worker  = { DATABASE_URL = module.database.app_database_url }
+    migrate = { DATABASE_URL = module.database.database_url }
   }
 }
 
@@ -96,11 +127,17 @@ resource "aws_ecr_lifecycle_policy" "app" {
 }
 
 # Shared secret between CloudFront and the ALB's WAF: requests that do not
-# carry it did not come through CloudFront and are blocked.
-resource "random_password" "origin_verify" {
-  count   = var.enable_cloudfront ? 1 : 0
-  length  = 48
-  special = false
+# carry it did not come through CloudFront and are blocked. Two random
+# UUIDs drawn once at creation and kept (ignore_changes); CloudFront and
+# WAF hold it as a plain attribute, so it is in the (encrypted) state.
+resource "terraform_data" "origin_verify" {
+  count = var.enable_cloudfront ? 1 : 0
+
+  input = replace("${uuid()}${uuid()}", "-", "")
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }
 
 ###############################################################################
@@ -117,6 +154,7 @@ module "vpc" {
   single_nat_gateway   = var.single_nat_gateway
   app_port             = local.app_port
   flow_log_retention   = var.log_retention_days
+  interface_endpoints  = var.interface_endpoints
 }
 
 module "s3" {
@@ -142,6 +180,8 @@ module "database" {
   deletion_protection     = local.is_production || var.db_deletion_protection
   backup_retention_period = var.db_backup_retention_days
   read_replica_count      = var.db_read_replica_count
+  app_role                = local.app_db_role
+  ca_bundle_path          = local.rds_ca_bundle
 }
 
 module "cache" {
@@ -163,9 +203,10 @@ module "secrets" {
   secret_path          = "tv-shows-api/${var.environment}"
   kms_key_arn          = aws_kms_key.main.arn
   recovery_window_days = local.is_production ? 30 : 7
-  database_url         = module.database.database_url
-  database_replica_url = module.database.replica_database_url
   redis_url            = module.cache.redis_url
+  master_secret_arn    = module.database.master_secret_arn
+  jwt_from_environment = var.enable_cognito
+  replica_region       = var.dr_cross_region ? var.dr_region : ""
 }
 
 module "cloudwatch" {
@@ -175,11 +216,15 @@ module "cloudwatch" {
   environment          = var.environment
   log_retention_days   = var.log_retention_days
   alarm_email          = var.alarm_email
-  metric_dimensions    = var.app_metric_dimensions
   alb_arn_suffix       = module.alb.alb_arn_suffix
   target_group_suffix  = module.alb.target_group_arn_suffix
   db_instance_id       = module.database.instance_id
   db_allocated_storage = var.db_allocated_storage
+  cluster_name         = "${local.name_prefix}-cluster"
+  api_service_name     = "${local.name_prefix}-api"
+  worker_service_name  = "${local.name_prefix}-worker"
+  bootstrap            = var.bootstrap
+  monthly_budget_usd   = var.monthly_budget_usd
 }
 
 module "iam" {
@@ -194,6 +239,9 @@ module "iam" {
   github_repository        = var.github_repository
   github_oidc_provider_arn = var.github_oidc_provider_arn
   github_environment       = var.environment
+  tracing_enabled          = var.tracing_enabled
+
+  promote_from_repository_arn = local.promote_from_repository_arn
 }
 
 module "alb" {
@@ -222,10 +270,12 @@ module "waf_regional" {
   rate_limit_key          = var.enable_cloudfront ? "FORWARDED_IP" : "IP"
   blocked_cidrs           = var.waf_blocked_cidrs
   require_origin_header   = var.enable_cloudfront
-  origin_header_value     = var.enable_cloudfront ? random_password.origin_verify[0].result : ""
+  origin_header_value     = var.enable_cloudfront ? terraform_data.origin_verify[0].output : ""
   associate_resource      = true
   associated_resource_arn = module.alb.alb_arn
   log_retention_days      = var.log_retention_days
+  # behind CloudFront the edge ACL refuses the countries
+  blocked_countries = var.enable_cloudfront ? [] : var.waf_blocked_countries
 }
 
 module "waf_edge" {
@@ -242,6 +292,7 @@ module "waf_edge" {
   rate_window_seconds = 60
   rate_limit_key      = "IP"
   blocked_cidrs       = var.waf_blocked_cidrs
+  blocked_countries   = var.waf_blocked_countries
   log_retention_days  = var.log_retention_days
 }
 
@@ -249,13 +300,18 @@ module "cloudfront" {
   source = "./modules/cloudfront"
   count  = var.enable_cloudfront ? 1 : 0
 
+  providers = {
+    aws = aws.us_east_1
+  }
+
   name_prefix         = local.name_prefix
   aliases             = var.cloudfront_aliases
   certificate_arn     = var.cloudfront_certificate_arn
   origin_domain_name  = var.origin_domain_name
-  origin_header_value = random_password.origin_verify[0].result
+  origin_header_value = terraform_data.origin_verify[0].output
   web_acl_arn         = module.waf_edge[0].web_acl_arn
   default_ttl         = var.cache_ttl
+  alarm_email         = var.alarm_email
 }
 
 module "ecs" {
@@ -272,7 +328,11 @@ module "ecs" {
   api_log_group      = module.cloudwatch.api_log_group_name
   worker_log_group   = module.cloudwatch.worker_log_group_name
   environment        = local.app_environment
-  secrets            = module.secrets.container_secrets
+  role_environment   = local.role_environment
+  app_secrets        = module.secrets.app_secrets
+  migrate_secrets    = module.secrets.migrate_secrets
+  bootstrap          = var.bootstrap
+  tracing_enabled    = var.tracing_enabled
 
   api_cpu       = var.api_cpu
   api_memory    = var.api_memory
@@ -290,6 +350,8 @@ module "ecs" {
   scale_out_cooldown  = var.scale_out_cooldown
   scale_in_cooldown   = var.scale_in_cooldown
 
+  business_hours_min_count = var.business_hours_min_count
+
   target_group_arn        = module.alb.target_group_arn
   alb_arn_suffix          = module.alb.alb_arn_suffix
   target_group_arn_suffix = module.alb.target_group_arn_suffix
@@ -297,4 +359,37 @@ module "ecs" {
   # The API service may only be created once its target group is attached
   # to the HTTPS listener.
   depends_on = [module.alb]
+}
+
+module "cognito" {
+  source = "./modules/cognito"
+  count  = var.enable_cognito ? 1 : 0
+
+  name_prefix         = local.name_prefix
+  deletion_protection = local.is_production
+}
+
+module "dr" {
+  source = "./modules/dr"
+
+  providers = {
+    aws    = aws
+    aws.dr = aws.dr
+  }
+
+  name_prefix        = local.name_prefix
+  kms_key_arn        = aws_kms_key.main.arn
+  db_instance_arn    = module.database.instance_arn
+  cross_region       = var.dr_cross_region
+  dr_region          = var.dr_region
+  replicated_buckets = module.s3.versioned_buckets
+
+  ecr_repository_prefix = local.name_prefix
+}
+
+module "baseline" {
+  source = "./modules/baseline"
+  count  = var.enable_account_baseline ? 1 : 0
+
+  name_prefix = local.name_prefix
 }

@@ -74,8 +74,28 @@ output "redis_replication_group_id" {
 }
 
 output "connections_secret_arn" {
-  description = "Secret with DATABASE_URL, DATABASE_REPLICA_URL, REDIS_URL."
+  description = "Secret with REDIS_URL."
   value       = module.secrets.connections_secret_arn
+}
+
+output "app_db_secret_arn" {
+  description = "Secret with DATABASE_APP_PASSWORD (set once by deploy/bin/app-db-password before the first migrate)."
+  value       = module.secrets.app_db_secret_arn
+}
+
+output "db_master_secret_arn" {
+  description = "RDS-managed secret of the master user (rotated by RDS)."
+  value       = module.database.master_secret_arn
+}
+
+output "database_url" {
+  description = "DATABASE_URL of the API and worker (no password; TLS verified)."
+  value       = module.database.app_database_url
+}
+
+output "database_replica_url" {
+  description = "DATABASE_REPLICA_URL: every read replica, comma-separated."
+  value       = module.database.replica_database_urls
 }
 
 output "auth_secret_arn" {
@@ -111,4 +131,38 @@ output "waf_blocked_ip_set_id" {
 output "deploy_role_arn" {
   description = "Role for GitHub Actions (secret AWS_DEPLOY_ROLE_ARN of the environment)."
   value       = module.iam.deploy_role_arn
+}
+
+output "alarm_names" {
+  description = "Every CloudWatch alarm of the environment (the CloudFront one is in us-east-1)."
+  value       = concat(module.cloudwatch.alarm_names, var.enable_cloudfront ? ["${local.name_prefix}-cloudfront-5xx"] : [])
+}
+
+output "edge_alarm_topic_arn" {
+  description = "SNS topic (us-east-1) of the CloudFront alarm, empty without CloudFront."
+  value       = var.enable_cloudfront ? module.cloudfront[0].alarm_topic_arn : ""
+}
+
+output "cognito" {
+  description = "User pool id, app client id and the JWT settings they give the API; null without Cognito."
+  value = var.enable_cognito ? {
+    user_pool_id = module.cognito[0].user_pool_id
+    client_id    = module.cognito[0].client_id
+    jwt          = module.cognito[0].jwt_settings
+  } : null
+}
+
+output "backup_plan_id" {
+  description = "AWS Backup plan of the weekly database snapshots."
+  value       = module.dr.backup_plan_id
+}
+
+output "dr_replica_buckets" {
+  description = "Replicas of the buckets in the DR region."
+  value       = module.dr.replica_buckets
+}
+
+output "bootstrap" {
+  description = "Whether this state was applied in bootstrap mode (services at zero tasks)."
+  value       = var.bootstrap
 }

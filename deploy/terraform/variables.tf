@@ -18,6 +18,12 @@ variable "aws_region" {
   default     = "us-east-1"
 }
 
+variable "bootstrap" {
+  description = "First deployment of the environment: services created with no task (auto scaling held at zero, business-hours schedule off, outage alarms silent) until `tvshows migrate` has run. Apply once with true, migrate, apply again with false (docs/deployment.md)."
+  type        = bool
+  default     = false
+}
+
 variable "image_tag" {
   description = "Tag of the tvshows image in ECR used by the task definitions Terraform registers (the deploy pipeline registers later revisions itself). Pass the commit SHA that is deployed: -var image_tag=<sha>."
   type        = string
@@ -48,6 +54,12 @@ variable "private_subnet_cidrs" {
   description = "Private subnets (ECS tasks in the first two, RDS and Redis in all), one per AZ."
   type        = list(string)
   default     = ["10.0.10.0/24", "10.0.20.0/24", "10.0.30.0/24"]
+}
+
+variable "interface_endpoints" {
+  description = "VPC interface endpoints of the private subnets (ECR, Secrets Manager, Logs), empty for none."
+  type        = list(string)
+  default     = ["ecr.api", "ecr.dkr", "secretsmanager", "logs"]
 }
 
 variable "single_nat_gateway" {
@@ -120,6 +132,12 @@ variable "scaling_requests_per_target" {
   default     = 1000
 }
 
+variable "business_hours_min_count" {
+  description = "API floor on weekdays 08:00-20:00 America/New_York (plan: scale-in protection in business hours); 0 for no schedule."
+  type        = number
+  default     = 0
+}
+
 variable "scale_out_cooldown" {
   description = "Seconds after a scale-out before another one."
   type        = number
@@ -172,7 +190,7 @@ variable "db_backup_retention_days" {
 }
 
 variable "db_read_replica_count" {
-  description = "Read replicas (the first one is DATABASE_REPLICA_URL, used for analytics)."
+  description = "Read replicas; DATABASE_REPLICA_URL lists all of them (analytics reads are spread over them)."
   type        = number
   default     = 0
 }
@@ -207,10 +225,26 @@ variable "alarm_email" {
   default     = ""
 }
 
-variable "app_metric_dimensions" {
-  description = "Dimensions of the application's EMF metrics in namespace TvShows. Empty when the application emits them without dimensions."
-  type        = map(string)
-  default     = {}
+variable "monthly_budget_usd" {
+  description = "Monthly cost budget of the environment (AWS Budgets on the Environment cost allocation tag), USD."
+  type        = number
+}
+
+variable "tracing_enabled" {
+  description = "Run the OpenTelemetry collector sidecar (to X-Ray) and point the application's OTLP exporter at it."
+  type        = bool
+  default     = true
+}
+
+variable "tracing_sample_ratio" {
+  description = "OTEL_TRACES_SAMPLER_ARG: share of root requests traced (0..1)."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.tracing_sample_ratio >= 0 && var.tracing_sample_ratio <= 1
+    error_message = "tracing_sample_ratio is between 0 and 1."
+  }
 }
 
 ###############################################################################
@@ -244,6 +278,12 @@ variable "origin_domain_name" {
   description = "Host name of the ALB that CloudFront connects to over HTTPS (a DNS name pointing at the ALB, covered by certificate_arn)."
   type        = string
   default     = ""
+}
+
+variable "waf_blocked_countries" {
+  description = "ISO 3166 country codes the WAF refuses (geo-match rule), empty for none."
+  type        = list(string)
+  default     = []
 }
 
 variable "waf_blocked_cidrs" {
@@ -312,4 +352,38 @@ variable "github_oidc_provider_arn" {
   description = "ARN of the account's token.actions.githubusercontent.com OIDC provider (created once per account)."
   type        = string
   default     = ""
+}
+
+variable "promote_from_environment" {
+  description = "Environment whose verified images this one deploys by digest instead of building (production: staging); empty to build."
+  type        = string
+  default     = ""
+}
+
+###############################################################################
+# Authentication, disaster recovery, account baseline
+###############################################################################
+
+variable "enable_cognito" {
+  description = "Create a Cognito user pool and app client; their issuer, audience and JWKS URL become the API's JWT_* settings."
+  type        = bool
+  default     = false
+}
+
+variable "dr_region" {
+  description = "Disaster recovery region (plan: us-west-2)."
+  type        = string
+  default     = "us-west-2"
+}
+
+variable "dr_cross_region" {
+  description = "Copy the weekly backups, replicate RDS automated backups and the S3 buckets to dr_region."
+  type        = bool
+  default     = false
+}
+
+variable "enable_account_baseline" {
+  description = "Create the account baseline (CloudTrail, GuardDuty, AWS Config). Account-wide: one environment per account."
+  type        = bool
+  default     = false
 }

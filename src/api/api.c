@@ -515,6 +515,14 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen)
     }
     app->cfg = cfg;
     snprintf(app->cache_control, sizeof(app->cache_control), "public, max-age=%d", cfg->cache_ttl);
+    for (char url[4096];
+         app->nreplicas < REPLICAS_MAX &&
+         config_list_item(cfg->database_replica_url, app->nreplicas, url, sizeof(url)) == 0;
+         app->nreplicas++)
+        if (!(app->replica_urls[app->nreplicas] = strdup(url))) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
     if (parse_origins(app, cfg->cors_origins) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -552,6 +560,8 @@ void api_app_free(api_app *app)
     schedule_free(app->schedule);
     auth_free(app->auth);
     ratelimit_free(app->limits);
+    for (size_t i = 0; i < app->nreplicas; i++)
+        free(app->replica_urls[i]);
     for (size_t i = 0; i < app->ncors; i++)
         free(app->cors_origins[i]);
     free(app->cors_origins);
@@ -607,7 +617,8 @@ void api_thread_free(void *ctx)
         return;
     api_thread_idle(t);
     store_close(t->st);
-    store_close(t->replica);
+    for (size_t i = 0; i < REPLICAS_MAX; i++)
+        store_close(t->replicas[i]);
     redis_free(t->redis);
     arena_free(&t->mem);
     buf_free(&t->body);

@@ -42,8 +42,12 @@ enum {
     R_ROUTE_COUNT
 };
 
+#define REPLICAS_MAX 8
+
 struct api_app {
     const config *cfg;
+    char *replica_urls[REPLICAS_MAX]; /* DATABASE_REPLICA_URL, split */
+    size_t nreplicas;
     _Atomic int64_t generation;      /* the data generation, kept fresh by the refresher */
     _Atomic int64_t db_connected_us; /* when a connection last (re)connected */
     refresher *refresher;
@@ -65,11 +69,14 @@ typedef struct api_thread {
     store *st;
     int64_t st_retry_at; /* monotonic ms: when to try opening the store again */
     redis *redis;        /* the shared second-level cache (and limits); NULL without Redis */
-    store *replica;      /* DATABASE_REPLICA_URL, for analytics; NULL when unset or down */
-    int64_t replica_retry_at;
-    arena mem; /* per request, reset after each */
-    buf body;  /* JSON being rendered */
-    buf alt;   /* the other encoding of body (gzip or inflated) */
+    /* DATABASE_REPLICA_URL's replicas, for analytics, opened when first
+     * needed; NULL while one is down (retried after replica_retry_at) */
+    store *replicas[REPLICAS_MAX];
+    int64_t replica_retry_at[REPLICAS_MAX];
+    unsigned replica_next; /* where the next read starts: reads are spread */
+    arena mem;             /* per request, reset after each */
+    buf body;              /* JSON being rendered */
+    buf alt;               /* the other encoding of body (gzip or inflated) */
     gzip_ctx *gz;
     buf log; /* access-log lines, written out when the loop idles */
     buf key; /* the cache key of the request */

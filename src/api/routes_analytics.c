@@ -1,6 +1,7 @@
 /* GET /api/v1/analytics/{networks,genres,schedule-density}: cached like the
- * other routes (the day is part of the key), read from the replica when one
- * is configured, from the primary when it is not or is down. */
+ * other routes (the day is part of the key), read from the replicas when
+ * some are configured (spread over them), from the primary when none is or
+ * none answers. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,8 +17,8 @@ typedef struct analytics_query {
     int32_t today;
 } analytics_query;
 
-/* The replica, (re)opened at most once a second; NULL when there is none. */
-static store *replica(api_thread *t)
+/* Replica i, (re)opened at most once a second; NULL while it is down. */
+static store *replica(api_thread *t, size_t i)
 {
     const config *cfg = t->app->cfg;
     store_options opt = {"tvshows-analytics", cfg->db_statement_timeout_ms * 6, cfg->slow_query_ms,
@@ -25,33 +26,52 @@ static store *replica(api_thread *t)
     int64_t now = clock_mono_ms();
     char err[256];
 
-    if (t->replica || !cfg->database_replica_url[0] || now < t->replica_retry_at)
-        return t->replica;
-    if (store_open(&t->replica, cfg->database_replica_url, &opt, err, sizeof(err)) != STORE_OK) {
-        t->replica = NULL;
-        t->replica_retry_at = now + 1000;
-        log_warn("replica unavailable, reading from the primary", LF_S("error", err));
+    if (t->replicas[i] || now < t->replica_retry_at[i])
+        return t->replicas[i];
+    if (store_open(&t->replicas[i], t->app->replica_urls[i], &opt, err, sizeof(err)) != STORE_OK) {
+        t->replicas[i] = NULL;
+        t->replica_retry_at[i] = now + 1000;
+        log_warn("replica unavailable", LF_I("replica", (int64_t)i), LF_S("error", err));
     }
-    return t->replica;
+    return t->replicas[i];
+}
+
+/* The report from the replicas, each read starting at the next one (the
+ * load is spread), trying the others when one fails; STORE_EDOWN when none
+ * answered. */
+static int from_replicas(api_thread *t, const analytics_query *q, report *out)
+{
+    size_t n = t->app->nreplicas, first = n ? t->replica_next++ % n : 0;
+
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (first + k) % n;
+        store *rep = replica(t, i);
+        if (!rep)
+            continue;
+        if (analytics_run(rep, q->kind, q->today, &t->mem, out) == STORE_OK)
+            return STORE_OK;
+        log_warn("replica query failed", LF_I("replica", (int64_t)i),
+                 LF_S("error", store_errmsg(rep)));
+        store_close(t->replicas[i]);
+        t->replicas[i] = NULL;
+        t->replica_retry_at[i] = clock_mono_ms() + 1000;
+    }
+    return STORE_EDOWN;
 }
 
 static int build_report(api_thread *t, api_request *r, http_response *res, void *ctx)
 {
     const analytics_query *q = ctx;
-    store *rep = replica(t), *st;
+    store *st;
     report out;
-    int rc = STORE_EDOWN;
+    int rc = from_replicas(t, q, &out);
 
     (void)r;
-    if (rep && (rc = analytics_run(rep, q->kind, q->today, &t->mem, &out)) != STORE_OK) {
-        log_warn("replica query failed, reading from the primary",
-                 LF_S("error", store_errmsg(rep)));
-        store_close(t->replica);
-        t->replica = NULL;
-        t->replica_retry_at = clock_mono_ms() + 1000;
-    }
-    if (rc != STORE_OK && t->app->cfg->database_replica_url[0])
+    if (rc != STORE_OK && t->app->nreplicas) {
         metrics_inc(M_DB_REPLICA_FALLBACKS);
+        log_warn("no replica answered, reading from the primary",
+                 LF_I("replicas", (int64_t)t->app->nreplicas));
+    }
     if (rc != STORE_OK) {
         if (!(st = api_store(t))) {
             api_unavailable(res);

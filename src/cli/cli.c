@@ -167,9 +167,19 @@ int cli_check_schema(store *st, int auto_migrate)
     if (current == latest)
         return 0;
     if (current > latest) {
+        int compatible = 0;
+        /* expand and contract: one version ahead is served when that
+         * migration says the version before still works (a rollback, or an
+         * old task during a rollout) */
+        if (current == latest + 1 &&
+            store_schema_compatible(st, current, &compatible) == STORE_OK && compatible) {
+            log_warn("the schema is one version ahead of this binary, marked compatible: serving",
+                     LF_I("database", current), LF_I("binary", latest));
+            return 0;
+        }
         fprintf(stderr,
                 "tvshows: DATABASE_URL: the schema is at version %d, newer than this binary "
-                "(%d): deploy the newer binary\n",
+                "(%d) can serve: deploy the newer binary\n",
                 current, latest);
         return -1;
     }

@@ -24,12 +24,17 @@ int cmd_analytics(config *cfg)
         fprintf(stderr, "tvshows: analytics: expected networks, genres or schedule-density\n");
         return EXIT_USAGE;
     }
-    if (cfg->database_replica_url[0]) {
+    /* the first replica that answers, else the primary */
+    for (size_t i = 0; !st && cfg->database_replica_url[0]; i++) {
         store_options opt = {"tvshows-analytics", 0, cfg->slow_query_ms, NULL};
-        char err[256];
-        if (store_open(&st, cfg->database_replica_url, &opt, err, sizeof(err)) != STORE_OK) {
-            log_warn("replica unavailable, reading from the primary", LF_S("error", err));
+        char url[4096], err[256];
+        if (config_list_item(cfg->database_replica_url, i, url, sizeof(url)) != 0) {
+            log_warn("no replica answered, reading from the primary", LF_I("replicas", (int64_t)i));
             metrics_inc(M_DB_REPLICA_FALLBACKS);
+            break;
+        }
+        if (store_open(&st, url, &opt, err, sizeof(err)) != STORE_OK) {
+            log_warn("replica unavailable", LF_I("replica", (int64_t)i), LF_S("error", err));
             st = NULL;
         }
     }

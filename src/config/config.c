@@ -41,11 +41,46 @@ static int check_db_url(const char *v, char *why, size_t n)
     return -1;
 }
 
-static int check_pg_url(const char *v, char *why, size_t n)
+/* One postgres:// URL or several, separated by commas. */
+static int check_pg_urls(const char *v, char *why, size_t n)
 {
-    if (!*v || !strncmp(v, "postgres://", 11) || !strncmp(v, "postgresql://", 13))
-        return 0;
-    snprintf(why, n, "must be a postgres:// URL");
+    for (const char *p = v; *p;) {
+        const char *e = strchr(p, ',');
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, "postgres://", 11) && strncmp(p, "postgresql://", 13)) {
+            snprintf(why, n, "must be postgres:// URLs separated by commas");
+            return -1;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+int config_list_item(const char *list, size_t i, char *out, size_t n)
+{
+    const char *p = list;
+
+    for (size_t k = 0; *p; k++) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while (len && *p == ' ')
+            p++, len--;
+        while (len && p[len - 1] == ' ')
+            len--;
+        if (k == i) {
+            if (!len || len >= n)
+                return -1;
+            memcpy(out, p, len);
+            out[len] = '\0';
+            return 0;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
     return -1;
 }
 
@@ -195,7 +230,9 @@ static const opt options[] = {
     {"DATABASE_URL", "database-url", OPT_STR, OFF(database_url), "sqlite:var/tvshows.db", 0, 0,
      check_db_url, DB_CMDS, "sqlite:PATH or postgres://user:pass@host:port/db"},
     {"DATABASE_REPLICA_URL", "database-replica-url", OPT_STR, OFF(database_replica_url), "", 0, 0,
-     check_pg_url, CMD_SERVE | CMD_ANALYTICS, "read replica for analytics (PostgreSQL)"},
+     check_pg_urls, CMD_SERVE | CMD_ANALYTICS,
+     "read replicas for analytics (PostgreSQL URLs, separated by commas); reads are spread over "
+     "them, and go to the primary when none answers"},
     {"DB_STATEMENT_TIMEOUT_MS", "db-statement-timeout-ms", OPT_INT, OFF(db_statement_timeout_ms),
      "5000", 100, 3600000, NULL, SERVING, "PostgreSQL statement_timeout for API queries"},
     {"SLOW_QUERY_MS", "slow-query-ms", OPT_INT, OFF(slow_query_ms), "100", 0, 3600000, NULL,
@@ -254,8 +291,16 @@ static const opt options[] = {
      IMPORTING, "first retry delay; doubles per retry, at most 60 s"},
     {NULL, "to", OPT_INT, OFF(migrate_to), "0", 0, 100000, NULL, CMD_MIGRATE,
      "apply migrations up to this version only (0: all)"},
-    {"CHANGES_RETENTION_DAYS", "changes-retention-days", OPT_INT, OFF(changes_retention_days),
-     "30", 1, 3650, NULL, IMPORTING, "days the change feed (/api/v1/changes) keeps a change"},
+    {NULL, "status", OPT_FLAG, OFF(migrate_status), "false", 0, 0, NULL, CMD_MIGRATE,
+     "apply nothing: print the database's schema version, this binary's, the oldest binary "
+     "that can serve it and what is pending (--format json for machines)"},
+    {"DATABASE_APP_ROLE", "app-role", OPT_STR, OFF(database_app_role), "", 0, 0, NULL, CMD_MIGRATE,
+     "PostgreSQL: the least-privilege role the API and worker connect as; migrate creates it "
+     "(or sets its password) and grants what they need"},
+    {"DATABASE_APP_PASSWORD", "app-password", OPT_STR, OFF(database_app_password), "", 0, 0, NULL,
+     CMD_MIGRATE, "the password of DATABASE_APP_ROLE"},
+    {"CHANGES_RETENTION_DAYS", "changes-retention-days", OPT_INT, OFF(changes_retention_days), "30",
+     1, 3650, NULL, IMPORTING, "days the change feed (/api/v1/changes) keeps a change"},
     {"IMPORT_REMOVAL_WARN", "removal-warn", OPT_INT, OFF(import_removal_warn_pct), "50", 1, 100,
      NULL, IMPORTING, "warn when a day drops more than this percent of its listings (100: never)"},
     {"WORKER_CONCURRENCY", "concurrency", OPT_INT, OFF(concurrency), "2", 1, 64, NULL,
@@ -294,15 +339,15 @@ static const opt options[] = {
      "json or text"},
     {"LOG_EMF", "log-emf", OPT_BOOL, OFF(log_emf), "false", 0, 0, NULL, SERVING,
      "also write CloudWatch Embedded Metric Format lines"},
-    {"METRICS_ENVIRONMENT", "metrics-environment", OPT_STR, OFF(metrics_environment), "local", 0,
-     0, check_dimension, SERVING, "the Environment dimension of the EMF metrics"},
+    {"METRICS_ENVIRONMENT", "metrics-environment", OPT_STR, OFF(metrics_environment), "local", 0, 0,
+     check_dimension, SERVING, "the Environment dimension of the EMF metrics"},
     {"METRICS_SERVICE", "metrics-service", OPT_STR, OFF(metrics_service), "", 0, 0,
      check_dimension_or_empty, SERVING,
      "the Service dimension of the EMF metrics (default: api for serve, worker for worker)"},
     {"EMF_INTERVAL", "emf-interval", OPT_INT, OFF(emf_interval_s), "60", 1, 3600, NULL, SERVING,
      "seconds between EMF lines"},
-    {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_format, CMD_ANALYTICS | CMD_JOBS,
-     "output: table, json or csv"},
+    {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_format,
+     CMD_ANALYTICS | CMD_JOBS | CMD_MIGRATE, "output: table, json or csv"},
     {NULL, "url", OPT_STR, OFF(url), "", 0, 0, check_http_url, CMD_HEALTHCHECK,
      "URL to ask instead of http://HOST:PORT/up"},
     {NULL, "help", OPT_FLAG, OFF(help), "false", 0, 0, NULL, CMD_ALL, "show this help"},

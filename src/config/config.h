@@ -65,7 +65,9 @@ typedef struct config {
     int import_removal_warn_pct;
     int changes_retention_days;
     char *metrics_environment, *metrics_service;
-    int migrate_to; /* migrate --to: the last version to apply, 0 for all */
+    int migrate_to;     /* migrate --to: the last version to apply, 0 for all */
+    int migrate_status; /* migrate --status: apply nothing, say where the schema stands */
+    char *database_app_role, *database_app_password;
     /* jobs */
     int concurrency;
     int serve_worker; /* serve also runs the worker and scheduler */
@@ -105,5 +107,10 @@ int config_load(config *cfg, unsigned cmd, int argc, char **argv, char *err, siz
 void config_free(config *cfg);
 /* Writes the options of cmd, with their variables and defaults. */
 void config_print_help(FILE *out, unsigned cmd);
+
+/* The i-th item (from 0) of a comma-separated list such as
+ * DATABASE_REPLICA_URL, trimmed, into out; -1 past the last (or when it
+ * does not fit in n). */
+int config_list_item(const char *list, size_t i, char *out, size_t n);
 
 #endif

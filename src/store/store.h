@@ -48,6 +48,13 @@ int store_migrate(store *st, int *applied);
 /* The same, up to version `to` only (0: all). */
 int store_migrate_to(store *st, int to, int *applied);
 int store_schema_version(store *st, int *current, int *latest);
+/* Whether migration `version`, as applied to this database, is marked
+ * compatible: a binary one version older still serves the database. */
+int store_schema_compatible(store *st, int version, int *compatible);
+/* PostgreSQL: creates (or updates the password of) the least-privilege role
+ * the API and worker connect as, with the rights they need on every table
+ * and sequence, now and later. SQLite: nothing (STORE_OK). */
+int store_app_role(store *st, const char *role, const char *password);
 
 /* ---- data generation: bumped by every import commit that changed data ---- */
 

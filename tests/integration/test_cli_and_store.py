@@ -1,6 +1,7 @@
 """The binary's command line, configuration checks and the schema migrations,
 on the backend under test."""
 import concurrent.futures
+import json
 import os
 import subprocess
 import time
@@ -141,3 +142,83 @@ def test_healthcheck_asks_up(serve, tvshows):
     assert tvshows.run("healthcheck", env={"HOST": "0.0.0.0", "PORT": s.port}).returncode == 0
     p = tvshows.run("healthcheck", env={"PORT": free_port()})
     assert p.returncode == 1 and p.stderr.count("\n") == 1
+
+
+# ---- expand and contract: where the schema stands, and who may serve it ----
+
+def status(tvshows):
+    p = tvshows.run("migrate", "--status", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_migrate_status_says_where_the_schema_stands(tvshows, db):
+    latest = status(tvshows)["binary"]
+    assert latest >= 6
+    assert status(tvshows) == {"database": 0, "binary": latest, "oldest_compatible_binary": 0,
+                               "pending": latest}
+    assert tvshows.run("migrate", "--to", "4").returncode == 0
+    assert status(tvshows)["database"] == 4 and status(tvshows)["pending"] == latest - 4
+    assert tvshows.run("migrate").returncode == 0
+    s = status(tvshows)
+    assert s == {"database": latest, "binary": latest,
+                 "oldest_compatible_binary": latest - 1, "pending": 0}
+    assert db.scalar("SELECT count(*) FROM schema_migrations") == str(latest)  # nothing applied
+    text = tvshows.run("migrate", "--status").stdout
+    assert text.startswith("schema: database at version %d, this binary at %d, 0 pending" %
+                           (latest, latest))
+
+
+def future_migration(db, version, compatible):
+    db.execute("INSERT INTO schema_migrations (version, name, applied_at, compatible)"
+               " VALUES (%d, 'from a newer binary', 0, %d)" % (version, compatible))
+
+
+def test_a_binary_serves_a_schema_one_compatible_version_ahead(tvshows, db, serve):
+    assert tvshows.run("migrate").returncode == 0
+    latest = status(tvshows)["binary"]
+    future_migration(db, latest + 1, 1)
+    s = serve()
+    assert s.get("/ready").status == 200
+    assert any(l.get("msg", "").startswith("the schema is one version ahead")
+               for l in s.log_lines())
+    assert status(tvshows)["oldest_compatible_binary"] == latest
+
+
+def test_a_binary_refuses_a_schema_it_cannot_serve(tvshows, db):
+    assert tvshows.run("migrate").returncode == 0
+    latest = status(tvshows)["binary"]
+    future_migration(db, latest + 1, 0)
+    p = tvshows.run("serve", timeout=30)
+    assert p.returncode == 2 and "newer than this binary" in p.stderr
+    db.execute("UPDATE schema_migrations SET compatible = 1 WHERE version = %d" % (latest + 1))
+    future_migration(db, latest + 2, 1)  # two ahead: never
+    p = tvshows.run("worker", timeout=30)
+    assert p.returncode == 2 and "newer than this binary" in p.stderr
+
+
+@pytest.mark.postgres_only
+def test_migrate_creates_the_least_privileged_application_role(tvshows, db, serve, fake_tvmaze):
+    p = tvshows.run("migrate", env={"DATABASE_APP_ROLE": "tv_app",
+                                    "DATABASE_APP_PASSWORD": "s3cret-'\"; DROP TABLE x"})
+    assert p.returncode == 0, p.stderr
+    assert "s3cret" not in p.stdout + p.stderr
+    role = db.pg.psql("SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles"
+                      " WHERE rolname = 'tv_app'")
+    assert role == "f|f|f"
+    app_url = db.url.replace("postgres://postgres@", "postgres://tv_app@")
+    # the role runs the service: an import and the API
+    p = tvshows.run("import", "--from", "2026-07-03", "--days", "2", "--countries", "GB",
+                    "--no-web", env={"DATABASE_URL": app_url, "TVMAZE_BASE_URL": fake_tvmaze.url,
+                                     "IMPORT_RATE": "0"})
+    assert p.returncode == 0, p.stderr
+    s = serve(database_url=app_url)
+    assert s.get("/api/v1/tvshows?date_from=2026-07-03&date_to=2026-07-04").json()[
+        "pagination"]["total_count"] > 0
+    # and no more: it cannot change the schema
+    r = subprocess.run([os.path.join(db.pg.bindir, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                        app_url, "-c", "CREATE TABLE nope (x int)"], capture_output=True, text=True)
+    assert r.returncode != 0 and "permission denied" in r.stderr
+    # running migrate again keeps it (and sets the password again)
+    assert tvshows.run("migrate", env={"DATABASE_APP_ROLE": "tv_app",
+                                       "DATABASE_APP_PASSWORD": "other"}).returncode == 0

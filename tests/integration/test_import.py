@@ -122,7 +122,7 @@ def test_a_modified_fixture_changes_exactly_the_modified_rows(importer, db, fixt
     json.dump(data, open(path, "w", encoding="utf-8"))
     assert gb_week(importer).returncode == 0
     after = dump(db)
-    assert int(after["meta"][0][1]) == int(before["meta"][0][1]) + 1
+    assert int(dict(after["meta"])["generation"]) == int(dict(before["meta"])["generation"]) + 1
     changed_eps = [r for r in after["episodes"] if r not in before["episodes"]]
     assert [r[0] for r in changed_eps] == [str(target["id"])]
     assert changed_eps[0][1] == "A New Title"

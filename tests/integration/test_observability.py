@@ -438,3 +438,50 @@ def test_analytics_go_to_the_replica_and_fall_back_when_it_stops(tmp_path, serve
         if replica:
             replica.destroy()
         primary.destroy()
+
+
+@pytest.mark.postgres_only
+def test_analytics_are_spread_over_several_replicas(tmp_path, serve):
+    from conftest import Tvshows
+    primary = PgServer().start()
+    replicas = []
+    try:
+        primary.psql("CREATE DATABASE r")
+        t = Tvshows(primary.url("r"), tmp_path)
+        assert t.run("migrate").returncode == 0
+        path = tmp_path / "crafted.json"
+        path.write_text(json.dumps(crafted()))
+        assert t.run("import", "--file", str(path)).returncode == 0
+        for _ in range(2):
+            replicas.append(PgServer(replica_of=primary).start())
+        for rep in replicas:
+            deadline = time.time() + 30
+            while time.time() < deadline and rep.psql("SELECT count(*) FROM episodes", "r") == "0":
+                time.sleep(0.2)
+        mport = free_port()
+        urls = " , ".join(rep.url("r") for rep in replicas)
+        s = serve(database_url=primary.url("r"),
+                  env={"DATABASE_REPLICA_URL": urls, "METRICS_PORT": mport, "CACHE_MB": "0",
+                       "THREADS": "1"})
+        for _ in range(4):
+            assert s.get("/api/v1/analytics/networks").status == 200
+        for rep in replicas:  # each read a share
+            assert "tvshows-analytics" in rep.psql(
+                "SELECT coalesce(string_agg(application_name, ','), '') FROM pg_stat_activity"
+                " WHERE datname = 'r'")
+        replicas[0].stop()
+        for _ in range(4):
+            r = s.get("/api/v1/analytics/genres")
+            assert r.status == 200 and r.json()["data"]
+        # the other replica answered: the primary was never needed
+        assert sample(scrape(mport), "tvshows_db_replica_fallbacks_total") == 0
+        replicas[1].stop()
+        assert s.get("/api/v1/analytics/genres").status == 200
+        assert sample(scrape(mport), "tvshows_db_replica_fallbacks_total") >= 1
+        s.check_clean_exit(s.stop())
+        p = t.run("serve", env={"DATABASE_REPLICA_URL": urls + ",mysql://x"})
+        assert p.returncode == 2 and "DATABASE_REPLICA_URL" in p.stderr
+    finally:
+        for rep in replicas:
+            rep.destroy()
+        primary.destroy()

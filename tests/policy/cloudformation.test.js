@@ -10,7 +10,7 @@ const { loadTemplate, Evaluator } = require('./lib/cfn');
 const FILE = path.resolve(__dirname, '..', '..', 'deploy', 'cloudformation', 'main.yaml');
 const ENVS = ['dev', 'staging', 'production'];
 const t = loadTemplate(FILE);
-const ev = (env) => new Evaluator(t, { Environment: env, ImageUri: 'example:tag', CertificateArn: 'arn:cert' });
+const ev = (env, more = {}) => new Evaluator(t, { Environment: env, ImageUri: 'example:tag', CertificateArn: 'arn:cert', ...more });
 
 describe('cloudformation: template', () => {
   test('parses with short-form tags; Environment parameter and IsProduction condition', () => {
@@ -88,7 +88,12 @@ describe('cloudformation: policies', () => {
       assert.equal(primary.props.MultiAZ, env === 'production', `${env}: MultiAZ`);
       assert.equal(primary.props.DeletionProtection, env === 'production', `${env}: DeletionProtection`);
       const replicas = dbs.filter((d) => d.props.SourceDBInstanceIdentifier);
-      assert.equal(replicas.length, env === 'production' ? 1 : 0, `${env}: read replicas`);
+      assert.equal(replicas.length, env === 'production' ? 2 : 0, `${env}: read replicas`);
+      // RDS keeps and rotates the master password; TLS is required
+      assert.equal(primary.props.ManageMasterUserPassword, true);
+      assert.equal(primary.props.MasterUserPassword, undefined);
+      const pg = ev(env).resources('AWS::RDS::DBParameterGroup').find((g) => g.name === primary.props.DBParameterGroupName.Ref);
+      assert.equal(pg.props.Parameters['rds.force_ssl'], '1');
       for (const r of replicas) assert.deepEqual(r.props.SourceDBInstanceIdentifier, { Ref: primary.name });
     }
     assert.equal(ev('production').resources('AWS::RDS::DBInstance')[0].props.DBInstanceClass, 'db.t3.medium');
@@ -191,27 +196,86 @@ describe('cloudformation: policies', () => {
     assert.deepEqual(names, ['/aws/ecs/tv-shows-api', '/aws/ecs/tv-shows-worker']);
   });
 
-  test('the four alarms with the plan\'s thresholds', () => {
+  test('the plan\'s alarms per environment (Environment/Service dimensions), and alarms that see an outage', () => {
     const alarms = ev('production').resources('AWS::CloudWatch::Alarm').map((a) => a.props);
-    const metricsOf = (a) => (a.Metrics || []).filter((q) => q.MetricStat).map((q) => q.MetricStat.Metric.MetricName)
-      .concat(a.MetricName ? [a.MetricName] : []);
+    const stats = (a) => (a.Metrics || []).filter((q) => q.MetricStat).map((q) => q.MetricStat.Metric)
+      .concat(a.MetricName ? [{ MetricName: a.MetricName, Namespace: a.Namespace, Dimensions: a.Dimensions }] : []);
     const find = (name) => {
-      const a = alarms.find((x) => metricsOf(x).includes(name));
+      const a = alarms.find((x) => stats(x).some((m) => m.MetricName === name));
       assert.ok(a, `alarm on ${name}`);
       return a;
     };
+    const dims = (m) => Object.fromEntries((m.Dimensions || []).map((d) => [d.Name, d.Value]));
     const err = find('Error5xxCount');
-    assert.ok(metricsOf(err).includes('RequestCount'));
     assert.equal(err.Threshold, 5);
-    assert.ok(err.Metrics.every((q) => !q.MetricStat || (q.MetricStat.Period === 300 && q.MetricStat.Metric.Namespace === 'TvShows')));
-    const lat = find('Latency');
-    assert.equal(lat.Threshold, 2000);
-    assert.equal(lat.Statistic, 'Average');
-    assert.equal(lat.Period, 300);
+    assert.equal(err.TreatMissingData, 'breaching', 'no API metrics means no API');
+    for (const m of stats(err)) assert.deepEqual(dims(m), { Environment: 'production', Service: 'api' });
+    const lat = find('TargetResponseTime');
+    assert.equal(lat.ExtendedStatistic, 'p99', 'latency on a percentile');
+    assert.equal(lat.Statistic, undefined);
+    assert.equal(lat.Threshold, 2);
     assert.equal(find('DbConnectionErrors').Threshold, 0);
-    assert.equal(find('DbConnectionErrors').ComparisonOperator, 'GreaterThanThreshold');
-    assert.equal(find('QueueDepth').Threshold, 100);
-    for (const a of alarms) assert.ok(a.AlarmActions && a.AlarmActions.length, `${a.AlarmName}: actions`);
+    const q = find('QueueDepth');
+    assert.equal(q.Threshold, 100);
+    assert.equal(q.TreatMissingData, 'breaching');
+    assert.deepEqual(dims(stats(q)[0]), { Environment: 'production', Service: 'worker' });
+    const healthy = find('HealthyHostCount');
+    assert.equal(healthy.ComparisonOperator, 'LessThanThreshold');
+    assert.equal(healthy.Threshold, 1);
+    assert.equal(healthy.TreatMissingData, 'breaching');
+    assert.ok(stats(find('HTTPCode_ELB_5XX_Count')).length === 2, 'load balancer 5xx as a share of its requests');
+    const running = alarms.filter((a) => a.MetricName === 'RunningTaskCount');
+    assert.equal(running.length, 2, 'running task count of the API and the worker');
+    for (const a of running) assert.equal(a.TreatMissingData, 'breaching');
+    for (const a of alarms) {
+      assert.ok(a.AlarmActions && a.AlarmActions.length, `${a.AlarmName}: actions`);
+      for (const m of stats(a)) if (m.Namespace === 'TvShows') assert.equal(dims(m).Environment, 'production', `${a.AlarmName}: Environment dimension`);
+    }
+  });
+
+  test('first deployment: Bootstrap=true creates the services with no task, then false runs them', () => {
+    const boot = ev('production', { Bootstrap: 'true' });
+    for (const svc of boot.resources('AWS::ECS::Service')) assert.equal(svc.props.DesiredCount, 0, svc.name);
+    const [target] = boot.resources('AWS::ApplicationAutoScaling::ScalableTarget');
+    assert.deepEqual([target.props.MinCapacity, target.props.MaxCapacity], [0, 0]);
+    const silent = boot.resources('AWS::CloudWatch::Alarm').filter((a) => a.props.TreatMissingData === 'breaching');
+    assert.ok(silent.length >= 4);
+    for (const a of silent) assert.equal(a.props.ActionsEnabled, false, `${a.name} notifies nobody while bootstrapping`);
+    const run = ev('production');
+    assert.deepEqual(run.resources('AWS::ECS::Service').map((s) => s.props.DesiredCount), [2, 1]);
+    for (const a of run.resources('AWS::CloudWatch::Alarm')) assert.notEqual(a.props.ActionsEnabled, false, a.name);
+    assert.equal(t.Parameters.Bootstrap.Default, 'false');
+  });
+
+  test('tasks: database URLs verify the server and carry no password; who gets which password', () => {
+    const e = ev('production');
+    const td = Object.fromEntries(e.resources('AWS::ECS::TaskDefinition').map((r) => [r.name, r.props.ContainerDefinitions[0]]));
+    const envOf = (c) => Object.fromEntries(c.Environment.map((x) => [x.Name, x.Value]));
+    const secretOf = (c) => Object.fromEntries(c.Secrets.map((x) => [x.Name, x.ValueFrom]));
+    for (const [name, c] of Object.entries(td)) {
+      const env = envOf(c);
+      const urls = [env.DATABASE_URL, ...env.DATABASE_REPLICA_URL['Fn::Sub'].split(',')].map((u) => (u['Fn::Sub'] || u));
+      assert.equal(urls.length, 3, `${name}: primary and two replicas`);
+      for (const u of urls)
+        assert.match(u, /^postgres:\/\/[a-z_]+@\$\{[A-Za-z0-9]+\.Endpoint\.Address\}:5432\/tvshows\?sslmode=verify-full&sslrootcert=\/etc\/tvshows\/rds-ca-bundle\.pem$/, `${name}: ${u}`);
+      assert.equal(env.METRICS_ENVIRONMENT, 'production');
+      assert.ok(['api', 'worker', 'migrate'].includes(env.METRICS_SERVICE), name);
+    }
+    assert.match(envOf(td.ApiTaskDefinition).DATABASE_URL['Fn::Sub'], /^postgres:\/\/tvshows_app@/);
+    assert.match(envOf(td.MigrateTaskDefinition).DATABASE_URL['Fn::Sub'], /^postgres:\/\/tvshows@/);
+    assert.deepEqual(secretOf(td.ApiTaskDefinition).PGPASSWORD, { 'Fn::Sub': '${AppDbSecret}:DATABASE_APP_PASSWORD::' });
+    assert.deepEqual(secretOf(td.MigrateTaskDefinition).PGPASSWORD, { 'Fn::Sub': '${Database.MasterUserSecret.SecretArn}:password::' });
+    assert.ok(!('DATABASE_APP_PASSWORD' in secretOf(td.ApiTaskDefinition)));
+    assert.equal(ev('staging').resources('AWS::ECS::TaskDefinition')[0].props.ContainerDefinitions[0].Environment
+      .find((x) => x.Name === 'DATABASE_REPLICA_URL').Value, '');
+  });
+
+  test('WAF: a geo-match rule only when BlockedCountries is set', () => {
+    const rules = (more) => ev('production', more).resources('AWS::WAFv2::WebACL')[0].props.Rules;
+    assert.ok(!rules({}).some((r) => r.Name === 'blocked-countries'));
+    const geo = rules({ BlockedCountries: ['KP', 'IR'] }).find((r) => r.Name === 'blocked-countries');
+    assert.ok(geo, 'geo rule');
+    assert.deepEqual(geo.Statement.GeoMatchStatement.CountryCodes, ['KP', 'IR']);
   });
 
   test('IAM: GetSecretValue only on the application\'s secret, no wildcard actions', () => {
@@ -221,7 +285,7 @@ describe('cloudformation: policies', () => {
           const actions = [].concat(st.Action);
           for (const a of actions) assert.doesNotMatch(a, /(^\*$|:\*$)/, `${role.name}: ${a}`);
           if (actions.includes('secretsmanager:GetSecretValue'))
-            assert.ok([].concat(st.Resource).every((r) => r && r.Ref), `${role.name}: GetSecretValue on a specific secret`);
+            assert.ok([].concat(st.Resource).every((r) => r && (r.Ref || r['Fn::GetAtt'])), `${role.name}: GetSecretValue on a specific secret`);
           if ([].concat(st.Resource).includes('*')) assert.deepEqual(actions, ['ecr:GetAuthorizationToken'], `${role.name}: * resource`);
         }
       }

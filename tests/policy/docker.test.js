@@ -62,6 +62,23 @@ describe('Dockerfile', () => {
     assert.ok(finalOf('EXPOSE').some((e) => e.args.split(/\s+/).includes('3000')));
   });
 
+  test('the RDS CA bundle is in the image where the database URLs point (Terraform, CloudFormation)', () => {
+    const copy = finalOf('COPY').find((c) => /rds-ca-bundle\.pem/.test(c.args));
+    assert.ok(copy, 'the runtime stage copies the RDS CA bundle');
+    const [, dest] = /(\/\S+)\s*$/.exec(copy.args);
+    assert.match(copy.args, /--chmod=0?644/, 'readable by the tvshows user');
+    const stage = df.stages.find((st) => new RegExp(`--from=${st.name}\\b`).test(copy.args));
+    assert.ok(stage, 'the bundle comes from a stage of this Dockerfile');
+    const run = stage.instructions.filter((i) => i.cmd === 'RUN').map((i) => i.args).join('\n');
+    assert.match(run, /curl -fsS --proto '=https'/, 'fetched over HTTPS only, failing on HTTP errors');
+    assert.match(run, /Amazon RDS/, 'checked to hold RDS CA certificates');
+    const tf = fs.readFileSync(path.join(REPO, 'deploy', 'terraform', 'main.tf'), 'utf8');
+    assert.equal(/rds_ca_bundle\s*=\s*"([^"]+)"/.exec(tf)[1], dest, 'Terraform sslrootcert');
+    const cfn = fs.readFileSync(path.join(REPO, 'deploy', 'cloudformation', 'main.yaml'), 'utf8');
+    const roots = [...cfn.matchAll(/sslrootcert=([^&,'\s]+)/g)].map((m) => m[1]);
+    assert.ok(roots.length >= 3 && roots.every((r) => r === dest), `CloudFormation sslrootcert ${[...new Set(roots)]}`);
+  });
+
   test('.dockerignore keeps the build context small', () => {
     const ig = fs.readFileSync(path.join(REPO, '.dockerignore'), 'utf8').split('\n');
     for (const p of ['.git', 'build*/', '**/node_modules']) assert.ok(ig.includes(p), p);

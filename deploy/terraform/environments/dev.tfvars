@@ -30,3 +30,6 @@ log_retention_days = 7
 certificate_arn   = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
 enable_cloudfront = false
 log_level         = "debug"
+
+monthly_budget_usd   = 75
+tracing_sample_ratio = 1

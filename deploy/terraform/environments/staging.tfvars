@@ -29,3 +29,16 @@ log_retention_days = 7
 
 certificate_arn   = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-1111-1111-1111-111111111111"
 enable_cloudfront = false
+
+# Budget (plan: $150-200 a month)
+monthly_budget_usd = 200
+
+# Authentication: Cognito user pool feeding JWT_* (auth_mode decides
+# whether the API asks for tokens)
+enable_cognito = true
+
+# Deploy role for the staging branch (GitHub environment "staging")
+github_repository        = "company/tvshows"
+github_oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+
+tracing_sample_ratio = 0.2

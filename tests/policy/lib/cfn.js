@@ -68,7 +68,9 @@ class Evaluator {
   }
 
   value(v) {
-    if (Array.isArray(v)) return v.map((x) => this.value(x));
+    // AWS::NoValue removes the list item (or property) it stands for
+    const none = (x) => x && typeof x === 'object' && x.Ref === 'AWS::NoValue';
+    if (Array.isArray(v)) return v.map((x) => this.value(x)).filter((x) => !none(x));
     if (!v || typeof v !== 'object') return v;
     const keys = Object.keys(v);
     if (keys.length === 1) {
@@ -91,6 +93,11 @@ class Evaluator {
           return a.some((x) => this.value(x));
         case 'Fn::If':
           return this.condition(a[0]) ? this.value(a[1]) : this.value(a[2]);
+        case 'Fn::Join': {
+          const [sep, list] = this.value(a);
+          const items = Array.isArray(list) ? list : [list];
+          return items.every((x) => typeof x === 'string' || typeof x === 'number') ? items.join(sep) : v;
+        }
         case 'Fn::FindInMap': {
           const [map, k1, k2] = this.value(a);
           const m = (this.t.Mappings || {})[map];
@@ -102,7 +109,10 @@ class Evaluator {
       }
     }
     const o = {};
-    for (const [k, x] of Object.entries(v)) o[k] = this.value(x);
+    for (const [k, x] of Object.entries(v)) {
+      const y = this.value(x);
+      if (!none(y)) o[k] = y;
+    }
     return o;
   }
 

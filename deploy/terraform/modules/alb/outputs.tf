@@ -32,3 +32,14 @@ output "https_listener_arn" {
   description = "HTTPS listener."
   value       = aws_lb_listener.https.arn
 }
+
+# The module's resources as planned, for tests/*.tftest.hcl (a test can
+# read module outputs only) and for reviews with `terraform console`.
+output "resources" {
+  description = "The module's main resources, as Terraform plans them."
+  sensitive   = true
+  value = {
+    target_group = aws_lb_target_group.api
+    listeners    = { https = aws_lb_listener.https, http = aws_lb_listener.http }
+  }
+}

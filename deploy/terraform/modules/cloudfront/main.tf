@@ -116,6 +116,8 @@ resource "aws_cloudfront_distribution" "this" {
     cache_policy_id        = data.aws_cloudfront_cache_policy.disabled.id
   }
 
+  # Countries are refused by the edge WAF's geo-match rule (a JSON 403),
+  # not by CloudFront's own restriction.
   restrictions {
     geo_restriction {
       restriction_type = "none"
@@ -126,5 +128,74 @@ resource "aws_cloudfront_distribution" "this" {
     acm_certificate_arn      = var.certificate_arn
     ssl_support_method       = "sni-only"
     minimum_protocol_version = "TLSv1.2_2021"
+  }
+}
+
+###############################################################################
+# CloudFront 5xx: CloudFront publishes its metrics in us-east-1 only, so the
+# alarm, its topic and the topic's key are created there (this module runs
+# with the us-east-1 provider). Without requests there is no metric: quiet.
+###############################################################################
+
+data "aws_caller_identity" "current" {}
+
+data "aws_iam_policy_document" "alarm_key" {
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchPublishes"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_kms_key" "alarms" {
+  description         = "${var.name_prefix} edge alarm topic"
+  enable_key_rotation = true
+  policy              = data.aws_iam_policy_document.alarm_key.json
+}
+
+resource "aws_sns_topic" "alarms" {
+  name              = "${var.name_prefix}-edge-alarms"
+  kms_master_key_id = aws_kms_key.alarms.arn
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  count = var.alarm_email == "" ? 0 : 1
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+resource "aws_cloudwatch_metric_alarm" "edge_5xx" {
+  alarm_name          = "${var.name_prefix}-cloudfront-5xx"
+  alarm_description   = "More than ${var.error_rate_threshold} % of CloudFront responses were 5xx over 5 minutes. Runbook: docs/runbooks/api-failures.md"
+  namespace           = "AWS/CloudFront"
+  metric_name         = "5xxErrorRate"
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.error_rate_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+
+  dimensions = {
+    DistributionId = aws_cloudfront_distribution.this.id
+    Region         = "Global"
   }
 }

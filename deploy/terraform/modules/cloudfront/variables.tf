@@ -40,3 +40,15 @@ variable "price_class" {
   type        = string
   default     = "PriceClass_100"
 }
+
+variable "alarm_email" {
+  description = "E-mail subscribed to the edge alarm topic (empty: none)."
+  type        = string
+  default     = ""
+}
+
+variable "error_rate_threshold" {
+  description = "Alarm when more than this percentage of responses are 5xx over 5 minutes."
+  type        = number
+  default     = 5
+}

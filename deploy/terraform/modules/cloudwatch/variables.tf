@@ -24,10 +24,6 @@ variable "metric_namespace" {
   default     = "TvShows"
 }
 
-variable "metric_dimensions" {
-  description = "Dimensions of the application's EMF metrics ({} when emitted without dimensions)."
-  type        = map(string)
-}
 
 variable "error_rate_threshold" {
   description = "Alarm when more than this percentage of requests answer 5xx over 5 minutes."
@@ -36,9 +32,15 @@ variable "error_rate_threshold" {
 }
 
 variable "latency_threshold_ms" {
-  description = "Alarm when the average latency exceeds this over 5 minutes, ms."
+  description = "Alarm when the latency percentile exceeds this over 5 minutes, ms."
   type        = number
   default     = 2000
+}
+
+variable "latency_percentile" {
+  description = "Percentile of the load balancer's TargetResponseTime the latency alarm watches."
+  type        = string
+  default     = "p99"
 }
 
 variable "queue_backlog_threshold" {
@@ -64,5 +66,31 @@ variable "db_instance_id" {
 
 variable "db_allocated_storage" {
   description = "Initial storage of the database, GiB (free-space alarm at 10 %)."
+  type        = number
+}
+
+variable "cluster_name" {
+  description = "ECS cluster (running task count alarms)."
+  type        = string
+}
+
+variable "api_service_name" {
+  description = "ECS API service."
+  type        = string
+}
+
+variable "worker_service_name" {
+  description = "ECS worker service."
+  type        = string
+}
+
+variable "bootstrap" {
+  description = "First deployment, services held at zero tasks: the alarms that watch for running tasks notify nobody yet."
+  type        = bool
+  default     = false
+}
+
+variable "monthly_budget_usd" {
+  description = "Monthly cost budget of the environment, USD."
   type        = number
 }

@@ -5,11 +5,28 @@
 # the latest revision of each family and swaps the image), so the services
 # ignore task_definition drift: Terraform owns the shape of the tasks, the
 # pipeline owns which image runs.
+#
+# First deployment: with bootstrap = true both services are created with no
+# task and auto scaling held at zero, so that nothing starts before
+# `tvshows migrate` has created the schema (serve and worker refuse an
+# empty database); the next apply with bootstrap = false lets auto scaling
+# raise them to their floors. docs/deployment.md has the commands.
 
 locals {
   cluster_name = "${var.name_prefix}-cluster"
 
-  environment = [for k in sort(keys(var.environment)) : { name = k, value = var.environment[k] }]
+  api_min    = var.bootstrap ? 0 : var.api_min_count
+  api_max    = var.bootstrap ? 0 : var.api_max_count
+  worker_min = var.bootstrap ? 0 : var.worker_min_count
+  worker_max = var.bootstrap ? 0 : var.worker_max_count
+
+  # Plain settings of one container: the shared ones plus its own.
+  env = { for role in ["api", "worker", "migrate"] : role => [
+    for k, v in merge(var.environment, var.role_environment[role], {
+      METRICS_SERVICE   = role
+      OTEL_SERVICE_NAME = "${var.name_prefix}-${role}"
+    }) : { name = k, value = v }
+  ] }
 
   log_options = {
     "awslogs-region" = var.region
@@ -17,6 +34,26 @@ locals {
     "mode"            = "non-blocking"
     "max-buffer-size" = "25m"
   }
+
+  # AWS Distro for OpenTelemetry: receives OTLP/HTTP on localhost:4318 from
+  # the application and forwards the spans to X-Ray. Not essential: traces
+  # are lost when it stops, requests are not.
+  collector = var.tracing_enabled ? [{
+    name                   = "otel-collector"
+    image                  = var.otel_collector_image
+    essential              = false
+    command                = ["--config=/etc/ecs/ecs-default-config.yaml"]
+    readonlyRootFilesystem = false
+    memoryReservation      = 64
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = merge(local.log_options, {
+        "awslogs-group"         = var.worker_log_group
+        "awslogs-stream-prefix" = "otel"
+      })
+    }
+  }] : []
+  after_collector = var.tracing_enabled ? [{ containerName = "otel-collector", condition = "START" }] : []
 }
 
 resource "aws_ecs_cluster" "this" {
@@ -56,7 +93,7 @@ resource "aws_ecs_task_definition" "api" {
     cpu_architecture        = "X86_64"
   }
 
-  container_definitions = jsonencode([{
+  container_definitions = jsonencode(concat([{
     name                   = "tv-shows-api"
     image                  = var.image
     essential              = true
@@ -67,8 +104,9 @@ resource "aws_ecs_task_definition" "api" {
       containerPort = var.app_port
       protocol      = "tcp"
     }]
-    environment = local.environment
-    secrets     = var.secrets
+    environment = local.env.api
+    secrets     = var.app_secrets
+    dependsOn   = local.after_collector
     ulimits = [{
       name      = "nofile"
       softLimit = 65536
@@ -88,7 +126,7 @@ resource "aws_ecs_task_definition" "api" {
         "awslogs-stream-prefix" = "api"
       })
     }
-  }])
+  }], local.collector))
 }
 
 resource "aws_ecs_task_definition" "worker" {
@@ -105,7 +143,7 @@ resource "aws_ecs_task_definition" "worker" {
     cpu_architecture        = "X86_64"
   }
 
-  container_definitions = jsonencode([{
+  container_definitions = jsonencode(concat([{
     name                   = "tv-shows-worker"
     image                  = var.image
     essential              = true
@@ -113,8 +151,9 @@ resource "aws_ecs_task_definition" "worker" {
     readonlyRootFilesystem = true
     # A running import day is one transaction; let it finish or roll back.
     stopTimeout = 60
-    environment = local.environment
-    secrets     = var.secrets
+    environment = local.env.worker
+    secrets     = var.app_secrets
+    dependsOn   = local.after_collector
     logConfiguration = {
       logDriver = "awslogs"
       options = merge(local.log_options, {
@@ -122,12 +161,13 @@ resource "aws_ecs_task_definition" "worker" {
         "awslogs-stream-prefix" = "worker"
       })
     }
-  }])
+  }], local.collector))
 }
 
 # Run by the pipeline before the services are updated (aws ecs run-task);
 # also the family to run one-off CLI commands with a command override
-# (tvshows jobs stats, tvshows import …), see docs/runbooks/.
+# (tvshows migrate --status, tvshows jobs stats, tvshows import …), see
+# deploy/bin/oneoff and docs/runbooks/. It connects as the master user.
 resource "aws_ecs_task_definition" "migrate" {
   family                   = "${var.name_prefix}-migrate"
   requires_compatibilities = ["FARGATE"]
@@ -148,8 +188,8 @@ resource "aws_ecs_task_definition" "migrate" {
     essential              = true
     command                = ["migrate"]
     readonlyRootFilesystem = true
-    environment            = local.environment
-    secrets                = var.secrets
+    environment            = local.env.migrate
+    secrets                = var.migrate_secrets
     logConfiguration = {
       logDriver = "awslogs"
       options = merge(local.log_options, {
@@ -168,7 +208,7 @@ resource "aws_ecs_service" "api" {
   name                              = "${var.name_prefix}-api"
   cluster                           = aws_ecs_cluster.this.id
   task_definition                   = aws_ecs_task_definition.api.arn
-  desired_count                     = var.api_min_count
+  desired_count                     = local.api_min
   launch_type                       = "FARGATE"
   platform_version                  = "LATEST"
   health_check_grace_period_seconds = 60
@@ -204,7 +244,7 @@ resource "aws_ecs_service" "worker" {
   name                    = "${var.name_prefix}-worker"
   cluster                 = aws_ecs_cluster.this.id
   task_definition         = aws_ecs_task_definition.worker.arn
-  desired_count           = var.worker_min_count
+  desired_count           = local.worker_min
   launch_type             = "FARGATE"
   platform_version        = "LATEST"
   propagate_tags          = "SERVICE"
@@ -240,8 +280,8 @@ resource "aws_appautoscaling_target" "api" {
   service_namespace  = "ecs"
   resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.api.name}"
   scalable_dimension = "ecs:service:DesiredCount"
-  min_capacity       = var.api_min_count
-  max_capacity       = var.api_max_count
+  min_capacity       = local.api_min
+  max_capacity       = local.api_max
 }
 
 resource "aws_appautoscaling_policy" "api_cpu" {
@@ -303,8 +343,8 @@ resource "aws_appautoscaling_target" "worker" {
   service_namespace  = "ecs"
   resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.worker.name}"
   scalable_dimension = "ecs:service:DesiredCount"
-  min_capacity       = var.worker_min_count
-  max_capacity       = var.worker_max_count
+  min_capacity       = local.worker_min
+  max_capacity       = local.worker_max
 }
 
 resource "aws_appautoscaling_policy" "worker_cpu" {
@@ -323,4 +363,46 @@ resource "aws_appautoscaling_policy" "worker_cpu" {
       predefined_metric_type = "ECSServiceAverageCPUUtilization"
     }
   }
+}
+
+###############################################################################
+# Business hours (plan: "Scale In Protection: true (during business hours)"):
+# the floor rises to business_hours_min_count on weekday mornings, so scale-in
+# cannot go below it, and falls back to api_min_count in the evening. Not
+# while bootstrapping: nothing may start before the schema exists.
+###############################################################################
+
+resource "aws_appautoscaling_scheduled_action" "api_business_hours_start" {
+  count = !var.bootstrap && var.business_hours_min_count > local.api_min ? 1 : 0
+
+  name               = "${var.name_prefix}-api-business-hours-start"
+  service_namespace  = aws_appautoscaling_target.api.service_namespace
+  resource_id        = aws_appautoscaling_target.api.resource_id
+  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
+  schedule           = var.business_hours_start
+  timezone           = var.business_hours_timezone
+
+  scalable_target_action {
+    min_capacity = var.business_hours_min_count
+    max_capacity = local.api_max
+  }
+}
+
+resource "aws_appautoscaling_scheduled_action" "api_business_hours_end" {
+  count = !var.bootstrap && var.business_hours_min_count > local.api_min ? 1 : 0
+
+  name               = "${var.name_prefix}-api-business-hours-end"
+  service_namespace  = aws_appautoscaling_target.api.service_namespace
+  resource_id        = aws_appautoscaling_target.api.resource_id
+  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
+  schedule           = var.business_hours_end
+  timezone           = var.business_hours_timezone
+
+  scalable_target_action {
+    min_capacity = local.api_min
+    max_capacity = local.api_max
+  }
+
+  # one change of the scalable target at a time
+  depends_on = [aws_appautoscaling_scheduled_action.api_business_hours_start]
 }

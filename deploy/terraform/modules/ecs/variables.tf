@@ -53,12 +53,67 @@ variable "environment" {
   type        = map(string)
 }
 
-variable "secrets" {
-  description = "Secrets of every container: [{ name, valueFrom }]."
+variable "role_environment" {
+  description = "Plain environment variables of one kind of container (keys api, worker, migrate), on top of environment."
+  type        = map(map(string))
+}
+
+variable "app_secrets" {
+  description = "Secrets of the API and worker containers: [{ name, valueFrom }]."
   type = list(object({
     name      = string
     valueFrom = string
   }))
+}
+
+variable "migrate_secrets" {
+  description = "Secrets of the migrate container: [{ name, valueFrom }]."
+  type = list(object({
+    name      = string
+    valueFrom = string
+  }))
+}
+
+variable "bootstrap" {
+  description = "First deployment: create the services with no task and auto scaling held at zero, until the schema is migrated."
+  type        = bool
+  default     = false
+}
+
+variable "tracing_enabled" {
+  description = "Run the AWS Distro for OpenTelemetry collector beside the API and worker containers."
+  type        = bool
+  default     = true
+}
+
+variable "otel_collector_image" {
+  description = "Image of the OpenTelemetry collector sidecar."
+  type        = string
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
+}
+
+variable "business_hours_min_count" {
+  description = "API floor during business hours (0 or at most api_min_count: no schedule)."
+  type        = number
+  default     = 0
+}
+
+variable "business_hours_start" {
+  description = "When business hours start (Application Auto Scaling cron expression)."
+  type        = string
+  default     = "cron(0 8 ? * MON-FRI *)"
+}
+
+variable "business_hours_end" {
+  description = "When business hours end (Application Auto Scaling cron expression)."
+  type        = string
+  default     = "cron(0 20 ? * MON-FRI *)"
+}
+
+variable "business_hours_timezone" {
+  description = "Time zone of the business-hours schedule (IANA name)."
+  type        = string
+  default     = "America/New_York"
 }
 
 variable "api_cpu" {

@@ -24,10 +24,16 @@ resource "aws_elasticache_parameter_group" "this" {
   }
 }
 
-# AUTH token (TLS is required for AUTH); alphanumeric so it fits in a URL.
-resource "random_password" "auth" {
-  length  = 64
-  special = false
+# AUTH token (TLS is required for AUTH): 64 hex digits from two random
+# UUIDs, drawn once at creation and kept (ignore_changes), so it fits in a
+# URL without escaping. The provider has no write-only form of auth_token:
+# the token is in the (encrypted, private) state like the attribute itself.
+resource "terraform_data" "auth_token" {
+  input = replace("${uuid()}${uuid()}", "-", "")
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }
 
 resource "aws_cloudwatch_log_group" "slow" {
@@ -55,7 +61,7 @@ resource "aws_elasticache_replication_group" "this" {
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
   transit_encryption_enabled = true
-  auth_token                 = random_password.auth.result
+  auth_token                 = terraform_data.auth_token.output
 
   snapshot_retention_limit = var.snapshot_retention_days
   snapshot_window          = "05:00-06:00"

@@ -10,6 +10,16 @@ output "primary_endpoint" {
 
 output "redis_url" {
   description = "REDIS_URL of the application: TLS (rediss://) with the AUTH token."
-  value       = "rediss://:${random_password.auth.result}@${aws_elasticache_replication_group.this.primary_endpoint_address}:6379/0"
+  value       = "rediss://:${terraform_data.auth_token.output}@${aws_elasticache_replication_group.this.primary_endpoint_address}:6379/0"
   sensitive   = true
+}
+
+# The module's resources as planned, for tests/*.tftest.hcl (a test can
+# read module outputs only) and for reviews with `terraform console`.
+output "resources" {
+  description = "The module's main resources, as Terraform plans them."
+  sensitive   = true
+  value = {
+    group = aws_elasticache_replication_group.this
+  }
 }

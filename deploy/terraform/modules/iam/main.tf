@@ -7,10 +7,14 @@
 # task role       the identity of the running process. tvshows calls no AWS
 #                 API (secrets arrive as environment variables, logs and EMF
 #                 metrics go to stdout), so it may only write to its own log
-#                 groups.
+#                 groups; with tracing, the collector sidecar (same task
+#                 role) sends spans to X-Ray.
 # deploy role     assumed by GitHub Actions (OIDC) from one repository's jobs
-#                 in this environment only: push the image, register task definitions, run the
-#                 migrate task, update the services of this cluster.
+#                 in this environment only: push the image (or copy the one
+#                 promoted from promote_from_repository_arn), read its scan
+#                 findings, register task definitions, run the migrate and
+#                 status tasks and read their logs, update the services of
+#                 this cluster.
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
@@ -108,6 +112,22 @@ data "aws_iam_policy_document" "task" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = local.log_stream_arns
   }
+
+  dynamic "statement" {
+    for_each = var.tracing_enabled ? [1] : []
+    content {
+      sid = "SendTraces"
+      # X-Ray's write and sampling actions have no resource-level permissions.
+      actions = [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:GetSamplingStatisticSummaries",
+      ]
+      resources = ["*"]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "task" {
@@ -165,12 +185,30 @@ data "aws_iam_policy_document" "deploy" {
       "ecr:BatchCheckLayerAvailability",
       "ecr:BatchGetImage",
       "ecr:CompleteLayerUpload",
+      "ecr:DescribeImageScanFindings",
       "ecr:DescribeImages",
+      "ecr:GetDownloadUrlForLayer",
       "ecr:InitiateLayerUpload",
       "ecr:PutImage",
       "ecr:UploadLayerPart",
     ]
     resources = [var.ecr_repository_arn]
+  }
+
+  # Production deploys the image staging verified, copied by digest.
+  dynamic "statement" {
+    for_each = var.promote_from_repository_arn == "" ? [] : [1]
+    content {
+      sid = "ReadPromotedImages"
+      actions = [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:DescribeImageScanFindings",
+        "ecr:DescribeImages",
+        "ecr:GetDownloadUrlForLayer",
+      ]
+      resources = [var.promote_from_repository_arn]
+    }
   }
 
   statement {

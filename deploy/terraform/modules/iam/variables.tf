@@ -42,3 +42,14 @@ variable "github_environment" {
   description = "GitHub Actions environment whose jobs may assume the deploy role (the OIDC subject of a job with `environment:` is repo:OWNER/NAME:environment:ENV)."
   type        = string
 }
+
+variable "tracing_enabled" {
+  description = "The tasks run the OpenTelemetry collector sidecar, which sends spans to X-Ray."
+  type        = bool
+}
+
+variable "promote_from_repository_arn" {
+  description = "ECR repository whose verified images this environment deploys (production: staging's), empty when it builds its own."
+  type        = string
+  default     = ""
+}

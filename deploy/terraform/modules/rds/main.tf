@@ -2,6 +2,14 @@
 # 1 TiB, KMS encryption, backups 7 days in 03:00-04:00 UTC, maintenance
 # Sun 04:00-05:00 UTC, Performance Insights, Multi-AZ and deletion
 # protection in production, read replicas for analytics.
+#
+# Credentials: RDS keeps the master password in a Secrets Manager secret of
+# its own (manage_master_user_password) and rotates it; Terraform never sees
+# it, so no password is in the state. Only `tvshows migrate` connects as the
+# master user; it creates the application's least-privilege role, whose
+# password lives in the app-db secret (modules/secrets). Connection URLs
+# carry no password at all (libpq takes it from PGPASSWORD), so they are
+# plain settings of the task definitions.
 
 resource "aws_db_subnet_group" "this" {
   name       = "${var.name_prefix}-db"
@@ -12,7 +20,8 @@ resource "aws_db_parameter_group" "this" {
   name   = "${var.name_prefix}-postgres15"
   family = "postgres15"
 
-  # TLS only (the application's DATABASE_URL uses sslmode=require).
+  # TLS only (the application verifies the server: sslmode=verify-full
+  # with the RDS CA bundle of the image).
   parameter {
     name  = "rds.force_ssl"
     value = "1"
@@ -36,22 +45,17 @@ resource "aws_db_parameter_group" "this" {
   }
 }
 
-# Alphanumeric only, so that it goes into DATABASE_URL without escaping.
-resource "random_password" "master" {
-  length  = 40
-  special = false
-}
-
 resource "aws_db_instance" "primary" {
   identifier     = "${var.name_prefix}-db"
   engine         = "postgres"
   engine_version = var.engine_version
   instance_class = var.instance_class
 
-  db_name  = var.database_name
-  username = var.master_username
-  password = random_password.master.result
-  port     = 5432
+  db_name                       = var.database_name
+  username                      = var.master_username
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = var.kms_key_arn
+  port                          = 5432
 
   allocated_storage     = var.allocated_storage
   max_allocated_storage = var.max_allocated_storage
@@ -118,4 +122,21 @@ resource "aws_db_instance" "replica" {
 
   enabled_cloudwatch_logs_exports = ["postgresql"]
   auto_minor_version_upgrade      = true
+}
+
+# RDS rotates the managed master secret every 7 days by default; the
+# schedule is stated here so that it is reviewed like everything else.
+resource "aws_secretsmanager_secret_rotation" "master" {
+  secret_id = aws_db_instance.primary.master_user_secret[0].secret_arn
+  # the schedule only: no extra rotation when this is applied
+  rotate_immediately = false
+
+  rotation_rules {
+    automatically_after_days = var.master_password_rotation_days
+  }
+}
+
+locals {
+  # verify-full: the certificate must chain to the RDS CA and name the host.
+  tls = "sslmode=verify-full&sslrootcert=${var.ca_bundle_path}"
 }

@@ -49,7 +49,7 @@ variable "backup_retention_period" {
 }
 
 variable "read_replica_count" {
-  description = "Number of read replicas."
+  description = "Number of read replicas (all of them are in DATABASE_REPLICA_URL)."
   type        = number
 }
 
@@ -66,7 +66,23 @@ variable "database_name" {
 }
 
 variable "master_username" {
-  description = "Master user name (the application connects as this user)."
+  description = "Master user name (only `tvshows migrate` connects as this user)."
   type        = string
   default     = "tvshows"
+}
+
+variable "app_role" {
+  description = "Least-privilege role of the API and worker, created by `tvshows migrate` (DATABASE_APP_ROLE)."
+  type        = string
+}
+
+variable "ca_bundle_path" {
+  description = "Path of the RDS CA bundle inside the image (sslrootcert)."
+  type        = string
+}
+
+variable "master_password_rotation_days" {
+  description = "Days between rotations of the RDS-managed master password."
+  type        = number
+  default     = 7
 }

@@ -18,20 +18,25 @@ variable "recovery_window_days" {
   type        = number
 }
 
-variable "database_url" {
-  description = "DATABASE_URL."
-  type        = string
-  sensitive   = true
-}
-
-variable "database_replica_url" {
-  description = "DATABASE_REPLICA_URL, empty when there is no replica."
-  type        = string
-  sensitive   = true
-}
-
 variable "redis_url" {
   description = "REDIS_URL."
   type        = string
   sensitive   = true
+}
+
+variable "master_secret_arn" {
+  description = "ARN of the RDS-managed master user secret (JSON keys username, password)."
+  type        = string
+}
+
+variable "jwt_from_environment" {
+  description = "JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL are plain settings (from Cognito), not keys of the auth secret."
+  type        = bool
+  default     = false
+}
+
+variable "replica_region" {
+  description = "Region holding replicas of the secrets operators set (app-db, auth), empty for none."
+  type        = string
+  default     = ""
 }

@@ -141,7 +141,8 @@ resource "aws_vpc_endpoint" "s3" {
 data "aws_region" "current" {}
 
 ###############################################################################
-# Flow logs (security checklist: VPC Flow Logs enabled)
+# Flow logs of all traffic, accepted and rejected (security checklist: VPC
+# Flow Logs enabled)
 ###############################################################################
 
 resource "aws_cloudwatch_log_group" "flow" {
@@ -183,7 +184,90 @@ resource "aws_iam_role_policy" "flow" {
 
 resource "aws_flow_log" "this" {
   vpc_id          = aws_vpc.this.id
-  traffic_type    = "REJECT"
+  traffic_type    = "ALL"
   log_destination = aws_cloudwatch_log_group.flow.arn
   iam_role_arn    = aws_iam_role.flow.arn
+}
+
+###############################################################################
+# Network ACL of the private subnets (plan: "NACLs and Security Groups").
+# Stateless, so replies are allowed explicitly; the security groups stay the
+# fine-grained layer. The Amazon DNS resolver (VPC base + 2) is not subject
+# to NACLs.
+###############################################################################
+
+locals {
+  # ingress: from inside the VPC to the ports the private subnets serve
+  private_ingress = {
+    100 = { from = var.app_port, to = var.app_port, cidr = var.cidr_block } # ALB -> tasks
+    110 = { from = 5432, to = 5432, cidr = var.cidr_block }                 # tasks -> RDS
+    120 = { from = 6379, to = 6379, cidr = var.cidr_block }                 # tasks -> Redis
+    130 = { from = 443, to = 443, cidr = var.cidr_block }                   # tasks -> interface endpoints
+    # replies to connections the tasks opened (internet via NAT, RDS,
+    # Redis, endpoints)
+    200 = { from = 1024, to = 65535, cidr = "0.0.0.0/0" }
+  }
+  # egress: HTTPS anywhere (TVmaze, AWS APIs through NAT or endpoints), the
+  # data stores, and replies to peers inside the VPC
+  private_egress = {
+    100 = { from = 443, to = 443, cidr = "0.0.0.0/0" }
+    110 = { from = 5432, to = 5432, cidr = var.cidr_block }
+    120 = { from = 6379, to = 6379, cidr = var.cidr_block }
+    200 = { from = 1024, to = 65535, cidr = var.cidr_block }
+  }
+}
+
+resource "aws_network_acl" "private" {
+  vpc_id     = aws_vpc.this.id
+  subnet_ids = aws_subnet.private[*].id
+
+  tags = {
+    Name = "${var.name_prefix}-private"
+  }
+}
+
+resource "aws_network_acl_rule" "private_ingress" {
+  for_each = local.private_ingress
+
+  network_acl_id = aws_network_acl.private.id
+  rule_number    = each.key
+  egress         = false
+  protocol       = "tcp"
+  rule_action    = "allow"
+  cidr_block     = each.value.cidr
+  from_port      = each.value.from
+  to_port        = each.value.to
+}
+
+resource "aws_network_acl_rule" "private_egress" {
+  for_each = local.private_egress
+
+  network_acl_id = aws_network_acl.private.id
+  rule_number    = each.key
+  egress         = true
+  protocol       = "tcp"
+  rule_action    = "allow"
+  cidr_block     = each.value.cidr
+  from_port      = each.value.from
+  to_port        = each.value.to
+}
+
+###############################################################################
+# Interface endpoints: image pulls (ECR API and registry), secrets and logs
+# stay inside the VPC instead of crossing the NAT gateways.
+###############################################################################
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = toset(var.interface_endpoints)
+
+  vpc_id              = aws_vpc.this.id
+  service_name        = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  private_dns_enabled = true
+  subnet_ids          = slice(aws_subnet.private[*].id, 0, local.app_subnets)
+  security_group_ids  = [aws_security_group.endpoints.id]
+
+  tags = {
+    Name = "${var.name_prefix}-${each.key}"
+  }
 }

@@ -42,3 +42,32 @@ output "nat_public_ips" {
   description = "Addresses the tasks reach the internet (TVmaze) from."
   value       = aws_eip.nat[*].public_ip
 }
+
+output "interface_endpoint_services" {
+  description = "Service names of the interface endpoints."
+  value       = sort([for e in aws_vpc_endpoint.interface : e.service_name])
+}
+
+output "private_network_acl_id" {
+  description = "Network ACL of the private subnets."
+  value       = aws_network_acl.private.id
+}
+
+# The module's resources as planned, for tests/*.tftest.hcl (a test can
+# read module outputs only) and for reviews with `terraform console`.
+output "resources" {
+  description = "The module's main resources, as Terraform plans them."
+  sensitive   = true
+  value = {
+    vpc             = aws_vpc.this
+    public_subnets  = aws_subnet.public
+    private_subnets = aws_subnet.private
+    nat_gateways    = aws_nat_gateway.this
+    flow_log        = aws_flow_log.this
+    nacl            = aws_network_acl.private
+    nacl_ingress    = aws_network_acl_rule.private_ingress
+    nacl_egress     = aws_network_acl_rule.private_egress
+    endpoints       = aws_vpc_endpoint.interface
+    security_groups = [aws_security_group.alb, aws_security_group.app, aws_security_group.db, aws_security_group.cache, aws_security_group.endpoints]
+  }
+}

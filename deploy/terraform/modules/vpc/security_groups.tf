@@ -2,6 +2,7 @@
 #
 #   internet --443/80--> alb --app_port--> app (ECS tasks) --5432--> db
 #                                                          \--6379--> cache
+#                                                          \--443---> endpoints
 #
 # Nothing but the ALB accepts traffic from 0.0.0.0/0 (or ::/0), and only on 443
 # and 80 (80 answers with a redirect to 443). tests/policy checks this.
@@ -43,6 +44,16 @@ resource "aws_security_group" "cache" {
 
   tags = {
     Name = "${var.name_prefix}-cache"
+  }
+}
+
+resource "aws_security_group" "endpoints" {
+  name        = "${var.name_prefix}-endpoints"
+  description = "VPC interface endpoints (ECR, Secrets Manager, Logs): HTTPS from the tasks only"
+  vpc_id      = aws_vpc.this.id
+
+  tags = {
+    Name = "${var.name_prefix}-endpoints"
   }
 }
 
@@ -130,5 +141,14 @@ resource "aws_vpc_security_group_ingress_rule" "cache_from_app" {
   ip_protocol                  = "tcp"
   from_port                    = 6379
   to_port                      = 6379
+  referenced_security_group_id = aws_security_group.app.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints_from_app" {
+  security_group_id            = aws_security_group.endpoints.id
+  description                  = "HTTPS from the tasks"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
   referenced_security_group_id = aws_security_group.app.id
 }

@@ -32,3 +32,9 @@ variable "flow_log_retention" {
   description = "Retention of the VPC flow log group, days."
   type        = number
 }
+
+variable "interface_endpoints" {
+  description = "Services reached through VPC interface endpoints (suffixes of com.amazonaws.<region>.), empty for none."
+  type        = list(string)
+  default     = ["ecr.api", "ecr.dkr", "secretsmanager", "logs"]
+}

@@ -2,7 +2,8 @@
 # minute per client address (a 60-second evaluation window, not the legacy
 # 5-minute one), AWS managed SQL injection and common rule sets (the common
 # set includes the XSS rules), plus an explicit XSS rule on the URI and
-# query string, known bad inputs and an operator-managed block list.
+# query string, known bad inputs, an operator-managed block list and, when
+# blocked_countries is set, a geo-match rule.
 
 resource "aws_wafv2_ip_set" "blocked" {
   name               = "${var.name}-blocked"
@@ -99,6 +100,44 @@ resource "aws_wafv2_web_acl" "this" {
       cloudwatch_metrics_enabled = true
       metric_name                = "${var.name}-blocked"
       sampled_requests_enabled   = true
+    }
+  }
+
+  # Countries refused outright (plan: "Geographic blocking if needed"),
+  # by ISO 3166 code; no rule when the list is empty.
+  dynamic "rule" {
+    for_each = length(var.blocked_countries) > 0 ? [1] : []
+    content {
+      name     = "blocked-countries"
+      priority = 3
+
+      action {
+        block {
+          custom_response {
+            response_code            = 403
+            custom_response_body_key = "forbidden"
+          }
+        }
+      }
+
+      statement {
+        geo_match_statement {
+          country_codes = var.blocked_countries
+          dynamic "forwarded_ip_config" {
+            for_each = var.rate_limit_key == "FORWARDED_IP" ? [1] : []
+            content {
+              header_name       = "X-Forwarded-For"
+              fallback_behavior = "MATCH"
+            }
+          }
+        }
+      }
+
+      visibility_config {
+        cloudwatch_metrics_enabled = true
+        metric_name                = "${var.name}-geo"
+        sampled_requests_enabled   = true
+      }
     }
   }
 

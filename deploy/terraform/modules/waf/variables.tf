@@ -76,3 +76,14 @@ variable "log_retention_days" {
   description = "Retention of the WAF log group, days."
   type        = number
 }
+
+variable "blocked_countries" {
+  description = "ISO 3166-1 alpha-2 country codes whose requests are refused (403), empty for none."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.blocked_countries : can(regex("^[A-Z]{2}$", c))])
+    error_message = "blocked_countries holds two-letter upper-case ISO 3166 codes."
+  }
+}
