@@ -613,8 +613,8 @@ test('keyboard only: every control is reached with Tab, shows its focus, and wor
   await context.close();
 });
 
-test('on a phone the filters fold behind a button that Enter opens and Escape closes', async () => {
-  const { context, page } = await openWeek(`week=${SHOWCASE_WEEK}&tz=${ZONE}`, { width: 375, height: 812, isMobile: true, hasTouch: true });
+test('at 360 px: the filters fold behind a button that Enter opens and Escape closes, and nothing scrolls sideways', async () => {
+  const { context, page } = await openWeek(`week=${SHOWCASE_WEEK}&tz=${ZONE}`, { width: 360, height: 740, isMobile: true, hasTouch: true });
   assert.ok(await page.isHidden('#filters'));
   assert.ok(await page.isVisible('#filters-toggle'));
   await page.focus('#filters-toggle');
@@ -627,7 +627,14 @@ test('on a phone the filters fold behind a button that Enter opens and Escape cl
   assert.equal(await page.evaluate(() => document.activeElement.id), 'filters-toggle');
   // one day after another, nothing wider than the screen
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.grid')).display), 'block');
-  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling at 375 px');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling at 360 px');
+  await page.keyboard.press('Enter');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nor with the filters open');
+  for (const path of ['/insights', `/shows/${await page.getAttribute('#week-body .card', 'data-show-id')}`]) {
+    await page.goto(`${base()}${path}`);
+    await page.waitForSelector('main :is(.insight svg, .show-episodes)');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scrolling on ${path}`);
+  }
   assertClean(page, 'phone');
   await context.close();
 });

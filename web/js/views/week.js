@@ -148,12 +148,20 @@ export function renderWeek(main, { navigate, setTitle }) {
   const body = h('div', { class: 'week-body', id: 'week-body' });
   // the episodes and the filter values are asked for first: the rest of the
   // view is built while they travel
-  load();
+  const firstLoad = load();
   const lists = Promise.all(['countries', 'networks', 'genres'].map((n) => getList(n).catch(() => [])));
   const filters = filtersForm({ lists: { countries: [], networks: [], genres: [] }, onChange: changeFilters });
-  const zoneSelect = h('select', { id: 'tz', onchange: (e) => changeZone(e.target.value) },
-    allZones(zone).map((z) => h('option', { value: z }, z.replaceAll('_', ' '))));
-  zoneSelect.value = zone;
+  // the ~430 zones are listed when the control is first used: until then
+  // it holds the one shown (they would be a sixth of the page's nodes)
+  const zoneOption = (z) => h('option', { value: z }, z.replaceAll('_', ' '));
+  const zoneSelect = h('select', { id: 'tz', onchange: (e) => changeZone(e.target.value) }, zoneOption(zone));
+  const listZones = () => {
+    if (zoneSelect.options.length > 1) return;
+    zoneSelect.replaceChildren(...allZones(zone).map(zoneOption));
+    zoneSelect.value = zone;
+  };
+  for (const type of ['focus', 'pointerdown', 'mouseover']) zoneSelect.addEventListener(type, listZones);
+  firstLoad.then(() => (window.requestIdleCallback || setTimeout)(listZones));
   const zoneNote = h('span', { class: 'zone-offset', id: 'tz-offset' }, offsetLabel(zone));
   zoneSelect.setAttribute('aria-describedby', 'tz-offset');
 
@@ -195,7 +203,8 @@ export function renderWeek(main, { navigate, setTitle }) {
     }
   });
 
-  lists.then(([countries, networks, genres]) => filters.setLists({ countries, networks, genres }));
+  // the filters' lists are drawn once the first cards are (they wait behind them)
+  Promise.all([lists, firstLoad]).then(([[countries, networks, genres]]) => filters.setLists({ countries, networks, genres }));
 
   function writeUrl(push) {
     const url = `/?${writeQuery(state)}`;
