@@ -12,8 +12,10 @@
 //   - filter changes on the big week (country, kind, rating, genre, on and
 //     off): from the change to the cards painted, and the part of it that is
 //     drawing (from the data's arrival);
-//   - the reference of the same run: the API alone fetching the same pages
-//     from node, so the figures can be read as ratios on another machine.
+//   - the references of the same run: the first paint of a one-paragraph
+//     page (the browser's own cost of a fresh page) and the API alone
+//     fetching the same pages from node, so that the figures can be read as
+//     differences and ratios on another machine.
 //
 //   node bench/web_bench.mjs [--bin PATH] [--runs N] [--episodes N] [--json FILE]
 //
@@ -101,6 +103,28 @@ async function filterChanges(page) {
   return out;
 }
 
+// The reference of the browser's own cost: a page of one paragraph from a
+// bare node server, its first contentful paint in a fresh context.
+async function blankPage(browser) {
+  const http = await import('node:http');
+  const srv = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><html lang="en"><title>x</title><p>A paragraph.</p></html>');
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const out = [];
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${srv.address().port}/`);
+    await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0);
+    out.push(await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0].startTime));
+    await context.close();
+  }
+  srv.close();
+  return median(out);
+}
+
 async function apiAlone(base, week) {
   const t0 = performance.now();
   const q = (page) => `${base}/api/v1/tvshows?date_from=${week}&date_to=${addDays(week, 6)}&tz=${ZONE}&per_page=100&page=${page}`;
@@ -154,6 +178,7 @@ async function main() {
   const server = await startServer({ files: [...fixtures, ...big], dir: work });
   const browser = await launchBrowser();
   try {
+    const blank = await blankPage(browser);
     const small = await measureWeek(browser, server.url, SMALL_WEEK, 'recorded week');
     await small.context.close();
     const large = await measureWeek(browser, server.url, BIG_WEEK, `generated week`);
@@ -163,6 +188,8 @@ async function main() {
       machine: `${os.cpus().length} × ${os.cpus()[0].model}`,
       chromium: browser.version(),
       runs: RUNS,
+      load: os.loadavg()[0],
+      blankPageFcp: blank,
       weeks: [small.result, large.result],
       filterChange: {
         steps: changes.length,
@@ -172,7 +199,8 @@ async function main() {
         cards: changes.map((c) => c.cards),
       },
     };
-    console.log(`web_bench: Chromium ${report.chromium}, ${report.machine}, median of ${RUNS} cold loads`);
+    console.log(`web_bench: Chromium ${report.chromium}, ${report.machine} (load average ${report.load.toFixed(1)}), median of ${RUNS} cold loads`);
+    console.log(`reference: a one-paragraph page from a bare server paints first at ${ms(blank)}; the API alone fetches the week's pages in the last column`);
     console.log('| week | episodes | first contentful paint | cards painted | transferred (no images) | requests | warm: cards painted | warm: transferred | API alone (node) |');
     console.log('|---|---|---|---|---|---|---|---|---|');
     for (const w of report.weeks) {

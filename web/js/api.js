@@ -45,23 +45,35 @@ export async function getJSON(path, params, { signal } = {}) {
   return body;
 }
 
-/** Every page of a paginated list, the first alone (it tells how many there
- * are) and then the rest, a few at once, in the API's order. */
-export async function getAllPages(path, params, { signal, maxPages = 50 } = {}) {
-  const first = await getJSON(path, { ...params, page: 1, per_page: PER_PAGE }, { signal });
+/**
+ * Every page of a paginated list, in the API's order. How many pages there
+ * are is known from the first answer; with a guess (guess: the page count of
+ * a similar list, such as the same week's last load) the first few pages are
+ * asked for at once instead of waiting for it. Pages past the end are empty.
+ */
+export async function getAllPages(path, params, { signal, maxPages = 50, guess = 1 } = {}) {
+  const ask = (page) => getJSON(path, { ...params, page, per_page: PER_PAGE }, { signal });
+  const early = Math.max(1, Math.min(guess, PARALLEL, maxPages));
+  const answers = Array.from({ length: early }, (_, i) => ask(i + 1));
+  // a guessed page past the end is not awaited: its failure (an abort) is not an error
+  for (const a of answers) a.catch(() => {});
+  const first = await answers[0];
   const pages = Math.min(first.pagination.total_pages, maxPages);
-  const rest = new Array(Math.max(pages - 1, 0));
-  let next = 2;
+  for (let page = early + 1; page <= pages; page++) answers.push(null);
+  let next = early + 1;
   async function worker() {
     while (next <= pages) {
       const page = next++;
-      rest[page - 2] = await getJSON(path, { ...params, page, per_page: PER_PAGE }, { signal });
+      answers[page - 1] = ask(page);
+      await answers[page - 1];
     }
   }
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, rest.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, Math.max(pages - early, 0)) }, worker));
+  const bodies = await Promise.all(answers.slice(0, Math.max(pages, 1)));
   return {
-    data: first.data.concat(...rest.map((r) => r.data)),
+    data: [].concat(...bodies.map((r) => r.data)),
     total: first.pagination.total_count,
+    pages: first.pagination.total_pages,
     truncated: first.pagination.total_pages > pages,
     show: first.show,
   };

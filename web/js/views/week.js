@@ -139,6 +139,7 @@ export function renderWeek(main, { navigate, setTitle }) {
   let seq = 0;
   let controller = null;
   let timer = 0;
+  let pagesSeen = 1; // pages of the last load: how many to ask for at once next time
 
   setTitle(state.week ? `Week of ${title}` : 'This week');
   // the URL names the zone shown, so that a reload or a shared link shows
@@ -274,7 +275,8 @@ export function renderWeek(main, { navigate, setTitle }) {
     }
     status.textContent = 'Loading…';
     try {
-      const r = await getAllPages('/api/v1/tvshows', scheduleParams(state, days[0], days[6]), { signal: controller.signal });
+      const r = await getAllPages('/api/v1/tvshows', scheduleParams(state, days[0], days[6]), { signal: controller.signal, guess: pagesSeen });
+      pagesSeen = r.pages;
       if (mine !== seq) return;
       performance.mark('tvshows:data');
       showEpisodes(r.data, r.total, r.truncated);
