@@ -5,7 +5,7 @@
 // zone (tz=); an episode without an announced time sits in its own row at
 // the end of its day, as the API orders it.
 
-import { getAllPages, getList } from '../api.js';
+import { apiUrl, getAllPages, getList } from '../api.js';
 import { h, clear, announce, loadingState, errorState, emptyState } from '../dom.js';
 import { readState, writeQuery, scheduleParams, feedParams, activeFilters, emptyFilters } from '../state.js';
 import { chooseZone, rememberZone, allZones, offsetLabel, localParts, mondayOf, addDays, weekDays, formatDay, formatWeek, minutesOf } from '../time.js';
@@ -91,7 +91,12 @@ function placeNow(grid, zone) {
   list.insertBefore(nowMarker(now), later ? later.parentElement : null);
 }
 
-function daySection(date, cells, today) {
+// The cards of a part of the day drawn at once; the rest follow a moment
+// later (rest), so that a busy week's first screen is redrawn without
+// waiting for the thousands of cards below it.
+const FIRST_CARDS = 8;
+
+function daySection(date, cells, today, rest) {
   const isToday = date === today;
   const total = cells.reduce((n, c) => n + c.length, 0);
   const id = `day-${date}`;
@@ -104,12 +109,29 @@ function daySection(date, cells, today) {
     BANDS.map((band, i) => h('div', { class: ['band', `band-${band.id}`, !cells[i].length && 'band-empty'], dataset: { band: band.id } },
       cells[i].length ? [
         h('h3', { class: 'band-title' }, band.title, band.range ? h('span', { class: 'band-range' }, ` ${band.range}`) : null),
-        h('ul', { class: 'cards' }, cells[i].map(card)),
+        cardList(cells[i], rest),
       ] : null)),
     total ? null : h('p', { class: 'day-nothing' }, 'Nothing on'));
 }
 
-export function renderGrid(days, episodes, zone) {
+function cardList(episodes, rest) {
+  const list = h('ul', { class: 'cards' }, episodes.slice(0, FIRST_CARDS).map(card));
+  if (episodes.length > FIRST_CARDS) rest.push([list, episodes.slice(FIRST_CARDS)]);
+  return list;
+}
+
+/** The rest of the cards of renderGrid(), appended list by list. */
+export function drawRest(rest) {
+  for (const [list, episodes] of rest) {
+    const fragment = document.createDocumentFragment();
+    for (const e of episodes) fragment.append(card(e));
+    list.append(fragment);
+  }
+}
+
+/** The grid of the week's episodes, with the first cards of each part of
+ * each day; rest receives [list, episodes] pairs still to draw (drawRest). */
+export function renderGrid(days, episodes, zone, rest) {
   const cells = new Map(days.map((d) => [d, BANDS.map(() => [])]));
   for (const e of episodes) {
     const date = e.local_date || e.airdate;
@@ -120,8 +142,33 @@ export function renderGrid(days, episodes, zone) {
   const grid = h('div', { class: 'grid' },
     BANDS.map((band, i) => h('div', { class: 'band-label', 'aria-hidden': 'true', dataset: { row: i } },
       h('span', null, band.title), band.range ? h('span', { class: 'band-range' }, band.range) : null)),
-    days.map((d) => daySection(d, cells.get(d), today)));
+    days.map((d) => daySection(d, cells.get(d), today, rest)));
   return grid;
+}
+
+// The weeks this page has shown, by their API parameters: going back to a
+// filter or a week seen a moment ago redraws at once instead of asking for
+// and parsing every page again. The browser's HTTP cache would answer those
+// requests for as long (Cache-Control: max-age, an hour by default); this
+// keeps a few for minutes.
+const SEEN_MAX = 8;
+const SEEN_MS = 5 * 60 * 1000;
+const seen = new Map();
+
+function remembered(key) {
+  const hit = seen.get(key);
+  if (!hit || Date.now() - hit.at > SEEN_MS) {
+    seen.delete(key);
+    return null;
+  }
+  seen.delete(key); // most recent last
+  seen.set(key, hit);
+  return hit.answer;
+}
+
+function remember(key, answer) {
+  seen.set(key, { answer, at: Date.now() });
+  while (seen.size > SEEN_MAX) seen.delete(seen.keys().next().value);
 }
 
 function weekLink(state, monday) {
@@ -246,12 +293,32 @@ export function renderWeek(main, { navigate, setTitle }) {
           h('a', { class: 'button', href: `/?${writeQuery({ ...state, week: null })}` }, 'Go to this week')));
       status.textContent = 'No episodes';
     } else {
-      const grid = renderGrid(days, data, zone);
+      const rest = [];
+      const grid = renderGrid(days, data, zone, rest);
       body.replaceChildren(grid);
-      placeNow(grid, zone);
+      performance.mark('tvshows:first-cards');
+      body.dataset.drawn = String(Number(body.dataset.drawn || 0) + 1);
+      if (rest.length) {
+        // after the first cards are painted (a frame), unless a newer load came
+        const mine = seq;
+        requestAnimationFrame(() => setTimeout(() => {
+          if (mine !== seq || !grid.isConnected) return;
+          drawRest(rest);
+          finish(grid, data);
+        }, 0));
+      } else {
+        finish(grid, data);
+      }
       status.textContent = `${total.toLocaleString()} episode${total === 1 ? '' : 's'}${n ? ` matching ${n} filter${n === 1 ? '' : 's'}` : ''} · times in ${zone.replaceAll('_', ' ')}`
         + (truncated ? ` · showing the first ${data.length.toLocaleString()}: narrow the filters to see the rest` : '');
+      return;
     }
+    finish(null, data);
+  }
+
+  // every card drawn: the "now" line placed, the load counted
+  function finish(grid, data) {
+    if (grid) placeNow(grid, zone);
     body.dataset.count = String(data.length);
     loaded();
     performance.mark('tvshows:cards');
@@ -275,7 +342,13 @@ export function renderWeek(main, { navigate, setTitle }) {
     }
     status.textContent = 'Loading…';
     try {
-      const r = await getAllPages('/api/v1/tvshows', scheduleParams(state, days[0], days[6]), { signal: controller.signal, guess: pagesSeen });
+      const params = scheduleParams(state, days[0], days[6]);
+      const key = apiUrl('/api/v1/tvshows', params);
+      let r = remembered(key);
+      if (!r) {
+        r = await getAllPages('/api/v1/tvshows', params, { signal: controller.signal, guess: pagesSeen });
+        remember(key, r);
+      }
       pagesSeen = r.pages;
       if (mine !== seq) return;
       performance.mark('tvshows:data');
