@@ -1,12 +1,16 @@
 /* Fuzzes the request parser (src/http/parser.h) the way the server drives it.
  *
- * Input: byte 0 picks a split point (as a fraction of the rest) and the body
- * limit; the rest is what a client sent. Requests are taken in order, as on a
- * keep-alive connection with pipelining. Each head is found once in one read
- * and once in two (up to the split, then all), each read in a heap block of
- * exactly the bytes received so far; both must reach the same answer. A
- * chunked body is decoded the same two ways and must decode the same.
- * Anything a parsed request points at must lie inside its head. */
+ * Input: byte 0 picks a split point (its high six bits, as a fraction of the
+ * rest) and the route's body cap (its low two bits: the server's ceiling,
+ * 64, 0 or 4096 bytes); the rest is what a client sent. Requests are taken in
+ * order, as on a keep-alive connection with pipelining. Each head is found
+ * once in one read and once in two (up to the split, then all), each read in
+ * a heap block of exactly the bytes received so far; both must reach the
+ * same answer. Its body is then admitted or refused against the cap before a
+ * byte of it is looked at, and taken (Content-Length or chunked) the same
+ * two ways, which must agree: never more than the cap decoded, never more
+ * than wire_max taken. Anything a parsed request points at must lie inside
+ * its head. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,17 +75,17 @@ static long head_in_reads(const char *s, size_t n, size_t cut, size_t *skip)
     return h;
 }
 
-/* Decodes a chunked body from one read, or from two with the buffer moved in
- * between (as a growing read buffer may be). The decoded bytes are left at
- * the start of *body. */
-static int decode_in_reads(char **body, size_t n, size_t cut, size_t max, http_chunked *st)
+/* Takes a body from one read, or from two with the buffer moved in between
+ * (as a growing read buffer may be), starting from the admitted state b. The
+ * decoded bytes are left at the start of *body. */
+static int take_in_reads(http_body b, char **body, size_t n, size_t cut, size_t *used, size_t *len)
 {
     int rc = 0;
 
-    memset(st, 0, sizeof(*st));
+    *used = *len = 0;
     if (cut && cut < n) {
         char *first = copy_of(*body, cut), *moved;
-        rc = http_chunked_decode(st, first, cut, max);
+        rc = http_body_take(&b, first, cut, used, len);
         moved = copy_of(first, cut);
         free(first);
         if (rc == 0) {
@@ -90,24 +94,39 @@ static int decode_in_reads(char **body, size_t n, size_t cut, size_t max, http_c
                 abort();
             memcpy(grown + cut, *body + cut, n - cut);
             moved = grown;
-            rc = http_chunked_decode(st, moved, n, max);
+            rc = http_body_take(&b, moved, n, used, len);
         }
         free(*body);
         *body = moved;
     } else {
-        rc = http_chunked_decode(st, *body, n, max);
+        rc = http_body_take(&b, *body, n, used, len);
     }
     return rc;
 }
 
+/* A body refused before it is read must be one the cap does not allow. */
+static void check_refusal(int rc, const http_head_info *info, size_t cap)
+{
+    size_t ceiling = cap < HTTP_MAX_BODY ? cap : HTTP_MAX_BODY;
+
+    if (rc == 0)
+        return;
+    if (rc != 413 || info->body == BODY_NONE ||
+        (info->body == BODY_LENGTH && info->content_length <= ceiling) ||
+        (info->body == BODY_CHUNKED && ceiling))
+        abort();
+}
+
 /* Takes one request from s; returns the bytes it used, or 0 to stop. */
-static size_t take_request(const char *s, size_t n, size_t cut, size_t max_body)
+static size_t take_request(const char *s, size_t n, size_t cut, size_t cap)
 {
     http_request req;
     http_head_info info;
-    size_t skip, skip2, used, body_len;
-    char *whole = copy_of(s, n);
+    http_body admitted;
+    size_t skip, skip2, used, avail, used_a, used_b, len_a, len_b;
+    char *whole = copy_of(s, n), *a, *b;
     long h = head_in_reads(whole, n, 0, &skip), h2 = head_in_reads(whole, n, cut, &skip2);
+    int ra, rb;
 
     if ((h > 0) != (h2 > 0) || (h < 0) != (h2 < 0) || (h > 0 && (h != h2 || skip != skip2)))
         abort(); /* the split changed the answer */
@@ -119,52 +138,52 @@ static size_t take_request(const char *s, size_t n, size_t cut, size_t max_body)
     if (http_parse_head(whole + skip, (size_t)h, &req, &info) != 0)
         goto done;
     check_request(&req, whole + skip, (size_t)h);
+    if (info.body == BODY_LENGTH && info.content_length > HTTP_MAX_BODY)
+        abort(); /* refused by the parser */
+    ra = http_body_begin(&admitted, &info, cap);
+    check_refusal(ra, &info, cap);
+    if (ra != 0)
+        goto done;
     used = skip + (size_t)h;
-    body_len = n - used;
-    if (info.body == BODY_LENGTH) {
-        if (info.content_length > HTTP_MAX_BODY)
-            abort(); /* refused by the parser */
-        if (info.content_length > body_len) {
-            used = 0;
-            goto done;
-        }
-        used += (size_t)info.content_length;
-    } else if (info.body == BODY_CHUNKED) {
-        char *a = copy_of(whole + used, body_len), *b = copy_of(whole + used, body_len);
-        size_t body_cut = cut > used ? cut - used : 0;
-        http_chunked sa, sb;
-        int ra = decode_in_reads(&a, body_len, 0, max_body, &sa);
-        int rb = decode_in_reads(&b, body_len, body_cut, max_body, &sb);
-
-        if (ra != rb || sa.in != sb.in || sa.out != sb.out || sa.out > sa.in || sa.in > body_len ||
-            sa.out > max_body || (sa.out && memcmp(a, b, sa.out)))
-            abort();
-        free(a);
-        free(b);
-        if (ra != 1) {
-            used = 0;
-            goto done;
-        }
-        used += sa.in;
+    avail = n - used;
+    a = copy_of(whole + used, avail);
+    b = copy_of(whole + used, avail);
+    ra = take_in_reads(admitted, &a, avail, 0, &used_a, &len_a);
+    rb = take_in_reads(admitted, &b, avail, cut > used ? cut - used : 0, &used_b, &len_b);
+    if (ra != rb || (ra == 1 && (used_a != used_b || len_a != len_b || memcmp(a, b, len_a))))
+        abort(); /* the split changed the body */
+    if (ra == 1 && (len_a > admitted.cap || used_a > avail || len_a > used_a ||
+                    (admitted.kind != BODY_NONE && used_a > admitted.wire_max) ||
+                    (admitted.kind == BODY_LENGTH && len_a != info.content_length)))
+        abort(); /* past the cap, or more taken than allowed */
+    free(a);
+    free(b);
+    if (ra != 1) {
+        used = 0;
+        goto done;
     }
+    used += used_a;
 done:
     free(whole);
     return used;
 }
 
+#define MAX_REQUESTS 16
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *in = (const char *)data + 1;
-    size_t n, cut, off = 0, max_body;
+    static const size_t caps[4] = {HTTP_MAX_BODY, 64, 0, 4096};
+    size_t n, cut, off = 0, cap;
 
     if (size < 1)
         return 0;
     n = size - 1;
-    cut = n * (data[0] >> 1) / 127;
-    /* a small limit now and then, so the 413 paths are reachable */
-    max_body = data[0] & 1 ? 64 : HTTP_MAX_BODY;
+    cut = n * (data[0] >> 2) / 63;
+    /* small caps, and none, so that every refusal is reachable */
+    cap = caps[data[0] & 3];
     for (int i = 0; i < MAX_REQUESTS && off < n; i++) {
-        size_t used = take_request(in + off, n - off, cut > off ? cut - off : 0, max_body);
+        size_t used = take_request(in + off, n - off, cut > off ? cut - off : 0, cap);
         if (!used)
             break;
         off += used;

@@ -21,28 +21,35 @@
 #define GET_ONLY     (1u << HTTP_GET | 1u << HTTP_OPTIONS)
 #define LOG_FLUSH_AT (64 * 1024)
 
+/* The last field is the most request-body bytes a route reads: 0 for every
+ * route today, so a body sent to any of them is refused with 413 before a
+ * byte of it is buffered (api_body_limit). */
+#define NO_BODY 0
+/* The cap of a route that takes a small JSON document. */
+#define JSON_BODY_MAX (8 * 1024)
+
 static const http_route routes[] = {
-    {"/up", 1u << HTTP_GET, R_UP},
-    {"/ready", 1u << HTTP_GET, R_READY},
-    {"/api/v1/tvshows", GET_ONLY, R_TVSHOWS},
-    {"/api/v1/shows", GET_ONLY, R_SHOWS},
-    {"/api/v1/shows/:id", GET_ONLY, R_SHOW},
-    {"/api/v1/shows/:id/episodes", GET_ONLY, R_SHOW_EPISODES},
-    {"/api/v1/networks", GET_ONLY, R_NETWORKS},
-    {"/api/v1/countries", GET_ONLY, R_COUNTRIES},
-    {"/api/v1/openapi.json", GET_ONLY, R_OPENAPI},
-    {"/api/v1/analytics/:report", GET_ONLY, R_ANALYTICS},
-    {"/api/v1/upcoming", GET_ONLY, R_UPCOMING},
-    {"/api/v1/search/shows", GET_ONLY, R_SEARCH_SHOWS},
-    {"/api/v1/lookup/shows", GET_ONLY, R_LOOKUP_SHOWS},
-    {"/api/v1/genres", GET_ONLY, R_GENRES},
-    {"/api/v1/calendar.ics", GET_ONLY, R_CALENDAR},
-    {"/api/v1/changes", GET_ONLY, R_CHANGES},
+    {"/up", 1u << HTTP_GET, R_UP, NO_BODY},
+    {"/ready", 1u << HTTP_GET, R_READY, NO_BODY},
+    {"/api/v1/tvshows", GET_ONLY, R_TVSHOWS, NO_BODY},
+    {"/api/v1/shows", GET_ONLY, R_SHOWS, NO_BODY},
+    {"/api/v1/shows/:id", GET_ONLY, R_SHOW, NO_BODY},
+    {"/api/v1/shows/:id/episodes", GET_ONLY, R_SHOW_EPISODES, NO_BODY},
+    {"/api/v1/networks", GET_ONLY, R_NETWORKS, NO_BODY},
+    {"/api/v1/countries", GET_ONLY, R_COUNTRIES, NO_BODY},
+    {"/api/v1/openapi.json", GET_ONLY, R_OPENAPI, NO_BODY},
+    {"/api/v1/analytics/:report", GET_ONLY, R_ANALYTICS, NO_BODY},
+    {"/api/v1/upcoming", GET_ONLY, R_UPCOMING, NO_BODY},
+    {"/api/v1/search/shows", GET_ONLY, R_SEARCH_SHOWS, NO_BODY},
+    {"/api/v1/lookup/shows", GET_ONLY, R_LOOKUP_SHOWS, NO_BODY},
+    {"/api/v1/genres", GET_ONLY, R_GENRES, NO_BODY},
+    {"/api/v1/calendar.ics", GET_ONLY, R_CALENDAR, NO_BODY},
+    {"/api/v1/changes", GET_ONLY, R_CHANGES, NO_BODY},
     /* the web app: its page at its client-side routes, and its files */
-    {"/", GET_ONLY, R_WEB},
-    {"/shows/:id", GET_ONLY, R_WEB},
-    {"/insights", GET_ONLY, R_WEB},
-    {"/assets/:file", GET_ONLY, R_WEB},
+    {"/", GET_ONLY, R_WEB, NO_BODY},
+    {"/shows/:id", GET_ONLY, R_WEB, NO_BODY},
+    {"/insights", GET_ONLY, R_WEB, NO_BODY},
+    {"/assets/:file", GET_ONLY, R_WEB, NO_BODY},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -245,13 +252,13 @@ static int is_web(const api_request *r)
     return r->route == R_WEB;
 }
 
-/* Blocklist and the per-IP budget: every route but /up and /ready (the
- * budget not for the web app's files either). Returns 0 to go on; otherwise
- * the response is written. */
+/* Blocklist and the per-IP budget: every route but /up (the budget not for
+ * the web app's files either). Returns 0 to go on; otherwise the response is
+ * written. */
 static int guard_client(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const config *cfg = t->app->cfg;
-    char key[80];
+    char key[CLIENT_KEY_MAX];
 
     if (cidr_list_contains(&t->app->blocklist, r->client_addr)) {
         api_error(res, 403, "Forbidden", NULL);
@@ -259,7 +266,7 @@ static int guard_client(api_thread *t, api_request *r, http_response *res, rl_re
         return -1;
     }
     if (cfg->rate_limit_ip_per_min > 0 && !is_web(r)) {
-        snprintf(key, sizeof(key), "ip:%s", r->client);
+        client_limit_key(r->client_addr, cfg->rate_limit_ipv6_prefix, key);
         take_budget(t, key, cfg->rate_limit_ip_per_min, 60 * 1000, rl);
         if (!rl->allowed) {
             too_many(res, rl, M_REFUSE_RATE_IP);
@@ -352,15 +359,23 @@ static int is_health(const api_request *r)
     return r->route == R_UP || r->route == R_READY;
 }
 
+/* /up is for the load balancer: never refused. /ready pings the database
+ * and Redis on the loop thread, so it is guarded like any route (the
+ * load balancer checks /up; operators and monitors ask /ready rarely). */
+static int is_exempt(const api_request *r)
+{
+    return r->route == R_UP;
+}
+
 static void route_request(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const http_request *req = r->http;
     int rc = http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &r->match);
 
     r->route = r->match.path_route ? r->match.path_route->id : -1;
-    /* health checks are never refused; everything else, unknown paths
-     * included, counts against the client's budget */
-    if (!is_health(r) && guard_client(t, r, res, rl) != 0)
+    /* everything but /up, unknown paths included, counts against the
+     * client's budget */
+    if (!is_exempt(r) && guard_client(t, r, res, rl) != 0)
         return;
     if (rc == 404) {
         api_error(res, 404, "Not found", NULL);
@@ -386,6 +401,16 @@ static void route_request(api_thread *t, api_request *r, http_response *res, rl_
         return;
     }
     handlers[r->route](t, r, res);
+}
+
+size_t api_body_limit(void *ctx, const http_request *req)
+{
+    http_route_match m;
+
+    (void)ctx;
+    if (http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &m) != 200)
+        return 0;
+    return m.route->max_body;
 }
 
 void api_handle(void *ctx, const http_request *req, http_response *res)
@@ -432,7 +457,9 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
         msg = "Request timeout";
         break;
     case 413:
-        msg = "Request body too large";
+        /* req is there when the head was parsed: say which rule refused it */
+        msg = req && !api_body_limit(t, req) ? "This request takes no body"
+                                             : "Request body too large";
         break;
     case 414:
         msg = "Request line too long";
@@ -449,14 +476,19 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
     case 505:
         msg = "HTTP version not supported";
         break;
+    case 503:
+        msg = "Too many request bodies in progress";
+        break;
     default:
         msg = "Bad request";
         break;
     }
     api_error(res, status, msg, NULL);
+    if (status == 503)
+        http_response_header(res, "Retry-After", "1");
     common_headers(&r, res);
     metrics_request(-1, HTTP_OTHER, status, 0);
-    log_request(t, &r, NULL, status, res->body.len, 0);
+    log_request(t, &r, req, status, res->body.len, 0);
 }
 
 void *api_metrics_thread_new(void *unused, int index)
@@ -505,6 +537,21 @@ void api_handle_metrics(void *ctx, const http_request *req, http_response *res)
 
 /* ---- lifecycle ---- */
 
+/* With auth on, an answer is for whoever presented the credentials: no
+ * shared cache may keep it (a revoked key would go on being served), and a
+ * client's own cache asks again each time, cheaply, with the ETag. */
+static void app_cache_headers(api_app *app)
+{
+    if (app->cfg->auth != AUTH_NONE) {
+        snprintf(app->cache_control, sizeof(app->cache_control), "private, no-cache");
+        snprintf(app->vary, sizeof(app->vary), "Accept-Encoding, Origin, Authorization, X-API-Key");
+        return;
+    }
+    snprintf(app->cache_control, sizeof(app->cache_control), "public, max-age=%d",
+             app->cfg->cache_ttl);
+    snprintf(app->vary, sizeof(app->vary), "Accept-Encoding, Origin");
+}
+
 api_app *api_app_new(const config *cfg, char *err, size_t errlen)
 {
     api_app *app = calloc(1, sizeof(*app));
@@ -514,7 +561,7 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen)
         return NULL;
     }
     app->cfg = cfg;
-    snprintf(app->cache_control, sizeof(app->cache_control), "public, max-age=%d", cfg->cache_ttl);
+    app_cache_headers(app);
     for (char url[4096];
          app->nreplicas < REPLICAS_MAX &&
          config_list_item(cfg->database_replica_url, app->nreplicas, url, sizeof(url)) == 0;
@@ -594,6 +641,8 @@ void *api_thread_new(void *appv, int index)
          * database can answer */
         if (!(t->redis = redis_new(app->cfg->redis_url, 250, err, sizeof(err))))
             log_warn("REDIS_URL unusable", LF_S("error", err));
+        else /* a Redis that went silent must not hold this loop */
+            redis_set_nonblocking_reconnect(t->redis);
     }
     api_store(t);
     return t;

@@ -28,6 +28,9 @@ void api_thread_free(void *thread_ctx);
 void api_thread_idle(void *thread_ctx);
 void api_handle(void *thread_ctx, const http_request *req, http_response *res);
 void api_handle_error(void *thread_ctx, int status, const http_request *req, http_response *res);
+/* The request-body cap of the route req goes to (its max_body; 0 for every
+ * route that takes no body, an unknown path or a method the path refuses). */
+size_t api_body_limit(void *thread_ctx, const http_request *req);
 
 /* The metrics listener: GET /metrics only. Its threads need no api_app. */
 void *api_metrics_thread_new(void *unused, int index);

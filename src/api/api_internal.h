@@ -54,6 +54,7 @@ struct api_app {
     cache *cache;       /* NULL when CACHE_MB=0 */
     schedule *schedule; /* which episodes a schedule query matches, and how many */
     char cache_control[64];
+    char vary[64]; /* of cacheable 200s, which are private when auth is on */
     char **cors_origins;
     size_t ncors;
     int cors_any;

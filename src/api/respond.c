@@ -14,6 +14,22 @@
 #define JSON_TYPE "application/json; charset=utf-8"
 #define GZIP_MIN  1024 /* smaller bodies are not worth a Content-Encoding */
 
+/* The database as this process last found it: going away and coming back
+ * are logged once each, not once per request. */
+static _Atomic int db_away;
+/* The request being handled on this loop thread (it runs to completion):
+ * it used the database, or met an error of the database. */
+static _Thread_local int db_used, db_failed;
+
+static void note_db(int up, const char *why)
+{
+    if (!up && !atomic_exchange(&db_away, 1))
+        log_warn("database unavailable: cached pages of older data are served meanwhile",
+                 LF_S("error", why));
+    else if (up && atomic_exchange(&db_away, 0))
+        log_msg(LOG_INFO, "database available again");
+}
+
 static void error_body(http_response *res, int status, const char *message, size_t n,
                        const char *details)
 {
@@ -46,6 +62,7 @@ void api_error_n(http_response *res, int status, const char *message, size_t n)
 
 void api_unavailable(http_response *res)
 {
+    db_failed = 1;
     api_error(res, 503, "Service unavailable", NULL);
     http_response_header(res, "Retry-After", "5");
 }
@@ -53,9 +70,11 @@ void api_unavailable(http_response *res)
 void api_store_error(api_thread *t, http_response *res, int rc)
 {
     if (rc == STORE_EDOWN) {
+        note_db(0, t->st ? store_errmsg(t->st) : "no connection");
         api_unavailable(res);
         return;
     }
+    db_failed = 1;
     log_error("database error", LF_S("error", t->st ? store_errmsg(t->st) : "no connection"));
     api_error(res, 500, "Internal server error", NULL);
 }
@@ -81,13 +100,16 @@ store *api_store(api_thread *t)
     int64_t now = clock_mono_ms();
     char err[256];
 
-    if (t->st || now < t->st_retry_at)
+    if (t->st || now < t->st_retry_at) {
+        db_used |= t->st != NULL;
         return t->st;
+    }
     if (store_open(&t->st, cfg->database_url, &opt, err, sizeof(err)) != STORE_OK) {
         t->st = NULL;
         t->st_retry_at = now + 1000;
-        log_warn("database unavailable", LF_S("error", err));
+        note_db(0, err);
     }
+    db_used |= t->st != NULL;
     return t->st;
 }
 
@@ -232,12 +254,50 @@ static void l2_put(api_thread *t, const char *key, size_t klen, int64_t gen, con
     buf_free(&v);
 }
 
+/* A hit or a stale entry holds the stored form in t->alt: gzip, or the
+ * identity body. Leaves the identity body in t->body (and the gzip form in
+ * t->alt); -1 after writing a 500 when it cannot be inflated. */
+static int unpack_entry(api_thread *t, const cache_meta *meta, int gzip_ok, http_response *res)
+{
+    if (!meta->gzipped) {
+        buf_append(&t->body, t->alt.data, t->alt.len);
+        buf_reset(&t->alt);
+    } else if (!gzip_ok &&
+               gzip_decompress(t->gz, t->alt.data, t->alt.len, meta->identity_len, &t->body) != 0) {
+        api_error(res, 500, "Internal server error", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* Stale-if-error: when the database cannot render the page, the rendering
+ * of older data this process still holds for the key, if any; the error
+ * response written meanwhile gives way to it (headers back to mark). */
+static int load_stale(api_thread *t, const char *key, size_t klen, int64_t gen, cache_meta *meta,
+                      http_response *res, size_t mark)
+{
+    int64_t from = 0;
+
+    buf_reset(&t->body);
+    buf_reset(&t->alt);
+    if (!db_failed || !t->app->cache ||
+        !cache_get_any(t->app->cache, key, klen, &t->alt, meta, &from) || from >= gen) {
+        buf_reset(&t->alt);
+        return 0;
+    }
+    res->headers.len = mark;
+    if (res->headers.data)
+        res->headers.data[mark] = '\0';
+    return 1;
+}
+
 void api_serve_cached(api_thread *t, api_request *r, http_response *res, const char *key,
                       size_t klen, api_build_fn build, void *ctx)
 {
     api_app *app = t->app;
     int64_t gen = atomic_load_explicit(&app->generation, memory_order_acquire);
-    int gzip_ok = api_accepts_gzip(r->http), send_gz, hit = 0;
+    int gzip_ok = api_accepts_gzip(r->http), send_gz, hit = 0, stale = 0;
+    size_t mark = res->headers.len;
     cache_meta meta;
     const buf *gz, *identity;
     char etag[CACHE_ETAG_MAX + 4];
@@ -252,31 +312,37 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
         metrics_inc(M_CACHE_L2_HITS);
         if (app->cache)
             cache_put(app->cache, key, klen, gen, t->alt.data, t->alt.len, &meta);
-    }
-    if (hit) {
-        /* a hit holds the stored form in alt: gzip, or the identity body */
-        if (!meta.gzipped) {
-            buf_append(&t->body, t->alt.data, t->alt.len);
-            buf_reset(&t->alt);
-        } else if (!gzip_ok && gzip_decompress(t->gz, t->alt.data, t->alt.len, meta.identity_len,
-                                               &t->body) != 0) {
-            api_error(res, 500, "Internal server error", NULL);
-            return;
-        }
     } else {
         if (app->cache)
             metrics_inc(M_CACHE_MISSES);
-        if (build(t, r, res, ctx) != 0)
-            return;
-        prepare_entry(t, &meta);
-        {
-            const buf *stored = meta.gzipped ? &t->alt : &t->body;
-            if (app->cache)
-                cache_put(app->cache, key, klen, gen, stored->data, stored->len, &meta);
-            if (t->redis)
-                l2_put(t, key, klen, gen, stored, &meta);
+        db_used = db_failed = 0;
+        if (build(t, r, res, ctx) != 0) {
+            /* a build that failed without answering ran out of room: the
+             * JSON writer refused to grow the body past its cap */
+            if (res->status == 200) {
+                log_error("response larger than the body cap", LF_S("request_id", r->request_id),
+                          LF_I("cap_bytes", (int64_t)t->body.cap));
+                api_error(res, 500, "Internal server error", NULL);
+                return;
+            }
+            if (!load_stale(t, key, klen, gen, &meta, res, mark))
+                return;
+            hit = stale = 1;
+        } else {
+            if (db_used)
+                note_db(1, NULL);
+            prepare_entry(t, &meta);
+            {
+                const buf *stored = meta.gzipped ? &t->alt : &t->body;
+                if (app->cache)
+                    cache_put(app->cache, key, klen, gen, stored->data, stored->len, &meta);
+                if (t->redis)
+                    l2_put(t, key, klen, gen, stored, &meta);
+            }
         }
     }
+    if (hit && unpack_entry(t, &meta, gzip_ok, res) != 0)
+        return;
     gz = &t->alt;
     identity = &t->body;
     send_gz = meta.gzipped && gzip_ok;
@@ -286,7 +352,13 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
         snprintf(etag, sizeof(etag), "%s", meta.etag);
     http_response_header(res, "Cache-Control", app->cache_control);
     http_response_header(res, "ETag", etag);
-    http_response_header(res, "Vary", "Accept-Encoding, Origin");
+    http_response_header(res, "Vary", app->vary);
+    if (stale) {
+        /* rendered from older data: said by the (RFC 7234 §5.5.1) warning
+         * clients know, and plainly */
+        http_response_header(res, "Warning", "110 - \"Response is Stale\"");
+        http_response_header(res, "X-Cache", "stale");
+    }
     if (api_none_match(r->http, meta.etag)) {
         res->status = 304;
         res->no_body = 1;

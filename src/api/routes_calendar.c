@@ -180,7 +180,7 @@ static int build_calendar(api_thread *t, api_request *r, http_response *res, voi
     }
     buf_init(&scratch, (size_t)1 << 20);
     rows = arena_alloc(&t->mem, MAX_EVENTS * sizeof(*rows));
-    eps = arena_alloc(&t->mem, BATCH * sizeof(*eps));
+    eps = arena_alloc(&t->mem, BATCH * sizeof(tv_episode *));
     if (rows && eps)
         rc = schedule_rows(t->app->schedule, st,
                            atomic_load_explicit(&t->app->generation, memory_order_acquire), &c->s.q,

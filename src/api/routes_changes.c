@@ -140,9 +140,9 @@ static int build_changes(api_thread *t, api_request *r, http_response *res, void
                   "without since, or with since=latest");
         return -1;
     }
-    kept = arena_alloc(&t->mem, (size_t)cr->limit * sizeof(*kept));
-    kept_shows = arena_alloc(&t->mem, (size_t)cr->limit * sizeof(*kept_shows));
-    shows = arena_alloc(&t->mem, BATCH * sizeof(*shows));
+    kept = arena_alloc(&t->mem, (size_t)cr->limit * sizeof(store_change *));
+    kept_shows = arena_alloc(&t->mem, (size_t)cr->limit * sizeof(tv_show *));
+    shows = arena_alloc(&t->mem, BATCH * sizeof(tv_show *));
     if (!kept || !kept_shows || !shows) {
         rc = STORE_ERR;
         goto fail;

@@ -352,7 +352,7 @@ static int build_schedule(api_thread *t, api_request *r, http_response *res, voi
         api_unavailable(res);
         return -1;
     }
-    if (!page || !(rows = arena_calloc(&t->mem, SCHEDULE_PAGE_MAX * sizeof(*rows)))) {
+    if (!page || !(rows = arena_calloc(&t->mem, SCHEDULE_PAGE_MAX * sizeof(tv_episode *)))) {
         api_error(res, 500, "Internal server error", NULL);
         return -1;
     }

@@ -13,6 +13,7 @@
 #include "store/store.h"
 #include "tvmaze/tvmaze.h"
 #include "util/log.h"
+#include "util/url.h"
 
 typedef struct command {
     const char *name;
@@ -149,6 +150,7 @@ store *cli_open_store(const char *url, const char *app_name, const config *cfg)
     store *st;
 
     if (store_open(&st, url, &opt, err, sizeof(err)) != STORE_OK) {
+        url_scrub(err, sizeof(err), url); /* the driver's words may quote the URL */
         fprintf(stderr, "tvshows: DATABASE_URL: cannot open the database: %s\n", err);
         return NULL;
     }

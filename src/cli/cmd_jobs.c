@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "services/jobs.h"
 #include "services/queue.h"
+#include "store/store.h"
 #include "util/buf.h"
 
 static void print_stats(const queue *q, const queue_stats *s, int json)
@@ -35,14 +36,40 @@ static void print_stats(const queue *q, const queue_stats *s, int json)
            (long long)s->retrying, (long long)s->dead);
 }
 
+/* A second plan while a queued run is in progress would import most of
+ * its days again as another run: refused (the worker skips one that gets
+ * through anyway). When the database cannot be asked, the worker decides. */
+static int run_in_progress(const config *cfg)
+{
+    store_options opt = {"tvshows-jobs", cfg->db_statement_timeout_ms, cfg->slow_query_ms, NULL};
+    int64_t run, done, total;
+    char err[256];
+    store *st;
+    int busy = 0;
+
+    if (store_open(&st, cfg->database_url, &opt, err, sizeof(err)) != STORE_OK)
+        return 0;
+    if (store_run_in_progress(st, &run, &done, &total) == STORE_OK) {
+        fprintf(stderr,
+                "tvshows: jobs: import run %lld is in progress (%lld of %lld days in); enqueue"
+                " the next import once it has finished\n",
+                (long long)run, (long long)done, (long long)total);
+        busy = 1;
+    }
+    store_close(st);
+    return busy;
+}
+
 static int enqueue_import(const config *cfg, queue *q)
 {
     import_plan p = {cfg->import_days, cfg->import_from, cfg->import_countries, cfg->import_web,
                      cfg->import_full};
     int added = 0;
 
+    if (run_in_progress(cfg))
+        return 1;
     if (jobs_enqueue_plan(q, &p, &added) != 0) {
-        fprintf(stderr, "tvshows: jobs: the queue is unavailable\n");
+        fprintf(stderr, "tvshows: jobs: the queue is unavailable: %s\n", queue_errmsg(q));
         return 1;
     }
     printf(added ? "import plan enqueued\n" : "an import plan is already queued\n");
@@ -94,7 +121,7 @@ int cmd_jobs(config *cfg)
         rc = enqueue_import(cfg, q);
     }
     if (rc && strcmp(what, "enqueue"))
-        fprintf(stderr, "tvshows: jobs: the queue is unavailable\n");
+        fprintf(stderr, "tvshows: jobs: the queue is unavailable: %s\n", queue_errmsg(q));
     queue_close(q);
     return rc;
 }

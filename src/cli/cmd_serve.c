@@ -1,6 +1,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "api/api.h"
 #include "cli/cli.h"
@@ -9,6 +10,44 @@
 #include "store/store.h"
 #include "util/emf.h"
 #include "util/log.h"
+
+/* Descriptors the process holds besides the API's connections: its own, and
+ * per loop thread its epoll, eventfd, listener, database files and Redis;
+ * the metrics listener and its connections; the worker's jobs. */
+static long serve_fd_reserve(const config *cfg)
+{
+    return 64 + 16L * cfg->threads + (cfg->metrics_port ? 72 : 0) +
+           (cfg->serve_worker ? 16L * cfg->concurrency : 0);
+}
+
+/* Each connection takes a descriptor: the soft open-file limit is raised to
+ * the hard one, and MAX_CONNECTIONS kept to what that leaves (said in one
+ * line when it is lowered), so the server refuses connections over it
+ * rather than running out of descriptors. */
+static int serve_max_connections(const config *cfg)
+{
+    struct rlimit rl;
+    long fit;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return cfg->max_connections;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit raised = {.rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            rl = raised;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY)
+        return cfg->max_connections;
+    fit = (long)rl.rlim_cur - serve_fd_reserve(cfg);
+    if (fit >= cfg->max_connections)
+        return cfg->max_connections;
+    if (fit < 1)
+        fit = 1;
+    log_warn("MAX_CONNECTIONS lowered to what the open-file limit allows",
+             LF_I("max_connections", fit), LF_I("configured", cfg->max_connections),
+             LF_I("open_file_limit", rl.rlim_cur));
+    return (int)fit;
+}
 
 int cmd_serve(config *cfg)
 {
@@ -19,9 +58,11 @@ int cmd_serve(config *cfg)
         .max_connections = cfg->max_connections,
         .header_timeout_ms = cfg->header_timeout_s * 1000,
         .idle_timeout_ms = cfg->idle_timeout_s * 1000,
+        .body_timeout_ms = cfg->body_timeout_s * 1000,
         .shutdown_timeout_ms = cfg->shutdown_timeout_s * 1000,
         .handler = api_handle,
         .error_handler = api_handle_error,
+        .body_limit = api_body_limit,
         .thread_init = api_thread_new,
         .thread_fini = api_thread_free,
         .thread_idle = api_thread_idle,
@@ -47,6 +88,7 @@ int cmd_serve(config *cfg)
         goto done;
     }
     hc.app = app;
+    hc.max_connections = serve_max_connections(cfg);
     if (http_server_start(&srv, &hc, err, sizeof(err)) != 0) {
         fprintf(stderr, "tvshows: PORT: %s\n", err);
         goto done;

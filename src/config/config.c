@@ -6,10 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tvmaze/tvmaze.h"
 #include "util/cidr.h"
 #include "util/cron.h"
 #include "util/log.h"
 #include "util/num.h"
+#include "util/url.h"
 
 /* OPT_PATHS: a flag whose value (and any further bare arguments) are paths,
  * collected with the positional arguments: `--file a.json b.json`. */
@@ -27,6 +29,7 @@ typedef struct opt {
     opt_check check;
     unsigned cmds;
     const char *help;
+    int secret; /* key material: its value is never printed */
 } opt;
 
 #define OFF(f) offsetof(config, f)
@@ -97,6 +100,16 @@ static int check_http_url(const char *v, char *why, size_t n)
     if (!*v || !strncmp(v, "http://", 7) || !strncmp(v, "https://", 8))
         return 0;
     snprintf(why, n, "must be an http:// or https:// URL");
+    return -1;
+}
+
+/* Keys that decide who gets in must not be readable or replaceable on the
+ * way: https, or plain http to this machine. */
+static int check_secure_url(const char *v, char *why, size_t n)
+{
+    if (!*v || url_is_secure(v))
+        return 0;
+    snprintf(why, n, "must be an https:// URL (http:// only to a loopback host)");
     return -1;
 }
 
@@ -252,6 +265,8 @@ static const opt options[] = {
      CMD_SERVE, "seconds to receive a request's headers (408 after)"},
     {"IDLE_TIMEOUT", "idle-timeout", OPT_INT, OFF(idle_timeout_s), "75", 1, 86400, NULL, CMD_SERVE,
      "seconds an idle keep-alive connection stays open"},
+    {"BODY_TIMEOUT", "body-timeout", OPT_INT, OFF(body_timeout_s), "5", 1, 3600, NULL, CMD_SERVE,
+     "seconds to receive a request body once its headers are in (408 after)"},
     {"SHUTDOWN_TIMEOUT", "shutdown-timeout", OPT_INT, OFF(shutdown_timeout_s), "25", 1, 3600, NULL,
      SERVING, "seconds to finish in-flight work after SIGTERM"},
     {"METRICS_HOST", "metrics-host", OPT_STR, OFF(metrics_host), "127.0.0.1", 0, 0, NULL, SERVING,
@@ -266,7 +281,7 @@ static const opt options[] = {
     {"CACHE_MB", "cache-mb", OPT_INT, OFF(cache_mb), "32", 0, 65536, NULL, CMD_SERVE,
      "in-process response cache size (0: off)"},
     {"TVMAZE_BASE_URL", "tvmaze-base-url", OPT_STR, OFF(tvmaze_base_url), "https://api.tvmaze.com",
-     0, 0, check_http_url, IMPORTING, "upstream API"},
+     0, 0, tvmaze_url_check, IMPORTING, "upstream API (https; plain http only to loopback)"},
     {"IMPORT_DAYS", "days", OPT_INT, OFF(import_days), "90", 1, 3660, NULL, IMPORTING,
      "days in the import window, from today UTC"},
     {"IMPORT_COUNTRIES", "countries", OPT_STR, OFF(import_countries), "US", 0, 0, check_countries,
@@ -316,19 +331,23 @@ static const opt options[] = {
     {"AUTH_MODE", "auth-mode", OPT_STR, OFF(auth_mode_name), "none", 0, 0, check_auth, CMD_SERVE,
      "none, api_key, jwt or any"},
     {"API_KEYS_SHA256", "api-keys-sha256", OPT_STR, OFF(api_keys_sha256), "", 0, 0, check_hashes,
-     CMD_SERVE, "extra accepted API keys, as comma-separated SHA-256 hex"},
-    {"JWT_JWKS_URL", "jwt-jwks-url", OPT_STR, OFF(jwt_jwks_url), "", 0, 0, check_http_url,
-     CMD_SERVE, "JWKS to verify RS256 tokens"},
+     CMD_SERVE, "extra accepted API keys, as comma-separated SHA-256 hex", 1},
+    {"JWT_JWKS_URL", "jwt-jwks-url", OPT_STR, OFF(jwt_jwks_url), "", 0, 0, check_secure_url,
+     CMD_SERVE, "JWKS to verify RS256 tokens (https://; http:// only to a loopback host)"},
     {"JWT_JWKS_FILE", "jwt-jwks-file", OPT_STR, OFF(jwt_jwks_file), "", 0, 0, NULL, CMD_SERVE,
      "JWKS file (instead of a URL)"},
     {"JWT_ISSUER", "jwt-issuer", OPT_STR, OFF(jwt_issuer), "", 0, 0, NULL, CMD_SERVE,
-     "required iss claim"},
+     "the iss every token must carry (required with AUTH_MODE jwt or any)"},
     {"JWT_AUDIENCE", "jwt-audience", OPT_STR, OFF(jwt_audience), "", 0, 0, NULL, CMD_SERVE,
-     "required aud (or Cognito client_id)"},
+     "the aud (Cognito access tokens: client_id) every token must carry (required with "
+     "AUTH_MODE jwt or any)"},
     {"RATE_LIMIT_IP_PER_MIN", "rate-limit-ip", OPT_INT, OFF(rate_limit_ip_per_min), "100", 0,
      100000000, NULL, CMD_SERVE, "requests per minute per client IP (0: off)"},
     {"RATE_LIMIT_KEY_PER_HOUR", "rate-limit-key", OPT_INT, OFF(rate_limit_key_per_hour), "1000", 0,
      100000000, NULL, CMD_SERVE, "requests per hour per API key (0: off)"},
+    {"RATE_LIMIT_IPV6_PREFIX", "rate-limit-ipv6-prefix", OPT_INT, OFF(rate_limit_ipv6_prefix), "64",
+     16, 128, NULL, CMD_SERVE,
+     "IPv6 clients are counted per network of this prefix length (a subscriber's /64)"},
     {"BLOCKLIST", "blocklist", OPT_STR, OFF(blocklist), "", 0, 0, check_cidrs, CMD_SERVE,
      "client addresses or CIDRs refused with 403"},
     {"TRUSTED_PROXIES", "trusted-proxies", OPT_STR, OFF(trusted_proxies), "", 0, 0, check_cidrs,
@@ -401,13 +420,16 @@ static int set_value(config *cfg, const opt *o, const char *name, const char *v,
     }
     }
 bad:
-    /* the value is echoed only when short and printable */
+    /* the value is echoed only when short, printable and no key material,
+     * and a URL without its password (a mistyped DATABASE_URL holds one) */
     {
-        int printable = strlen(v) <= 64;
+        char shown[128];
+        int printable = strlen(v) <= 64 && !o->secret;
         for (const char *p = v; printable && *p; p++)
             printable = isprint((unsigned char)*p);
+        url_redact(printable ? v : "", shown, sizeof(shown));
         if (printable)
-            snprintf(err, errlen, "tvshows: invalid %s \"%s\": %s", name, v, why);
+            snprintf(err, errlen, "tvshows: invalid %s \"%s\": %s", name, shown, why);
         else
             snprintf(err, errlen, "tvshows: invalid %s: %s", name, why);
     }
@@ -518,6 +540,14 @@ int config_load(config *cfg, unsigned cmd, int argc, char **argv, char *err, siz
         !*cfg->jwt_jwks_url && !*cfg->jwt_jwks_file) {
         snprintf(err, errlen, "tvshows: invalid AUTH_MODE: %s needs JWT_JWKS_URL or JWT_JWKS_FILE",
                  cfg->auth_mode_name);
+        return -1;
+    }
+    /* without both, any token signed by a key of the set would do, whoever
+     * it was issued by or for */
+    if ((cmd & CMD_SERVE) && (cfg->auth == AUTH_JWT || cfg->auth == AUTH_ANY) &&
+        (!*cfg->jwt_issuer || !*cfg->jwt_audience)) {
+        snprintf(err, errlen, "tvshows: invalid %s: required when AUTH_MODE is %s",
+                 !*cfg->jwt_issuer ? "JWT_ISSUER" : "JWT_AUDIENCE", cfg->auth_mode_name);
         return -1;
     }
     if (*cfg->jwt_jwks_url && *cfg->jwt_jwks_file) {

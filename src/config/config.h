@@ -43,6 +43,7 @@ typedef struct config {
     int max_connections;
     int header_timeout_s;
     int idle_timeout_s;
+    int body_timeout_s;
     int shutdown_timeout_s;
     char *metrics_host;
     int metrics_port;
@@ -84,6 +85,7 @@ typedef struct config {
     char *jwt_audience;
     int rate_limit_ip_per_min;
     int rate_limit_key_per_hour;
+    int rate_limit_ipv6_prefix;
     char *blocklist;
     char *trusted_proxies;
     /* observability */

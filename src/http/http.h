@@ -22,7 +22,8 @@
 #define HTTP_MAX_REQUEST_LINE 8192
 #define HTTP_MAX_HEADER_BYTES 32768
 #define HTTP_MAX_HEADERS      100
-#define HTTP_MAX_BODY         (1024 * 1024)
+#define HTTP_MAX_BODY         (1024 * 1024) /* the most any route may take */
+#define HTTP_CHUNK_FRAMING    4096
 
 typedef enum {
     HTTP_GET,
@@ -81,9 +82,19 @@ const char *http_status_reason(int status);
 
 typedef void (*http_handler)(void *thread_ctx, const http_request *req, http_response *res);
 /* Fills the response to a request the server itself refuses (400, 408, 413,
- * 414, 417, 431, 501, 505); req is NULL when nothing usable was parsed. */
+ * 414, 417, 431, 501, 503, 505); req is NULL when nothing usable was parsed,
+ * else the parsed head (its body is never read: req->body is NULL). */
 typedef void (*http_error_handler)(void *thread_ctx, int status, const http_request *req,
                                    http_response *res);
+/* Called once the head of a request that declares a body (a Content-Length
+ * over 0, or chunked) is parsed, before a byte of the body is buffered: the
+ * most body bytes this request may carry (0: none; HTTP_MAX_BODY at most).
+ * A declared length over it, or a chunked body where it is 0, is answered
+ * 413 at once and the connection closed without reading the body. */
+typedef size_t (*http_body_limit_fn)(void *thread_ctx, const http_request *req);
+
+#define HTTP_BODY_BUDGET_DEFAULT  ((size_t)16 << 20)
+#define HTTP_BODY_TIMEOUT_DEFAULT 5000
 
 typedef struct http_server_config {
     const char *host;
@@ -92,9 +103,15 @@ typedef struct http_server_config {
     int max_connections;
     int header_timeout_ms;
     int idle_timeout_ms;
+    int body_timeout_ms; /* from the end of the head to the end of the body (408 after);
+                            0: HTTP_BODY_TIMEOUT_DEFAULT */
     int shutdown_timeout_ms;
     http_handler handler;
     http_error_handler error_handler; /* NULL: a plain JSON error body */
+    http_body_limit_fn body_limit;    /* NULL: no request takes a body */
+    /* request-body bytes buffered at once over all connections; a body that
+     * would pass it gets 503 and a close (0: HTTP_BODY_BUDGET_DEFAULT) */
+    size_t body_budget;
     void *app;
     /* per loop thread: make a context, release it, and a hook called after each
      * batch of events (flush buffered logs, look at clocks) */
@@ -108,9 +125,13 @@ typedef struct http_server http_server;
 /* Binds every listener (errors such as EADDRINUSE are reported here), then
  * starts the loop threads. */
 int http_server_start(http_server **out, const http_server_config *cfg, char *err, size_t errlen);
-/* Begins a graceful stop: listeners close at once, idle connections close,
- * requests in progress finish (with Connection: close), then the loops end;
- * after shutdown_timeout_ms everything is closed. Thread-safe. */
+/* Begins a graceful stop that resets nothing: for a drain time (1 s, or half
+ * of shutdown_timeout_ms if less) the listeners go on accepting what is
+ * queued, then close (at once when no connection is open); every response
+ * from now on carries Connection: close; a connection idle between requests
+ * is closed once idle for the drain time, so a request it sends meanwhile
+ * is answered; requests in progress finish; then the loops end. After
+ * shutdown_timeout_ms everything is closed. Thread-safe. */
 void http_server_stop(http_server *s);
 /* Waits for the loops to end, then frees the server. */
 void http_server_join(http_server *s);
@@ -127,6 +148,7 @@ typedef struct http_route {
     const char *pattern; /* "/api/v1/shows/:id/episodes" */
     unsigned methods;    /* bit (1 << http_method) */
     int id;              /* the caller's route number */
+    size_t max_body;     /* request-body cap in bytes (0: the route takes no body) */
 } http_route;
 
 typedef struct http_route_match {

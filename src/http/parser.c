@@ -31,13 +31,24 @@ static int is_target_char(unsigned char c)
     return c > 0x20 && c != 0x7f && c != '#'; /* no CTL, no SP, no fragment */
 }
 
+/* A control byte: never part of a head but as CR LF, or HTAB in a field. */
+static int is_ctl(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+/* Every byte is judged once, in order, as it arrives, so a stream that can
+ * never be a request (a TLS ClientHello, binary, bare CR line endings) is
+ * refused at its first wrong byte rather than when an LF comes, and the
+ * answer does not depend on how the bytes were split into reads. */
 long http_head_length(const char *data, size_t len, size_t *scan, size_t *skip)
 {
-    const char *line_end, *p, *end = data + len;
-    size_t start, line_len, from;
+    const unsigned char *d = (const unsigned char *)data;
+    const char *lf;
+    size_t start, line_len = 0, i;
 
     /* leading CRLFs are ignored, but not forever */
-    while (*skip + 1 < len && data[*skip] == '\r' && data[*skip + 1] == '\n') {
+    while (*skip + 1 < len && d[*skip] == '\r' && d[*skip + 1] == '\n') {
         *skip += 2;
         if (*skip > 64)
             return -400;
@@ -45,36 +56,42 @@ long http_head_length(const char *data, size_t len, size_t *scan, size_t *skip)
     start = *skip;
     if (len <= start)
         return 0;
-    line_end = memchr(data + start, '\n', len - start);
-    if (!line_end) {
-        /* the longest line allowed may still be waiting for its LF */
-        if (len - start > HTTP_MAX_REQUEST_LINE + 1)
-            return -414;
-        return 0;
-    }
-    line_len = (size_t)(line_end - (data + start)) + 1;
-    if (line_len > HTTP_MAX_REQUEST_LINE + 2)
-        return -414;
-    if (line_end == data + start || line_end[-1] != '\r')
-        return -400; /* a bare LF: lines end with CRLF (RFC 9112 §2.2) */
-    /* every LF after the request line is checked once: a bare one is an
-     * error, CRLF CRLF ends the head */
-    from = *scan > start + line_len ? *scan : start + line_len;
-    for (p = data + from; p < end; p++) {
-        if (!(p = memchr(p, '\n', (size_t)(end - p))))
-            break;
-        if (p[-1] != '\r')
-            return -400;
-        if (p[-2] == '\n' && p[-3] == '\r') {
-            size_t head = (size_t)(p + 1 - (data + start));
-            if (head - line_len > HTTP_MAX_HEADER_BYTES + 2)
+    /* a request starts with its method, a token (RFC 9112 §3) */
+    if (d[start] == '\r')
+        return start + 1 < len ? -400 : 0; /* a CR not followed by LF */
+    if (!tchar[d[start]])
+        return -400;
+    i = *scan > start ? *scan : start;
+    /* the request line ends at the first LF: it may have been seen already */
+    if ((lf = memchr(data + start, '\n', i - start)))
+        line_len = (size_t)(lf - (data + start)) + 1;
+    for (; i < len; i++) {
+        unsigned char c = d[i];
+        if (c == '\n') {
+            if (d[i - 1] != '\r')
+                return -400; /* a bare LF: lines end with CRLF (RFC 9112 §2.2) */
+            if (line_len && i - start - line_len + 1 > HTTP_MAX_HEADER_BYTES + 2)
                 return -431;
-            return (long)head;
+            if (!line_len)
+                line_len = i - start + 1;
+            else if (d[i - 2] == '\n')
+                return (long)(i + 1 - start); /* CRLF CRLF ends the head */
+            continue;
+        }
+        if (!line_len && i - start + 1 > HTTP_MAX_REQUEST_LINE + 1)
+            return -414;
+        if (line_len && i - start - line_len + 1 > HTTP_MAX_HEADER_BYTES + 2)
+            return -431;
+        if (c == '\r') {
+            if (i + 1 == len)
+                break; /* its LF may be in the next read: judge it then */
+            if (d[i + 1] != '\n')
+                return -400;
+        } else if (is_ctl(c) && (c != '\t' || !line_len)) {
+            return -400; /* HTAB only within header fields */
         }
     }
-    *scan = len;
-    if (len - start - line_len > HTTP_MAX_HEADER_BYTES + 2)
-        return -431;
+    *scan = i;
     return 0;
 }
 
@@ -378,4 +395,55 @@ int http_chunked_decode(http_chunked *st, char *data, size_t len, size_t max_bod
         }
     }
     return 0;
+}
+
+int http_body_begin(http_body *b, const http_head_info *info, size_t cap)
+{
+    memset(b, 0, sizeof(*b));
+    b->kind = info->body;
+    b->length = info->content_length;
+    b->cap = cap < HTTP_MAX_BODY ? cap : HTTP_MAX_BODY;
+    switch (b->kind) {
+    case BODY_NONE:
+        return 0;
+    case BODY_LENGTH:
+        if (b->length > b->cap)
+            return 413;
+        b->wire_max = (size_t)b->length;
+        return 0;
+    default:
+        /* its size is unknown until it has arrived: where none is taken,
+         * refuse it rather than read it to find out */
+        if (!b->cap)
+            return 413;
+        b->wire_max = 2 * b->cap + HTTP_CHUNK_FRAMING;
+        return 0;
+    }
+}
+
+int http_body_take(http_body *b, char *data, size_t len, size_t *used, size_t *body_len)
+{
+    int rc;
+
+    switch (b->kind) {
+    case BODY_NONE:
+        *used = *body_len = 0;
+        return 1;
+    case BODY_LENGTH:
+        if (len < b->length)
+            return 0;
+        *used = *body_len = (size_t)b->length;
+        return 1;
+    default:
+        /* never past wire_max, so the answer does not depend on how the
+         * bytes were split into reads */
+        rc = http_chunked_decode(&b->chunk, data, len < b->wire_max ? len : b->wire_max, b->cap);
+        if (rc == 0 && b->chunk.in >= b->wire_max)
+            return -413;
+        if (rc != 1)
+            return rc;
+        *used = b->chunk.in;
+        *body_len = b->chunk.out;
+        return 1;
+    }
 }

@@ -42,4 +42,26 @@ typedef struct http_chunked {
  * Returns 1 complete, 0 need more, or -status. */
 int http_chunked_decode(http_chunked *st, char *data, size_t len, size_t max_body);
 
+/* The body of one request, read only once its head is parsed and the route
+ * has said how much it takes (cap; 0: none). */
+typedef struct http_body {
+    http_body_kind kind;
+    uint64_t length; /* BODY_LENGTH: the declared length */
+    size_t cap;      /* most decoded bytes */
+    size_t wire_max; /* most bytes read for it, chunk framing included */
+    http_chunked chunk;
+} http_body;
+
+/* Decides before a byte of the body is read: 0 (b is ready for
+ * http_body_take), or 413 for a declared length over cap or a chunked body
+ * where cap is 0. A chunked body may spend as many bytes on framing as on
+ * data, plus HTTP_CHUNK_FRAMING: b->wire_max bounds what it holds in memory. */
+int http_body_begin(http_body *b, const http_head_info *info, size_t cap);
+
+/* data[0..len) is what has arrived from the body's first byte on; call again
+ * with a larger len (data may move) as bytes arrive. Returns 1 complete, with
+ * the body at data[0..*body_len) and *used the bytes it took from data, 0
+ * need more, or -status: 400 malformed, 413 over cap or over wire_max. */
+int http_body_take(http_body *b, char *data, size_t len, size_t *used, size_t *body_len);
+
 #endif

@@ -18,12 +18,14 @@
 #include "http/parser.h"
 #include "util/date.h"
 
-#define READ_CHUNK     4096
-#define KEEP_BUFFER    65536 /* larger idle buffers are given back */
-#define IN_CAP         (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + HTTP_MAX_BODY + 2 * READ_CHUNK)
-#define OUT_CAP        ((size_t)64 << 20)
-#define OUT_HIGH_WATER ((size_t)1 << 20) /* stop reading requests above this */
-#define MAX_EVENTS     256
+#define READ_CHUNK        4096
+#define KEEP_BUFFER       65536 /* larger idle buffers are given back */
+#define IN_CAP            (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + HTTP_MAX_BODY + 2 * READ_CHUNK)
+#define OUT_CAP           ((size_t)64 << 20)
+#define OUT_HIGH_WATER    ((size_t)1 << 20) /* stop reading requests above this */
+#define MAX_EVENTS        256
+#define ACCEPT_BACKOFF_MS 100  /* the listener rests this long when descriptors run out */
+#define DRAIN_MS          1000 /* on stop: the backlog and idle connections are served this long */
 
 typedef struct conn {
     int fd;
@@ -35,11 +37,14 @@ typedef struct conn {
     size_t scan, skip;
     long head_len;
     http_head_info info;
-    http_chunked chunk;
+    http_body body;
+    size_t body_held; /* bytes of the server's body budget this request holds */
     int continue_sent;
-    int64_t req_start; /* 0: no request bytes pending */
+    int64_t req_start;  /* 0: no request bytes pending */
+    int64_t body_start; /* when the head of a request with a body was complete */
     int64_t idle_since;
     int close_after;
+    int held; /* complete requests wait in the input for the output to drain */
     int read_eof;
     int writing; /* EPOLLOUT armed */
     uint8_t peer[16];
@@ -59,6 +64,9 @@ typedef struct http_loop {
     char date[64];
     int stopping;
     int64_t stop_deadline;
+    int64_t drain_until; /* on stop: the listener closes then, idle connections after */
+    int drain_ms;
+    int64_t accept_resume; /* listener unwatched until then (0: watched) */
     http_request req;
     http_response res;
 } http_loop;
@@ -70,6 +78,7 @@ struct http_server {
     int port;
     atomic_long conns;
     atomic_int stopping;
+    atomic_size_t body_bytes; /* budget held by requests whose body is being read */
 };
 
 static void loop_update_date(http_loop *l)
@@ -96,10 +105,18 @@ static int epoll_set(http_loop *l, conn *c, uint32_t events, int op)
     return epoll_ctl(l->epfd, op, c->fd, &ev);
 }
 
+static void conn_release_body(http_server *s, conn *c)
+{
+    if (c->body_held)
+        atomic_fetch_sub(&s->body_bytes, c->body_held);
+    c->body_held = 0;
+}
+
 static void conn_close(http_loop *l, conn *c)
 {
     conn *last = l->conns[--l->nconns];
 
+    conn_release_body(l->srv, c);
     last->slot = c->slot;
     l->conns[c->slot] = last;
     close(c->fd); /* also removes it from the epoll set */
@@ -109,12 +126,13 @@ static void conn_close(http_loop *l, conn *c)
     atomic_fetch_sub(&l->srv->conns, 1);
 }
 
-static void conn_reset_request(conn *c)
+static void conn_reset_request(http_loop *l, conn *c)
 {
+    conn_release_body(l->srv, c);
     c->scan = c->skip = 0;
     c->head_len = 0;
     c->continue_sent = 0;
-    memset(&c->chunk, 0, sizeof(c->chunk));
+    memset(&c->body, 0, sizeof(c->body));
     c->req_start = 0;
 }
 
@@ -154,10 +172,13 @@ static void conn_append_response(http_loop *l, conn *c, const http_request *req,
         buf_append(o, res->body.data ? res->body.data : "", res->body.len);
 }
 
+/* Answers with an error and closes after it: no more of the request is read,
+ * so its share of the body budget is given back now. */
 static void conn_error(http_loop *l, conn *c, int status, const http_request *req)
 {
     http_server *s = l->srv;
 
+    conn_release_body(s, c);
     response_reset(&l->res);
     l->res.status = status;
     if (s->cfg.error_handler) {
@@ -187,74 +208,95 @@ static void conn_dispatch(http_loop *l, conn *c, http_request *req)
         c->close_after = 1;
 }
 
+/* Decides on a request's body before a byte of it is read: the route's cap
+ * (the body_limit callback), then the server's budget of buffered body
+ * bytes, which the request holds until it is answered. Returns 0 or the
+ * status to refuse it with. */
+static int conn_admit_body(http_loop *l, conn *c, const http_request *req)
+{
+    http_server *s = l->srv;
+    size_t cap = 0, held;
+    int rc;
+
+    if (c->info.body != BODY_NONE && s->cfg.body_limit)
+        cap = s->cfg.body_limit(l->ctx, req);
+    if ((rc = http_body_begin(&c->body, &c->info, cap)) != 0)
+        return rc;
+    if (!c->body.wire_max)
+        return 0;
+    c->body_held = c->body.wire_max;
+    held = atomic_fetch_add(&s->body_bytes, c->body_held) + c->body_held;
+    if (held > s->cfg.body_budget) {
+        conn_release_body(s, c);
+        return 503;
+    }
+    c->body_start = l->now;
+    return 0;
+}
+
 /* Tries to take one request from data[0..len). Returns the bytes it used,
- * 0 when more are needed (state kept in c), or -status. */
+ * 0 when more are needed (state kept in c), or -status; c->head_len is set
+ * once l->req holds a parsed head. */
 static long conn_take_request(http_loop *l, conn *c, char *data, size_t len)
 {
     http_request *req = &l->req;
-    size_t body_avail;
-    long used;
+    size_t head_end, used, body_len;
     int rc;
 
     if (!c->head_len) {
         long h = http_head_length(data, len, &c->scan, &c->skip);
         if (h <= 0)
             return h;
-        c->head_len = h;
         rc = http_parse_head(data + c->skip, (size_t)h, req, &c->info);
         if (rc)
+            return -rc;
+        c->head_len = h;
+        if ((rc = conn_admit_body(l, c, req)) != 0)
             return -rc;
     } else {
         /* the head was parsed on an earlier read; parse it again to point the
          * request at the current buffer */
         http_parse_head(data + c->skip, (size_t)c->head_len, req, &c->info);
     }
-    body_avail = len - c->skip - (size_t)c->head_len;
-    char *body = data + c->skip + c->head_len;
-    switch (c->info.body) {
-    case BODY_NONE:
-        used = (long)(c->skip + (size_t)c->head_len);
-        break;
-    case BODY_LENGTH:
-        if (body_avail < c->info.content_length)
-            goto need_body;
-        req->body = body;
-        req->body_len = (size_t)c->info.content_length;
-        used = (long)(c->skip + (size_t)c->head_len + c->info.content_length);
-        break;
-    default:
-        rc = http_chunked_decode(&c->chunk, body, body_avail, HTTP_MAX_BODY);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            goto need_body;
-        req->body = body;
-        req->body_len = c->chunk.out;
-        used = (long)(c->skip + (size_t)c->head_len + c->chunk.in);
-        break;
+    head_end = c->skip + (size_t)c->head_len;
+    rc = http_body_take(&c->body, data + head_end, len - head_end, &used, &body_len);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        if (req->expect_continue && !c->continue_sent) {
+            buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+            c->continue_sent = 1;
+        }
+        return 0;
+    }
+    if (c->body.kind != BODY_NONE) {
+        req->body = data + head_end;
+        req->body_len = body_len;
     }
     conn_dispatch(l, c, req);
-    conn_reset_request(c);
-    return used;
-need_body:
-    if (req->expect_continue && !c->continue_sent) {
-        buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
-        c->continue_sent = 1;
-    }
-    return 0;
+    conn_reset_request(l, c);
+    return (long)(head_end + used);
 }
 
 static void conn_flush(http_loop *l, conn *c);
 
-/* Handles every complete request in the input buffer, in order. */
+/* Handles every complete request in the input buffer, in order, until the
+ * output passes OUT_HIGH_WATER: then c->held says that requests wait for it
+ * to drain (conn_flush takes them up). */
 static void conn_process(http_loop *l, conn *c)
 {
     size_t off = 0;
 
-    while (!c->close_after && off < c->in.len && c->out.len - c->out_off < OUT_HIGH_WATER) {
-        long used = conn_take_request(l, c, c->in.data + off, c->in.len - off);
+    c->held = 0;
+    while (!c->close_after && off < c->in.len) {
+        long used;
+        if (c->out.len - c->out_off >= OUT_HIGH_WATER) {
+            c->held = 1;
+            break;
+        }
+        used = conn_take_request(l, c, c->in.data + off, c->in.len - off);
         if (used < 0) {
-            conn_error(l, c, (int)-used, NULL);
+            conn_error(l, c, (int)-used, c->head_len ? &l->req : NULL);
             break;
         }
         if (used == 0) {
@@ -277,48 +319,55 @@ static void conn_process(http_loop *l, conn *c)
     c->idle_since = l->now;
 }
 
+/* Writes the output. Once all of it is written, the requests held back
+ * while it drained are taken up, and so on until the socket is full (then
+ * EPOLLOUT says when to go on) or nothing is left: a client that sent its
+ * requests at once sends nothing more to wake us. */
 static void conn_flush(http_loop *l, conn *c)
 {
-    while (c->out_off < c->out.len) {
-        ssize_t n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
-        if (n > 0) {
-            c->out_off += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!c->writing) {
-                c->writing = 1;
-                epoll_set(l, c, EPOLLOUT, EPOLL_CTL_MOD);
+    for (;;) {
+        while (c->out_off < c->out.len) {
+            ssize_t n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+            if (n > 0) {
+                c->out_off += (size_t)n;
+                continue;
             }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (!c->writing) {
+                    c->writing = 1;
+                    epoll_set(l, c, EPOLLOUT, EPOLL_CTL_MOD);
+                }
+                return;
+            }
+            conn_close(l, c);
             return;
         }
-        conn_close(l, c);
-        return;
-    }
-    if (c->out.size > KEEP_BUFFER)
-        buf_free(&c->out);
-    buf_reset(&c->out);
-    c->out_off = 0;
-    if (c->close_after || ((c->read_eof || l->stopping) && !c->in.len)) {
-        conn_close(l, c);
-        return;
-    }
-    if (c->writing) {
-        c->writing = 0;
-        epoll_set(l, c, EPOLLIN, EPOLL_CTL_MOD);
-        /* requests held back while the output drained */
-        if (c->in.len) {
-            conn_process(l, c);
-            conn_flush(l, c);
+        if (c->out.size > KEEP_BUFFER)
+            buf_free(&c->out);
+        buf_reset(&c->out);
+        c->out_off = 0;
+        if (c->close_after || (c->read_eof && !c->in.len)) {
+            conn_close(l, c);
+            return;
         }
+        if (c->writing) {
+            c->writing = 0;
+            epoll_set(l, c, EPOLLIN, EPOLL_CTL_MOD);
+        }
+        if (!c->held)
+            return;
+        conn_process(l, c);
     }
 }
 
+/* Reads what has arrived, handing each read to the parser before the next:
+ * a request refused on its head stops the reading, so the body it declared
+ * is not buffered. */
 static void conn_on_readable(http_loop *l, conn *c)
 {
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 8 && !c->close_after; i++) {
         ssize_t n;
         size_t room;
         if (buf_reserve(&c->in, READ_CHUNK) != 0) {
@@ -329,25 +378,24 @@ static void conn_on_readable(http_loop *l, conn *c)
         }
         room = c->in.size - c->in.len - 1;
         n = read(c->fd, c->in.data + c->in.len, room);
-        if (n > 0) {
-            c->in.len += (size_t)n;
-            c->in.data[c->in.len] = '\0';
-            if ((size_t)n < room)
-                break; /* drained */
-            continue;
-        }
         if (n == 0) {
             c->read_eof = 1;
             break;
         }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            break;
-        conn_close(l, c);
-        return;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            conn_close(l, c);
+            return;
+        }
+        c->in.len += (size_t)n;
+        c->in.data[c->in.len] = '\0';
+        conn_process(l, c);
+        if (c->held || (size_t)n < room)
+            break; /* the output must drain first, or nothing is left to read */
     }
-    conn_process(l, c);
     if (c->read_eof && c->in.len && !c->close_after && c->out.len == c->out_off) {
         conn_close(l, c); /* half a request, then the peer left */
         return;
@@ -373,6 +421,27 @@ static void peer_of(conn *c, const struct sockaddr_storage *ss)
     }
 }
 
+/* Out of descriptors (or memory), the connection stays in the backlog and
+ * the level-triggered listener would wake the loop again at once, for ever:
+ * stop watching it for a while instead. Connections that close meanwhile
+ * give descriptors back. */
+static void loop_rest_listener(http_loop *l)
+{
+    if (epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->lfd, NULL) == 0)
+        l->accept_resume = l->now + ACCEPT_BACKOFF_MS;
+}
+
+static void loop_watch_listener(http_loop *l)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->lfd};
+
+    if (!l->accept_resume || l->now < l->accept_resume)
+        return;
+    l->accept_resume = 0;
+    if (l->lfd >= 0)
+        epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->lfd, &ev);
+}
+
 static void loop_accept(http_loop *l)
 {
     http_server *s = l->srv;
@@ -387,7 +456,9 @@ static void loop_accept(http_loop *l)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            return; /* EAGAIN, or EMFILE: try again on the next event */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                loop_rest_listener(l);
+            return;
         }
         if (atomic_load(&s->conns) >= s->cfg.max_connections) {
             close(fd);
@@ -427,8 +498,16 @@ static void loop_accept(http_loop *l)
     }
 }
 
-/* Once a second: requests whose headers are late get 408 (slow-loris), idle
- * keep-alive connections close, and so does anything past the stop deadline. */
+/* Nothing received or to send: a connection between requests. */
+static int conn_is_idle(const conn *c)
+{
+    return !c->in.len && c->out.len == c->out_off && !c->head_len;
+}
+
+/* Once a second: requests whose headers or body are late get 408
+ * (slow-loris), idle keep-alive connections close, and so does anything past
+ * the stop deadline. While stopping, on every turn: connections idle for the
+ * drain time close. */
 static void loop_check_timeouts(http_loop *l)
 {
     const http_server_config *cfg = &l->srv->cfg;
@@ -437,6 +516,9 @@ static void loop_check_timeouts(http_loop *l)
         conn *c = l->conns[i];
         if (l->stopping && l->now >= l->stop_deadline) {
             conn_close(l, c);
+        } else if (l->stopping && l->now >= l->drain_until && conn_is_idle(c) &&
+                   l->now - c->idle_since >= l->drain_ms) {
+            conn_close(l, c);
         } else if (c->writing) {
             if (l->now - c->idle_since > cfg->idle_timeout_ms)
                 conn_close(l, c);
@@ -444,31 +526,42 @@ static void loop_check_timeouts(http_loop *l)
                    l->now - c->req_start >= cfg->header_timeout_ms) {
             conn_error(l, c, 408, NULL);
             conn_flush(l, c);
-        } else if (c->req_start && l->now - c->req_start >= cfg->idle_timeout_ms) {
-            conn_close(l, c); /* a body that stopped arriving */
+        } else if (c->head_len && l->now - c->body_start >= cfg->body_timeout_ms) {
+            conn_error(l, c, 408, NULL); /* a body that stopped arriving */
+            conn_flush(l, c);
         } else if (!c->req_start && l->now - c->idle_since >= cfg->idle_timeout_ms) {
             conn_close(l, c);
         }
     }
 }
 
+/* A graceful stop drains rather than resets (RFC 9112 §9.6): the listener
+ * stays open for the drain time, so connections queued in its backlog (a
+ * close would reset them) are accepted and answered; every answer from now
+ * on says Connection: close; a connection idle between requests is closed
+ * once it has been idle for the drain time, so a request it sends meanwhile
+ * is answered. Everything ends by the stop deadline. */
 static void loop_begin_stop(http_loop *l)
 {
+    const http_server_config *cfg = &l->srv->cfg;
+
     if (l->stopping)
         return;
     l->stopping = 1;
-    l->stop_deadline = l->now + l->srv->cfg.shutdown_timeout_ms;
-    if (l->lfd >= 0) {
-        close(l->lfd);
-        l->lfd = -1;
-    }
-    for (size_t i = l->nconns; i-- > 0;) {
-        conn *c = l->conns[i];
-        if (!c->in.len && c->out.len == c->out_off)
-            conn_close(l, c);
-        else
-            c->req_start = c->req_start ? c->req_start : l->now;
-    }
+    l->stop_deadline = l->now + cfg->shutdown_timeout_ms;
+    l->drain_ms = DRAIN_MS < cfg->shutdown_timeout_ms / 2 ? DRAIN_MS : cfg->shutdown_timeout_ms / 2;
+    l->drain_until = l->now + l->drain_ms;
+}
+
+/* While stopping: the listener closes at the end of the drain time, or
+ * as soon as no connection is left; what is queued then is still taken. */
+static void loop_drain_listener(http_loop *l)
+{
+    if (l->lfd < 0 || (l->now < l->drain_until && l->nconns))
+        return;
+    loop_accept(l);
+    close(l->lfd);
+    l->lfd = -1;
 }
 
 static void *loop_run(void *arg)
@@ -483,13 +576,16 @@ static void *loop_run(void *arg)
     buf_init(&l->res.headers, 1 << 20);
     buf_init(&l->res.body, OUT_CAP);
     for (;;) {
-        int n = epoll_wait(l->epfd, events, MAX_EVENTS, 1000);
+        int wait_ms = l->stopping ? 50 : 1000, n;
+        if (l->accept_resume)
+            wait_ms = l->accept_resume > l->now ? (int)(l->accept_resume - l->now) : 0;
+        n = epoll_wait(l->epfd, events, MAX_EVENTS, wait_ms);
         l->now = clock_mono_ms();
+        loop_watch_listener(l);
         for (int i = 0; i < n; i++) {
             void *p = events[i].data.ptr;
             if (p == &l->lfd) {
-                if (!l->stopping)
-                    loop_accept(l);
+                loop_accept(l);
             } else if (p == &l->evfd) {
                 uint64_t v;
                 if (read(l->evfd, &v, sizeof(v)) < 0) {
@@ -503,15 +599,17 @@ static void *loop_run(void *arg)
                     conn_on_readable(l, c);
             }
         }
-        if (atomic_load(&s->stopping))
+        if (atomic_load(&s->stopping)) {
             loop_begin_stop(l);
+            loop_drain_listener(l);
+        }
         if (l->now - last_check >= 1000 || l->stopping) {
             loop_check_timeouts(l);
             last_check = l->now;
         }
         if (s->cfg.thread_idle)
             s->cfg.thread_idle(l->ctx);
-        if (l->stopping && !l->nconns)
+        if (l->stopping && !l->nconns && l->lfd < 0)
             break;
     }
     if (s->cfg.thread_fini)
@@ -625,6 +723,10 @@ int http_server_start(http_server **out, const http_server_config *cfg, char *er
         return -1;
     }
     s->cfg = *cfg;
+    if (!s->cfg.body_budget)
+        s->cfg.body_budget = HTTP_BODY_BUDGET_DEFAULT;
+    if (s->cfg.body_timeout_ms <= 0)
+        s->cfg.body_timeout_ms = HTTP_BODY_TIMEOUT_DEFAULT;
     s->nloops = cfg->threads > 0 ? cfg->threads : 1;
     if (!(s->loops = calloc((size_t)s->nloops, sizeof(*s->loops))))
         goto fail;

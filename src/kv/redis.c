@@ -14,13 +14,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/date.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/num.h"
 
-#define MAX_ARGS 64
-#define RETRY_MS 1000
+#define MAX_ARGS    64
+#define RETRY_MS    1000  /* after a refused or broken connection */
+#define BACKOFF_MAX 60000 /* timeouts back off 1 s, 2 s, 4 s … up to this */
+#define PROBE_WAIT  20    /* ms a non-blocking reconnect may wait in one call */
+
+/* A connection is made in steps, so that it can be made without waiting:
+ * connect, the TLS handshake, then AUTH, SELECT and PING sent at once and
+ * their replies read. */
+typedef enum { LINK_DOWN, LINK_CONNECTING, LINK_TLS, LINK_HELLO, LINK_UP } link_state;
 
 struct redis {
     char host[256];
@@ -30,13 +38,21 @@ struct redis {
     int db;
     int tls;
     int timeout_ms;
+    int nonblocking; /* reconnects never wait more than PROBE_WAIT per call */
     int fd;
     SSL_CTX *ctx;
     SSL *ssl;
     redisReader *reader;
-    int up;           /* the last command got through */
-    int was_up;       /* for logging state changes once */
-    int64_t retry_at; /* monotonic ms: no reconnect before */
+    link_state state;
+    struct addrinfo *addrs, *addr; /* while connecting: the addresses, the one tried */
+    int64_t deadline;              /* of the connection attempt under way */
+    int hello_left;                /* replies to the hello still to come */
+    int hello_auth;                /* the first of them answers AUTH */
+    int timed_out;                 /* the last failure was Redis not answering in time */
+    int64_t backoff_ms;            /* the delay after the last timeout; 0 after a success */
+    int up;                        /* the last command got through */
+    int was_up;                    /* for logging state changes once */
+    int64_t retry_at;              /* monotonic ms: no reconnect before */
     char err[512];
 };
 
@@ -75,8 +91,10 @@ static int parse_url(redis *r, const char *url, char *err, size_t errlen)
         snprintf(err, errlen, "must start with redis:// or rediss://");
         return -1;
     }
-    slash = strchr(p, '/');
-    at = memchr(p, '@', slash ? (size_t)(slash - p) : strlen(p));
+    /* the userinfo ends at the last '@': a password may hold '@' or '/',
+     * and none of it may be taken for the host or port (which errors name) */
+    at = strrchr(p, '@');
+    slash = strchr(at ? at + 1 : p, '/');
     if (at) {
         const char *c = memchr(p, ':', (size_t)(at - p));
         if (c) {
@@ -127,6 +145,7 @@ redis *redis_new(const char *url, int timeout_ms, char *err, size_t errlen)
         return NULL;
     }
     r->fd = -1;
+    r->state = LINK_DOWN;
     r->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
     if (parse_url(r, url, err, errlen) != 0) {
         free(r);
@@ -149,6 +168,11 @@ static void disconnect(redis *r)
         redisReaderFree(r->reader);
         r->reader = NULL;
     }
+    if (r->addrs) {
+        freeaddrinfo(r->addrs);
+        r->addrs = r->addr = NULL;
+    }
+    r->state = LINK_DOWN;
 }
 
 void redis_free(redis *r)
@@ -171,82 +195,24 @@ int redis_is_up(const redis *r)
     return r && r->up;
 }
 
-/* Waits for the socket; 0 ready, -1 timeout or error. */
-static int wait_fd(int fd, short events, int64_t deadline)
+/* Waits for the socket until deadline: 0 ready, -1 error, or -1 with
+ * r->timed_out set when the deadline passed. */
+static int wait_fd(redis *r, short events, int64_t deadline)
 {
     for (;;) {
         int64_t left = deadline - clock_mono_ms();
-        struct pollfd p = {fd, events, 0};
+        struct pollfd p = {r->fd, events, 0};
         int n;
-        if (left <= 0)
+        if (left <= 0) {
+            r->timed_out = 1;
             return -1;
+        }
         n = poll(&p, 1, (int)left);
         if (n > 0)
             return 0;
         if (n < 0 && errno != EINTR)
             return -1;
     }
-}
-
-static int tcp_connect(redis *r, int64_t deadline)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL, *ai;
-    int rc;
-
-    if ((rc = getaddrinfo(r->host, r->port, &hints, &res)) != 0) {
-        snprintf(r->err, sizeof(r->err), "%.200s: %s", r->host, gai_strerror(rc));
-        return -1;
-    }
-    for (ai = res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, e;
-        socklen_t el = sizeof(e);
-        if (fd < 0)
-            continue;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-            (errno == EINPROGRESS && wait_fd(fd, POLLOUT, deadline) == 0 &&
-             getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0)) {
-            r->fd = fd;
-            freeaddrinfo(res);
-            return 0;
-        }
-        snprintf(r->err, sizeof(r->err), "connect %.200s:%s: %s", r->host, r->port,
-                 strerror(errno == EINPROGRESS ? ETIMEDOUT : errno));
-        close(fd);
-    }
-    freeaddrinfo(res);
-    return -1;
-}
-
-static int tls_handshake(redis *r, int64_t deadline)
-{
-    if (!r->ctx) {
-        r->ctx = SSL_CTX_new(TLS_client_method());
-        if (!r->ctx || SSL_CTX_set_default_verify_paths(r->ctx) != 1)
-            goto fail;
-        SSL_CTX_set_min_proto_version(r->ctx, TLS1_2_VERSION);
-        SSL_CTX_set_verify(r->ctx, SSL_VERIFY_PEER, NULL);
-    }
-    if (!(r->ssl = SSL_new(r->ctx)) || SSL_set_fd(r->ssl, r->fd) != 1 ||
-        SSL_set_tlsext_host_name(r->ssl, r->host) != 1 || SSL_set1_host(r->ssl, r->host) != 1)
-        goto fail;
-    for (;;) {
-        int rc = SSL_connect(r->ssl), e;
-        if (rc == 1)
-            return 0;
-        e = SSL_get_error(r->ssl, rc);
-        if (e == SSL_ERROR_WANT_READ && wait_fd(r->fd, POLLIN, deadline) == 0)
-            continue;
-        if (e == SSL_ERROR_WANT_WRITE && wait_fd(r->fd, POLLOUT, deadline) == 0)
-            continue;
-        goto fail;
-    }
-fail : {
-    const char *why = ERR_reason_error_string(ERR_get_error());
-    snprintf(r->err, sizeof(r->err), "TLS to %.200s: %s", r->host, why ? why : "handshake failed");
-}
-    return -1;
 }
 
 static int io_write(redis *r, const char *p, size_t n, int64_t deadline)
@@ -261,8 +227,8 @@ static int io_write(redis *r, const char *p, size_t n, int64_t deadline)
                 continue;
             }
             e = SSL_get_error(r->ssl, rc);
-            if ((e == SSL_ERROR_WANT_WRITE && !wait_fd(r->fd, POLLOUT, deadline)) ||
-                (e == SSL_ERROR_WANT_READ && !wait_fd(r->fd, POLLIN, deadline)))
+            if ((e == SSL_ERROR_WANT_WRITE && !wait_fd(r, POLLOUT, deadline)) ||
+                (e == SSL_ERROR_WANT_READ && !wait_fd(r, POLLIN, deadline)))
                 continue;
             return -1;
         }
@@ -271,7 +237,7 @@ static int io_write(redis *r, const char *p, size_t n, int64_t deadline)
             p += w;
             n -= (size_t)w;
         } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(r->fd, POLLOUT, deadline) != 0)
+            if (wait_fd(r, POLLOUT, deadline) != 0)
                 return -1;
         } else {
             return -1;
@@ -280,6 +246,8 @@ static int io_write(redis *r, const char *p, size_t n, int64_t deadline)
     return 0;
 }
 
+/* Bytes read, 0 when none are there yet (wait: with a deadline of 0), or
+ * -1 on end of stream, error or timeout. */
 static ssize_t io_read(redis *r, char *p, size_t n, int64_t deadline)
 {
     for (;;) {
@@ -289,58 +257,252 @@ static ssize_t io_read(redis *r, char *p, size_t n, int64_t deadline)
             if (rc > 0)
                 return rc;
             e = SSL_get_error(r->ssl, rc);
-            if ((e == SSL_ERROR_WANT_READ && !wait_fd(r->fd, POLLIN, deadline)) ||
-                (e == SSL_ERROR_WANT_WRITE && !wait_fd(r->fd, POLLOUT, deadline)))
-                continue;
-            return -1;
+            if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+                return -1;
+            if (!deadline)
+                return 0;
+            if (wait_fd(r, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline) != 0)
+                return -1;
+            continue;
         }
         got = recv(r->fd, p, n, 0);
         if (got > 0)
             return got;
-        if (got == 0)
+        if (got == 0 || (errno != EAGAIN && errno != EINTR))
             return -1;
-        if (errno != EAGAIN && errno != EINTR)
-            return -1;
-        if (wait_fd(r->fd, POLLIN, deadline) != 0)
+        if (errno == EAGAIN && !deadline)
+            return 0;
+        if (errno == EAGAIN && wait_fd(r, POLLIN, deadline) != 0)
             return -1;
     }
 }
 
-static redisReply *roundtrip(redis *r, int extra_ms, int argc, const char **argv,
-                             const size_t *lens);
+/* ---- making a connection, in steps ---- */
 
-/* Connects, authenticates and selects the database. */
-static int establish(redis *r)
+/* Starts connecting to the next address left; -1 when none is. */
+static int link_connect_next(redis *r)
 {
-    int64_t deadline = clock_mono_ms() + r->timeout_ms;
-    redisReply *rep;
-    char db[16];
+    for (; r->addr; r->addr = r->addr->ai_next) {
+        const struct addrinfo *ai = r->addr;
+        int one = 1;
+        if (r->fd >= 0)
+            close(r->fd);
+        r->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (r->fd < 0)
+            continue;
+        setsockopt(r->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        setsockopt(r->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+        if (connect(r->fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS) {
+            r->state = LINK_CONNECTING;
+            return 0;
+        }
+        snprintf(r->err, sizeof(r->err), "connect %.200s:%s: %s", r->host, r->port,
+                 strerror(errno));
+    }
+    return -1;
+}
 
-    if (tcp_connect(r, deadline) != 0 || (r->tls && tls_handshake(r, deadline) != 0))
-        return -1;
-    if (!(r->reader = redisReaderCreate())) {
-        snprintf(r->err, sizeof(r->err), "out of memory");
+static int link_start(redis *r, int64_t now)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+    int rc;
+
+    r->timed_out = 0;
+    r->deadline = now + r->timeout_ms;
+    if ((rc = getaddrinfo(r->host, r->port, &hints, &r->addrs)) != 0) {
+        r->addrs = NULL;
+        snprintf(r->err, sizeof(r->err), "%.200s: %s", r->host, gai_strerror(rc));
         return -1;
     }
-    if (r->password[0]) {
-        const char *a[3] = {"AUTH", r->user[0] ? r->user : r->password, r->password};
-        rep = roundtrip(r, 0, r->user[0] ? 3 : 2, a, NULL);
-        if (!rep || rep->type == REDIS_REPLY_ERROR) {
-            snprintf(r->err, sizeof(r->err), "AUTH refused");
-            if (rep)
-                freeReplyObject(rep);
+    r->addr = r->addrs;
+    return link_connect_next(r);
+}
+
+static int tls_fail(redis *r)
+{
+    const char *why = ERR_reason_error_string(ERR_get_error());
+
+    snprintf(r->err, sizeof(r->err), "TLS to %.200s: %s", r->host, why ? why : "handshake failed");
+    return -1;
+}
+
+static int tls_begin(redis *r)
+{
+    if (!r->ctx) {
+        r->ctx = SSL_CTX_new(TLS_client_method());
+        if (!r->ctx || SSL_CTX_set_default_verify_paths(r->ctx) != 1)
+            return tls_fail(r);
+        SSL_CTX_set_min_proto_version(r->ctx, TLS1_2_VERSION);
+        SSL_CTX_set_verify(r->ctx, SSL_VERIFY_PEER, NULL);
+    }
+    if (!(r->ssl = SSL_new(r->ctx)) || SSL_set_fd(r->ssl, r->fd) != 1 ||
+        SSL_set_tlsext_host_name(r->ssl, r->host) != 1 || SSL_set1_host(r->ssl, r->host) != 1)
+        return tls_fail(r);
+    r->state = LINK_TLS;
+    return 0;
+}
+
+static int append_command(buf *b, int argc, const char **argv)
+{
+    size_t l[4];
+    char *cmd = NULL;
+    int n, rc;
+
+    for (int i = 0; i < argc; i++)
+        l[i] = strlen(argv[i]);
+    if ((n = redisFormatCommandArgv(&cmd, argc, argv, l)) < 0)
+        return -1;
+    rc = buf_append(b, cmd, (size_t)n);
+    redisFreeCommand(cmd);
+    return rc;
+}
+
+/* AUTH, SELECT and PING in one write: their replies say the link is up. */
+static int link_hello(redis *r)
+{
+    const char *auth[3] = {"AUTH", r->user[0] ? r->user : r->password, r->password};
+    char db[16];
+    const char *select[2] = {"SELECT", db}, *ping[1] = {"PING"};
+    buf b;
+    int rc = -1;
+
+    buf_init(&b, 4096);
+    snprintf(db, sizeof(db), "%d", r->db);
+    r->hello_left = 1;
+    r->hello_auth = r->password[0] != 0;
+    if (!(r->reader = redisReaderCreate()) ||
+        (r->hello_auth && append_command(&b, r->user[0] ? 3 : 2, auth) != 0) ||
+        (r->db && append_command(&b, 2, select) != 0) || append_command(&b, 1, ping) != 0) {
+        snprintf(r->err, sizeof(r->err), "out of memory");
+        goto done;
+    }
+    r->hello_left += r->hello_auth + (r->db != 0);
+    /* a few hundred bytes into an empty socket buffer: never waits */
+    if (io_write(r, b.data, b.len, r->deadline) != 0) {
+        snprintf(r->err, sizeof(r->err), "write to %.200s:%s failed", r->host, r->port);
+        goto done;
+    }
+    r->state = LINK_HELLO;
+    rc = 0;
+done:
+    buf_free(&b);
+    return rc;
+}
+
+/* Reads the hello's replies that have come: 1 when all have, 0 when some
+ * are still due, -1 when one refused (or the link broke). */
+static int link_read_hello(redis *r)
+{
+    char chunk[1024];
+    void *reply;
+
+    for (;;) {
+        ssize_t got;
+        while (r->hello_left && redisReaderGetReply(r->reader, &reply) == REDIS_OK && reply) {
+            int refused = ((redisReply *)reply)->type == REDIS_REPLY_ERROR;
+            freeReplyObject(reply);
+            if (refused) {
+                snprintf(r->err, sizeof(r->err), "%s refused by %.200s:%s",
+                         r->hello_auth       ? "AUTH"
+                         : r->hello_left > 1 ? "SELECT"
+                                             : "PING",
+                         r->host, r->port);
+                return -1;
+            }
+            r->hello_auth = 0;
+            r->hello_left--;
+        }
+        if (!r->hello_left)
+            return 1;
+        if ((got = io_read(r, chunk, sizeof(chunk), 0)) <= 0) {
+            if (got < 0)
+                snprintf(r->err, sizeof(r->err), "%.200s:%s closed the connection", r->host,
+                         r->port);
+            return got < 0 ? -1 : 0;
+        }
+        if (redisReaderFeed(r->reader, chunk, (size_t)got) != REDIS_OK)
+            return -1;
+    }
+}
+
+/* One step towards LINK_UP without waiting: 1 up, 0 under way (*events
+ * says what the socket must become), -1 failed. */
+static int link_step(redis *r, short *events)
+{
+    for (;;) {
+        struct pollfd p = {r->fd, POLLOUT, 0};
+        int e = 0, rc;
+        socklen_t el = sizeof(e);
+
+        switch (r->state) {
+        case LINK_CONNECTING:
+            *events = POLLOUT;
+            if (poll(&p, 1, 0) == 0)
+                return 0;
+            if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e != 0) {
+                snprintf(r->err, sizeof(r->err), "connect %.200s:%s: %s", r->host, r->port,
+                         strerror(e ? e : errno));
+                r->addr = r->addr ? r->addr->ai_next : NULL;
+                if (link_connect_next(r) != 0)
+                    return -1;
+                continue;
+            }
+            if (r->tls ? tls_begin(r) != 0 : link_hello(r) != 0)
+                return -1;
+            continue;
+        case LINK_TLS:
+            if ((rc = SSL_connect(r->ssl)) == 1) {
+                if (link_hello(r) != 0)
+                    return -1;
+                continue;
+            }
+            e = SSL_get_error(r->ssl, rc);
+            if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+                return tls_fail(r);
+            *events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+            return 0;
+        case LINK_HELLO:
+            *events = POLLIN;
+            if ((rc = link_read_hello(r)) == 1) {
+                freeaddrinfo(r->addrs);
+                r->addrs = r->addr = NULL;
+                r->state = LINK_UP;
+            }
+            return rc;
+        case LINK_UP:
+            return 1;
+        case LINK_DOWN:
             return -1;
         }
-        freeReplyObject(rep);
     }
-    if (r->db) {
-        const char *a[2] = {"SELECT", db};
-        snprintf(db, sizeof(db), "%d", r->db);
-        if (!(rep = roundtrip(r, 0, 2, a, NULL)))
+}
+
+/* Drives the connection towards LINK_UP, waiting on its socket until
+ * `until` at most (and never past the attempt's deadline): 1 up, 0 still
+ * under way, -1 failed (r->timed_out when the deadline passed). */
+static int link_drive(redis *r, int64_t until)
+{
+    if (until > r->deadline)
+        until = r->deadline;
+    for (;;) {
+        short events = 0;
+        int rc = link_step(r, &events);
+        if (rc != 0)
+            return rc;
+        if (clock_mono_ms() >= r->deadline) {
+            r->timed_out = 1;
+            snprintf(r->err, sizeof(r->err), "no answer from %.200s:%s within %d ms", r->host,
+                     r->port, r->timeout_ms);
             return -1;
-        freeReplyObject(rep);
+        }
+        if (clock_mono_ms() >= until)
+            return 0;
+        if (wait_fd(r, events, until) != 0) {
+            if (!r->timed_out)
+                return -1;
+            r->timed_out = 0; /* only `until`: the step above decides */
+        }
     }
-    return 0;
 }
 
 static redisReply *roundtrip(redis *r, int extra_ms, int argc, const char **argv,
@@ -378,39 +540,80 @@ fail:
     return NULL;
 }
 
-redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **argv,
-                               const size_t *lens)
+/* A connection that failed: closed, and the next attempt put off. A Redis
+ * that does not answer (a network fault, a wedged server) costs a caller a
+ * whole timeout on each attempt, so after a timeout attempts back off
+ * exponentially, up to BACKOFF_MAX; a refused or broken connection, which
+ * costs nothing, is tried again after RETRY_MS. */
+static void link_failed(redis *r)
 {
-    int64_t now = clock_mono_ms();
-    redisReply *rep;
+    int64_t delay = RETRY_MS;
 
-    if (r->fd < 0) {
-        if (now < r->retry_at)
-            return NULL;
-        if (establish(r) != 0) {
-            disconnect(r);
-            r->retry_at = now + RETRY_MS;
-            goto down;
-        }
-    }
-    if ((rep = roundtrip(r, extra_ms, argc, argv, lens))) {
-        r->up = 1;
-        if (!r->was_up) {
-            r->was_up = 1;
-            log_debug("redis connected", LF_S("host", r->host));
-        }
-        return rep;
-    }
     disconnect(r);
-    r->retry_at = now + RETRY_MS;
-down:
+    if (r->timed_out) {
+        delay = r->backoff_ms ? r->backoff_ms * 2 : RETRY_MS;
+        if (delay > BACKOFF_MAX)
+            delay = BACKOFF_MAX;
+        r->backoff_ms = delay;
+    } else {
+        r->backoff_ms = 0;
+    }
+    r->retry_at = clock_mono_ms() + delay;
     r->up = 0;
     metrics_inc(M_REDIS_ERRORS);
     if (r->was_up) {
         r->was_up = 0;
-        log_warn("redis unavailable, degraded", LF_S("error", r->err));
+        log_warn("redis unavailable, degraded", LF_S("error", r->err), LF_I("retry_in_ms", delay));
     }
+}
+
+/* The link, made or being made: 1 usable, 0 not yet (or not now), -1
+ * failed. A blocking client waits for the whole attempt; a non-blocking one
+ * waits at most PROBE_WAIT in the call that starts it and leaves the rest
+ * to later calls, each of which looks at the socket without waiting. */
+static int link_ready(redis *r)
+{
+    int64_t now = clock_mono_ms(), until = now;
+
+    if (r->state == LINK_UP)
+        return 1;
+    if (r->state == LINK_DOWN) {
+        if (now < r->retry_at)
+            return 0;
+        if (link_start(r, now) != 0)
+            return -1;
+        until = now + PROBE_WAIT; /* a healthy Redis answers well within it */
+    }
+    return link_drive(r, r->nonblocking ? until : r->deadline);
+}
+
+redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **argv,
+                               const size_t *lens)
+{
+    redisReply *rep;
+    int ready = link_ready(r);
+
+    if (ready == 0)
+        return NULL;
+    if (ready > 0) {
+        r->timed_out = 0;
+        if ((rep = roundtrip(r, extra_ms, argc, argv, lens))) {
+            r->up = 1;
+            r->backoff_ms = 0;
+            if (!r->was_up) {
+                r->was_up = 1;
+                log_debug("redis connected", LF_S("host", r->host));
+            }
+            return rep;
+        }
+    }
+    link_failed(r);
     return NULL;
+}
+
+void redis_set_nonblocking_reconnect(redis *r)
+{
+    r->nonblocking = 1;
 }
 
 redisReply *redis_command(redis *r, int argc, const char **argv, const size_t *lens)

@@ -2,9 +2,17 @@
  * parses replies; the transport is ours, a plain socket or TLS (OpenSSL) for
  * rediss:// (ElastiCache with encryption in transit).
  *
- * A client is one connection, made lazily and re-made after a failure at
- * most once a second, so callers simply try and fall back while Redis is
- * down (the API degrades to process memory, workers wait).
+ * A client is one connection, made lazily and re-made after a failure, so
+ * callers simply try and fall back while Redis is down (the API degrades to
+ * process memory, workers wait): a refused or broken connection is tried
+ * again after a second; a Redis that does not answer in time (black-holed,
+ * wedged) is tried again after 1 s, 2 s, 4 s … up to a minute, since each
+ * such attempt costs its caller a whole timeout. While an attempt is put
+ * off, commands return NULL at once.
+ * A client on an event loop asks for non-blocking reconnects: an attempt
+ * then waits at most a few milliseconds in the call that starts it, and
+ * later calls look at the socket without waiting until it is up (they
+ * return NULL meanwhile) or its timeout has passed.
  * Threads: a client belongs to one thread.
  * Errors: redis_command() returns NULL when Redis cannot be reached or did
  * not answer in time (redis_errmsg() says why); a Redis error reply is a
@@ -26,6 +34,9 @@ void redis_free(redis *r); /* NULL is fine */
 const char *redis_errmsg(const redis *r);
 /* 1 when the last command got through. */
 int redis_is_up(const redis *r);
+/* Reconnects without waiting (see above): for clients used on an event
+ * loop. */
+void redis_set_nonblocking_reconnect(redis *r);
 
 redisReply *redis_command(redis *r, int argc, const char **argv, const size_t *lens);
 /* The same with up to extra_ms more to wait for the reply (blocking

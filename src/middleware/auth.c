@@ -8,14 +8,14 @@
 #include <strings.h>
 
 #include "middleware/jwt.h"
-#include "util/date.h"
 #include "util/hash.h"
 #include "util/log.h"
 
-#define KEY_MAX_LEN     256 /* longer is not a key of ours: refused unhashed */
-#define JWKS_TTL_MS     (3600 * 1000)
-#define JWKS_REFETCH_MS (60 * 1000)
-#define JWT_LEEWAY_S    60
+#define KEY_MAX_LEN   256 /* longer is not a key of ours: refused unhashed */
+#define JWKS_TTL_MS   (3600 * 1000)
+#define JWKS_RETRY_MS (10 * 1000) /* a new key is accepted within seconds */
+#define JWKS_START_MS 4000        /* the first fetch, before serving */
+#define JWT_LEEWAY_S  60
 
 typedef struct key_entry {
     int64_t id; /* 0 for keys from API_KEYS_SHA256 */
@@ -94,10 +94,18 @@ auth *auth_new(const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "invalid API_KEYS_SHA256");
         goto fail;
     }
+    if ((a->mode == AUTH_JWT || a->mode == AUTH_ANY) && (!a->issuer[0] || !a->audience[0])) {
+        snprintf(err, errlen, "JWT_ISSUER and JWT_AUDIENCE are required for tokens");
+        goto fail;
+    }
     if ((a->mode == AUTH_JWT || a->mode == AUTH_ANY) &&
-        !(a->jwks = jwks_cache_new(cfg->jwt_jwks_url, cfg->jwt_jwks_file, JWKS_TTL_MS,
-                                   JWKS_REFETCH_MS))) {
+        !(a->jwks =
+              jwks_cache_new(cfg->jwt_jwks_url, cfg->jwt_jwks_file, JWKS_TTL_MS, JWKS_RETRY_MS))) {
         snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (a->jwks && jwks_cache_start(a->jwks, JWKS_START_MS) != 0) {
+        snprintf(err, errlen, "cannot start the key set refresher");
         goto fail;
     }
     return a;
@@ -190,16 +198,21 @@ int auth_flush_last_used(auth *a, store *st)
 }
 
 /* Every stored digest is compared, whether or not one matched earlier, so
- * the time taken says nothing about which key came close. */
-static int key_valid(auth *a, const char *v, size_t n, int64_t now, int64_t *id)
+ * the time taken says nothing about which key came close. *id is the
+ * matching key's row id, or 0 and *env its index in API_KEYS_SHA256. */
+static int key_valid(auth *a, const char *v, size_t n, int64_t now, int64_t *id, size_t *env)
 {
     unsigned char h[SHA256_LEN];
     int found = 0;
 
     if (!n || n > KEY_MAX_LEN || hash_sha256(v, n, h) != 0)
         return 0;
-    for (size_t i = 0; i < a->nenv; i++)
-        found |= hash_ct_equal(h, a->env_keys[i], SHA256_LEN);
+    for (size_t i = 0; i < a->nenv; i++) {
+        int eq = hash_ct_equal(h, a->env_keys[i], SHA256_LEN);
+        if (eq)
+            *env = i;
+        found |= eq;
+    }
     pthread_rwlock_rdlock(&a->lock);
     for (size_t i = 0; i < a->nkeys; i++) {
         int eq = hash_ct_equal(h, a->keys[i].hash, SHA256_LEN);
@@ -213,6 +226,23 @@ static int key_valid(auth *a, const char *v, size_t n, int64_t now, int64_t *id)
     return found;
 }
 
+/* The rate-limit identity of a key: its row id, or for a key from
+ * API_KEYS_SHA256 the start of its digest (which says nothing of the key),
+ * so each key has its own budget. */
+static void key_principal(const auth *a, int64_t id, size_t env, char *out, size_t outlen)
+{
+    const unsigned char *d = a->env_keys ? a->env_keys[env] : NULL;
+
+    if (id || !d)
+        snprintf(out, outlen, "key:%lld", (long long)id);
+    else
+        snprintf(out, outlen, "key:env:%02x%02x%02x%02x%02x%02x%02x%02x", d[0], d[1], d[2], d[3],
+                 d[4], d[5], d[6], d[7]);
+}
+
+/* Reads the current key set only: a kid it lacks is handed to the
+ * refresher and this token is refused now (its client retries; the loop
+ * never waits for a key server). */
 static int token_valid(auth *a, const char *tok, size_t n, int64_t now, char *sub, size_t sublen)
 {
     jwt_expect e = {a->issuer, a->audience, now, JWT_LEEWAY_S};
@@ -222,17 +252,12 @@ static int token_valid(auth *a, const char *tok, size_t n, int64_t now, char *su
 
     if (n > JWT_MAX_LEN)
         return 0;
-    if (!(keys = jwks_get(a->jwks, NULL, clock_mono_ms())))
-        return 0; /* no key set: nobody gets in */
+    if (!(keys = jwks_current(a->jwks)))
+        return 0; /* no key set yet: nobody gets in */
     r = jwt_verify(tok, n, keys, &e, kid, sizeof(kid), sub, sublen);
     jwks_release(a->jwks, keys);
-    if (r == JWT_UNKNOWN_KID && kid[0]) {
-        /* maybe the keys were rotated: fetch again (rate-limited inside) */
-        if (!(keys = jwks_get(a->jwks, kid, clock_mono_ms())))
-            return 0;
-        r = jwt_verify(tok, n, keys, &e, NULL, 0, sub, sublen);
-        jwks_release(a->jwks, keys);
-    }
+    if (r == JWT_UNKNOWN_KID && kid[0])
+        jwks_cache_want(a->jwks, kid); /* maybe the keys were rotated */
     if (r != JWT_OK)
         log_debug("token refused", LF_S("reason", jwt_result_text(r)));
     return r == JWT_OK;
@@ -255,6 +280,7 @@ void auth_check(auth *a, const http_request *req, int64_t now_s, auth_result *ou
     const char *token = NULL;
     size_t tlen = 0;
     int64_t id = 0;
+    size_t env = 0;
 
     memset(out, 0, sizeof(*out));
     out->ok = 1;
@@ -265,10 +291,8 @@ void auth_check(auth *a, const http_request *req, int64_t now_s, auth_result *ou
         tlen = hlen - 7;
     }
     if (key && (a->mode == AUTH_API_KEY || a->mode == AUTH_ANY)) {
-        if (key_valid(a, key, klen, now_s, &id)) {
-            snprintf(out->principal, sizeof(out->principal), "key:%lld", (long long)id);
-            if (!id) /* an API_KEYS_SHA256 key: its digest prefix names it */
-                snprintf(out->principal, sizeof(out->principal), "key:env");
+        if (key_valid(a, key, klen, now_s, &id, &env)) {
+            key_principal(a, id, env, out->principal, sizeof(out->principal));
             return;
         }
         refuse(out, "Invalid API key", 0, M_REFUSE_AUTH_BAD_KEY);

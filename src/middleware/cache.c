@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/hash.h"
+#include "util/lru.h"
 #include "util/metrics.h"
 
 #define SHARDS  CACHE_SHARDS
@@ -12,7 +13,7 @@
 
 typedef struct entry {
     struct entry *hnext;
-    struct entry *prev, *next; /* LRU: head is the most recent */
+    lru_node lru;
     uint64_t hash;
     int64_t generation;
     size_t klen, blen;
@@ -23,7 +24,7 @@ typedef struct entry {
 typedef struct shard {
     pthread_mutex_t lock;
     entry *buckets[BUCKETS];
-    entry *head, *tail;
+    lru_list lru;
     size_t bytes;
 } shard;
 
@@ -49,11 +50,10 @@ void cache_free(cache *c)
     if (!c)
         return;
     for (int i = 0; i < SHARDS; i++) {
-        entry *e = c->shards[i].head, *next;
-        while (e) {
-            next = e->next;
-            free(e);
-            e = next;
+        lru_node *n = c->shards[i].lru.newest, *older;
+        for (; n; n = older) {
+            older = n->older;
+            free(LRU_ELEMENT(n, entry, lru));
         }
         pthread_mutex_destroy(&c->shards[i].lock);
     }
@@ -82,30 +82,6 @@ static size_t entry_size(const entry *e)
     return sizeof(*e) + e->klen + e->blen;
 }
 
-static void lru_unlink(shard *s, entry *e)
-{
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        s->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        s->tail = e->prev;
-    e->prev = e->next = NULL;
-}
-
-static void lru_push_head(shard *s, entry *e)
-{
-    e->prev = NULL;
-    e->next = s->head;
-    if (s->head)
-        s->head->prev = e;
-    s->head = e;
-    if (!s->tail)
-        s->tail = e;
-}
-
 /* Unlinks e from its bucket and the LRU, then frees it. */
 static void drop(shard *s, entry *e)
 {
@@ -115,7 +91,7 @@ static void drop(shard *s, entry *e)
         pp = &(*pp)->hnext;
     if (*pp)
         *pp = e->hnext;
-    lru_unlink(s, e);
+    lru_unlink(&s->lru, &e->lru);
     s->bytes -= entry_size(e);
     metrics_gauge_add(M_CACHE_BYTES, -(int64_t)entry_size(e));
     free(e);
@@ -129,8 +105,14 @@ static entry *find(shard *s, uint64_t h, const char *key, size_t klen)
     return NULL;
 }
 
-int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *out,
-              cache_meta *meta)
+#define ANY_GENERATION INT64_MIN
+
+/* Copies out the entry for key when it is of that generation (a use: it
+ * moves to the front of the LRU), or of any with ANY_GENERATION. An entry
+ * rendered from other data stays, unused, until a rendering of the current
+ * data replaces it. */
+static int lookup(cache *c, const char *key, size_t klen, int64_t generation, buf *out,
+                  cache_meta *meta, int64_t *found)
 {
     uint64_t h = hash_fnv1a(key, klen);
     shard *s = shard_of(c, h);
@@ -138,18 +120,31 @@ int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *o
     int hit = 0;
 
     pthread_mutex_lock(&s->lock);
-    if ((e = find(s, h, key, klen))) {
-        if (e->generation != generation) {
-            drop(s, e); /* rendered from older data: never served again */
-        } else if (buf_append(out, e->data + e->klen, e->blen) == 0) {
-            *meta = e->meta;
-            lru_unlink(s, e);
-            lru_push_head(s, e);
-            hit = 1;
-        }
+    if ((e = find(s, h, key, klen)) &&
+        (generation == ANY_GENERATION || e->generation == generation) &&
+        buf_append(out, e->data + e->klen, e->blen) == 0) {
+        *meta = e->meta;
+        *found = e->generation;
+        if (generation != ANY_GENERATION)
+            lru_touch(&s->lru, &e->lru); /* a use; a stale read is not */
+        hit = 1;
     }
     pthread_mutex_unlock(&s->lock);
     return hit;
+}
+
+int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *out,
+              cache_meta *meta)
+{
+    int64_t found;
+
+    return lookup(c, key, klen, generation, out, meta, &found);
+}
+
+int cache_get_any(cache *c, const char *key, size_t klen, buf *out, cache_meta *meta,
+                  int64_t *generation)
+{
+    return lookup(c, key, klen, ANY_GENERATION, out, meta, generation);
 }
 
 void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const char *body,
@@ -174,15 +169,21 @@ void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const
     memcpy(e->data, key, klen);
     memcpy(e->data + klen, body, blen);
     pthread_mutex_lock(&s->lock);
-    if ((old = find(s, h, key, klen)))
+    if ((old = find(s, h, key, klen)) && old->generation > generation) {
+        /* a thread that read the generation before an import was seen */
+        pthread_mutex_unlock(&s->lock);
+        free(e);
+        return;
+    }
+    if (old)
         drop(s, old);
     e->hnext = s->buckets[h % BUCKETS];
     s->buckets[h % BUCKETS] = e;
-    lru_push_head(s, e);
+    lru_push_newest(&s->lru, &e->lru);
     s->bytes += entry_size(e);
     metrics_gauge_add(M_CACHE_BYTES, (int64_t)entry_size(e));
-    while (s->bytes > c->max_per_shard && s->tail && s->tail != e) {
-        drop(s, s->tail);
+    while (s->bytes > c->max_per_shard && s->lru.oldest && s->lru.oldest != &e->lru) {
+        drop(s, LRU_ELEMENT(s->lru.oldest, entry, lru));
         metrics_inc(M_CACHE_EVICTIONS);
     }
     pthread_mutex_unlock(&s->lock);

@@ -2,8 +2,9 @@
  *
  * Keys are route + canonical parameters; every entry also carries the data
  * generation it was rendered from, and a lookup for another generation
- * misses (and drops the stale entry), so an import makes every cached page
- * unreachable at once without a sweep.
+ * misses, so an import makes every cached page unreachable at once without
+ * a sweep. The older entry stays (until a newer rendering of its key
+ * replaces it or the LRU evicts it) for stale-if-error: cache_get_any().
  * Entries hold the body as it will be sent (gzip-compressed when that pays)
  * with its strong ETag precomputed.
  * Thread-safe: one mutex per shard, held only to find and copy an entry.
@@ -31,6 +32,13 @@ void cache_free(cache *c);
 /* 1 on a hit (body appended to out, meta filled), 0 on a miss. */
 int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *out,
               cache_meta *meta);
+/* The entry held for key whatever its generation (*generation says which):
+ * 1 and the body appended to out, or 0. For a page the database cannot
+ * render now (stale-if-error); it does not count as a use for the LRU. */
+int cache_get_any(cache *c, const char *key, size_t klen, buf *out, cache_meta *meta,
+                  int64_t *generation);
+/* Stores body for key, replacing an entry of the same or an older
+ * generation (never a newer one). */
 void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const char *body,
                size_t blen, const cache_meta *meta);
 size_t cache_bytes(cache *c);

@@ -7,23 +7,30 @@
 
 #include "kv/redis.h"
 #include "util/hash.h"
+#include "util/lru.h"
 
-#define SHARDS  16
-#define BUCKETS 4096
-#define KEY_MAX 96
+#define SHARDS     16
+#define BUCKETS    4096
+#define SHARD_KEYS (RATELIMIT_MAX_KEYS / SHARDS)
+#define DROP_STEPS 2 /* ended counters dropped per request, at most */
 
+/* A counter is in its bucket's chain and in its shard's recency list
+ * (most recent at the head). */
 typedef struct counter {
-    struct counter *next;
+    struct counter *next; /* bucket chain */
+    lru_node lru;
     uint64_t hash;
-    int64_t window; /* index of the window it counts */
+    int64_t window;     /* index of the window it counts */
+    int64_t expires_ms; /* when that window ends */
     int64_t count;
     size_t klen;
-    char key[KEY_MAX];
+    char key[RATELIMIT_KEY_MAX];
 } counter;
 
 typedef struct shard {
     pthread_mutex_t lock;
     counter *buckets[BUCKETS];
+    lru_list lru;
     size_t n;
 } shard;
 
@@ -47,35 +54,26 @@ void ratelimit_free(ratelimit *rl)
     if (!rl)
         return;
     for (int i = 0; i < SHARDS; i++) {
-        for (int b = 0; b < BUCKETS; b++) {
-            counter *c = rl->shards[i].buckets[b], *next;
-            for (; c; c = next) {
-                next = c->next;
-                free(c);
-            }
+        lru_node *n = rl->shards[i].lru.newest, *older;
+        for (; n; n = older) {
+            older = n->older;
+            free(LRU_ELEMENT(n, counter, lru));
         }
         pthread_mutex_destroy(&rl->shards[i].lock);
     }
     free(rl);
 }
 
-/* Drops counters of windows before `window` (or all but this one when the
- * shard is full). */
-static void sweep(shard *s, int64_t window)
+size_t ratelimit_size(ratelimit *rl)
 {
-    for (int b = 0; b < BUCKETS; b++) {
-        counter **pp = &s->buckets[b];
-        while (*pp) {
-            counter *c = *pp;
-            if (c->window < window) {
-                *pp = c->next;
-                free(c);
-                s->n--;
-            } else {
-                pp = &c->next;
-            }
-        }
+    size_t n = 0;
+
+    for (int i = 0; i < SHARDS; i++) {
+        pthread_mutex_lock(&rl->shards[i].lock);
+        n += rl->shards[i].n;
+        pthread_mutex_unlock(&rl->shards[i].lock);
     }
+    return n;
 }
 
 static void fill(rl_result *out, int64_t limit, int64_t count, int64_t window_ms, int64_t now_ms)
@@ -90,39 +88,78 @@ static void fill(rl_result *out, int64_t limit, int64_t count, int64_t window_ms
         out->reset_s = 1;
 }
 
+/* Takes a counter out of its chain and the recency list. */
+static void detach(shard *s, counter *c)
+{
+    counter **pp = &s->buckets[c->hash % BUCKETS];
+
+    while (*pp != c)
+        pp = &(*pp)->next;
+    *pp = c->next;
+    lru_unlink(&s->lru, &c->lru);
+    s->n--;
+}
+
+/* A counter for a key the shard does not hold. A full shard hands over its
+ * least recently used counter, so a new client is always counted; NULL
+ * only when memory runs out below the cap (the request then counts as a
+ * first one). */
+static counter *add_counter(shard *s, uint64_t h, const char *key, size_t klen)
+{
+    counter *c;
+
+    if (s->n >= SHARD_KEYS && s->lru.oldest) {
+        detach(s, c = LRU_ELEMENT(s->lru.oldest, counter, lru));
+        memset(c, 0, sizeof(*c));
+    } else if (!(c = calloc(1, sizeof(*c)))) {
+        return NULL;
+    }
+    c->hash = h;
+    c->window = -1;
+    c->klen = klen;
+    memcpy(c->key, key, klen);
+    c->next = s->buckets[h % BUCKETS];
+    s->buckets[h % BUCKETS] = c;
+    lru_push_newest(&s->lru, &c->lru);
+    s->n++;
+    return c;
+}
+
 void ratelimit_take(ratelimit *rl, const char *key, size_t klen, int64_t limit, int64_t window_ms,
                     int64_t now_ms, rl_result *out)
 {
-    uint64_t h = hash_fnv1a(key, klen);
-    shard *s = &rl->shards[(h * 0x9E3779B97F4A7C15ull) >> 60];
+    uint64_t h;
+    shard *s;
     int64_t window = now_ms / window_ms, count = 1;
     counter *c;
 
-    if (klen > KEY_MAX)
-        klen = KEY_MAX; /* keys are addresses and key ids: never longer */
+    if (klen > RATELIMIT_KEY_MAX)
+        klen = RATELIMIT_KEY_MAX;
+    h = hash_fnv1a(key, klen);
+    s = &rl->shards[(h * 0x9E3779B97F4A7C15ull) >> 60];
     pthread_mutex_lock(&s->lock);
+    /* counters whose window has ended count nothing: free them as they
+     * reach the cold end, a few at a time */
+    for (int i = 0; i < DROP_STEPS && s->lru.oldest; i++) {
+        counter *old = LRU_ELEMENT(s->lru.oldest, counter, lru);
+        if (old->expires_ms > now_ms)
+            break;
+        detach(s, old);
+        free(old);
+    }
     for (c = s->buckets[h % BUCKETS]; c; c = c->next)
         if (c->hash == h && c->klen == klen && !memcmp(c->key, key, klen))
             break;
+    if (!c)
+        c = add_counter(s, h, key, klen);
     if (c) {
         if (c->window != window) {
             c->window = window;
+            c->expires_ms = (window + 1) * window_ms;
             c->count = 0;
         }
         count = ++c->count;
-    } else {
-        if (s->n >= RATELIMIT_MAX_KEYS / SHARDS)
-            sweep(s, window);
-        if (s->n < RATELIMIT_MAX_KEYS / SHARDS && (c = calloc(1, sizeof(*c)))) {
-            c->hash = h;
-            c->window = window;
-            c->count = 1;
-            c->klen = klen;
-            memcpy(c->key, key, klen);
-            c->next = s->buckets[h % BUCKETS];
-            s->buckets[h % BUCKETS] = c;
-            s->n++;
-        }
+        lru_touch(&s->lru, &c->lru);
     }
     pthread_mutex_unlock(&s->lock);
     fill(out, limit, count, window_ms, now_ms);
@@ -142,7 +179,8 @@ int ratelimit_take_redis(redis *r, const char *key, size_t klen, int64_t limit, 
     redisReply *rep;
     int rc = -1;
 
-    snprintf(rkey, sizeof(rkey), "tvshows:rl:%.*s:%lld", (int)(klen > 96 ? 96 : klen), key,
+    snprintf(rkey, sizeof(rkey), "tvshows:rl:%.*s:%lld",
+             (int)(klen > RATELIMIT_KEY_MAX ? RATELIMIT_KEY_MAX : klen), key,
              (long long)(now_ms / window_ms));
     snprintf(ttl, sizeof(ttl), "%lld", (long long)window_ms);
     if (!(rep = redis_command(r, 5, argv, NULL)))

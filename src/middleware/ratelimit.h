@@ -5,11 +5,12 @@
  * Two places to count: in process (ratelimit_take), or in Redis, where one
  * budget is shared by every API process (ratelimit_take_redis: one atomic
  * script). When Redis is down the caller counts in process instead.
- * Thread-safe: the in-process table is sharded, one mutex per shard; memory
- * is bounded: stale windows are swept, and while a shard holds its share of
- * RATELIMIT_MAX_KEYS live counters a new client is not counted (each of its
- * requests is its first) until a window turns; the WAF's per-IP rule stands
- * in front of that case in production. */
+ * Thread-safe: the in-process table is sharded, one mutex per shard. Memory
+ * is bounded at RATELIMIT_MAX_KEYS counters; a full shard evicts its least
+ * recently used counter, so every request is always counted: a flood of new
+ * (spoofed) clients costs the quietest clients their counts, never turns
+ * the limit off. Counters of windows that have ended are dropped as they
+ * reach the cold end. */
 #ifndef TVSHOWS_RATELIMIT_H
 #define TVSHOWS_RATELIMIT_H
 
@@ -17,6 +18,7 @@
 #include <stdint.h>
 
 #define RATELIMIT_MAX_KEYS 200000
+#define RATELIMIT_KEY_MAX  64 /* longer keys are cut (ours are addresses and key ids) */
 
 typedef struct ratelimit ratelimit;
 typedef struct redis redis;
@@ -32,6 +34,8 @@ ratelimit *ratelimit_new(void);
 void ratelimit_free(ratelimit *rl);
 void ratelimit_take(ratelimit *rl, const char *key, size_t klen, int64_t limit, int64_t window_ms,
                     int64_t now_ms, rl_result *out);
+/* Counters held now (at most RATELIMIT_MAX_KEYS). */
+size_t ratelimit_size(ratelimit *rl);
 /* -1 when Redis could not be asked. */
 int ratelimit_take_redis(redis *r, const char *key, size_t klen, int64_t limit, int64_t window_ms,
                          int64_t now_ms, rl_result *out);

@@ -375,7 +375,7 @@ static int load_span(schedule *s, store *st, int32_t first, int32_t last, loadin
     l->s = s;
     l->first = first;
     l->last = last;
-    if (!(l->days = calloc((size_t)(last - first + 1), sizeof(*l->days))))
+    if (!(l->days = calloc((size_t)(last - first + 1), sizeof(day *))))
         return STORE_ERR;
     if ((rc = store_sched_rows(st, first, last, load_row, l, gen)) != STORE_OK)
         return rc;

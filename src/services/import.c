@@ -13,7 +13,6 @@
 #include "util/log.h"
 #include "util/metrics.h"
 
-#define BODY_CAP ((size_t)256 << 20)
 #define FILE_CAP ((size_t)512 << 20)
 
 size_t import_sources(const char *countries, int web, char out[][IMPORT_SOURCE_MAX], size_t max)
@@ -150,7 +149,7 @@ int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, im
 
     date_format(day, d);
     tv_batch_init(&b);
-    buf_init(&body, BODY_CAP);
+    buf_init(&body, TVMAZE_DAY_BODY_MAX);
     if (unit_path(source, d, path, sizeof(path)) != 0) {
         note_failure(res, d, source, "unknown source");
         goto done;
@@ -230,7 +229,7 @@ int import_full(store *st, tvmaze_client *tm, import_progress_fn progress, void 
     int rc = -1, got;
 
     tv_batch_init(&b);
-    buf_init(&body, BODY_CAP);
+    buf_init(&body, TVMAZE_FULL_BODY_MAX);
     got = tvmaze_get(tm, "/schedule/full", &body, &res->net, err, sizeof(err));
     if (got != TVMAZE_OK) {
         note_failure(res, "all", "full", err);

@@ -39,9 +39,14 @@ int jobs_enqueue_plan(queue *q, const import_plan *p, int *enqueued)
     return rc;
 }
 
-/* Counts a finished run in the metrics and the log. */
-static void run_finished(int64_t run, const char *status)
+/* Counts a finished run in the metrics and the log; a run finished before
+ * whose outcome a late day changed is logged, not counted again. */
+static void run_finished(int64_t run, const char *status, int first)
 {
+    if (!first) {
+        log_info("import run outcome changed", LF_I("run", run), LF_S("status", status));
+        return;
+    }
     metrics_import_run(!strcmp(status, "succeeded") ? M_RUN_SUCCEEDED
                        : !strcmp(status, "partial") ? M_RUN_PARTIAL
                                                     : M_RUN_FAILED);
@@ -50,42 +55,88 @@ static void run_finished(int64_t run, const char *status)
     log_info("import run finished", LF_I("run", run), LF_S("status", status));
 }
 
-/* Adds a day's outcome to its run and finishes the run when it was the last. */
-static void report(job_env *env, int64_t run, const import_result *r, const char *failed_day,
-                   const char *error)
+static void warn_run(store *st, int64_t run)
+{
+    log_warn("cannot update import run", LF_I("run", run), LF_S("error", store_errmsg(st)));
+}
+
+/* Reports a day's outcome to its run (ok, or failed: its job is dead) with
+ * the attempt's counts; the run finishes with its last day. */
+static void report_day(job_env *env, int64_t run, const char *day, const char *source, int ok,
+                       const import_result *r, const char *error)
 {
     store_run d = {0};
     const char *status = NULL;
+    int first = 0;
 
-    d.days_ok = r ? r->days_ok : 0;
-    d.days_failed = failed_day ? 1 : 0;
-    d.requests = r ? r->net.requests : 0;
-    d.retries = r ? r->net.retries : 0;
-    d.upserted = r ? r->upserted : 0;
-    d.removed = r ? r->removed : 0;
     if (!run)
         return;
-    if (store_run_add(env->st, run, &d, failed_day, error) != STORE_OK ||
-        store_run_finish_if_complete(env->st, run, &status) != STORE_OK) {
-        log_warn("cannot update import run", LF_I("run", run),
-                 LF_S("error", store_errmsg(env->st)));
+    if (r) {
+        d.requests = r->net.requests;
+        d.retries = r->net.retries;
+        d.upserted = r->upserted;
+        d.removed = r->removed;
+    }
+    if (store_run_unit_done(env->st, run, day, source, ok, error, &d, &status, &first) !=
+        STORE_OK) {
+        warn_run(env->st, run);
         return;
     }
     if (status)
-        run_finished(run, status);
+        run_finished(run, status, first);
+}
+
+/* A failed attempt that will be retried: only its requests count now. */
+static void report_attempt(job_env *env, int64_t run, const import_result *r)
+{
+    store_run d = {0};
+
+    d.requests = r->net.requests;
+    d.retries = r->net.retries;
+    if (run && store_run_add(env->st, run, &d, NULL, NULL) != STORE_OK)
+        warn_run(env->st, run);
+}
+
+/* Enqueues a (day, source) of a run, unless a job for that day is queued
+ * or running already (*added 0). */
+static int enqueue_day(queue *q, int64_t run, const char *day, const char *source, int *added)
+{
+    char payload[160], key[96];
+
+    snprintf(payload, sizeof(payload), "{\"day\":\"%.10s\",\"source\":\"%.24s\",\"run\":%lld}", day,
+             source, (long long)run);
+    snprintf(key, sizeof(key), "import-day:%.10s:%.24s", day, source);
+    return queue_enqueue(q, "import-day", payload, key, 0, added);
+}
+
+/* Enqueues a planned (day, source): *added is 0 when the queue had a job
+ * for that day already (another run's: the unit is dropped from this one),
+ * -1 with err when the queue or the database failed. */
+static int enqueue_unit(job_env *env, int64_t run, const char *day, const char *source, int *added,
+                        char *err, size_t errlen)
+{
+    if (enqueue_day(env->q, run, day, source, added) != 0) {
+        snprintf(err, errlen, "queue unavailable: %s", queue_errmsg(env->q));
+        return -1;
+    }
+    if (!*added && store_run_drop_unit(env->st, run, day, source) != STORE_OK) {
+        snprintf(err, errlen, "%s", store_errmsg(env->st));
+        return -1;
+    }
+    return 0;
 }
 
 static int fan_out(job_env *env, json_t *p, char *err, size_t errlen)
 {
-    char sources[MAX_SOURCES][IMPORT_SOURCE_MAX], day[DATE_LEN + 1], payload[160], key[96];
+    char sources[MAX_SOURCES][IMPORT_SOURCE_MAX], day[DATE_LEN + 1];
     const char *from = json_string_value(json_object_get(p, "from"));
     const char *countries = json_string_value(json_object_get(p, "countries"));
     int days = (int)json_integer_value(json_object_get(p, "days"));
     int web = json_is_true(json_object_get(p, "web"));
     int32_t start = date_today_utc();
+    const char *status;
     size_t nsources;
-    store_run d = {0};
-    int64_t run;
+    int64_t run, queued = 0;
 
     if (from && date_parse(from, strlen(from), &start) != 0) {
         snprintf(err, errlen, "bad plan: from \"%.20s\"", from);
@@ -96,27 +147,35 @@ static int fan_out(job_env *env, json_t *p, char *err, size_t errlen)
         snprintf(err, errlen, "%s", store_errmsg(env->st));
         return -1;
     }
-    for (int i = 0; i < days; i++) {
-        for (size_t s = 0; s < nsources; s++) {
-            int added = 0;
-            date_format(start + i, day);
-            snprintf(payload, sizeof(payload), "{\"day\":\"%s\",\"source\":\"%s\",\"run\":%lld}",
-                     day, sources[s], (long long)run);
-            snprintf(key, sizeof(key), "import-day:%s:%s", day, sources[s]);
-            /* a day already queued or running is not queued twice */
-            if (queue_enqueue(env->q, "import-day", payload, key, 0, &added) != 0) {
-                snprintf(err, errlen, "queue unavailable");
-                return -1;
-            }
-            d.days_total += added;
+    /* every unit is planned before any is enqueued: a job may report before
+     * the fan-out ends, and the run must not look complete until all are in */
+    for (int i = 0; i < days * (int)nsources; i++) {
+        date_format(start + i / (int)nsources, day);
+        if (store_run_plan_unit(env->st, run, day, sources[i % (int)nsources]) != STORE_OK) {
+            snprintf(err, errlen, "%s", store_errmsg(env->st));
+            store_run_delete(env->st, run);
+            return -1;
         }
     }
-    if (!d.days_total) {
+    for (int i = 0; i < days * (int)nsources; i++) {
+        int added = 0;
+        date_format(start + i / (int)nsources, day);
+        if (enqueue_unit(env, run, day, sources[i % (int)nsources], &added, err, errlen) != 0) {
+            /* the rest stay planned: the scheduler's reaper enqueues the
+             * days of a run whose jobs never made it */
+            log_warn("import plan cut short", LF_I("run", run), LF_S("error", err));
+            return 0;
+        }
+        queued += added;
+    }
+    if (!queued) {
         store_run_delete(env->st, run); /* nothing new to do: no run */
         return 0;
     }
-    store_run_add(env->st, run, &d, NULL, NULL);
-    log_info("import plan queued", LF_I("run", run), LF_I("days", d.days_total));
+    log_info("import plan queued", LF_I("run", run), LF_I("days", queued));
+    /* its days may all be in already */
+    if (store_run_settle(env->st, run, &status) == STORE_OK && status)
+        run_finished(run, status, 1);
     return 0;
 }
 
@@ -132,15 +191,20 @@ static int run_day(job_env *env, json_t *p, char *err, size_t errlen)
         snprintf(err, errlen, "bad import-day payload");
         return -1;
     }
+    /* a day fetched while the database is away would be fetched again by
+     * every retry: ask the upstream only once the day can be written */
+    if (store_ping(env->st) != STORE_OK) {
+        snprintf(err, errlen, "database unavailable: %s", store_errmsg(env->st));
+        return JOBS_EDEFER;
+    }
     memset(&r, 0, sizeof(r));
     if (import_day(env->st, env->tm, source, d, &r) == 0) {
-        report(env, run, &r, NULL, NULL);
+        report_day(env, run, day, source, 1, &r, NULL);
         return 0;
     }
     /* the day is counted failed only when the queue gives up on it; this
      * attempt's requests count now */
-    r.days_ok = r.upserted = r.removed = 0;
-    report(env, run, &r, NULL, NULL);
+    report_attempt(env, run, &r);
     snprintf(err, errlen, "%s", r.error);
     return -1;
 }
@@ -158,12 +222,26 @@ static int run_full(job_env *env, char *err, size_t errlen)
     }
     import_full(env->st, env->tm, NULL, NULL, &r);
     if (import_finish_run(env->st, run, &r, r.days_ok + r.days_failed, &status) == STORE_OK)
-        run_finished(run, status);
+        run_finished(run, status, 1);
     if (r.days_failed && !r.days_ok) {
         snprintf(err, errlen, "%s", r.error);
         return -1;
     }
     return 0;
+}
+
+/* A plan while a queued run is in progress would re-import most of its
+ * days as a second run: it is skipped (the scheduler's next tick, or the
+ * operator once the run is over, plans again). 1 when skipped. */
+static int plan_overlaps(job_env *env)
+{
+    int64_t run, done, total;
+
+    if (store_run_in_progress(env->st, &run, &done, &total) != STORE_OK)
+        return 0;
+    log_info("import plan skipped: a run is in progress", LF_I("run", run), LF_I("days_in", done),
+             LF_I("days", total));
+    return 1;
 }
 
 int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen)
@@ -175,7 +253,9 @@ int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen)
     if (!json_is_object(p)) {
         snprintf(err, errlen, "payload is not a JSON object");
     } else if (!strcmp(job->type, "import-plan")) {
-        if (json_is_true(json_object_get(p, "full"))) {
+        if (plan_overlaps(env)) {
+            rc = 0;
+        } else if (json_is_true(json_object_get(p, "full"))) {
             int added;
             rc = queue_enqueue(env->q, "import-full", "{}", "import-full", 0, &added);
             if (rc)
@@ -201,17 +281,47 @@ static const char *jstr(const json_t *obj, const char *key)
     return v ? v : "?";
 }
 
+int64_t jobs_reap(store *st, queue *q, int64_t stalled_ms)
+{
+    arena a;
+    store_page page;
+    int64_t total = 0, n = 0;
+    int failed = 0;
+
+    arena_init(&a, 16 * 1024);
+    if (store_run_stalled_units(st, clock_now_ms() - stalled_ms, 1000, &a, &page) != STORE_OK) {
+        failed = 1;
+        goto done;
+    }
+    for (size_t i = 0; i < page.n && !failed; i++) {
+        const store_run_unit *u = page.rows[i];
+        int added = 0;
+        failed = enqueue_day(q, u->run, u->day, u->source, &added) != 0;
+        n += added;
+        /* one line a run: at its last unit of the page */
+        if (n && (failed || i + 1 == page.n ||
+                  ((const store_run_unit *)page.rows[i + 1])->run != u->run)) {
+            log_warn("import run lost its jobs: days enqueued again", LF_I("run", u->run),
+                     LF_I("days", n));
+            total += n;
+            n = 0;
+        }
+    }
+done:
+    arena_free(&a);
+    return failed ? -1 : total;
+}
+
 void jobs_on_dead(job_env *env, const queue_job *job, const char *error)
 {
     json_error_t jerr;
     json_t *p;
-    char unit[64];
 
     if (strcmp(job->type, "import-day"))
         return;
     if (!(p = json_loads(job->payload ? job->payload : "", 0, &jerr)))
         return;
-    snprintf(unit, sizeof(unit), "%.10s/%.24s", jstr(p, "day"), jstr(p, "source"));
-    report(env, json_integer_value(json_object_get(p, "run")), NULL, unit, error);
+    report_day(env, json_integer_value(json_object_get(p, "run")), jstr(p, "day"),
+               jstr(p, "source"), 0, NULL, error);
     json_decref(p);
 }

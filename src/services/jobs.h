@@ -6,12 +6,17 @@
  *   import-full  {"run"}: import_full().
  * A run is finished (and counted in the metrics) when its last day is in:
  * done, or dead after its last attempt.
+ * A plan is skipped while a queued run is in progress (a second run would
+ * import most of its days again).
  * Threads: a job_env belongs to one worker thread. Errors: jobs_run()
- * returns 0, or -1 with the reason in err (the queue retries the job). */
+ * returns 0, -1 with the reason in err (the queue retries the job), or
+ * JOBS_EDEFER: the database is unavailable, nothing was asked of the
+ * upstream, and the job should wait for it without counting the attempt. */
 #ifndef TVSHOWS_JOBS_H
 #define TVSHOWS_JOBS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "services/queue.h"
 #include "store/store.h"
@@ -34,8 +39,16 @@ typedef struct import_plan {
 
 /* Enqueues a plan (unique: while a plan is queued, another is not added). */
 int jobs_enqueue_plan(queue *q, const import_plan *p, int *enqueued);
+#define JOBS_EDEFER (-2)
+
 int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen);
 /* A job that will not be retried any more: its day counts as failed. */
 void jobs_on_dead(job_env *env, const queue_job *job, const char *error);
+/* The reaper: enqueues again the planned days of running runs that have not
+ * moved for stalled_ms (a Redis that came back empty lost their jobs; a day
+ * whose job is still queued or running is not enqueued twice). Logs each
+ * run it re-planned; returns the days enqueued, or -1 when the store or
+ * the queue failed. */
+int64_t jobs_reap(store *st, queue *q, int64_t stalled_ms);
 
 #endif

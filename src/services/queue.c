@@ -35,6 +35,13 @@ const char *queue_backend(const queue *q)
     return q->backend;
 }
 
+const char *queue_errmsg(queue *q)
+{
+    const char *m = q->ops->errmsg(q);
+
+    return m && *m ? m : "no reason given";
+}
+
 int queue_enqueue(queue *q, const char *type, const char *payload, const char *unique_key,
                   int64_t delay_ms, int *enqueued)
 {
@@ -80,7 +87,12 @@ int queue_fail(queue *q, queue_job *j, const char *error, int *dead)
 
 int queue_release(queue *q, queue_job *j)
 {
-    return q->ops->retry(q, j, clock_now_ms(), NULL, 0);
+    return queue_defer(q, j, 0, NULL);
+}
+
+int queue_defer(queue *q, queue_job *j, int64_t delay_ms, const char *error)
+{
+    return q->ops->retry(q, j, clock_now_ms() + delay_ms, error, 0);
 }
 
 int queue_touch(queue *q, queue_job *j)

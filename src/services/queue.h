@@ -52,6 +52,8 @@ typedef struct queue_stats {
 queue *queue_open(const config *cfg, const char *worker, char *err, size_t errlen);
 void queue_close(queue *q);                /* NULL is fine */
 const char *queue_backend(const queue *q); /* "redis" or "database" */
+/* Why the last call that returned -1 failed (the backend's message). */
+const char *queue_errmsg(queue *q);
 
 int queue_enqueue(queue *q, const char *type, const char *payload, const char *unique_key,
                   int64_t delay_ms, int *enqueued);
@@ -62,6 +64,9 @@ int queue_done(queue *q, queue_job *j);
 int queue_fail(queue *q, queue_job *j, const char *error, int *dead);
 /* Hands a job back without counting the attempt (shutting down). */
 int queue_release(queue *q, queue_job *j);
+/* Hands a job back to run again in delay_ms, the attempt not counted (what
+ * it needs is unavailable: it waits instead of using up its attempts). */
+int queue_defer(queue *q, queue_job *j, int64_t delay_ms, const char *error);
 /* Extends the job's visibility timeout (a heartbeat for long jobs). */
 int queue_touch(queue *q, queue_job *j);
 int queue_stats_get(queue *q, queue_stats *out);
@@ -76,6 +81,7 @@ void queue_job_clear(queue_job *j);
 
 typedef struct queue_ops {
     void (*close)(queue *q);
+    const char *(*errmsg)(queue *q);
     int (*enqueue)(queue *q, const char *type, const char *payload, const char *unique_key,
                    int64_t run_at_ms, int *enqueued);
     int (*claim)(queue *q, queue_job *out, int wait_ms);

@@ -28,6 +28,11 @@ static void dbq_close(queue *q)
     free(d);
 }
 
+static const char *dbq_errmsg(queue *q)
+{
+    return store_errmsg(((db_queue *)q)->st);
+}
+
 static int dbq_enqueue(queue *q, const char *type, const char *payload, const char *unique_key,
                        int64_t run_at_ms, int *enqueued)
 {
@@ -130,6 +135,7 @@ static int dbq_claim_tick(queue *q, int64_t tick, int *won)
 
 static const queue_ops db_ops = {
     .close = dbq_close,
+    .errmsg = dbq_errmsg,
     .enqueue = dbq_enqueue,
     .claim = dbq_claim,
     .done = dbq_done,

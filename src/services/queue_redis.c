@@ -35,6 +35,7 @@ typedef struct redis_queue {
     queue base;
     redis *r;
     int group_ok;
+    char script_err[256]; /* the last script's error reply; "" when it ran */
 } redis_queue;
 
 /* KEYS: stream, delayed, unique ("" for none). ARGV: job, run_at, now */
@@ -51,10 +52,11 @@ static const char promote_lua[] =
     " redis.call('XADD', KEYS[2], '*', 'job', m) end return #due";
 
 /* The holder check: the entry must still be pending for this consumer, or
- * a worker whose claim expired would settle the new holder's delivery. */
+ * a worker whose claim expired would settle the new holder's delivery. A
+ * stream or group that is gone (Redis lost its data) holds nothing. */
 #define HOLDER_CHECK                                                                               \
-    "local p = redis.call('XPENDING', KEYS[1], '" GROUP "', ARGV[1], ARGV[1], 1, ARGV[2]) "        \
-    "if #p == 0 then return 0 end "                                                                \
+    "local p = redis.pcall('XPENDING', KEYS[1], '" GROUP "', ARGV[1], ARGV[1], 1, ARGV[2]) "       \
+    "if p.err or #p == 0 then return 0 end "                                                       \
     "redis.call('XACK', KEYS[1], '" GROUP "', ARGV[1]) redis.call('XDEL', KEYS[1], ARGV[1]) "      \
     "redis.call('HDEL', KEYS[2], ARGV[1]) "
 
@@ -91,6 +93,7 @@ static int eval(redis_queue *q, const char *script, int nkeys, const char **keys
     redisReply *rep;
     int argc = 0, rc = -1;
 
+    q->script_err[0] = '\0';
     snprintf(nk, sizeof(nk), "%d", nkeys);
     argv[argc++] = "EVAL";
     argv[argc++] = script;
@@ -107,6 +110,7 @@ static int eval(redis_queue *q, const char *script, int nkeys, const char **keys
         rc = 0;
     } else if (rep->type == REDIS_REPLY_ERROR) {
         log_warn("redis script failed", LF_S("error", rep->str));
+        snprintf(q->script_err, sizeof(q->script_err), "%s", rep->str);
     }
     freeReplyObject(rep);
     return rc;
@@ -439,6 +443,13 @@ static int rq_claim_tick(queue *qb, int64_t tick, int *won)
     return 0;
 }
 
+static const char *rq_errmsg(queue *qb)
+{
+    redis_queue *q = (redis_queue *)qb;
+
+    return q->script_err[0] ? q->script_err : redis_errmsg(q->r);
+}
+
 static void rq_close(queue *qb)
 {
     redis_queue *q = (redis_queue *)qb;
@@ -449,6 +460,7 @@ static void rq_close(queue *qb)
 
 static const queue_ops redis_ops = {
     .close = rq_close,
+    .errmsg = rq_errmsg,
     .enqueue = rq_enqueue,
     .claim = rq_claim,
     .done = rq_done,

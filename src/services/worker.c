@@ -20,6 +20,8 @@
 #define MAX_THREADS      64
 #define CLAIM_WAIT_MS    1000
 #define BACKEND_PAUSE_MS 1000
+#define ACK_BACKOFF_MS   100 /* first wait before acknowledging again; doubles */
+#define ACK_BACKOFF_CAP  2000
 
 typedef struct worker_thread {
     struct worker *w;
@@ -33,8 +35,10 @@ typedef struct worker_thread {
 struct worker {
     const config *cfg;
     tvmaze_limiter *limiter;
-    _Atomic int stop;  /* no new jobs */
-    _Atomic int abort; /* stop transfers now: the shutdown deadline passed */
+    _Atomic int stop;           /* no new jobs */
+    _Atomic int abort;          /* stop transfers now: the shutdown deadline passed */
+    _Atomic int claims_failing; /* the last claim failed (logged once per change) */
+    _Atomic int db_failing;     /* jobs are waiting for the database (the same) */
     worker_thread threads[MAX_THREADS];
     int nthreads;
     pthread_t heartbeat, scheduler;
@@ -44,12 +48,18 @@ struct worker {
     queue *stats_q;
 };
 
-static void pause_ms(struct worker *w, int ms)
+/* Sleeps ms in slices, ending early once *until is set. */
+static void nap_ms(const _Atomic int *until, int64_t ms)
 {
-    for (int waited = 0; waited < ms && !atomic_load(&w->stop); waited += 100) {
-        struct timespec ts = {0, 100 * 1000000L};
+    for (int64_t waited = 0; waited < ms && !atomic_load(until); waited += 100) {
+        struct timespec ts = {0, (long)(ms - waited < 100 ? ms - waited : 100) * 1000000L};
         nanosleep(&ts, NULL);
     }
+}
+
+static void pause_ms(struct worker *w, int ms)
+{
+    nap_ms(&w->stop, ms);
 }
 
 static queue *open_queue(struct worker *w, const char *role, int index)
@@ -63,8 +73,48 @@ static queue *open_queue(struct worker *w, const char *role, int index)
     return q;
 }
 
-/* Runs one claimed job and settles it with the queue. */
-static void run_one(worker_thread *t, job_env *env)
+/* Says when something the jobs need starts failing and when it works
+ * again: once per change for the whole process, never once per poll. */
+static void note_state(_Atomic int *failing, int ok, const char *down, const char *up,
+                       const char *error)
+{
+    if (ok && atomic_exchange(failing, 0))
+        log_msg(LOG_INFO, up);
+    else if (!ok && !atomic_exchange(failing, 1))
+        log_warn(down, LF_S("error", error));
+}
+
+/* Acknowledges a finished job. A lost acknowledgement leaves the job
+ * pending, to be delivered again once its visibility timeout passes: it is
+ * tried again with backoff until then (Redis failing over, the database
+ * restarting), and the heartbeat keeps the claim alive meanwhile. After
+ * that the job is the queue's to hand out again; its run counts the day
+ * once either way. Gives up at once when the shutdown deadline passed. */
+static int ack_done(worker_thread *t, queue *q)
+{
+    struct worker *w = t->w;
+    int64_t deadline = clock_mono_ms() + (int64_t)w->cfg->job_visibility_s * 1000;
+    int64_t wait = ACK_BACKOFF_MS;
+
+    for (int tries = 1;; tries++) {
+        if (queue_done(q, &t->job) == 0) {
+            if (tries > 1)
+                log_info("job acknowledged", LF_S("id", t->job.id), LF_I("tries", tries));
+            return 0;
+        }
+        if (tries == 1)
+            log_warn("cannot acknowledge job, retrying", LF_S("id", t->job.id),
+                     LF_S("error", queue_errmsg(q)));
+        if (atomic_load(&w->abort) || clock_mono_ms() + wait > deadline)
+            return -1;
+        nap_ms(&w->abort, wait);
+        wait = wait * 2 > ACK_BACKOFF_CAP ? ACK_BACKOFF_CAP : wait * 2;
+    }
+}
+
+/* Runs one claimed job and settles it with the queue; 1 when it was
+ * deferred (the database is away: the thread should pause). */
+static int run_one(worker_thread *t, job_env *env)
 {
     struct worker *w = t->w;
     char err[600] = "";
@@ -74,13 +124,22 @@ static void run_one(worker_thread *t, job_env *env)
     log_info("job started", LF_S("id", t->job.id), LF_S("type", t->job.type),
              LF_S("key", t->job.unique_key), LF_I("attempt", t->job.attempts));
     rc = jobs_run(env, &t->job, err, sizeof(err));
-    pthread_mutex_lock(&t->lock);
-    t->busy = 0;
-    pthread_mutex_unlock(&t->lock);
+    note_state(&w->db_failing, rc != JOBS_EDEFER, "database unavailable: jobs wait for it",
+               "database available again: jobs resume", err);
+    if (rc == JOBS_EDEFER) {
+        /* the attempt is not counted: a long outage kills no job */
+        queue_defer(env->q, &t->job, w->cfg->job_backoff_ms, err);
+        log_debug("job deferred", LF_S("id", t->job.id), LF_S("error", err));
+        return 1;
+    }
     if (rc == 0) {
-        queue_done(env->q, &t->job);
-        log_info("job done", LF_S("id", t->job.id), LF_S("type", t->job.type),
-                 LF_I("ms", clock_mono_ms() - started));
+        if (ack_done(t, env->q) == 0)
+            log_info("job done", LF_S("id", t->job.id), LF_S("type", t->job.type),
+                     LF_I("ms", clock_mono_ms() - started));
+        else
+            log_warn("job done but not acknowledged: it will be delivered again",
+                     LF_S("id", t->job.id), LF_S("type", t->job.type),
+                     LF_S("error", queue_errmsg(env->q)));
     } else if (atomic_load(&w->stop)) {
         queue_release(env->q, &t->job); /* cut short by the shutdown: hand it back */
         log_info("job handed back", LF_S("id", t->job.id), LF_S("type", t->job.type));
@@ -91,6 +150,7 @@ static void run_one(worker_thread *t, job_env *env)
         if (dead)
             jobs_on_dead(env, &t->job, err);
     }
+    return 0;
 }
 
 static void *job_thread_main(void *arg)
@@ -110,7 +170,7 @@ static void *job_thread_main(void *arg)
     char err[256];
 
     while (!atomic_load(&w->stop)) {
-        int got;
+        int got, deferred;
         /* connections are (re)made here, so a worker outlives a database or
          * Redis restart: it waits and tries again */
         if (!env.st && store_open(&env.st, w->cfg->database_url, &so, err, sizeof(err)) != 0) {
@@ -123,6 +183,8 @@ static void *job_thread_main(void *arg)
             continue;
         }
         got = queue_claim(env.q, &job, CLAIM_WAIT_MS);
+        note_state(&w->claims_failing, got >= 0, "queue unavailable: cannot claim jobs",
+                   "queue available again", got < 0 ? queue_errmsg(env.q) : NULL);
         if (got == 1) {
             pthread_mutex_lock(&t->lock);
             t->job = job;
@@ -135,15 +197,22 @@ static void *job_thread_main(void *arg)
         }
         if (got == 0)
             continue;
+        deferred = 0;
         if (t->job.attempts > w->cfg->job_max_attempts) {
             /* claimed again and again by workers that died on it */
             int dead;
             queue_fail(env.q, &t->job, "gave up: its workers kept dying", &dead);
             jobs_on_dead(&env, &t->job, "gave up: its workers kept dying");
         } else {
-            run_one(t, &env);
+            deferred = run_one(t, &env);
         }
+        /* settled: the heartbeat kept its claim alive until now */
+        pthread_mutex_lock(&t->lock);
+        t->busy = 0;
         queue_job_clear(&t->job);
+        pthread_mutex_unlock(&t->lock);
+        if (deferred)
+            pause_ms(w, BACKEND_PAUSE_MS);
     }
     tvmaze_client_free(env.tm);
     queue_close(env.q);
@@ -218,7 +287,7 @@ static void *scheduler_main(void *arg)
     cron_expr expr;
     queue *q = NULL;
     store *st = NULL;
-    int64_t next = -1;
+    int64_t next = -1, next_reap = 0, visibility = (int64_t)w->cfg->job_visibility_s * 1000;
     int caught_up = 0;
     char err[256];
 
@@ -238,6 +307,11 @@ static void *scheduler_main(void *arg)
             caught_up = catch_up(w, q, st) == 0;
         if (next < 0)
             next = cron_next(&expr, now);
+        /* runs whose jobs were lost (Redis back empty) get them again */
+        if (clock_mono_ms() >= next_reap) {
+            jobs_reap(st, q, visibility);
+            next_reap = clock_mono_ms() + (visibility / 2 > 1000 ? visibility / 2 : 1000);
+        }
         if (next >= 0 && now >= next) {
             /* every scheduler sees the tick; the first to record it enqueues */
             if (queue_claim_tick(q, next, &won) == 0) {

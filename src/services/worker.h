@@ -6,6 +6,8 @@
  * claims alive while long jobs run; the scheduler enqueues the import plan
  * at every IMPORT_SCHEDULE tick (one process wins each tick) and, at start,
  * once at once if no import started in the last 24 hours.
+ * The scheduler also reaps: runs whose jobs were lost (Redis back empty)
+ * get their planned days enqueued again (jobs_reap).
  * worker_stop() stops taking jobs, lets the running ones finish, and after
  * SHUTDOWN_TIMEOUT aborts their transfers and hands them back to the queue.
  * Errors: worker_start() returns NULL with one line in err. */

@@ -7,6 +7,7 @@
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/metrics.h"
+#include "util/url.h"
 
 #define PG_MAX_PARAMS         64
 #define RECONNECT_INTERVAL_US 1000000
@@ -102,6 +103,9 @@ static void pg_set_err(pg_db *d, const char *what)
 
     snprintf(d->base.err, sizeof(d->base.err), "%s%s%s", what ? what : "", what ? ": " : "", msg);
     one_line(d->base.err);
+    /* libpq quotes what it could not parse: the URL, or a piece of its
+     * password */
+    url_scrub(d->base.err, sizeof(d->base.err), d->url);
 }
 
 /* The cache holds statement names; the statements die with their

@@ -9,10 +9,22 @@
 #include "util/buf.h"
 #include "util/metrics.h"
 
+/* A connection SQLite opened read-only, because the file could not be
+ * written then (its permissions, an immutable file, a read-only mount),
+ * stays read-only for good: every write fails with SQLITE_READONLY even
+ * once the file is writable again. Such a connection reports DB_DOWN for
+ * writes and is reopened before a later statement, at most once a second,
+ * until it opens writable; reads go on meanwhile. */
+#define REOPEN_INTERVAL_US 1000000
+
 typedef struct sqlite_db {
     db base;
     sqlite3 *conn;
     db_stmt_cache cache;
+    char *path;
+    int readonly;            /* the connection cannot write: reopen it */
+    int open_rows;           /* statements being stepped: the connection stays */
+    int64_t last_attempt_us; /* the last reopen */
 } sqlite_db;
 
 typedef struct sqlite_rows {
@@ -23,11 +35,23 @@ typedef struct sqlite_rows {
     int64_t started;
 } sqlite_rows;
 
+static void sqlite_refresh(sqlite_db *d);
+
+/* After a failed call: DB_DOWN when the connection cannot write. */
+static int sqlite_classify(sqlite_db *d)
+{
+    metrics_inc(M_DB_ERRORS);
+    if ((sqlite3_extended_errcode(d->conn) & 0xff) == SQLITE_READONLY) {
+        d->readonly = 1;
+        return DB_DOWN;
+    }
+    return DB_ERR;
+}
+
 static int sqlite_fail(sqlite_db *d)
 {
     snprintf(d->base.err, sizeof(d->base.err), "%s", sqlite3_errmsg(d->conn));
-    metrics_inc(M_DB_ERRORS);
-    return DB_ERR;
+    return sqlite_classify(d);
 }
 
 /* "$12" placeholders become "?12" */
@@ -92,10 +116,12 @@ static int sqlite_bind(sqlite_db *d, sqlite3_stmt *st, const db_val *p, int n)
 static int sqlite_exec(db *base, const char *sql, const db_val *p, int n, int64_t *changes)
 {
     sqlite_db *d = (sqlite_db *)base;
-    sqlite3_stmt *st = sqlite_prepare(d, sql);
+    sqlite3_stmt *st;
     int64_t t0 = db_now_us();
     int rc;
 
+    sqlite_refresh(d);
+    st = sqlite_prepare(d, sql);
     if (!st || sqlite_bind(d, st, p, n) != DB_OK)
         return DB_ERR;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -112,9 +138,11 @@ static int sqlite_exec(db *base, const char *sql, const db_val *p, int n, int64_
 static int sqlite_query(db *base, const char *sql, const db_val *p, int n, db_rows **out)
 {
     sqlite_db *d = (sqlite_db *)base;
-    sqlite3_stmt *st = sqlite_prepare(d, sql);
+    sqlite3_stmt *st;
     sqlite_rows *r;
 
+    sqlite_refresh(d);
+    st = sqlite_prepare(d, sql);
     if (!st || sqlite_bind(d, st, p, n) != DB_OK)
         return DB_ERR;
     if (!(r = calloc(1, sizeof(*r))))
@@ -124,6 +152,7 @@ static int sqlite_query(db *base, const char *sql, const db_val *p, int n, db_ro
     r->d = d;
     r->sql = sql;
     r->started = db_now_us();
+    d->open_rows++;
     *out = &r->base;
     return DB_OK;
 }
@@ -174,6 +203,7 @@ static void sqlite_rows_close(db_rows *base)
 
     sqlite3_reset(r->st);
     db_note_duration(&r->d->base.opt, r->sql, r->started);
+    r->d->open_rows--;
     free(r);
 }
 
@@ -182,11 +212,11 @@ static int sqlite_script(db *base, const char *sql)
     sqlite_db *d = (sqlite_db *)base;
     char *msg = NULL;
 
+    sqlite_refresh(d);
     if (sqlite3_exec(d->conn, sql, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(base->err, sizeof(base->err), "%s", msg ? msg : "error");
         sqlite3_free(msg);
-        metrics_inc(M_DB_ERRORS);
-        return DB_ERR;
+        return sqlite_classify(d);
     }
     return DB_OK;
 }
@@ -213,6 +243,7 @@ static int sqlite_upsert(db *base, const db_upsert_spec *spec, const db_val *row
     int rc = DB_ERR;
 
     buf_init(&sql, 1 << 16);
+    sqlite_refresh(d);
     buf_printf(&sql, "INSERT INTO %s (", spec->table);
     for (int i = 0; i < spec->ncols; i++)
         buf_printf(&sql, "%s%s", i ? ", " : "", spec->cols[i]);
@@ -232,7 +263,7 @@ static int sqlite_upsert(db *base, const db_upsert_spec *spec, const db_val *row
                 fn(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
         }
         if (step != SQLITE_DONE) {
-            sqlite_fail(d);
+            rc = sqlite_fail(d);
             sqlite3_reset(st);
             goto done;
         }
@@ -260,6 +291,7 @@ static void sqlite_close(db *base)
 
     db_cache_clear(&d->cache, sqlite_release, NULL);
     sqlite3_close(d->conn);
+    free(d->path);
     free(d);
 }
 
@@ -299,13 +331,72 @@ static int make_parent_dirs(const char *path)
     return 0;
 }
 
+/* A connection to path with our settings; *readonly when SQLite could only
+ * open the file for reading. */
+static int sqlite_open_conn(const char *path, sqlite3 **out, int *readonly, char *err,
+                            size_t errlen)
+{
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    char *msg = NULL;
+    sqlite3 *conn = NULL;
+
+    if (sqlite3_open_v2(path, &conn, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 conn ? sqlite3_errmsg(conn) : "out of memory");
+        sqlite3_close(conn);
+        return DB_ERR;
+    }
+    sqlite3_busy_timeout(conn, 5000);
+    /* WAL: readers on the API threads never wait for the importer's writer */
+    if (sqlite3_exec(conn,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                     "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+                     "PRAGMA cache_size=-16384;",
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path, msg ? msg : "error");
+        sqlite3_free(msg);
+        sqlite3_close(conn);
+        return DB_ERR;
+    }
+    *readonly = sqlite3_db_readonly(conn, "main") == 1;
+    *out = conn;
+    return DB_OK;
+}
+
+/* Reopens a connection that cannot write (see REOPEN_INTERVAL_US), never
+ * with a statement being stepped or inside a transaction. */
+static void sqlite_refresh(sqlite_db *d)
+{
+    int64_t t = db_now_us();
+    sqlite3 *fresh;
+    int readonly;
+    char err[256];
+
+    if (!d->readonly || d->open_rows || !sqlite3_get_autocommit(d->conn) ||
+        t - d->last_attempt_us < REOPEN_INTERVAL_US)
+        return;
+    d->last_attempt_us = t;
+    if (sqlite_open_conn(d->path, &fresh, &readonly, err, sizeof(err)) != DB_OK)
+        return;
+    if (readonly) {
+        sqlite3_close(fresh);
+        return;
+    }
+    db_cache_clear(&d->cache, sqlite_release, NULL);
+    sqlite3_close(d->conn);
+    d->conn = fresh;
+    d->readonly = 0;
+    d->base.reconnects++;
+    metrics_inc(M_DB_RECONNECTS);
+}
+
 int db_sqlite_connect(db **out, const char *path, const db_options *opt, char *err, size_t errlen)
 {
     sqlite_db *d = calloc(1, sizeof(*d));
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
-    if (!d) {
+    if (!d || !(d->path = strdup(path))) {
         snprintf(err, errlen, "out of memory");
+        free(d);
         return DB_ERR;
     }
     d->base.drv = &sqlite_driver;
@@ -315,23 +406,13 @@ int db_sqlite_connect(db **out, const char *path, const db_options *opt, char *e
         snprintf(err, errlen, "cannot create the directory of %s: %s", path, strerror(errno));
         goto fail;
     }
-    if (sqlite3_open_v2(path, &d->conn, flags, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot open %s: %s", path,
-                 d->conn ? sqlite3_errmsg(d->conn) : "out of memory");
+    if (sqlite_open_conn(path, &d->conn, &d->readonly, err, errlen) != DB_OK)
         goto fail;
-    }
-    sqlite3_busy_timeout(d->conn, 5000);
-    /* WAL: readers on the API threads never wait for the importer's writer */
-    if (sqlite_script(&d->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                                "PRAGMA cache_size=-16384;") != DB_OK) {
-        snprintf(err, errlen, "cannot open %s: %s", path, d->base.err);
-        goto fail;
-    }
+    d->last_attempt_us = db_now_us();
     *out = &d->base;
     return DB_OK;
 fail:
-    sqlite3_close(d->conn);
+    free(d->path);
     free(d);
     return DB_ERR;
 }

@@ -251,6 +251,20 @@ static int fold_stored_names(store *st)
     return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }
 
+/* An import run's units: each (day, source) its plan enqueued, planned
+ * until its job reports it ok or failed. A queued run counts its days from
+ * them, so a day reported twice (a job delivered again after its
+ * acknowledgement was lost) counts once, and a failed day that succeeds
+ * later (retry-dead) turns ok. changed_at (Unix ms) shows the scheduler
+ * which running runs stopped moving (their jobs lost with Redis's data). */
+#define RUN_UNITS_COMMON                                                                           \
+    "  day TEXT NOT NULL,\n"                                                                       \
+    "  source TEXT NOT NULL,\n"                                                                    \
+    "  status TEXT NOT NULL CHECK (status IN ('planned', 'ok', 'failed')),\n"                      \
+    "  error TEXT,\n"                                                                              \
+    "  changed_at BIGINT NOT NULL,\n"                                                              \
+    "  PRIMARY KEY (run_id, day, source))"
+
 static const migration migrations[] = {
     {1,
      "domain schema",
@@ -390,6 +404,20 @@ static const migration migrations[] = {
     {5, "show search and lookup", {SQLITE_SHOW_SEARCH, PG_SHOW_SEARCH}, fold_stored_names, 1},
     /* a new table the triggers fill, whoever writes the episodes */
     {6, "episode changes", {SQLITE_CHANGES, PG_CHANGES}, NULL, 1},
+    /* a new table: a binary of version 6 still runs imports (its runs
+     * simply have no units) */
+    {7,
+     "import run units",
+     {/* SQLite */
+      "CREATE TABLE import_run_units (\n"
+      "  run_id INTEGER NOT NULL REFERENCES import_runs (id) ON DELETE CASCADE,\n" RUN_UNITS_COMMON
+      " WITHOUT ROWID;\n",
+      /* PostgreSQL */
+      "CREATE TABLE import_run_units (\n"
+      "  run_id BIGINT NOT NULL REFERENCES import_runs (id) ON DELETE CASCADE,\n" RUN_UNITS_COMMON
+      ";\n"},
+     NULL,
+     1},
 };
 
 #define NMIGRATIONS    ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -239,9 +239,36 @@ int store_job_retry_dead(store *st, int64_t now_ms, int64_t *count);
 /* The first process to record a scheduler tick wins it (*won = 1). */
 int store_tick_claim(store *st, int64_t tick, const char *worker, int *won);
 
-/* Import runs and the job fan-out: a run a plan created; finished when
- * every day it enqueued is in (returns the status, or NULL while running). */
-int store_run_finish_if_complete(store *st, int64_t id, const char **status);
+/* A queued run (import-plan jobs) has units: each (day, source) its plan
+ * enqueued, planned until its job reports it. Its days are counted from
+ * them, so a day reported twice counts once. A unit is planned before its
+ * job is enqueued; dropped when the queue already had a job for that day
+ * (another run's). */
+int store_run_plan_unit(store *st, int64_t run, const char *day, const char *source);
+int store_run_drop_unit(store *st, int64_t run, const char *day, const char *source);
+/* Reports a unit ok, or failed with error (its job is dead), with the
+ * attempt's requests, retries, upserted and removed from delta (may be
+ * NULL); ok is final. The run is recounted from its units and finished
+ * once none is planned; a finished run whose outcome a late report changes
+ * (a failed day that succeeds after retry-dead) gets its new status.
+ * *status is the status this report set (NULL: none); *first is 1 when the
+ * run was still running before it. */
+int store_run_unit_done(store *st, int64_t run, const char *day, const char *source, int ok,
+                        const char *error, const store_run *delta, const char **status, int *first);
+/* Recounts a queued run and finishes it when nothing is planned (the end
+ * of its fan-out); *status as above. */
+int store_run_settle(store *st, int64_t run, const char **status);
+typedef struct store_run_unit {
+    int64_t run;
+    const char *day, *source;
+} store_run_unit;
+/* The planned units of running runs none of whose units changed since
+ * before_ms (Unix ms): their jobs may be lost. At most limit rows of
+ * store_run_unit, by run. */
+int store_run_stalled_units(store *st, int64_t before_ms, int limit, arena *a, store_page *out);
+/* The newest queued run still in progress (running, with days planned):
+ * its id, days in and days in all; STORE_ENOTFOUND when there is none. */
+int store_run_in_progress(store *st, int64_t *run, int64_t *done, int64_t *total);
 int store_run_delete(store *st, int64_t id);
 /* When an import run that is not failed last started; 0 if none. */
 int store_last_import_start(store *st, int64_t *started_at);

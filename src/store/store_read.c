@@ -272,7 +272,7 @@ int store_episodes_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_
     db_val p;
     int rc;
 
-    memset(out, 0, n * sizeof(*out));
+    memset(out, 0, n * sizeof(tv_episode *));
     if (!n)
         return STORE_OK;
     p = id_list(st, a, ids, n);
@@ -311,7 +311,7 @@ int store_shows_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_sho
     db_val p;
     int rc;
 
-    memset(out, 0, n * sizeof(*out));
+    memset(out, 0, n * sizeof(tv_show *));
     if (!n)
         return STORE_OK;
     p = id_list(st, a, ids, n);

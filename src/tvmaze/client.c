@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,6 @@
 #include "util/metrics.h"
 #include "util/num.h"
 
-#define BODY_CAP           ((size_t)256 << 20) /* /schedule/full is about 11 MB */
 #define RETRY_AFTER_CAP_MS 300000
 
 struct tvmaze_client {
@@ -22,7 +22,51 @@ struct tvmaze_client {
     tvmaze_options opt;
     char retry_after[64];
     char user_agent[96];
+    int over_cap; /* the answer outgrew the caller's buffer */
 };
+
+/* 127.0.0.0/8, ::1 and localhost: plain http never leaves the machine. */
+static int host_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    char inner[64];
+    size_t n = strlen(host);
+
+    if (!strcasecmp(host, "localhost") || !strcasecmp(host, "localhost."))
+        return 1;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (n > 2 && n < sizeof(inner) + 2 && host[0] == '[' && host[n - 1] == ']') {
+        memcpy(inner, host + 1, n - 2);
+        inner[n - 2] = '\0';
+        return inet_pton(AF_INET6, inner, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+    }
+    return 0;
+}
+
+int tvmaze_url_check(const char *url, char *why, size_t whylen)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    int rc = -1;
+
+    if (!u) {
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        (!strcmp(scheme, "https") || (!strcmp(scheme, "http") && host_is_loopback(host))))
+        rc = 0;
+    else
+        snprintf(why, whylen, "must be an https:// URL (plain http only to a loopback host)");
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
 
 int64_t tvmaze_retry_after_ms(const char *value, int64_t now_s, int64_t cap_ms)
 {
@@ -49,12 +93,22 @@ int64_t tvmaze_retry_after_ms(const char *value, int64_t now_s, int64_t cap_ms)
     return (when - now_s) * 1000 > cap_ms ? cap_ms : (when - now_s) * 1000;
 }
 
+typedef struct sink {
+    tvmaze_client *c;
+    buf *out;
+} sink;
+
+/* The caller's buffer caps the answer: past it the transfer stops (a short
+ * write aborts it) instead of growing without bound. */
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 {
-    buf *out = ud;
+    sink *s = ud;
     size_t n = size * nmemb;
 
-    return buf_append(out, p, n) == 0 ? n : 0;
+    if (buf_append(s->out, p, n) == 0)
+        return n;
+    s->c->over_cap = 1;
+    return 0;
 }
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
@@ -114,7 +168,9 @@ tvmaze_client *tvmaze_client_new(const tvmaze_options *opt)
     curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c->curl, CURLOPT_MAXREDIRS, 3L);
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* a redirect is followed to https only: never from https down to http,
+     * and a loopback http base never sends the importer to a plain-http host */
+    curl_easy_setopt(c->curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     /* TVmaze asks clients not to keep more than one idle connection */
     curl_easy_setopt(c->curl, CURLOPT_MAXCONNECTS, 1L);
     curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -157,8 +213,19 @@ static int pause_ms(const tvmaze_client *c, int64_t ms)
 /* What to do with one attempt's outcome. */
 typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAIL } attempt_verdict;
 
-static attempt_verdict judge(CURLcode cc, long status, char *err, size_t errlen, const char *path)
+static attempt_verdict judge(const tvmaze_client *c, CURLcode cc, long status, const buf *out,
+                             char *err, size_t errlen, const char *path)
 {
+    if (c->over_cap) {
+        snprintf(err, errlen, "GET %s: the answer is larger than %zu MiB", path, out->cap >> 20);
+        return ATTEMPT_FAIL;
+    }
+    if (cc == CURLE_UNSUPPORTED_PROTOCOL && status >= 300 && status < 400) {
+        snprintf(err, errlen,
+                 "GET %s: HTTP %ld redirects to a plain http URL (only https is followed)", path,
+                 status);
+        return ATTEMPT_FAIL;
+    }
     if (cc != CURLE_OK) {
         snprintf(err, errlen, "GET %s: %s", path, curl_easy_strerror(cc));
         switch (cc) {
@@ -194,10 +261,11 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
 {
     char url[2048];
     uint32_t rnd;
+    sink s = {c, out};
 
     snprintf(url, sizeof(url), "%s%s", c->base_url, path_query);
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &s);
     for (int attempt = 0;; attempt++) {
         long status = 0;
         CURLcode cc;
@@ -211,11 +279,12 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
         }
         buf_reset(out);
         c->retry_after[0] = '\0';
+        c->over_cap = 0;
         cc = curl_easy_perform(c->curl);
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
         stats->requests++;
         metrics_inc(M_IMPORT_REQUESTS);
-        v = judge(cc, status, err, errlen, path_query);
+        v = judge(c, cc, status, out, err, errlen, path_query);
         if (c->opt.abort && *c->opt.abort)
             return TVMAZE_EFAIL; /* shutting down: no retries */
         if (v == ATTEMPT_DONE)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tvmaze/tvmaze.h"
 #include "util/date.h"
@@ -26,7 +27,19 @@ typedef union alloc_header {
     uint32_t from;
 } alloc_header;
 
-static _Thread_local arena *parse_arena;
+/* The parse running on this thread: where jansson allocates, and how much
+ * more it may take. A real schedule's tree takes about 8 bytes per byte of
+ * JSON; a parse gets DOM_PER_BYTE times its body (DOM_FLOOR at least) and
+ * fails past that, whatever shape the body has. */
+#define DOM_PER_BYTE 12
+#define DOM_FLOOR    ((size_t)4 << 20)
+
+static _Thread_local struct {
+    int active;
+    arena *arena; /* NULL: plain malloc (no arena could be made) */
+    size_t left;
+    int over; /* an allocation was refused: the body is too costly */
+} parse;
 
 /* Each thread keeps its parse arena between parses (rewound, not freed), so
  * the pages of a day's DOM are reused by the next day's instead of being
@@ -69,10 +82,18 @@ static void *parse_malloc(size_t n)
 
     if (n > SIZE_MAX - sizeof(*h))
         return NULL;
-    h = parse_arena ? arena_alloc(parse_arena, sizeof(*h) + n) : malloc(sizeof(*h) + n);
+    if (parse.active) {
+        if (sizeof(*h) + n > parse.left) {
+            parse.over = 1;
+            return NULL;
+        }
+        parse.left -= sizeof(*h) + n;
+    }
+    h = parse.active && parse.arena ? arena_alloc(parse.arena, sizeof(*h) + n)
+                                    : malloc(sizeof(*h) + n);
     if (!h)
         return NULL;
-    h->from = parse_arena ? FROM_ARENA : FROM_HEAP;
+    h->from = parse.active && parse.arena ? FROM_ARENA : FROM_HEAP;
     return h + 1;
 }
 
@@ -140,12 +161,25 @@ static int rating_of(const json_t *obj, double *out)
     return 1;
 }
 
+/* A link (url, officialSite, images): kept only when it is http or https.
+ * The API hands these to browsers as links and image sources, where a
+ * javascript: or data: URL from a tampered upstream would run. */
+static const char *link_of(mapper *m, const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    const char *s = json_string_value(v);
+
+    if (!s || (strncasecmp(s, "https://", 8) && strncasecmp(s, "http://", 7)))
+        return NULL;
+    return arena_strndup(&m->b->mem, s, json_string_length(v));
+}
+
 static void image_of(mapper *m, const json_t *obj, const char **medium, const char **original)
 {
     const json_t *img = json_object_get(obj, "image");
 
-    *medium = json_is_object(img) ? str_of(m, img, "medium") : NULL;
-    *original = json_is_object(img) ? str_of(m, img, "original") : NULL;
+    *medium = json_is_object(img) ? link_of(m, img, "medium") : NULL;
+    *original = json_is_object(img) ? link_of(m, img, "original") : NULL;
 }
 
 /* A JSON array of strings re-serialised by our writer (genres, days): what
@@ -237,7 +271,7 @@ static tv_distributor *distributor_of(mapper *m, const json_t *obj, dist_kind ki
     d->country_code = json_is_object(country) ? str_of(m, country, "code") : NULL;
     d->country_name = json_is_object(country) ? str_of(m, country, "name") : NULL;
     d->country_timezone = json_is_object(country) ? str_of(m, country, "timezone") : NULL;
-    d->official_site = str_of(m, obj, "officialSite");
+    d->official_site = link_of(m, obj, "officialSite");
     return d;
 }
 
@@ -291,13 +325,13 @@ static int show_of(mapper *m, const json_t *obj, tv_show **out)
     s->name = str_of(m, obj, "name");
     s->search_name = search_name_of(m, s->name);
     externals_of(m, obj, s);
-    s->url = str_of(m, obj, "url");
+    s->url = link_of(m, obj, "url");
     s->type = str_of(m, obj, "type");
     s->language = str_of(m, obj, "language");
     s->status = str_of(m, obj, "status");
     s->premiered = date_of(m, obj, "premiered");
     s->ended = date_of(m, obj, "ended");
-    s->official_site = str_of(m, obj, "officialSite");
+    s->official_site = link_of(m, obj, "officialSite");
     s->summary = str_of(m, obj, "summary");
     s->has_runtime = int_of(obj, "runtime", &s->runtime);
     s->has_average_runtime = int_of(obj, "averageRuntime", &s->average_runtime);
@@ -350,7 +384,7 @@ static int episode_of(mapper *m, const json_t *item, size_t index, tvmaze_map_in
     }
     e->show = s;
     e->name = str_of(m, item, "name");
-    e->url = str_of(m, item, "url");
+    e->url = link_of(m, item, "url");
     e->type = str_of(m, item, "type");
     e->airdate = date_of(m, item, "airdate");
     e->airtime = time_of(m, item, "airtime");
@@ -384,26 +418,89 @@ static const char *json_kind(const json_t *v)
     }
 }
 
+/* Looks at a body before jansson builds anything of it: the items of the
+ * top-level array, and the longest string (escapes included, so never
+ * shorter than the string it decodes to). Not a validator (jansson is): on
+ * a malformed body the counts are approximate and the parse refuses it. */
+static int check_size(const char *p, size_t n, char *err, size_t errlen)
+{
+    size_t depth = 0, items = 0; /* commas at depth 1: the items after the first */
+
+    for (size_t i = 0; i < n; i++) {
+        switch (p[i]) {
+        case '"': {
+            size_t start = ++i;
+            while (i < n && p[i] != '"')
+                i += p[i] == '\\' ? 2 : 1;
+            if (i - start > TVMAZE_MAX_STRING) {
+                snprintf(err, errlen, "item %zu holds a string longer than %zu KiB", items,
+                         TVMAZE_MAX_STRING >> 10);
+                return -1;
+            }
+            break;
+        }
+        case '[':
+        case '{':
+            depth++;
+            break;
+        case ']':
+        case '}':
+            depth -= depth > 0;
+            break;
+        case ',':
+            if (depth == 1 && ++items >= TVMAZE_MAX_ITEMS) {
+                snprintf(err, errlen, "more than %d items", TVMAZE_MAX_ITEMS);
+                return -1;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+/* jansson's tree of json[0..n), built in this thread's arena within the
+ * memory budget; NULL with the reason in err. */
+static json_t *parse_body(const char *json, size_t n, arena *dom, char *err, size_t errlen)
+{
+    size_t budget = n < DOM_FLOOR / DOM_PER_BYTE ? DOM_FLOOR : n * DOM_PER_BYTE;
+    json_error_t jerr;
+    json_t *root;
+
+    if (check_size(json, n, err, errlen) != 0)
+        return NULL;
+    parse.active = 1;
+    parse.arena = dom;
+    parse.left = budget;
+    parse.over = 0;
+    root = json_loadb(json, n, 0, &jerr);
+    parse.active = 0;
+    parse.arena = NULL;
+    if (root)
+        return root;
+    if (parse.over)
+        snprintf(err, errlen, "the body would take more than %zu MiB to parse", budget >> 20);
+    else
+        snprintf(err, errlen, "the body is not valid JSON (%s at line %d, column %d)%s", jerr.text,
+                 jerr.line, jerr.column,
+                 n && (json[0] == '<' || (n > 1 && json[1] == '<')) ? ": it looks like HTML" : "");
+    return NULL;
+}
+
 int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info, char *err,
                         size_t errlen)
 {
     mapper m = {b, err, errlen};
-    json_error_t jerr;
     json_t *root, *item;
-    arena *dom = thread_dom();
+    arena *dom = thread_dom(); /* NULL (out of memory): plain malloc */
     size_t i;
     int rc = TVMAZE_EBODY;
 
     memset(info, 0, sizeof(*info));
-    parse_arena = dom; /* NULL (out of memory): plain malloc */
-    root = json_loadb(json, n, 0, &jerr);
-    if (!root) {
-        parse_arena = NULL;
+    if (!(root = parse_body(json, n, dom, err, errlen))) {
         if (dom)
             arena_rewind(dom, DOM_KEEP);
-        snprintf(err, errlen, "the body is not valid JSON (%s at line %d, column %d)%s", jerr.text,
-                 jerr.line, jerr.column,
-                 n && (json[0] == '<' || (n > 1 && json[1] == '<')) ? ": it looks like HTML" : "");
         return TVMAZE_EBODY;
     }
     if (!json_is_array(root)) {
@@ -424,8 +521,7 @@ done:
     /* a DOM in the arena goes with it: walking it to free nothing is waste */
     if (!dom)
         json_decref(root);
-    parse_arena = NULL;
-    if (dom)
+    else
         arena_rewind(dom, DOM_KEEP);
     return rc;
 }

@@ -9,6 +9,10 @@
  * refused connections are retried the same way, a bounded number of times;
  * any other 4xx fails at once, 404 included (TVmaze lists an empty day as
  * [], so a 404 means the URL is wrong, never that a day is empty).
+ * Transport: the base URL is https (plain http only to a loopback host, see
+ * tvmaze_url_check); redirects are followed to https only, so never down
+ * from https to http. An answer larger than the caller's buffer cap stops
+ * the transfer and fails at once (TVMAZE_*_BODY_MAX below).
  * Threads: a client belongs to one thread; the limiter is thread-safe.
  * curl_global_init() must have run before the first client is made.
  * Errors: functions return 0 or TVMAZE_E*, with a message in err.
@@ -26,6 +30,14 @@
 #define TVMAZE_OK    0
 #define TVMAZE_EFAIL (-1) /* gave up: retries exhausted, or a 4xx */
 #define TVMAZE_EBODY (-2) /* a body that is not what the endpoint returns */
+
+/* Upstream answers are read into buffers capped at these sizes (decoded,
+ * after gzip). /schedule/full is about 11 MB today and a busy day's
+ * schedule under 1 MB: the caps leave room for years of growth while
+ * keeping what a broken or hostile upstream can make us hold bounded
+ * (parsing costs about 8 bytes of memory per byte of JSON, see the mapper). */
+#define TVMAZE_FULL_BODY_MAX ((size_t)64 << 20)
+#define TVMAZE_DAY_BODY_MAX  ((size_t)16 << 20)
 
 /* ---- limiter: a token bucket with an injectable clock ---- */
 
@@ -66,9 +78,15 @@ typedef struct tvmaze_stats {
     int64_t retries;
 } tvmaze_stats;
 
+/* 0 when url may be the upstream: https, or plain http to a loopback host
+ * (localhost, 127.0.0.0/8, [::1]: a local stand-in); -1 with the reason in
+ * why otherwise. */
+int tvmaze_url_check(const char *url, char *why, size_t whylen);
+
 tvmaze_client *tvmaze_client_new(const tvmaze_options *opt);
 void tvmaze_client_free(tvmaze_client *c);
-/* GETs base_url + path_query into out (replacing its contents). */
+/* GETs base_url + path_query into out (replacing its contents); an answer
+ * longer than out's cap fails with "larger than N MiB". */
 int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats, char *err,
                size_t errlen);
 
@@ -90,10 +108,22 @@ typedef struct tvmaze_map_info {
     size_t undated; /* episodes without an airdate (kept out of schedules) */
 } tvmaze_map_info;
 
+/* What one body may hold. A schedule item is about 2 KB of JSON: the full
+ * schedule (11 MB) has about 6,000 items and a day a few hundred; the
+ * longest strings (summaries) are a few KB. More is a broken or hostile
+ * upstream, refused before anything is built (30 MB of empty items would
+ * otherwise become ten million objects, 2.6 GB). */
+#define TVMAZE_MAX_ITEMS  100000
+#define TVMAZE_MAX_STRING ((size_t)64 << 10)
+
 /* Maps a schedule array into b. Anything that is not an array of episode
  * objects each with a show fails with TVMAZE_EBODY and a message saying what
- * was wrong; b is then left as it was before the call only in that nothing
- * of it is written anywhere (the caller drops the batch). */
+ * was wrong; so does a body of more than TVMAZE_MAX_ITEMS items, with a
+ * string longer than TVMAZE_MAX_STRING bytes, or whose parse would take
+ * more than 12 bytes of memory per byte of JSON. b is then left as it was
+ * before the call only in that nothing of it is written anywhere (the
+ * caller drops the batch). Links (url, officialSite, image URLs) that are
+ * not http or https are mapped to NULL. */
 int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info, char *err,
                         size_t errlen);
 

@@ -293,10 +293,12 @@ static int tzif_parse(const unsigned char *p, size_t n, tz_zone *z)
  * so the path stays inside the zone directory. */
 static int name_ok(const char *s, size_t n)
 {
-    if (!n || n > TZ_NAME_MAX || s[0] == '/' || s[n - 1] == '/')
+    if (!n || n > TZ_NAME_MAX || s[0] == '/')
         return 0;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
+        if (ch == '/' && i + 1 == n)
+            return 0;
         if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
               ch == '/' || ch == '_' || ch == '+' || ch == '-' || ch == '.'))
             return 0;

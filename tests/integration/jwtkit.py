@@ -55,16 +55,28 @@ def token(key, claims=None, header=None, alg="RS256", secret=None):
 
 
 class JwksServer:
-    """Serves a JWKS on loopback; keys can change while it runs."""
+    """Serves a JWKS on loopback; keys can change while it runs. `delay`
+    (seconds) makes every answer slow; `redirect` (a URL) answers 302 to it
+    instead of the keys."""
 
     def __init__(self):
         self.keys = []
         self.fetches = 0
+        self.delay = 0.0
+        self.redirect = None
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 outer.fetches += 1
+                if outer.delay:
+                    time.sleep(outer.delay)
+                if outer.redirect:
+                    self.send_response(302)
+                    self.send_header("Location", outer.redirect)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = json.dumps({"keys": [k.jwk for k in outer.keys]}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -76,6 +88,7 @@ class JwksServer:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 

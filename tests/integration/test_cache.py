@@ -4,13 +4,15 @@ import glob
 import json
 import os
 import re
+import sqlite3
+import subprocess
 import time
 import urllib.request
 
 import pytest
 
-from conftest import FIXTURES
-from servers import free_port
+from conftest import BIN, FIXTURES, base_env
+from servers import PgServer, free_port
 
 TV = "/api/v1/tvshows?"
 
@@ -160,3 +162,85 @@ def test_a_renamed_distributor_is_found_by_its_new_name_with_the_cache_off(serve
         assert tvshows.run("import", "--file", path).returncode == 0
     time.sleep(1.0)
     assert total("Channel+Four") == before and total("Channel+4") == 0
+
+
+def execute(db, sql):
+    """A statement that changes rows, committed, on either backend."""
+    if db.pg is not None:
+        db.pg.psql(sql, dbname=db.name)
+        return
+    con = sqlite3.connect(db.path)
+    try:
+        con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+
+
+def test_a_page_larger_than_the_body_cap_is_a_500_json_error(serve, filled, db):
+    # rows stored before the importer capped strings: each summary 400 KB,
+    # so a page of 100 passes the 32 MiB a response may take
+    big = "repeat('x', 400000)" if db.pg is not None else \
+        "replace(hex(zeroblob(200000)), '0', 'x')"
+    execute(db, "UPDATE episodes SET summary = %s" % big)
+    s = serve()
+    url = TV + "date_from=2024-01-01&date_to=2024-01-01&per_page=100"
+    r = s.get(url)
+    assert r.status == 500, (r.status, r.headers, len(r.body))
+    assert r.header("Content-Type") == "application/json; charset=utf-8"
+    assert r.json() == {"error": "Internal server error"}
+    assert r.header("Cache-Control") == "no-store"
+    assert any(l.get("msg") == "response larger than the body cap" for l in s.log_lines())
+    # a page that fits is still served
+    small = s.get(TV + "date_from=2024-01-01&date_to=2024-01-01&per_page=5")
+    assert small.status == 200 and len(small.json()["data"]) == 5
+
+
+@pytest.mark.postgres_only
+def test_a_postgres_restart_right_after_an_import_serves_cached_pages_stale(serve, tmp_path):
+    pg = PgServer().start()  # its own: the test stops it
+    try:
+        pg.psql("CREATE DATABASE s")
+        url = pg.url("s")
+        env = base_env({"DATABASE_URL": url})
+        files = sorted(glob.glob(os.path.join(FIXTURES, "schedule-*.json")))
+        for args in (["migrate"], ["import", "--file"] + files[:-1]):
+            subprocess.run([BIN] + args, env=env, check=True, capture_output=True)
+        s = serve(env={"THREADS": "1"}, database_url=url)
+        pages = [TV + "date_from=2026-07-0%d&date_to=2026-07-0%d" % (d, d) for d in range(3, 8)]
+        pages += ["/api/v1/shows?per_page=5", "/api/v1/networks"]
+        before = {p: s.get(p) for p in pages}
+        assert all(r.status == 200 for r in before.values())
+        # an import that changes data: the process sees the new generation
+        # and every page it holds is now of older data
+        subprocess.run([BIN, "import", "--file", files[-1]], env=env, check=True,
+                       capture_output=True)
+        time.sleep(1.0)
+        pg.stop()
+        try:
+            for _ in range(3):
+                for p in pages:
+                    r = s.get(p, timeout=15)
+                    assert r.status == 200, (p, r.status, r.body[:200])
+                    assert r.header("Warning") == '110 - "Response is Stale"'
+                    assert r.header("X-Cache") == "stale"
+                    assert r.body == before[p].body and r.header("ETag") == before[p].header("ETag")
+            # a page never rendered has nothing to fall back on
+            r = s.get(TV + "date_from=2020-12-01&date_to=2020-12-02", timeout=15)
+            assert r.status == 503 and r.json() == {"error": "Service unavailable"}
+        finally:
+            pg.start()
+        fresh = None
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            fresh = s.get(pages[0])
+            if fresh.status == 200 and fresh.header("X-Cache") is None:
+                break
+            time.sleep(0.3)
+        assert fresh.status == 200 and fresh.header("Warning") is None
+        away = [l for l in s.log_lines() if l.get("msg", "").startswith("database unavailable")]
+        back = [l for l in s.log_lines() if l.get("msg") == "database available again"]
+        assert len(away) == 1 and len(back) == 1, (away, back)
+        s.check_clean_exit(s.stop())
+    finally:
+        pg.destroy()

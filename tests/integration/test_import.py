@@ -4,11 +4,13 @@ import glob
 import json
 import os
 import shutil
+import subprocess
 import time
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import BIN, FIXTURES, base_env, sanitizer_report
+from servers import free_port
 
 TABLES = {
     "distributors": "SELECT kind, tvmaze_id, name, country_code, country_name, official_site"
@@ -371,3 +373,137 @@ def test_episodes_copy_their_show_as_last_stored_whatever_the_day_order(importer
     # imported again, the older payloads of the other days change nothing
     p = gb_week(importer)
     assert p.returncode == 0 and "0 rows upserted" in p.stdout
+
+
+def peak_rss_mb(pid):
+    """VmHWM of a running process (its own peak, unlike rusage, which a
+    child inherits from the process it was forked from), or None."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
+def import_measured(db, tmp_path, fake_tvmaze, *args):
+    """`tvshows import` watched every 10 ms: (returncode, stdout, stderr,
+    peak RSS in MB, the last VmHWM read before it exited)."""
+    env = base_env({"DATABASE_URL": db.url, "TVMAZE_BASE_URL": fake_tvmaze.url,
+                    "IMPORT_RATE": "0", "IMPORT_RETRIES": "0", "WORKER_CONCURRENCY": "1"})
+    peak = 0.0
+    with open(tmp_path / "m.out", "w+") as out, open(tmp_path / "m.err", "w+") as err:
+        p = subprocess.Popen([BIN, "import"] + list(args), env=env, cwd=str(tmp_path),
+                             stdout=out, stderr=err)
+        while p.poll() is None:
+            peak = max(peak, peak_rss_mb(p.pid) or 0.0)
+            time.sleep(0.01)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    assert not sanitizer_report(stderr), stderr[-4000:]
+    print("tvshows import %s: peak RSS %.0f MB" % (" ".join(args), peak))
+    return p.returncode, stdout, stderr, peak
+
+
+def write_empty_items(path, megabytes):
+    # "[{},{},…]": ten million objects' worth in 30 MB
+    n = megabytes * 1000 * 1000 // 3
+    with open(path, "w") as f:
+        f.write("[" + ",".join(["{}"] * n) + "]")
+
+
+# Peak RSS of those imports on the build machine, before the caps and with
+# them: a day 2,951 MB -> 65 MB (ASan build), 2,850 MB -> 29 MB (release);
+# the full schedule 2,947 MB -> 90 MB (ASan), 2,849 MB -> 41 MB (release).
+# The bound leaves room for the sanitizer's overhead, not for a parse.
+RSS_BOUND_MB = 200
+
+
+def test_a_day_of_30_mb_of_empty_items_fails_without_parsing_it(importer, db, fixtures_dir,
+                                                                 fake_tvmaze, tmp_path):
+    assert gb_week(importer).returncode == 0
+    before = dump(db)
+    write_empty_items(fixtures_dir / "schedule-GB-2026-07-05.json", 30)
+    rc, out, err, rss = import_measured(db, tmp_path, fake_tvmaze, "--from", "2026-07-03",
+                                        "--days", "5", "--countries", "GB", "--no-web")
+    assert rss < RSS_BOUND_MB, "peak RSS %.0f MB" % rss
+    assert rc == 1, out + err
+    assert "4 of 5 days ok, 1 failed" in out
+    assert "2026-07-05/country:GB" in err and "the answer is larger than 16 MiB" in err, err
+    assert dump(db) == before
+
+
+def test_a_full_schedule_of_30_mb_of_empty_items_fails_without_parsing_it(
+        importer, db, fixtures_dir, fake_tvmaze, tmp_path):
+    write_empty_items(fixtures_dir / "schedule-full.json", 30)
+    rc, out, err, rss = import_measured(db, tmp_path, fake_tvmaze, "--full")
+    assert rss < RSS_BOUND_MB, "peak RSS %.0f MB" % rss
+    assert rc == 1, out + err
+    assert "more than 100000 items" in err, err
+    assert db.scalar("SELECT count(*) FROM episodes") == "0"
+
+
+def test_a_summary_longer_than_64_kib_fails_the_day(importer, db, fixtures_dir):
+    assert gb_week(importer).returncode == 0
+    before = dump(db)
+    path = fixtures_dir / "schedule-GB-2026-07-04.json"
+    items = json.load(open(path, encoding="utf-8"))
+    items[2]["summary"] = "<p>" + "x" * (64 * 1024) + "</p>"
+    json.dump(items, open(path, "w", encoding="utf-8"))
+    p = gb_week(importer)
+    assert p.returncode == 1
+    assert "2026-07-04/country:GB" in p.stderr
+    assert "item 2 holds a string longer than 64 KiB" in p.stderr, p.stderr
+    assert dump(db) == before
+
+
+def test_links_that_are_not_http_are_stored_as_null(importer, db, fixtures_dir):
+    path = fixtures_dir / "schedule-GB-2026-07-04.json"
+    items = json.load(open(path, encoding="utf-8"))
+    ep, show = items[0], items[0]["show"]
+    ep["url"] = "javascript:alert(document.cookie)"
+    ep["image"] = {"medium": "data:text/html,<script>alert(1)</script>",
+                   "original": "https://static.tvmaze.com/x.jpg"}
+    for other in items:  # every copy of the show, newer than the other days'
+        if other["show"]["id"] == show["id"]:
+            other["show"]["officialSite"] = "vbscript:msgbox"
+            other["show"]["updated"] += 1
+    json.dump(items, open(path, "w", encoding="utf-8"))
+    assert gb_week(importer).returncode == 0
+    assert db.query("SELECT url, image_medium, image_original FROM episodes"
+                    " WHERE tvmaze_id = %d" % ep["id"]) == [
+        [None, None, "https://static.tvmaze.com/x.jpg"]]
+    assert db.query("SELECT url, official_site FROM shows WHERE tvmaze_id = %d" % show["id"]) \
+        == [[show["url"], None]]
+    assert db.scalar("SELECT count(*) FROM episodes WHERE url NOT LIKE 'http%'") == "0"
+
+
+@pytest.mark.parametrize("base", ["http://api.tvmaze.com", "http://10.1.2.3:8080",
+                                  "ftp://127.0.0.1", "file:///etc"])
+def test_a_plain_http_upstream_off_loopback_is_refused_at_start(tvshows, base):
+    p = tvshows.run("import", "--days", "1", env={"TVMAZE_BASE_URL": base})
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == [
+        'tvshows: invalid TVMAZE_BASE_URL "%s": must be an https:// URL'
+        ' (plain http only to a loopback host)' % base]
+
+
+def test_a_redirect_to_plain_http_is_not_followed(importer, db, fake_tvmaze):
+    # from the loopback stand-in to a plain-http host: refused before any
+    # connection (the host does not even resolve)
+    fake_tvmaze.set_faults([{"path": "/schedule", "date": "2026-07-05", "kind": "redirect",
+                             "location": "http://upstream.invalid/schedule?country=GB"}])
+    p = gb_week(importer)
+    assert p.returncode == 1
+    assert "HTTP 302 redirects to a plain http URL (only https is followed)" in p.stderr, p.stderr
+    # a redirect to https is followed (here to a closed port: it fails on
+    # the connection, not on the redirect)
+    port = free_port()
+    fake_tvmaze.set_faults([{"path": "/schedule", "date": "2026-07-05", "kind": "redirect",
+                             "location": "https://127.0.0.1:%d/schedule" % port}])
+    p = gb_week(importer, IMPORT_RETRIES=0)
+    assert p.returncode == 1
+    assert "Couldn't connect" in p.stderr and "redirects" not in p.stderr, p.stderr

@@ -11,8 +11,9 @@ import time
 
 import pytest
 
-from conftest import BIN, FIXTURES, Server, base_env
-from servers import RedisServer, free_port
+from conftest import BIN, FIXTURES, Server, Tvshows, base_env
+from servers import PgServer, RedisServer, free_port
+from test_cache import execute
 
 GB = ["2026-07-03", "2026-07-04", "2026-07-05", "2026-07-06", "2026-07-07"]
 
@@ -283,3 +284,271 @@ def test_sigterm_during_upstream_retries_hands_the_job_back_at_once(tvshows, job
     assert any(l.get("msg") == "job handed back" for l in w.logs())
     total = stats(tvshows, jobs_env)["total"]
     assert total["dead"] == 0 and total["queued"] + total["retrying"] == 1
+
+
+# ---- a run's accounting: each (day, source) counts once ----
+
+@pytest.fixture
+def durable_redis():
+    """A Redis of the test's own that keeps its data across a restart."""
+    r = RedisServer(persist=True).start()
+    yield r
+    r.destroy()
+
+
+def redis_jobs_env(tvshows, fake_tvmaze, redis_url, **extra):
+    assert tvshows.run("migrate").returncode == 0
+    assert tvshows.run("import", "--file", os.path.join(
+        FIXTURES, "schedule-GB-2026-07-07.json")).returncode == 0  # no catch-up plan
+    env = {"TVMAZE_BASE_URL": fake_tvmaze.url, "IMPORT_RATE": "0", "REDIS_URL": redis_url,
+           "JOB_BACKOFF_MS": "100", "IMPORT_TIMEOUT": "10", "IMPORT_SCHEDULE": "0 2 * * *",
+           "SHUTDOWN_TIMEOUT": "10", "WORKER_CONCURRENCY": "1"}
+    env.update(extra)
+    return env
+
+
+def start_worker(tvshows, env, tmp_path, tag="w"):
+    return Worker(base_env(dict(env, DATABASE_URL=tvshows.db_url)), tmp_path, tag)
+
+
+def stop_worker(w):
+    rc = w.stop()
+    err = open(w.err_path).read()
+    assert "Sanitizer" not in err and "runtime error" not in err, err[-4000:]
+    assert rc == 0, err[-2000:]
+
+
+def fetched(fake_tvmaze, day):
+    return [r for r in fake_tvmaze.requests() if r["query"].get("date") == day]
+
+
+def queue_empty(tvshows, env):
+    p = tvshows.run("jobs", "stats", "--format", "json", env=env)
+    return p.returncode == 0 and json.loads(p.stdout)["total"] == {
+        "queued": 0, "running": 0, "retrying": 0, "dead": 0}
+
+
+def days_run(db):
+    return db.query("SELECT status, days_total, days_ok, days_failed FROM import_runs"
+                    " WHERE mode = 'days'")
+
+
+def run_with_a_redis_outage(tvshows, db, fake_tvmaze, redis, tmp_path, visibility, fetch_s,
+                            outage_s):
+    """Five GB days on one worker; Redis stops as the third day is fetched
+    (it takes fetch_s) and comes back outage_s later. Returns the worker,
+    stopped once the run is finished and the queue empty."""
+    env = redis_jobs_env(tvshows, fake_tvmaze, redis.url, JOB_VISIBILITY_TIMEOUT=str(visibility))
+    fake_tvmaze.set_faults([{"path": "/schedule", "date": GB[2], "kind": "slow",
+                             "delay": fetch_s}])
+    jobs(tvshows, env, "enqueue", "import", "--days", "5", "--from", GB[0], "--countries", "GB",
+         "--no-web")
+    w = start_worker(tvshows, env, tmp_path)
+    try:
+        assert wait_for(lambda: fetched(fake_tvmaze, GB[2]), 30)
+        redis.stop()  # the day finishes while Redis is away: its ack fails
+        time.sleep(outage_s)
+        redis.start()
+        # a job whose ack was lost stays pending (running) until delivered again
+        assert wait_for(lambda: run_done(db) and queue_empty(tvshows, env), 60)
+    finally:
+        stop_worker(w)
+    return w
+
+
+def test_an_acknowledgement_lost_to_a_redis_outage_is_retried_and_the_day_runs_once(
+        tvshows, db, fake_tvmaze, durable_redis, tmp_path):
+    w = run_with_a_redis_outage(tvshows, db, fake_tvmaze, durable_redis, tmp_path,
+                                visibility=6, fetch_s=2, outage_s=3.5)
+    assert len(fetched(fake_tvmaze, GB[2])) == 1, "the acknowledged day ran again"
+    assert days_run(db) == [["succeeded", "5", "5", "0"]]
+    logs = w.logs()
+    assert any(l.get("msg") == "cannot acknowledge job, retrying" for l in logs)
+    assert any(l.get("msg") == "job acknowledged" and l["tries"] > 1 for l in logs)
+
+
+def test_a_day_delivered_again_after_its_acknowledgement_was_lost_counts_once(
+        tvshows, db, fake_tvmaze, durable_redis, tmp_path):
+    # away longer than the visibility timeout: the ack gives up, and the
+    # day is delivered again once Redis is back
+    w = run_with_a_redis_outage(tvshows, db, fake_tvmaze, durable_redis, tmp_path,
+                                visibility=2, fetch_s=1.5, outage_s=5)
+    assert len(fetched(fake_tvmaze, GB[2])) == 2
+    assert days_run(db) == [["succeeded", "5", "5", "0"]]
+    assert any(l.get("msg") == "job done but not acknowledged: it will be delivered again"
+               for l in w.logs())
+
+
+def test_a_dead_day_that_succeeds_after_retry_dead_turns_the_run_succeeded(
+        tvshows, db, jobs_env, no_catch_up, workers, fake_tvmaze):
+    fake_tvmaze.set_faults([{"path": "/schedule", "date": GB[1], "kind": "400", "times": -1}])
+    jobs(tvshows, jobs_env, "enqueue", "import", "--days", "2", "--from", GB[0], "--countries",
+         "GB", "--no-web")
+    workers(1, JOB_MAX_ATTEMPTS="2")
+    assert wait_for(lambda: run_done(db), 60)
+    assert db.query("SELECT status, days_ok, days_failed, failed_days FROM import_runs"
+                    " WHERE mode = 'days'") == [["partial", "1", "1", "%s/country:GB" % GB[1]]]
+    fake_tvmaze.clear_faults()
+    assert "1 dead jobs queued again" in jobs(tvshows, jobs_env, "retry-dead")
+    assert wait_for(lambda: days_run(db) == [["succeeded", "2", "2", "0"]], 60), days_run(db)
+    assert db.query("SELECT failed_days, first_error FROM import_runs WHERE mode = 'days'") == [
+        [None, None]]
+
+
+def test_a_redis_that_comes_back_empty_loses_no_day_of_a_run(tvshows, db, fake_tvmaze, tmp_path):
+    r = RedisServer().start()  # no persistence: a restart comes back empty
+    try:
+        env = redis_jobs_env(tvshows, fake_tvmaze, r.url, JOB_VISIBILITY_TIMEOUT="2")
+        fake_tvmaze.set_faults([{"path": "/schedule", "date": GB[2], "kind": "slow",
+                                 "delay": 1}])
+        jobs(tvshows, env, "enqueue", "import", "--days", "5", "--from", GB[0], "--countries",
+             "GB", "--no-web")
+        w = start_worker(tvshows, env, tmp_path)
+        try:
+            assert wait_for(lambda: fetched(fake_tvmaze, GB[2]), 30)
+            r.stop()
+            r.start()  # the jobs of the last two days are gone with its data
+            assert wait_for(lambda: run_done(db), 30), days_run(db)
+        finally:
+            stop_worker(w)
+    finally:
+        r.destroy()
+    assert days_run(db) == [["succeeded", "5", "5", "0"]]
+    assert [len(fetched(fake_tvmaze, d)) for d in GB] == [1, 1, 1, 1, 1]
+    lost = [l for l in w.logs() if l.get("msg") == "import run lost its jobs: days enqueued again"]
+    assert [l["days"] for l in lost] == [2], lost
+
+
+# ---- a database the worker cannot write ----
+
+def make_read_only(path):
+    """What a worker meets when the database file cannot be written (a file
+    of another user, a read-only mount): SQLite then opens it read-only.
+    Permissions do not stop root, so as root the file is made immutable,
+    which SQLite meets the same way (the open for writing fails)."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", path], check=True)
+    else:
+        os.chmod(path, 0o444)
+
+
+def make_writable(path):
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", path], check=True)
+    else:
+        os.chmod(path, 0o644)
+
+
+@pytest.mark.sqlite_only
+def test_a_read_only_database_is_reported_and_the_worker_resumes_once_it_is_writable(
+        tvshows, db, fake_tvmaze, tmp_path):
+    assert tvshows.run("migrate").returncode == 0
+    assert tvshows.run("import", "--file", os.path.join(
+        FIXTURES, "schedule-GB-2026-07-07.json")).returncode == 0  # no catch-up plan
+    env = {"TVMAZE_BASE_URL": fake_tvmaze.url, "IMPORT_RATE": "0", "JOB_BACKOFF_MS": "100",
+           "IMPORT_SCHEDULE": "0 2 * * *", "SHUTDOWN_TIMEOUT": "10"}
+    plan = ("enqueue", "import", "--days", "2", "--from", GB[0], "--countries", "GB", "--no-web")
+    make_read_only(db.path)
+    try:
+        p = tvshows.run("jobs", *plan, env=env)
+        assert p.returncode == 1
+        assert p.stderr.strip() == ("tvshows: jobs: the queue is unavailable:"
+                                    " attempt to write a readonly database")
+        w = start_worker(tvshows, env, tmp_path)
+        time.sleep(3)  # a dozen claims fail meanwhile
+        failing = [l for l in w.logs() if l.get("msg") == "queue unavailable: cannot claim jobs"]
+        assert len(failing) == 1, failing
+        assert failing[0]["error"] == "attempt to write a readonly database"
+    finally:
+        make_writable(db.path)
+    try:
+        assert "enqueued" in jobs(tvshows, env, *plan)
+        assert wait_for(lambda: run_done(db), 30), days_run(db)
+    finally:
+        stop_worker(w)
+    assert days_run(db) == [["succeeded", "2", "2", "0"]]
+    assert [l["msg"] for l in w.logs() if l.get("msg", "").startswith("queue ")] == [
+        "queue unavailable: cannot claim jobs", "queue available again"]
+
+
+# ---- a plan while a run is in progress; a database outage mid-run ----
+
+def test_an_import_enqueued_while_a_run_is_in_progress_is_refused(
+        tvshows, db, jobs_env, no_catch_up, workers, fake_tvmaze):
+    fake_tvmaze.set_faults([{"path": "/schedule", "kind": "slow", "delay": 1, "times": -1}])
+    plan = ("enqueue", "import", "--days", "3", "--from", GB[0], "--countries", "GB", "--no-web")
+    jobs(tvshows, jobs_env, *plan)
+    workers(1, WORKER_CONCURRENCY="1")
+    assert wait_for(lambda: db.scalar("SELECT days_ok FROM import_runs WHERE mode = 'days'")
+                    == "1", 30)
+    p = tvshows.run("jobs", *plan, env=jobs_env)
+    assert p.returncode == 1
+    run = db.scalar("SELECT id FROM import_runs WHERE mode = 'days'")
+    assert p.stderr.strip() == (
+        "tvshows: jobs: import run %s is in progress (1 of 3 days in); enqueue the next import"
+        " once it has finished" % run)
+    assert wait_for(lambda: run_done(db), 30)
+    time.sleep(1.5)
+    assert days_run(db) == [["succeeded", "3", "3", "0"]]
+    assert [len(fetched(fake_tvmaze, d)) for d in GB[:3]] == [1, 1, 1]
+    # once it is over, the next one is taken
+    assert "enqueued" in jobs(tvshows, jobs_env, *plan)
+
+
+@pytest.mark.parametrize("queue_kind", ["database"])
+def test_a_plan_that_reaches_the_worker_during_a_run_is_skipped(
+        tvshows, db, jobs_env, no_catch_up, workers, fake_tvmaze):
+    fake_tvmaze.set_faults([{"path": "/schedule", "kind": "slow", "delay": 1, "times": -1}])
+    jobs(tvshows, jobs_env, "enqueue", "import", "--days", "3", "--from", GB[0], "--countries",
+         "GB", "--no-web")
+    (w,) = workers(1, WORKER_CONCURRENCY="1")
+    assert wait_for(lambda: db.scalar("SELECT days_ok FROM import_runs WHERE mode = 'days'")
+                    == "1", 30)
+    # a plan that got past the check (the scheduler's tick, a race)
+    execute(db, "INSERT INTO jobs (type, payload, unique_key, state, run_at, created_at)"
+                " VALUES ('import-plan', '{\"days\":3,\"from\":\"%s\",\"countries\":\"GB\","
+                "\"web\":false,\"full\":false}', 'import-plan', 'queued', 0, 0)" % GB[0])
+    assert wait_for(lambda: db.scalar("SELECT count(*) FROM jobs") == "0", 30)
+    assert days_run(db) == [["succeeded", "3", "3", "0"]]
+    assert [len(fetched(fake_tvmaze, d)) for d in GB[:3]] == [1, 1, 1]
+    assert any(l.get("msg") == "import plan skipped: a run is in progress" for l in w.logs())
+
+
+@pytest.mark.postgres_only
+def test_retries_during_a_database_outage_do_not_fetch_their_day_again(fake_tvmaze, redis_url,
+                                                                        tmp_path):
+    pg = PgServer().start()  # its own: the test stops it
+    try:
+        pg.psql("CREATE DATABASE o")
+        t = Tvshows(pg.url("o"), tmp_path)
+        env = redis_jobs_env(t, fake_tvmaze, redis_url, JOB_BACKOFF_MS="200")
+        fake_tvmaze.set_faults([{"path": "/schedule", "date": GB[2], "kind": "slow",
+                                 "delay": 1}])
+        jobs(t, env, "enqueue", "import", "--days", "5", "--from", GB[0], "--countries", "GB",
+             "--no-web")
+        w = start_worker(t, env, tmp_path)
+        try:
+            assert wait_for(lambda: fetched(fake_tvmaze, GB[2]), 30)
+            pg.stop()  # the day's write fails; its retries find no database
+            time.sleep(5)
+            pg.start()
+            assert wait_for(lambda: run_finished_in(pg, "o"), 60)
+        finally:
+            stop_worker(w)
+        assert pg.psql("SELECT status, days_ok FROM import_runs WHERE mode = 'days'",
+                       dbname="o") == "succeeded|5"
+        # one fetch before the outage, one after it: none by the retries
+        assert [len(fetched(fake_tvmaze, d)) for d in GB] == [1, 1, 2, 1, 1]
+        msgs = [l.get("msg") for l in w.logs()]
+        assert msgs.count("database unavailable: jobs wait for it") == 1
+        assert msgs.count("database available again: jobs resume") == 1
+    finally:
+        pg.destroy()
+
+
+def run_finished_in(pg, dbname):
+    try:
+        return pg.psql("SELECT count(*) FROM import_runs WHERE mode = 'days'"
+                       " AND finished_at IS NOT NULL", dbname=dbname) == "1"
+    except subprocess.CalledProcessError:
+        return False

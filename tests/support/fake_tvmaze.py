@@ -15,7 +15,7 @@ so tests may rewrite them between imports):
                                          from every schedule-*.json
 
 Faults (HTTP errors, slow answers, truncated or malformed bodies, connection
-resets) and a sliding-window rate limit can be injected from Python or over
+resets, a 302 to the fault's "location") and a sliding-window rate limit can be injected from Python or over
 HTTP (POST/DELETE /__faults, GET/DELETE /__requests).
 
 Python use:
@@ -54,7 +54,7 @@ __all__ = ["FakeTvmaze", "FAULT_KINDS", "API_PATHS"]
 
 API_PATHS = ("/schedule", "/schedule/web", "/schedule/full")
 FAULT_KINDS = ("429", "500", "502", "503", "404", "400", "slow", "truncated",
-               "html", "wrong_shape", "reset")
+               "html", "wrong_shape", "reset", "redirect")
 
 RATE_WINDOW_S = 10.0
 DEFAULT_SLOW_DELAY_S = 40.0
@@ -171,6 +171,8 @@ def _normalise_fault(fault):
     out["times"] = times
     if "path" in out and out["path"] is not None and not isinstance(out["path"], str):
         raise ValueError("fault path must be a string")
+    if kind == "redirect" and not isinstance(out.get("location"), str):
+        raise ValueError("a redirect fault needs a location string")
     if out.get("retry_after") is not None and not isinstance(out["retry_after"], (int, float, str)):
         raise ValueError("fault retry_after must be a number or a string")
     if out.get("delay") is not None:
@@ -574,6 +576,10 @@ class FakeTvmaze:
                 body = _HTML_ERROR_PAGE.encode("utf-8")
                 return 200, (lambda h, head: h._send(200, body, content_type="text/html",
                                                     head=head))
+            if kind == "redirect":
+                location = fault["location"]
+                return 302, (lambda h, head: h._send(
+                    302, b"", extra_headers=[("Location", location)], head=head))
             if kind == "wrong_shape":
                 return json_sender(200, _dumps({"message": "not a list"}))
             status, body = self._serve(path, effective, query)

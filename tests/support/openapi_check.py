@@ -282,7 +282,10 @@ class Spec:
         schema = content[media].get("schema")
         if schema is None:
             return response
-        value = self._parse_body(what, body, hdrs)
+        if media.endswith("json"):
+            value = self._parse_body(what, body, hdrs)
+        else:  # text (text/calendar): one UTF-8 string
+            value = self._parse_text(what, body, hdrs)
         self._check_value(what, schema, value)
         return response
 
@@ -420,6 +423,15 @@ class Spec:
             return json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise AssertionError(f"{what}: body is not UTF-8 JSON: {exc}; body starts {raw[:120]!r}") from None
+
+    def _parse_text(self, what: str, body: Any, hdrs: _Headers) -> Any:
+        raw = self._raw(body, hdrs)
+        if not isinstance(raw, bytes):
+            return raw
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise AssertionError(f"{what}: body is not UTF-8 text: {exc}") from None
 
     def _check_empty(self, what: str, body: Any, hdrs: _Headers, head: bool = False) -> None:
         raw = self._raw(body, hdrs) if isinstance(body, (bytes, bytearray, str)) else body

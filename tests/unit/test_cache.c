@@ -92,21 +92,35 @@ static void test_cache_hits_after_put_and_misses_unknown_key(void **state)
     cache_free(c);
 }
 
-static void test_cache_generation_mismatch_misses_and_drops(void **state)
+static void test_cache_generation_mismatch_misses_and_keeps_the_entry(void **state)
 {
     cache *c = cache_new(1 << 20);
+    cache_meta m;
+    int64_t g = 0;
     buf b;
 
     (void)state;
     buf_init(&b, 0);
     put(c, "/s", 1, "old", 3);
-    assert_true(cache_bytes(c) > 0);
     assert_int_equal(get(c, "/s", 2, &b), 0);
-    /* the stale entry is gone, even for its own generation */
-    assert_int_equal(get(c, "/s", 1, &b), 0);
-    assert_int_equal(cache_bytes(c), 0);
+    /* a miss for the new data, but the older rendering is still there */
+    assert_int_equal(cache_get_any(c, "/s", 2, &b, &m, &g), 1);
+    assert_int_equal(g, 1);
+    assert_memory_equal(b.data, "old", 3);
+    assert_string_equal(m.etag, "\"/s\"");
+    assert_true(cache_bytes(c) > 0);
+    buf_reset(&b);
+    assert_int_equal(cache_get_any(c, "/t", 2, &b, &m, &g), 0);
+    /* the new rendering replaces it */
     put(c, "/s", 2, "new", 3);
     assert_int_equal(get(c, "/s", 2, &b), 1);
+    assert_memory_equal(b.data, "new", 3);
+    assert_int_equal(get(c, "/s", 1, &b), 0);
+    /* and a rendering of older data never replaces a newer one */
+    put(c, "/s", 1, "older", 5);
+    buf_reset(&b);
+    assert_int_equal(cache_get_any(c, "/s", 2, &b, &m, &g), 1);
+    assert_int_equal(g, 2);
     assert_memory_equal(b.data, "new", 3);
     buf_free(&b);
     cache_free(c);
@@ -340,7 +354,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache_hits_after_put_and_misses_unknown_key),
-        cmocka_unit_test(test_cache_generation_mismatch_misses_and_drops),
+        cmocka_unit_test(test_cache_generation_mismatch_misses_and_keeps_the_entry),
         cmocka_unit_test(test_cache_put_replaces_same_key),
         cmocka_unit_test(test_cache_evicts_least_recently_used_over_bound),
         cmocka_unit_test(test_cache_stays_within_byte_bound),

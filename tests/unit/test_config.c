@@ -274,8 +274,19 @@ static void test_config_accepts_jwt_with_jwks(void **state)
     (void)state;
     env("AUTH_MODE", "any");
     env("JWT_JWKS_URL", "https://issuer.example/.well-known/jwks.json");
+    /* without an issuer and an audience any token of the key set would do */
+    load_fails(CMD_SERVE, NULL, 0, "JWT_ISSUER");
+    env("JWT_ISSUER", "https://issuer.example");
+    load_fails(CMD_SERVE, NULL, 0, "JWT_AUDIENCE");
+    env("JWT_AUDIENCE", "app-client");
     assert_int_equal(load(&cfg, CMD_SERVE, NULL, 0, err, sizeof(err)), 0);
     assert_int_equal(cfg.auth, AUTH_ANY);
+    config_free(&cfg);
+    /* keys come over https, or plain http from this machine only */
+    env("JWT_JWKS_URL", "http://issuer.example/.well-known/jwks.json");
+    load_fails(CMD_SERVE, NULL, 0, "JWT_JWKS_URL");
+    env("JWT_JWKS_URL", "http://127.0.0.1:8080/jwks.json");
+    assert_int_equal(load(&cfg, CMD_SERVE, NULL, 0, err, sizeof(err)), 0);
     config_free(&cfg);
 }
 

@@ -10,7 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -30,6 +34,14 @@ static EVP_PKEY *key_b; /* not in it, or in it as "kb" after a rotation */
 static jwks *keys;      /* {ka} */
 
 /* ---- helpers: base64url, keys, signing ---- */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static char *b64url(const unsigned char *p, size_t n)
 {
@@ -477,6 +489,36 @@ static void test_jwt_refuses_client_id_unless_access_token(void **state)
     free(id), free(none), free(other);
 }
 
+/* Cognito token_use: "id" is judged by aud, "access" by client_id, and
+ * nothing else (a refresh token) opens the API. */
+static void test_jwt_checks_token_use(void **state)
+{
+    char *refresh =
+        strdup("{\"sub\":\"u\",\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+               "\",\"client_id\":\"" AUDIENCE "\",\"token_use\":\"refresh\",\"exp\":1750003600}");
+    char *access_aud_only = strdup("{\"sub\":\"u\",\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+                                   "\",\"token_use\":\"access\",\"exp\":1750003600}");
+    char *access_both =
+        strdup("{\"sub\":\"u\",\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+               "\",\"token_use\":\"access\",\"client_id\":\"other\",\"exp\":1750003600}");
+    char *odd = strdup("{\"sub\":\"u\",\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+                       "\",\"token_use\":\"ID\",\"exp\":1750003600}");
+    char *plain = strdup("{\"sub\":\"u\",\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE
+                         "\",\"exp\":1750003600}");
+    char *id = claims_with(3600, "");
+
+    (void)state;
+    assert_int_equal(verify_claims(refresh), JWT_BAD_TOKEN_USE);
+    assert_int_equal(verify_claims(odd), JWT_BAD_TOKEN_USE);
+    /* an access token is the client_id's: aud alone does not make it ours */
+    assert_int_equal(verify_claims(access_aud_only), JWT_BAD_AUDIENCE);
+    assert_int_equal(verify_claims(access_both), JWT_BAD_AUDIENCE);
+    assert_int_equal(verify_claims(id), JWT_OK);
+    assert_int_equal(verify_claims(plain), JWT_OK);
+    assert_string_equal(jwt_result_text(JWT_BAD_TOKEN_USE), "token_use not allowed");
+    free(refresh), free(access_aud_only), free(access_both), free(odd), free(plain), free(id);
+}
+
 static void test_jwt_refuses_token_over_8_kib(void **state)
 {
     char pad[JWT_MAX_LEN];
@@ -708,9 +750,19 @@ static void temp_path(char *path, size_t len)
     close(fd);
 }
 
+/* A reference to the current set that must hold kid (or lack it). */
+static void assert_current_has(jwks_cache *c, const char *kid, int want)
+{
+    jwks *k = jwks_current(c);
+
+    assert_non_null(k);
+    assert_int_equal(jwks_has_kid(k, kid), want);
+    jwks_release(c, k);
+}
+
 static void test_jwks_cache_refetches_on_rotation(void **state)
 {
-    const int64_t min_refetch = 60000, t0 = 1000;
+    const int64_t retry = 10000, ttl = 3600000, t0 = 1000;
     char path[64];
     jwks_cache *c;
     jwks *first, *k;
@@ -720,20 +772,24 @@ static void test_jwks_cache_refetches_on_rotation(void **state)
     (void)state;
     temp_path(path, sizeof(path));
     write_jwks(path, key_a, "ka");
-    assert_non_null(c = jwks_cache_new(NULL, path, 3600000, min_refetch));
-    assert_non_null(first = jwks_get(c, NULL, t0));
+    assert_non_null(c = jwks_cache_new(NULL, path, ttl, retry));
+    assert_null(jwks_current(c)); /* nothing is fetched before the refresher runs */
+    assert_int_equal(jwks_cache_poll(c, t0), 1);
+    assert_int_equal(jwks_cache_poll(c, t0), 0);
+    assert_non_null(first = jwks_current(c));
     assert_true(jwks_has_kid(first, "ka"));
     assert_int_equal(verify_with(tok_b, first, NULL, 0), JWT_UNKNOWN_KID);
 
     /* the provider rotates: only kb is published now */
     write_jwks(path, key_b, "kb");
     /* a known kid never causes a fetch */
-    assert_non_null(k = jwks_get(c, "ka", t0 + 1));
-    assert_ptr_equal(k, first);
-    jwks_release(c, k);
+    jwks_cache_want(c, "ka");
+    assert_int_equal(jwks_cache_poll(c, t0 + 1), 0);
     /* the first unknown kid is fetched at once, even right after the first
      * load: a rotation just after start is picked up */
-    assert_non_null(k = jwks_get(c, "kb", t0 + 2));
+    jwks_cache_want(c, "kb");
+    assert_int_equal(jwks_cache_poll(c, t0 + 2), 1);
+    assert_non_null(k = jwks_current(c));
     assert_true(jwks_has_kid(k, "kb"));
     assert_false(jwks_has_kid(k, "ka"));
     assert_int_equal(verify_with(tok_b, k, NULL, 0), JWT_OK);
@@ -742,23 +798,24 @@ static void test_jwks_cache_refetches_on_rotation(void **state)
     jwks_release(c, first);
     jwks_release(c, k);
 
-    /* another unknown kid within min_refetch of that fetch: none, however
-     * many ask */
+    /* made-up kids within retry of that fetch: none, however many ask */
     write_jwks(path, key_a, "kc");
-    for (int i = 0; i < 5; i++) {
-        assert_non_null(k = jwks_get(c, "kc", t0 + 3 + i));
-        assert_false(jwks_has_kid(k, "kc"));
-        jwks_release(c, k);
+    for (int i = 0; i < 50; i++) {
+        jwks_cache_want(c, "made-up");
+        assert_int_equal(jwks_cache_poll(c, t0 + 3 + i * 100), 0);
     }
-    /* once min_refetch has passed, the unknown kid is fetched */
-    assert_non_null(k = jwks_get(c, "kc", t0 + 2 + min_refetch));
-    assert_true(jwks_has_kid(k, "kc"));
-    jwks_release(c, k);
-    /* and the ttl alone brings a fetch */
+    assert_current_has(c, "kc", 0);
+    /* once retry has passed, the wanted kid brings a fetch: a key published
+     * meanwhile is accepted within seconds, not a minute */
+    assert_int_equal(jwks_cache_poll(c, t0 + 2 + retry), 1);
+    assert_current_has(c, "kc", 1);
+    /* nothing wanted: nothing fetched until the set is three quarters of
+     * its ttl old, then fetched before it expires */
     write_jwks(path, key_b, "kd");
-    assert_non_null(k = jwks_get(c, NULL, t0 + 2 + min_refetch + 3600000));
-    assert_true(jwks_has_kid(k, "kd"));
-    jwks_release(c, k);
+    assert_int_equal(jwks_cache_poll(c, t0 + 2 + retry + ttl * 3 / 4 - 1), 0);
+    assert_current_has(c, "kd", 0);
+    assert_int_equal(jwks_cache_poll(c, t0 + 2 + retry + ttl * 3 / 4), 1);
+    assert_current_has(c, "kd", 1);
     jwks_cache_free(c);
     unlink(path);
     free(tok_b), free(claims);
@@ -768,26 +825,24 @@ static void test_jwks_cache_keeps_keys_when_fetch_fails(void **state)
 {
     char path[64];
     jwks_cache *c;
-    jwks *k;
 
     (void)state;
     temp_path(path, sizeof(path));
     write_jwks(path, key_a, "ka");
     assert_non_null(c = jwks_cache_new("", path, 1000, 100));
-    assert_non_null(k = jwks_get(c, NULL, 0));
-    jwks_release(c, k);
+    assert_int_equal(jwks_cache_poll(c, 0), 1);
     write_file(path, "{\"keys\":[");
-    assert_non_null(k = jwks_get(c, NULL, 5000)); /* ttl passed; the fetch fails */
-    assert_true(jwks_has_kid(k, "ka"));
-    jwks_release(c, k);
+    assert_int_equal(jwks_cache_poll(c, 5000), -1); /* old enough; the fetch fails */
+    assert_current_has(c, "ka", 1);
+    /* a failing source is tried again after retry_ms, not at every poll */
+    assert_int_equal(jwks_cache_poll(c, 5050), 0);
     write_file(path, "{\"keys\":[]}"); /* nothing usable counts as a failure */
-    assert_non_null(k = jwks_get(c, "kz", 10000));
-    assert_true(jwks_has_kid(k, "ka"));
-    jwks_release(c, k);
+    jwks_cache_want(c, "kz");
+    assert_int_equal(jwks_cache_poll(c, 10000), -1);
+    assert_current_has(c, "ka", 1);
     unlink(path);
-    assert_non_null(k = jwks_get(c, NULL, 15000));
-    assert_true(jwks_has_kid(k, "ka"));
-    jwks_release(c, k);
+    assert_int_equal(jwks_cache_poll(c, 15000), -1);
+    assert_current_has(c, "ka", 1);
     jwks_cache_free(c);
 }
 
@@ -797,9 +852,12 @@ static void test_jwks_cache_missing_file_gives_null(void **state)
 
     (void)state;
     assert_non_null(c);
-    assert_null(jwks_get(c, NULL, 0));
-    assert_null(jwks_get(c, "ka", 50));
-    assert_null(jwks_get(c, "ka", 200));
+    assert_int_equal(jwks_cache_poll(c, 0), -1);
+    assert_null(jwks_current(c));
+    jwks_cache_want(c, "ka");
+    assert_int_equal(jwks_cache_poll(c, 50), 0);
+    assert_int_equal(jwks_cache_poll(c, 200), -1);
+    assert_null(jwks_current(c));
     jwks_release(c, NULL);
     jwks_cache_free(c);
     jwks_cache_free(NULL);
@@ -807,6 +865,61 @@ static void test_jwks_cache_missing_file_gives_null(void **state)
     assert_null(jwks_cache_new(NULL, NULL, 1000, 100));
     assert_null(jwks_cache_new("", "", 1000, 100));
     assert_null(jwks_cache_new("http://127.0.0.1:1/jwks.json", "/tmp/x", 1000, 100));
+}
+
+/* The refresher thread: the set is there once start returns, and a wanted
+ * kid is fetched by the thread while the caller goes on. */
+static void test_jwks_cache_refresher_fetches_in_the_background(void **state)
+{
+    char path[64];
+    jwks_cache *c;
+    int seen = 0;
+
+    (void)state;
+    temp_path(path, sizeof(path));
+    write_jwks(path, key_a, "ka");
+    assert_non_null(c = jwks_cache_new(NULL, path, 3600000, 100));
+    assert_int_equal(jwks_cache_start(c, 3000), 0);
+    assert_current_has(c, "ka", 1);
+    write_jwks(path, key_b, "kb");
+    jwks_cache_want(c, "kb");
+    for (int i = 0; i < 300 && !seen; i++) {
+        jwks *k = jwks_current(c);
+        seen = jwks_has_kid(k, "kb");
+        jwks_release(c, k);
+        usleep(10000);
+    }
+    assert_true(seen);
+    jwks_cache_free(c); /* stops and joins the thread */
+    unlink(path);
+}
+
+/* An https URL that never answers: the caller of start waits at most its
+ * bound, and freeing cuts the fetch short. */
+static void test_jwks_cache_free_does_not_wait_out_a_slow_source(void **state)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+    char url[96];
+    jwks_cache *c;
+    int64_t t0;
+
+    (void)state;
+    /* listens, never accepts: the TLS handshake never ends */
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(fd, 4), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/jwks.json", ntohs(a.sin_port));
+    assert_non_null(c = jwks_cache_new(url, NULL, 3600000, 10000));
+    t0 = mono_ms();
+    assert_int_equal(jwks_cache_start(c, 200), 0);
+    assert_true(mono_ms() - t0 < 1500);
+    assert_null(jwks_current(c));
+    t0 = mono_ms();
+    jwks_cache_free(c);
+    assert_true(mono_ms() - t0 < 1500); /* not the 3 s fetch timeout */
+    close(fd);
 }
 
 typedef struct reader_arg {
@@ -820,8 +933,10 @@ static void *reader(void *p)
     reader_arg *a = p;
 
     for (int i = 0; i < 300; i++) {
-        jwks *k = jwks_get(a->c, i % 3 ? "ka" : "unknown", i);
+        jwks *k = jwks_current(a->c);
 
+        if (i % 3 == 0)
+            jwks_cache_want(a->c, "unknown");
         if (!k)
             continue;
         /* the set must stay whole while held, however often it is swapped */
@@ -843,8 +958,10 @@ static void test_jwks_cache_is_thread_safe(void **state)
     (void)state;
     temp_path(path, sizeof(path));
     write_jwks(path, key_a, "ka");
-    /* ttl 0 and no minimum: nearly every call wants to fetch */
+    /* ttl 0 and no retry gap: the refresher fetches again and again while
+     * the readers hold and release sets */
     assert_non_null(c = jwks_cache_new(NULL, path, 0, 0));
+    assert_int_equal(jwks_cache_start(c, 3000), 0);
     for (int i = 0; i < 4; i++) {
         args[i] = (reader_arg){c, tok, 0};
         assert_int_equal(pthread_create(&th[i], NULL, reader, &args[i]), 0);
@@ -877,6 +994,7 @@ int main(void)
         cmocka_unit_test(test_jwt_accepts_aud_array_containing_audience),
         cmocka_unit_test(test_jwt_accepts_cognito_access_token_by_client_id),
         cmocka_unit_test(test_jwt_refuses_client_id_unless_access_token),
+        cmocka_unit_test(test_jwt_checks_token_use),
         cmocka_unit_test(test_jwt_refuses_token_over_8_kib),
         cmocka_unit_test(test_jwt_refuses_not_three_parts),
         cmocka_unit_test(test_jwt_refuses_bad_base64url),
@@ -889,6 +1007,8 @@ int main(void)
         cmocka_unit_test(test_jwks_cache_refetches_on_rotation),
         cmocka_unit_test(test_jwks_cache_keeps_keys_when_fetch_fails),
         cmocka_unit_test(test_jwks_cache_missing_file_gives_null),
+        cmocka_unit_test(test_jwks_cache_refresher_fetches_in_the_background),
+        cmocka_unit_test(test_jwks_cache_free_does_not_wait_out_a_slow_source),
         cmocka_unit_test(test_jwks_cache_is_thread_safe),
     };
 

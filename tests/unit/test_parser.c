@@ -504,6 +504,45 @@ static void test_parser_rejects_ctl_in_target(void **state)
     assert_int_equal(status_of(" / HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
 }
 
+/* http_head_length on bytes that hold no complete head, in a block of
+ * their own size. */
+static long head_so_far(const char *s, size_t n)
+{
+    char *d = dup_exact(s, n);
+    size_t scan = 0, skip = 0;
+    long h = http_head_length(d, n, &scan, &skip);
+
+    free(d);
+    return h;
+}
+
+static void test_parser_refuses_what_cannot_start_a_request_before_any_lf(void **state)
+{
+    (void)state;
+    /* a TLS ClientHello, binary, JSON: the first byte is no method's */
+    assert_int_equal(head_so_far(S("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")), -400);
+    assert_int_equal(head_so_far(S("\x00\x01\x02")), -400);
+    assert_int_equal(head_so_far(S("{\"a\":1}")), -400);
+    assert_int_equal(head_so_far(S(" GET / HTTP/1.1")), -400);
+    /* bare CR line endings, and control bytes as they come */
+    assert_int_equal(head_so_far(S("GET / HTTP/1.1\rHost: a\r\r")), -400);
+    assert_int_equal(head_so_far(S("\r\n\rX")), -400);
+    assert_int_equal(head_so_far(S("GET /\x01")), -400);
+    assert_int_equal(head_so_far(S("GET\t/ HTTP/1.1")), -400); /* HTAB: not in the request line */
+    assert_int_equal(head_so_far(S("GET / HTTP/1.1\r\nHost: a\x7f")), -400);
+    assert_int_equal(head_so_far("GET / HTTP/1.1\r\nX: a\0", 21), -400);
+    /* what may still become a request waits for more */
+    assert_int_equal(head_so_far(S("G")), 0);
+    assert_int_equal(head_so_far(S("\r")), 0);
+    assert_int_equal(head_so_far(S("\r\n\r")), 0);
+    assert_int_equal(head_so_far(S("GET / HTTP/1.1\r")), 0);
+    assert_int_equal(head_so_far(S("GET / HTTP/1.1\r\nX: a\tb \xe9\r")), 0);
+    /* and whatever the reads, the same answer */
+    check_every_split(S("GET / HTTP/1.1\rHost: a\r\n\r\n"));
+    check_every_split(S("GET / HTTP/1.1\r\nHost: a\r\nX: a\tb\x01\r\n\r\n"));
+    check_every_split(S("GET / HTTP/1.1\r\nHost: a\r\nX: a\tb\r\n\r\n"));
+}
+
 static void test_parser_rejects_empty_header_name(void **state)
 {
     (void)state;
@@ -998,6 +1037,96 @@ static void test_parser_answers_413_to_chunked_body_over_limit(void **state)
     free(body);
 }
 
+/* ---- a body, given the route's cap ---- */
+
+static http_head_info head_info(http_body_kind kind, uint64_t length)
+{
+    http_head_info info = {.body = kind, .content_length = length};
+    return info;
+}
+
+static void test_parser_body_over_the_cap_is_refused_before_a_byte_is_read(void **state)
+{
+    http_head_info cl = head_info(BODY_LENGTH, 65), te = head_info(BODY_CHUNKED, 0);
+    http_body b;
+
+    (void)state;
+    assert_int_equal(http_body_begin(&b, &cl, 64), 413);
+    assert_int_equal(http_body_begin(&b, &cl, 65), 0);
+    assert_int_equal(b.wire_max, 65);
+    /* where the route takes none, any body is refused, chunked included */
+    assert_int_equal(http_body_begin(&b, &cl, 0), 413);
+    assert_int_equal(http_body_begin(&b, &te, 0), 413);
+    assert_int_equal(http_body_begin(&b, &te, 64), 0);
+    /* no route may take more than the server's ceiling */
+    cl.content_length = HTTP_MAX_BODY + 1;
+    assert_int_equal(http_body_begin(&b, &cl, SIZE_MAX), 413);
+}
+
+static void test_parser_body_take_waits_for_the_declared_length(void **state)
+{
+    http_head_info cl = head_info(BODY_LENGTH, 5);
+    char data[] = "hellGET";
+    size_t used = 0, n = 0;
+    http_body b;
+
+    (void)state;
+    assert_int_equal(http_body_begin(&b, &cl, 64), 0);
+    assert_int_equal(http_body_take(&b, data, 4, &used, &n), 0);
+    data[4] = 'o';
+    assert_int_equal(http_body_take(&b, data, 7, &used, &n), 1);
+    assert_int_equal(used, 5);
+    assert_int_equal(n, 5);
+}
+
+/* A chunked body whose framing passes wire_max is refused whatever the
+ * reads it came in, and one within it is decoded. */
+static int take_chunked_in_steps(const char *s, size_t n, size_t cap, size_t step, size_t *out)
+{
+    http_head_info te = head_info(BODY_CHUNKED, 0);
+    char *data = xmalloc(n);
+    size_t used = 0, len = 0;
+    http_body b;
+    int rc = 0;
+
+    memcpy(data, s, n);
+    assert_int_equal(http_body_begin(&b, &te, cap), 0);
+    while (rc == 0 && len < n) {
+        len = len + step < n ? len + step : n;
+        rc = http_body_take(&b, data, len, &used, out);
+    }
+    free(data);
+    return rc;
+}
+
+static void test_parser_chunk_framing_past_wire_max_is_413_at_every_step(void **state)
+{
+    const size_t cap = 16, chunks = 15, ext = 300;
+    char *body = xmalloc(chunks * (ext + 8) + 8);
+    size_t off = 0, out = 0;
+
+    (void)state;
+    /* one data byte a chunk behind a long extension: the decoded body stays
+     * under the cap, the bytes it takes pass 2 * cap + HTTP_CHUNK_FRAMING */
+    for (size_t i = 0; i < chunks; i++) {
+        memcpy(body + off, "1;", 2);
+        memset(body + off + 2, 'e', ext);
+        memcpy(body + off + 2 + ext, "\r\nz\r\n", 5);
+        off += ext + 7;
+    }
+    memcpy(body + off, "0\r\n\r\n", 5);
+    off += 5;
+    assert_true(off > 2 * cap + HTTP_CHUNK_FRAMING);
+    for (size_t step = 1; step <= off; step = step * 3 + 1)
+        assert_int_equal(take_chunked_in_steps(body, off, cap, step, &out), -413);
+    /* the same body is fine for a cap whose allowance covers its framing */
+    assert_int_equal(take_chunked_in_steps(body, off, 1024, off, &out), 1);
+    assert_int_equal(out, chunks);
+    assert_int_equal(take_chunked_in_steps(S("3;e=1\r\nabc\r\n0\r\n\r\n"), cap, 1, &out), 1);
+    assert_int_equal(out, 3);
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1019,6 +1148,7 @@ int main(void)
         cmocka_unit_test(test_parser_rejects_bare_lf),
         cmocka_unit_test(test_parser_rejects_ctl_in_value),
         cmocka_unit_test(test_parser_rejects_ctl_in_target),
+        cmocka_unit_test(test_parser_refuses_what_cannot_start_a_request_before_any_lf),
         cmocka_unit_test(test_parser_rejects_empty_header_name),
         cmocka_unit_test(test_parser_requires_host_on_1_1),
         cmocka_unit_test(test_parser_rejects_two_hosts),
@@ -1050,6 +1180,9 @@ int main(void)
         cmocka_unit_test(test_parser_rejects_bad_chunk_syntax),
         cmocka_unit_test(test_parser_answers_413_to_large_chunk_size),
         cmocka_unit_test(test_parser_answers_413_to_chunked_body_over_limit),
+        cmocka_unit_test(test_parser_body_over_the_cap_is_refused_before_a_byte_is_read),
+        cmocka_unit_test(test_parser_body_take_waits_for_the_declared_length),
+        cmocka_unit_test(test_parser_chunk_framing_past_wire_max_is_413_at_every_step),
         cmocka_unit_test(test_parser_leading_lf_is_rejected),
         cmocka_unit_test(test_parser_head_search_stays_in_buffer_after_leading_lf),
     };

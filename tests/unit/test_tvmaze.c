@@ -680,16 +680,21 @@ static void test_mapper_newest_show_payload_wins(void **state)
 
 /* ---- mapper: bodies that are not schedules ---- */
 
-static void expect_body_error(const char *text, const char *says)
+static void expect_body_error_n(const char *text, size_t n, const char *says)
 {
     tvmaze_map_info info;
     tv_batch b;
     char err[256];
 
-    assert_int_equal(map_text(text, strlen(text), &b, &info, err, sizeof(err)), TVMAZE_EBODY);
+    assert_int_equal(map_text(text, n, &b, &info, err, sizeof(err)), TVMAZE_EBODY);
     if (!strstr(err, says))
-        fail_msg("for %s: expected a message with \"%s\", got \"%s\"", text, says, err);
+        fail_msg("for %.200s: expected a message with \"%s\", got \"%s\"", text, says, err);
     tv_batch_free(&b);
+}
+
+static void expect_body_error(const char *text, const char *says)
+{
+    expect_body_error_n(text, strlen(text), says);
 }
 
 static void test_mapper_refuses_what_is_not_a_schedule(void **state)
@@ -733,6 +738,161 @@ static void test_mapper_maps_empty_array(void **state)
     tv_batch_free(&b);
 }
 
+/* ---- mapper: what a body may cost ---- */
+
+/* "[" + n copies of item joined by "," + "]", malloc'd */
+static char *repeat_items(const char *item, size_t n, size_t *len)
+{
+    size_t il = strlen(item), cap = 2 + n * (il + 1);
+    char *out = malloc(cap + 1), *p = out;
+
+    assert_non_null(out);
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *p++ = ',';
+        memcpy(p, item, il);
+        p += il;
+    }
+    *p++ = ']';
+    *p = '\0';
+    *len = (size_t)(p - out);
+    return out;
+}
+
+static void test_mapper_refuses_more_items_than_the_cap(void **state)
+{
+    size_t n;
+    char *body;
+
+    (void)state;
+    /* at the cap the items are looked at (and these are not episodes) */
+    body = repeat_items("\"not an episode but cheap to parse\"", TVMAZE_MAX_ITEMS, &n);
+    expect_body_error_n(body, n, "item 0 is not an episode object");
+    free(body);
+    /* one more is refused before anything is parsed */
+    body = repeat_items("{}", TVMAZE_MAX_ITEMS + 1, &n);
+    expect_body_error_n(body, n, "more than 100000 items");
+    free(body);
+}
+
+/* A one-episode schedule whose summary is len bytes of 'x'. */
+static char *episode_with_summary(size_t len, size_t *n)
+{
+    static const char head[] = "[{\"id\":1,\"show\":{\"id\":2,\"name\":\"S\"}},"
+                               "{\"id\":3,\"summary\":\"";
+    static const char tail[] = "\",\"show\":{\"id\":2}}]";
+    char *out = malloc(sizeof(head) + len + sizeof(tail));
+
+    assert_non_null(out);
+    memcpy(out, head, sizeof(head) - 1);
+    memset(out + sizeof(head) - 1, 'x', len);
+    memcpy(out + sizeof(head) - 1 + len, tail, sizeof(tail));
+    *n = sizeof(head) - 1 + len + sizeof(tail) - 1;
+    return out;
+}
+
+static void test_mapper_refuses_a_string_longer_than_the_cap(void **state)
+{
+    tvmaze_map_info info;
+    tv_batch b;
+    char err[256];
+    size_t n;
+    char *body;
+
+    (void)state;
+    body = episode_with_summary(TVMAZE_MAX_STRING, &n);
+    assert_int_equal(map_text(body, n, &b, &info, err, sizeof(err)), TVMAZE_OK);
+    assert_int_equal(strlen(find_episode(&b, 3)->summary), TVMAZE_MAX_STRING);
+    tv_batch_free(&b);
+    free(body);
+    body = episode_with_summary(TVMAZE_MAX_STRING + 1, &n);
+    expect_body_error_n(body, n, "item 1 holds a string longer than 64 KiB");
+    free(body);
+}
+
+static void test_mapper_bounds_the_memory_of_a_parse(void **state)
+{
+    size_t n;
+    char *body, *inner;
+
+    (void)state;
+    /* one item of few bytes per value and many values: a million empty
+     * arrays (3 MB) would build over 100 MB of tree */
+    inner = repeat_items("[]", 1000000, &n);
+    n += 2;
+    body = malloc(n + 1);
+    assert_non_null(body);
+    snprintf(body, n + 1, "[%s]", inner);
+    free(inner);
+    expect_body_error_n(body, n, "the body would take more than 34 MiB to parse");
+    free(body);
+}
+
+static void test_mapper_keeps_only_http_links(void **state)
+{
+    static const char body[] =
+        "[{\"id\":1,\"url\":\"javascript:alert(1)\","
+        "\"image\":{\"medium\":\"data:image/png;base64,AAAA\","
+        "\"original\":\"HTTPS://static.tvmaze.com/a.jpg\"},"
+        "\"show\":{\"id\":2,\"url\":\"https://www.tvmaze.com/shows/2\","
+        "\"officialSite\":\" http://x.example\","
+        "\"image\":{\"medium\":\"http://static.tvmaze.com/b.jpg\",\"original\":\"//x\"},"
+        "\"network\":{\"id\":3,\"name\":\"N\",\"officialSite\":\"vbscript:x\"},"
+        "\"webChannel\":{\"id\":4,\"name\":\"W\",\"officialSite\":\"https://w.example/\"}}}]";
+    tvmaze_map_info info;
+    tv_batch b;
+    char err[256];
+    tv_episode *e;
+
+    (void)state;
+    assert_int_equal(map_text(body, strlen(body), &b, &info, err, sizeof(err)), TVMAZE_OK);
+    e = find_episode(&b, 1);
+    assert_null(e->url);
+    assert_null(e->image_medium);
+    assert_string_equal(e->image_original, "HTTPS://static.tvmaze.com/a.jpg");
+    assert_string_equal(e->show->url, "https://www.tvmaze.com/shows/2");
+    assert_null(e->show->official_site);
+    assert_string_equal(e->show->image_medium, "http://static.tvmaze.com/b.jpg");
+    assert_null(e->show->image_original);
+    assert_null(e->show->network->official_site);
+    assert_string_equal(e->show->web_channel->official_site, "https://w.example/");
+    tv_batch_free(&b);
+}
+
+/* ---- client: where it may connect ---- */
+
+static void test_url_check_wants_https_or_loopback_http(void **state)
+{
+    static const char *const ok[] = {"https://api.tvmaze.com", "https://api.tvmaze.com:8443/v1/",
+                                     "HTTPS://API.TVMAZE.COM", "http://127.0.0.1:8080",
+                                     "http://127.9.9.9",       "http://localhost:3000/x",
+                                     "http://[::1]:9000"};
+    static const char *const refused[] = {"http://api.tvmaze.com",
+                                          "http://10.0.0.1",
+                                          "http://128.0.0.1",
+                                          "http://localhost.example.com",
+                                          "http://127.0.0.1.nip.io",
+                                          "http://[::2]",
+                                          "http://[::ffff:8.8.8.8]",
+                                          "ftp://127.0.0.1",
+                                          "file:///etc/passwd",
+                                          "api.tvmaze.com",
+                                          ""};
+    char why[128];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (tvmaze_url_check(ok[i], why, sizeof(why)) != 0)
+            fail_msg("%s refused: %s", ok[i], why);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        why[0] = '\0';
+        if (tvmaze_url_check(refused[i], why, sizeof(why)) == 0)
+            fail_msg("%s accepted", refused[i]);
+        assert_non_null(strstr(why, "https://"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +915,11 @@ int main(void)
         cmocka_unit_test(test_mapper_newest_show_payload_wins),
         cmocka_unit_test(test_mapper_refuses_what_is_not_a_schedule),
         cmocka_unit_test(test_mapper_maps_empty_array),
+        cmocka_unit_test(test_mapper_refuses_more_items_than_the_cap),
+        cmocka_unit_test(test_mapper_refuses_a_string_longer_than_the_cap),
+        cmocka_unit_test(test_mapper_bounds_the_memory_of_a_parse),
+        cmocka_unit_test(test_mapper_keeps_only_http_links),
+        cmocka_unit_test(test_url_check_wants_https_or_loopback_http),
     };
 
     /* jansson's allocation hooks are process-wide: set them before any
