@@ -45,6 +45,14 @@ static const http_route routes[] = {
     {"/api/v1/genres", GET_ONLY, R_GENRES, NO_BODY},
     {"/api/v1/calendar.ics", GET_ONLY, R_CALENDAR, NO_BODY},
     {"/api/v1/changes", GET_ONLY, R_CHANGES, NO_BODY},
+    /* the API's writes: small JSON documents, where a route takes one */
+    {"/api/v1/lists", GET_ONLY | 1u << HTTP_POST, R_LISTS, JSON_BODY_MAX},
+    {"/api/v1/lists/:id", GET_ONLY | 1u << HTTP_PATCH | 1u << HTTP_DELETE, R_LIST, JSON_BODY_MAX},
+    {"/api/v1/lists/:id/feed-token", 1u << HTTP_POST | 1u << HTTP_OPTIONS, R_LIST_FEED_TOKEN,
+     NO_BODY},
+    {"/api/v1/lists/:id/shows/:show_id", 1u << HTTP_PUT | 1u << HTTP_DELETE | 1u << HTTP_OPTIONS,
+     R_LIST_SHOW, NO_BODY},
+    {"/feeds/:token", GET_ONLY, R_FEED, NO_BODY},
     /* the web app: its page at its client-side routes, and its files */
     {"/", GET_ONLY, R_WEB, NO_BODY},
     {"/shows/:id", GET_ONLY, R_WEB, NO_BODY},
@@ -70,6 +78,11 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_GENRES] = route_genres,
     [R_CALENDAR] = route_calendar,
     [R_CHANGES] = route_changes,
+    [R_LISTS] = route_lists,
+    [R_LIST] = route_list,
+    [R_LIST_FEED_TOKEN] = route_list,
+    [R_LIST_SHOW] = route_list_show,
+    [R_FEED] = route_feed,
     [R_WEB] = route_web,
 };
 
@@ -90,6 +103,11 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_GENRES] = "/api/v1/genres",
     [R_CALENDAR] = "/api/v1/calendar.ics",
     [R_CHANGES] = "/api/v1/changes",
+    [R_LISTS] = "/api/v1/lists",
+    [R_LIST] = "/api/v1/lists/:id",
+    [R_LIST_FEED_TOKEN] = "/api/v1/lists/:id/feed-token",
+    [R_LIST_SHOW] = "/api/v1/lists/:id/shows/:show_id",
+    [R_FEED] = "/feeds/:token",
     [R_WEB] = "web",
 };
 
@@ -159,9 +177,10 @@ static void answer_options(api_request *r, http_response *res)
     http_response_header(res, "Allow", allow.data ? allow.data : "");
     if (http_request_header(r->http, "Access-Control-Request-Method", NULL) &&
         http_request_header(r->http, "Origin", NULL)) {
-        http_response_header(res, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+        http_response_header(res, "Access-Control-Allow-Methods", allow.data ? allow.data : "");
         http_response_header(res, "Access-Control-Allow-Headers",
-                             "Authorization, X-API-Key, If-None-Match, X-Request-Id");
+                             "Authorization, X-API-Key, If-None-Match, X-Request-Id, "
+                             "Content-Type");
         http_response_header(res, "Access-Control-Max-Age", "600");
     }
     http_response_header(res, "Cache-Control", "no-store");
@@ -394,7 +413,9 @@ static void route_request(api_thread *t, api_request *r, http_response *res, rl_
         answer_options(r, res); /* CORS preflights carry no credentials */
         return;
     }
-    if (!is_health(r) && !is_web(r) && guard_api(t, r, res, rl) != 0)
+    /* a feed's secret token is its credential (calendar applications send
+     * no other) */
+    if (!is_health(r) && !is_web(r) && r->route != R_FEED && guard_api(t, r, res, rl) != 0)
         return;
     if (query_parse(&r->q, req->query, req->query_len) != 0) {
         api_error(res, 400, "Malformed query string", NULL);

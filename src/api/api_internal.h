@@ -38,6 +38,11 @@ enum {
     R_GENRES,
     R_CALENDAR,
     R_CHANGES,
+    R_LISTS,
+    R_LIST,
+    R_LIST_FEED_TOKEN,
+    R_LIST_SHOW,
+    R_FEED,
     R_WEB,
     R_ROUTE_COUNT
 };
@@ -96,7 +101,8 @@ typedef struct api_request {
     /* the request's time, in NOW_STEP steps: what "next" and "from now"
      * mean in a response (part of the cache key of those that say it) */
     int64_t now;
-    const char *content_type; /* of a cacheable 200: NULL for JSON */
+    const char *content_type;  /* of a cacheable 200: NULL for JSON */
+    const char *cache_control; /* of a cacheable 200: NULL for the API's */
 } api_request;
 
 #define NOW_STEP 300 /* seconds */
@@ -170,6 +176,10 @@ int api_schedule_dates(api_request *r, http_response *res, sched_query *q);
 int api_schedule_filters(api_request *r, http_response *res, schedule_request *s);
 /* The canonical cache key of a parsed schedule query. */
 void api_schedule_key(api_request *r, buf *key, const char *route, const schedule_request *s);
+/* Renders the page of a schedule_request (ctx) as /api/v1/tvshows does. */
+int api_build_schedule(api_thread *t, api_request *r, http_response *res, void *ctx);
+/* A list's feed: its shows' episodes as iCalendar (ics) or JSON. */
+void api_list_feed(api_thread *t, api_request *r, http_response *res, const store_list *l, int ics);
 
 /* ---- reads shared by routes (respond.c) ---- */
 
@@ -209,6 +219,10 @@ void route_lookup_shows(api_thread *t, api_request *r, http_response *res);
 void route_genres(api_thread *t, api_request *r, http_response *res);
 void route_calendar(api_thread *t, api_request *r, http_response *res);
 void route_changes(api_thread *t, api_request *r, http_response *res);
+void route_lists(api_thread *t, api_request *r, http_response *res);
+void route_list(api_thread *t, api_request *r, http_response *res);
+void route_list_show(api_thread *t, api_request *r, http_response *res);
+void route_feed(api_thread *t, api_request *r, http_response *res);
 void route_web(api_thread *t, api_request *r, http_response *res);
 
 #endif

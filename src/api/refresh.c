@@ -36,9 +36,8 @@ static void refresh_once(refresher *r)
     }
     if (store_generation(r->st, &gen) == STORE_OK)
         atomic_store_explicit(&r->app->generation, gen, memory_order_release);
-    if (!auth_enabled(r->app->auth))
-        return;
-    /* the key set: reloaded as soon as a key is created or revoked anywhere */
+    /* the key set: reloaded as soon as a key is created or revoked anywhere
+     * (with AUTH_MODE=none too: the API's writes need an identity) */
     if (store_keys_version(r->st, &gen) == STORE_OK && gen != r->keys_version &&
         auth_load_keys(r->app->auth, r->st) == 0)
         r->keys_version = gen;
@@ -102,7 +101,7 @@ void refresher_stop(refresher *r)
     pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->lock);
     pthread_join(r->thread, NULL);
-    if (r->st && auth_enabled(r->app->auth))
+    if (r->st)
         auth_flush_last_used(r->app->auth, r->st);
     store_close(r->st);
     pthread_cond_destroy(&r->cond);

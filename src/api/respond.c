@@ -350,7 +350,8 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
         snprintf(etag, sizeof(etag), "%.*s-gz\"", (int)strlen(meta.etag) - 1, meta.etag);
     else
         snprintf(etag, sizeof(etag), "%s", meta.etag);
-    http_response_header(res, "Cache-Control", app->cache_control);
+    http_response_header(res, "Cache-Control",
+                         r->cache_control ? r->cache_control : app->cache_control);
     http_response_header(res, "ETag", etag);
     http_response_header(res, "Vary", app->vary);
     if (stale) {

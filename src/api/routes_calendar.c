@@ -209,6 +209,38 @@ fail:
     return -1;
 }
 
+/* The window of a feed without dates: a week back and 90 days ahead of the
+ * request's day (in the zone when there is one). */
+static int feed_window(api_request *r, http_response *res, sched_query *q)
+{
+    size_t nf = 0, nt = 0;
+    int32_t today, minute;
+
+    query_get(&r->q, "date_from", &nf);
+    query_get(&r->q, "date_to", &nt);
+    if (nf || nt)
+        return api_schedule_dates(r, res, q);
+    tz_local(q->tz ? q->tz : tz_utc(), r->now, &today, &minute);
+    q->from = today - DAYS_BACK;
+    q->to = today + DAYS_AHEAD;
+    return 0;
+}
+
+static int feed_title(api_request *r, http_response *res, calendar_request *c)
+{
+    param_rc rc = api_param_text(r, "title", TITLE_MAX, &c->title, &c->title_len);
+
+    if (rc == PARAM_BAD || (rc == PARAM_OK && !title_ok(c->title, c->title_len))) {
+        api_bad_param(res, "title",
+                      "must be text of at most 200 characters that may use {show}, {season}, "
+                      "{number}, {name} and {network}");
+        return -1;
+    }
+    if (rc == PARAM_ABSENT)
+        c->title = NULL;
+    return 0;
+}
+
 /* The calendar's name: "TV schedule", and the filters that narrow it. */
 static void calendar_name(const schedule_request *s, char *out, size_t n)
 {
@@ -230,38 +262,51 @@ static void calendar_name(const schedule_request *s, char *out, size_t n)
 void route_calendar(api_thread *t, api_request *r, http_response *res)
 {
     calendar_request c;
-    size_t nf = 0, nt = 0;
-    param_rc rc;
 
     memset(&c, 0, sizeof(c));
     sched_query_init(&c.s.q);
-    if (api_schedule_filters(r, res, &c.s) != 0)
-        return;
     /* dates are optional here: a week back and three months ahead */
-    query_get(&r->q, "date_from", &nf);
-    query_get(&r->q, "date_to", &nt);
-    if (nf || nt) {
-        if (api_schedule_dates(r, res, &c.s.q) != 0)
-            return;
-    } else {
-        int32_t today, minute;
-        tz_local(c.s.q.tz ? c.s.q.tz : tz_utc(), r->now, &today, &minute);
-        c.s.q.from = today - DAYS_BACK;
-        c.s.q.to = today + DAYS_AHEAD;
-    }
-    rc = api_param_text(r, "title", TITLE_MAX, &c.title, &c.title_len);
-    if (rc == PARAM_BAD || (rc == PARAM_OK && !title_ok(c.title, c.title_len))) {
-        api_bad_param(res, "title",
-                      "must be text of at most 200 characters that may use {show}, {season}, "
-                      "{number}, {name} and {network}");
+    if (api_schedule_filters(r, res, &c.s) != 0 || feed_window(r, res, &c.s.q) != 0 ||
+        feed_title(r, res, &c) != 0)
         return;
-    }
-    if (rc == PARAM_ABSENT)
-        c.title = NULL;
     calendar_name(&c.s, c.name, sizeof(c.name));
     api_schedule_key(r, &t->key, "calendar;", &c.s);
     if (c.title)
         api_key_add(&t->key, "title", c.title, c.title_len);
     r->content_type = ICS_TYPE;
     api_serve_cached(t, r, res, t->key.data, t->key.len, build_calendar, &c);
+}
+
+void api_list_feed(api_thread *t, api_request *r, http_response *res, const store_list *l, int ics)
+{
+    calendar_request c;
+    int64_t *ids;
+    size_t n;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    sched_query_init(&c.s.q);
+    if (api_schedule_filters(r, res, &c.s) != 0 || feed_window(r, res, &c.s.q) != 0 ||
+        (ics && feed_title(r, res, &c) != 0))
+        return;
+    if ((rc = store_list_show_ids(t->st, l->id, &t->mem, &ids, &n)) != STORE_OK) {
+        api_store_error(t, res, rc);
+        return;
+    }
+    c.s.q.show_ids = ids;
+    c.s.q.nshow_ids = n;
+    snprintf(c.name, sizeof(c.name), "%s", l->name);
+    api_schedule_key(r, &t->key, ics ? "feed.ics;" : "feed.json;", &c.s);
+    api_key_add_int(&t->key, "list", l->id);
+    api_key_add_int(&t->key, "version", l->version);
+    if (c.title)
+        api_key_add(&t->key, "title", c.title, c.title_len);
+    /* the URL is the secret: no shared cache may keep it past a rotation */
+    r->cache_control = "private, no-cache";
+    if (ics) {
+        r->content_type = ICS_TYPE;
+        api_serve_cached(t, r, res, t->key.data, t->key.len, build_calendar, &c);
+    } else {
+        api_serve_cached(t, r, res, t->key.data, t->key.len, api_build_schedule, &c.s);
+    }
 }

@@ -6,13 +6,13 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "services/changes.h"
 #include "util/date.h"
 
 #define LIMIT_DEFAULT 100
 #define LIMIT_MAX     500
 #define BATCH         500
 #define BATCHES_MAX   20 /* rows looked at per request: a sparse filter pages on */
-#define CURSOR_LEN    17 /* "c" and 16 hex digits */
 
 typedef struct changes_request {
     schedule_request s;
@@ -21,80 +21,9 @@ typedef struct changes_request {
     int64_t limit;
 } changes_request;
 
-/* The cursor is the change's seq: opaque to clients, monotonic, the same in
- * every process and across restarts. */
-static void cursor_format(int64_t seq, char out[CURSOR_LEN + 1])
-{
-    snprintf(out, CURSOR_LEN + 1, "c%016" PRIx64, (uint64_t)seq);
-}
-
-static int cursor_parse(const char *s, size_t n, int64_t *seq)
-{
-    uint64_t v = 0;
-
-    if (n != CURSOR_LEN || s[0] != 'c')
-        return -1;
-    for (size_t i = 1; i < n; i++) {
-        int d = http_hex_value(s[i]);
-        if (d < 0 || (s[i] >= 'A' && s[i] <= 'F'))
-            return -1;
-        v = v << 4 | (uint64_t)d;
-    }
-    if (v > INT64_MAX)
-        return -1;
-    *seq = (int64_t)v;
-    return 0;
-}
-
-static void render_moment(jw_writer *w, const char *key, const char *airdate, const char *airtime,
-                          const char *airstamp)
-{
-    jw_key(w, key);
-    if (!airdate) {
-        jw_null(w);
-        return;
-    }
-    jw_obj_open(w);
-    jw_key(w, "airdate");
-    jw_str(w, airdate);
-    jw_key(w, "airtime");
-    jw_str(w, airtime ? airtime : "");
-    jw_key(w, "airstamp");
-    jw_str(w, airtime && airtime[0] ? airstamp : NULL);
-    jw_obj_close(w);
-}
-
 static void render_change(jw_writer *w, const store_change *c, const tv_show *s)
 {
-    char cursor[CURSOR_LEN + 1], at[INSTANT_LEN + 1];
-
-    cursor_format(c->seq, cursor);
-    instant_format(c->created_at, at);
-    jw_obj_open(w);
-    jw_key(w, "cursor");
-    jw_str(w, cursor);
-    jw_key(w, "kind");
-    jw_str(w, c->kind);
-    jw_key(w, "at");
-    jw_str(w, at);
-    jw_key(w, "episode");
-    jw_obj_open(w);
-    jw_key(w, "id");
-    jw_int(w, c->episode_id);
-    jw_key(w, "tvmaze_id");
-    jw_int(w, c->episode_tvmaze_id);
-    jw_key(w, "name");
-    jw_str(w, c->name);
-    jw_key(w, "season");
-    jw_int(w, c->season);
-    jw_key(w, "number");
-    if (c->has_number)
-        jw_int(w, c->number);
-    else
-        jw_null(w);
-    jw_obj_close(w);
-    render_moment(w, "before", c->airdate_before, c->airtime_before, c->airstamp_before);
-    render_moment(w, "after", c->airdate, c->airtime, c->airstamp);
+    changes_render_open(w, c);
     jw_key(w, "show");
     if (s)
         render_show(w, s, 0);
@@ -122,7 +51,7 @@ static int build_changes(api_thread *t, api_request *r, http_response *res, void
     tv_show **shows = NULL, **kept_shows = NULL;
     int64_t pruned, latest, at = cr->after, ids[BATCH];
     size_t n = 0;
-    char next[CURSOR_LEN + 1];
+    char next[STORE_CURSOR_LEN + 1];
     jw_writer w;
     int rc;
 
@@ -171,7 +100,7 @@ static int build_changes(api_thread *t, api_request *r, http_response *res, void
     }
     if ((rc = api_fill_next(t, r, kept_shows, n)) != STORE_OK)
         goto fail;
-    cursor_format(at, next);
+    store_change_cursor(at, next);
     jw_begin(&w, &t->body);
     jw_obj_open(&w);
     jw_key(&w, "data");
@@ -209,7 +138,7 @@ void route_changes(api_thread *t, api_request *r, http_response *res)
     since = query_get(&r->q, "since", &n);
     if (since && n == 6 && !memcmp(since, "latest", 6)) {
         cr.latest = 1;
-    } else if (since && n && cursor_parse(since, n, &cr.after) != 0) {
+    } else if (since && n && store_change_cursor_parse(since, n, &cr.after) != 0) {
         api_bad_param(res, "since", "must be a next_cursor this API gave, or latest");
         return;
     }

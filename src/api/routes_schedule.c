@@ -12,18 +12,6 @@
 #define MAX_RANGE_DAYS    366 /* days in the inclusive range */
 #define MAX_UPCOMING_DAYS 31
 #define ECHO_MAX          64 /* bytes of a bad value echoed back */
-#define NAME_MAX_LEN      200
-#define WORD_MAX_LEN      60
-
-/* TVmaze's genres, a closed list (their site's filter): a name outside it
- * is a typo, answered with the list rather than with nothing. */
-static const char *const genres[] = {
-    "Action",   "Adult",   "Adventure", "Anime",           "Children", "Comedy",
-    "Crime",    "DIY",     "Drama",     "Espionage",       "Family",   "Fantasy",
-    "Food",     "History", "Horror",    "Legal",           "Medical",  "Music",
-    "Mystery",  "Nature",  "Romance",   "Science-Fiction", "Sports",   "Supernatural",
-    "Thriller", "Travel",  "War",       "Western"};
-static const char *const statuses[] = {"Running", "Ended", "To Be Determined", "In Development"};
 
 static int blank(const char *s, size_t n)
 {
@@ -72,224 +60,17 @@ int api_schedule_dates(api_request *r, http_response *res, sched_query *q)
     return 0;
 }
 
-/* Splits a comma-separated value into trimmed, non-empty parts. */
-static int split_list(const char *v, size_t n, sched_text *out, size_t max, size_t *count)
-{
-    size_t k = 0, i = 0;
-
-    while (i <= n) {
-        size_t j = i, a, b;
-        while (j < n && v[j] != ',')
-            j++;
-        for (a = i; a < j && v[a] == ' '; a++)
-            ;
-        for (b = j; b > a && v[b - 1] == ' '; b--)
-            ;
-        if (b > a) {
-            if (k == max)
-                return -1;
-            out[k].s = v + a;
-            out[k++].n = b - a;
-        }
-        i = j + 1;
-    }
-    *count = k;
-    return k ? 0 : -1;
-}
-
-/* One of a closed list, case-insensitively; the canonical spelling. */
-static const char *one_of(const char *const *names, size_t n, const sched_text *t)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(names[i]) == t->n && !strncasecmp(names[i], t->s, t->n))
-            return names[i];
-    return NULL;
-}
-
-static int parse_genres(api_request *r, http_response *res, const char *key, sched_text *out,
-                        size_t *count)
-{
-    const char *v;
-    size_t n;
-    param_rc rc = api_param_text(r, key, NAME_MAX_LEN * 4, &v, &n);
-
-    if (rc == PARAM_ABSENT)
-        return 0;
-    if (rc == PARAM_OK && split_list(v, n, out, SCHEDULE_MAX_NAMES, count) == 0) {
-        size_t i;
-        for (i = 0; i < *count; i++) {
-            const char *canon = one_of(genres, sizeof(genres) / sizeof(genres[0]), &out[i]);
-            if (!canon)
-                break;
-            out[i].s = canon;
-        }
-        if (i == *count)
-            return 0;
-    }
-    api_bad_param(res, key,
-                  "must be TVmaze genres separated by commas: Action, Adult, Adventure, Anime, "
-                  "Children, Comedy, Crime, DIY, Drama, Espionage, Family, Fantasy, Food, "
-                  "History, Horror, Legal, Medical, Music, Mystery, Nature, Romance, "
-                  "Science-Fiction, Sports, Supernatural, Thriller, Travel, War, Western");
-    return -1;
-}
-
-static int parse_word(api_request *r, http_response *res, const char *key, const char *why,
-                      sched_text *out)
-{
-    param_rc rc = api_param_text(r, key, WORD_MAX_LEN, &out->s, &out->n);
-
-    if (rc == PARAM_ABSENT) {
-        out->s = NULL;
-        return 0;
-    }
-    if (rc == PARAM_OK && !blank(out->s, out->n))
-        return 0;
-    api_bad_param(res, key, why);
-    return -1;
-}
-
-static int parse_premieres(api_request *r, http_response *res, sched_query *q)
-{
-    sched_text parts[4];
-    const char *v;
-    size_t n, k;
-    param_rc rc = api_param_text(r, "premieres", 64, &v, &n);
-
-    if (rc == PARAM_ABSENT)
-        return 0;
-    if (rc == PARAM_OK && split_list(v, n, parts, 4, &k) == 0) {
-        size_t i;
-        for (i = 0; i < k; i++) {
-            if (parts[i].n == 6 && !strncasecmp(parts[i].s, "series", 6))
-                q->premieres |= SCHED_KEEP_SERIES;
-            else if (parts[i].n == 6 && !strncasecmp(parts[i].s, "season", 6))
-                q->premieres |= SCHED_KEEP_SEASON;
-            else if (parts[i].n == 3 && !strncasecmp(parts[i].s, "any", 3))
-                q->premieres |= SCHED_KEEP_SERIES | SCHED_KEEP_SEASON;
-            else if (parts[i].n == 6 && !strncasecmp(parts[i].s, "finale", 6))
-                q->premieres |= SCHED_KEEP_FINALE;
-            else
-                break;
-        }
-        if (i == k)
-            return 0;
-    }
-    api_bad_param(res, "premieres",
-                  "must be series, season, any or finale (or several, "
-                  "separated by commas)");
-    return -1;
-}
-
-static int parse_bool(api_request *r, http_response *res, const char *key, int *out)
-{
-    size_t n;
-    const char *v = query_get(&r->q, key, &n);
-
-    *out = 0;
-    if (!v || !n)
-        return 0;
-    if ((n == 4 && !strncasecmp(v, "true", 4)) || (n == 1 && v[0] == '1'))
-        *out = 1;
-    else if (!((n == 5 && !strncasecmp(v, "false", 5)) || (n == 1 && v[0] == '0'))) {
-        api_bad_param(res, key, "must be true or false");
-        return -1;
-    }
-    return 0;
-}
-
-/* tz=: an IANA zone; absent is NULL (airdates), which is not UTC. */
-static int parse_tz(api_request *r, http_response *res, const tz_zone **out)
-{
-    const char *v;
-    size_t n;
-    param_rc rc = api_param_text(r, "tz", TZ_NAME_MAX, &v, &n);
-
-    *out = NULL;
-    if (rc == PARAM_ABSENT)
-        return 0;
-    if (rc == PARAM_OK && (*out = tz_find(v, n)))
-        return 0;
-    api_bad_param(res, "tz",
-                  "must be an IANA time zone name such as Europe/Berlin or "
-                  "America/New_York");
-    return -1;
-}
-
-static int parse_distributor(api_request *r, http_response *res, sched_query *q)
-{
-    const char *v;
-    size_t n;
-    param_rc rc = api_param_text(r, "distributor", NAME_MAX_LEN * SCHEDULE_MAX_NAMES, &v, &n);
-
-    if (rc == PARAM_ABSENT)
-        return 0;
-    if (rc == PARAM_OK &&
-        split_list(v, n, q->distributors, SCHEDULE_MAX_NAMES, &q->ndistributors) == 0) {
-        size_t i;
-        for (i = 0; i < q->ndistributors && q->distributors[i].n <= NAME_MAX_LEN; i++)
-            ;
-        if (i == q->ndistributors) {
-            q->distributor_whole = (sched_text){v, n};
-            return 0;
-        }
-    }
-    api_bad_param(res, "distributor",
-                  "must be a name of at most 200 characters, or up to 16 names separated by "
-                  "commas");
-    return -1;
-}
-
-/* The filters /tvshows, /upcoming and the calendars share. */
+/* The filters /tvshows, /upcoming, the calendars and the change feed
+ * share (schedule/filters.c), with the pagination. */
 int api_schedule_filters(api_request *r, http_response *res, schedule_request *s)
 {
-    sched_query *q = &s->q;
-    param_rc rc;
-    sched_text kind = {0};
+    sched_error e;
 
-    if (api_pagination(r, res, 25, &s->page, &s->per_page) != 0 || parse_tz(r, res, &q->tz) ||
-        parse_distributor(r, res, q))
+    if (api_pagination(r, res, 25, &s->page, &s->per_page) != 0)
         return -1;
-    rc = api_param_text(r, "country", NAME_MAX_LEN, &q->country.s, &q->country.n);
-    if (rc == PARAM_BAD) {
-        api_bad_param(res, "country", "must be a country name or ISO code");
+    if (sched_parse_filters(&r->q, &s->q, &e) != 0) {
+        api_bad_param(res, e.param, e.why);
         return -1;
-    }
-    if (rc == PARAM_ABSENT)
-        q->country.s = NULL;
-    rc = api_param_decimal(r, "rating", 0, 10, &q->min_rating);
-    if (rc == PARAM_BAD) {
-        api_bad_param(res, "rating", "must be a number from 0 to 10");
-        return -1;
-    }
-    q->has_min_rating = rc == PARAM_OK;
-    if (parse_genres(r, res, "genre", q->genres, &q->ngenres) ||
-        parse_genres(r, res, "exclude_genre", q->exclude_genres, &q->nexclude_genres) ||
-        parse_word(r, res, "language", "must be a language name such as English", &q->language) ||
-        parse_word(r, res, "type", "must be a show type such as Scripted or Reality", &q->type) ||
-        parse_word(r, res, "kind", "must be network or web", &kind) ||
-        parse_word(r, res, "status", "must be Running, Ended, To Be Determined or In Development",
-                   &q->status) ||
-        parse_premieres(r, res, q) || parse_bool(r, res, "new_shows", &q->new_shows))
-        return -1;
-    if (q->status.s) {
-        const char *canon = one_of(statuses, sizeof(statuses) / sizeof(statuses[0]), &q->status);
-        if (!canon) {
-            api_bad_param(res, "status",
-                          "must be Running, Ended, To Be Determined or In Development");
-            return -1;
-        }
-        q->status = (sched_text){canon, strlen(canon)};
-    }
-    if (kind.s) {
-        if (kind.n == 7 && !strncasecmp(kind.s, "network", 7))
-            q->kind = DIST_NETWORK;
-        else if (kind.n == 3 && !strncasecmp(kind.s, "web", 3))
-            q->kind = DIST_WEB;
-        else {
-            api_bad_param(res, "kind", "must be network or web");
-            return -1;
-        }
     }
     return 0;
 }
@@ -338,7 +119,7 @@ void api_schedule_key(api_request *r, buf *key, const char *route, const schedul
     api_key_add_now(key, r);
 }
 
-static int build_schedule(api_thread *t, api_request *r, http_response *res, void *ctx)
+int api_build_schedule(api_thread *t, api_request *r, http_response *res, void *ctx)
 {
     const schedule_request *s = ctx;
     int64_t offset = (s->page - 1) * s->per_page;
@@ -387,7 +168,7 @@ void route_tvshows(api_thread *t, api_request *r, http_response *res)
     if (api_schedule_dates(r, res, &s.q) != 0 || api_schedule_filters(r, res, &s) != 0)
         return;
     api_schedule_key(r, &t->key, "tvshows;", &s);
-    api_serve_cached(t, r, res, t->key.data, t->key.len, build_schedule, &s);
+    api_serve_cached(t, r, res, t->key.data, t->key.len, api_build_schedule, &s);
 }
 
 /* What is on from now: `days` local days from today in the zone (default
@@ -413,5 +194,5 @@ void route_upcoming(api_thread *t, api_request *r, http_response *res)
     tz_local(s.q.tz, r->now, &s.q.from, &minute);
     s.q.to = s.q.from + (int32_t)days - 1;
     api_schedule_key(r, &t->key, "upcoming;", &s);
-    api_serve_cached(t, r, res, t->key.data, t->key.len, build_schedule, &s);
+    api_serve_cached(t, r, res, t->key.data, t->key.len, api_build_schedule, &s);
 }

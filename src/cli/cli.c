@@ -55,6 +55,14 @@ static const command commands[] = {
     {"analytics", CMD_ANALYTICS, cmd_analytics,
      "tvshows analytics networks|genres|schedule-density [--format table|json|csv]",
      "one analytical report (from the read replica when DATABASE_REPLICA_URL is set)"},
+    {"lists", CMD_LISTS, cmd_lists,
+     "tvshows lists create NAME [--owner OWNER] | list [--owner OWNER] | show ID\n"
+     "       tvshows lists add ID SHOW_ID | remove ID SHOW_ID | rotate ID | delete ID",
+     "followed-show lists of any owner, and their feed tokens (printed once)"},
+    {"webhooks", CMD_WEBHOOKS, cmd_webhooks,
+     "tvshows webhooks add URL [--secret S] [--filter QUERY] | list | remove ID | test ID\n"
+     "       tvshows webhooks deliveries [--webhook ID] [--limit N]",
+     "endpoints the change feed is POSTed to, signed; their deliveries"},
     {"keys", CMD_KEYS, cmd_keys, "tvshows keys create NAME | list | revoke ID",
      "API keys: a new key is printed once; only its SHA-256 is stored"},
     {"healthcheck", CMD_HEALTHCHECK, cmd_healthcheck, "tvshows healthcheck [--url URL]",

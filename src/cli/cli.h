@@ -20,6 +20,8 @@ int cmd_import(config *cfg);
 int cmd_worker(config *cfg);
 int cmd_jobs(config *cfg);
 int cmd_keys(config *cfg);
+int cmd_lists(config *cfg);
+int cmd_webhooks(config *cfg);
 int cmd_analytics(config *cfg);
 int cmd_healthcheck(config *cfg);
 

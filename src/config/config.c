@@ -236,7 +236,8 @@ static int check_date(const char *v, char *why, size_t n)
 
 #define SERVING (CMD_SERVE | CMD_WORKER)
 #define DB_CMDS                                                                                    \
-    (CMD_SERVE | CMD_WORKER | CMD_MIGRATE | CMD_IMPORT | CMD_ANALYTICS | CMD_KEYS | CMD_JOBS)
+    (CMD_SERVE | CMD_WORKER | CMD_MIGRATE | CMD_IMPORT | CMD_ANALYTICS | CMD_KEYS | CMD_JOBS |     \
+     CMD_LISTS | CMD_WEBHOOKS)
 #define IMPORTING (CMD_SERVE | CMD_WORKER | CMD_IMPORT | CMD_JOBS)
 
 static const opt options[] = {
@@ -316,6 +317,18 @@ static const opt options[] = {
      CMD_MIGRATE, "the password of DATABASE_APP_ROLE"},
     {"CHANGES_RETENTION_DAYS", "changes-retention-days", OPT_INT, OFF(changes_retention_days), "30",
      1, 3650, NULL, IMPORTING, "days the change feed (/api/v1/changes) keeps a change"},
+    {NULL, "owner", OPT_STR, OFF(list_owner), "", 0, 0, NULL, CMD_LISTS,
+     "the owner of a list: an API key's identity (key:ID) or a token's subject (sub:SUBJECT); "
+     "create makes it \"operator\"'s by default, list shows every owner's"},
+    {"WEBHOOK_SECRET", "secret", OPT_STR, OFF(webhook_secret), "", 0, 0, NULL, CMD_WEBHOOKS,
+     "webhooks add: the secret deliveries are signed with (made and shown once when absent)"},
+    {NULL, "filter", OPT_STR, OFF(webhook_filter), "", 0, 0, NULL, CMD_WEBHOOKS,
+     "webhooks add: the changes to send, as the schedule's query parameters "
+     "(distributor=HBO&genre=Drama), or list=ID for a list's shows"},
+    {NULL, "webhook", OPT_INT, OFF(webhook_id), "0", 0, 1000000000, NULL, CMD_WEBHOOKS,
+     "webhooks deliveries: of this webhook only"},
+    {NULL, "limit", OPT_INT, OFF(webhook_limit), "20", 1, 1000, NULL, CMD_WEBHOOKS,
+     "webhooks deliveries: how many, newest first"},
     {"IMPORT_REMOVAL_WARN", "removal-warn", OPT_INT, OFF(import_removal_warn_pct), "50", 1, 100,
      NULL, IMPORTING, "warn when a day drops more than this percent of its listings (100: never)"},
     {"WORKER_CONCURRENCY", "concurrency", OPT_INT, OFF(concurrency), "2", 1, 64, NULL,

@@ -24,7 +24,9 @@ enum {
     CMD_KEYS = 1 << 5,
     CMD_JOBS = 1 << 6,
     CMD_HEALTHCHECK = 1 << 7,
-    CMD_ALL = 0xff
+    CMD_LISTS = 1 << 8,
+    CMD_WEBHOOKS = 1 << 9,
+    CMD_ALL = 0xffff
 };
 
 typedef enum { AUTH_NONE, AUTH_API_KEY, AUTH_JWT, AUTH_ANY } auth_mode;
@@ -66,7 +68,10 @@ typedef struct config {
     int import_removal_warn_pct;
     int changes_retention_days;
     char *metrics_environment, *metrics_service;
-    int migrate_to;     /* migrate --to: the last version to apply, 0 for all */
+    char *list_owner; /* lists --owner: "" for lists list of everybody's, "operator" made */
+    char *webhook_secret, *webhook_filter; /* webhooks add */
+    int webhook_id, webhook_limit;         /* webhooks deliveries */
+    int migrate_to;                        /* migrate --to: the last version to apply, 0 for all */
     int migrate_status; /* migrate --status: apply nothing, say where the schema stands */
     char *database_app_role, *database_app_password;
     /* jobs */

@@ -316,6 +316,29 @@ void auth_check(auth *a, const http_request *req, int64_t now_s, auth_result *ou
     refuse(out, "Unauthorized", 1, M_REFUSE_AUTH_BAD_TOKEN);
 }
 
+void auth_identify(auth *a, const http_request *req, int64_t now_s, auth_result *out)
+{
+    size_t klen = 0;
+    const char *key;
+    int64_t id = 0;
+    size_t env = 0;
+
+    if (a && a->mode != AUTH_NONE) {
+        auth_check(a, req, now_s, out);
+        return;
+    }
+    /* reads are open; an API key is still an identity */
+    memset(out, 0, sizeof(*out));
+    key = a ? http_request_header(req, "X-API-Key", &klen) : NULL;
+    if (key && key_valid(a, key, klen, now_s, &id, &env)) {
+        out->ok = 1;
+        key_principal(a, id, env, out->principal, sizeof(out->principal));
+        return;
+    }
+    refuse(out, key ? "Invalid API key" : "Unauthorized", 0,
+           key ? M_REFUSE_AUTH_BAD_KEY : M_REFUSE_AUTH_MISSING);
+}
+
 int auth_new_key(char out[64])
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -35,6 +35,11 @@ void auth_free(auth *a); /* NULL is fine */
 int auth_enabled(const auth *a);
 int auth_load_keys(auth *a, store *st);
 void auth_check(auth *a, const http_request *req, int64_t now_s, auth_result *out);
+/* Who is calling, for the API's writes: as auth_check, and with AUTH_MODE
+ * none (reads open to all) an X-API-Key is still checked and is the
+ * identity; without one the result is a refusal. The key set is loaded
+ * whatever the mode. */
+void auth_identify(auth *a, const http_request *req, int64_t now_s, auth_result *out);
 int auth_flush_last_used(auth *a, store *st);
 
 /* A new API key: "tvs_" + 43 base64url characters (256 random bits). */

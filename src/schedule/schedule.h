@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/http.h"
 #include "model/model.h"
 #include "store/store.h"
 #include "util/tz.h"
@@ -89,6 +90,18 @@ typedef struct sched_query {
 } sched_query;
 
 void sched_query_init(sched_query *q); /* no filter, no zone */
+
+/* A parameter that is not what it must be: its name and why (static). */
+typedef struct sched_error {
+    const char *param, *why;
+} sched_error;
+
+/* Reads tz and every filter (distributor, country, rating, genre,
+ * exclude_genre, language, type, status, kind, premieres, new_shows) from
+ * query parameters into q (which points into params' storage, so params
+ * must outlive it); -1 with e set at the first bad one. Dates and
+ * pagination are the caller's. */
+int sched_parse_filters(const query *params, sched_query *q, sched_error *e);
 
 /* A page: the matches' total and the episode ids of rows [offset,
  * offset + limit), in order, with what the order knew of each. */

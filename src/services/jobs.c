@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "services/import.h"
+#include "services/webhooks.h"
 #include "util/date.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -267,6 +268,9 @@ int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen)
         rc = run_day(env, p, err, errlen);
     } else if (!strcmp(job->type, "import-full")) {
         rc = run_full(env, err, errlen);
+    } else if (!strcmp(job->type, "webhook")) {
+        rc = webhooks_deliver(env->st, json_integer_value(json_object_get(p, "webhook")), err,
+                              errlen);
     } else {
         snprintf(err, errlen, "unknown job type \"%.31s\"", job->type);
     }
@@ -317,6 +321,11 @@ void jobs_on_dead(job_env *env, const queue_job *job, const char *error)
     json_error_t jerr;
     json_t *p;
 
+    if (!strcmp(job->type, "webhook")) {
+        /* its cursor has not moved: the next dispatch starts over */
+        log_warn("webhook delivery given up after its last attempt", LF_S("error", error));
+        return;
+    }
     if (strcmp(job->type, "import-day"))
         return;
     if (!(p = json_loads(job->payload ? job->payload : "", 0, &jerr)))

@@ -1,9 +1,10 @@
-/* jobs.h — the jobs the worker runs, all of them imports:
+/* jobs.h — the jobs the worker runs:
  *   import-plan  {"days", "from", "countries", "web", "full"}: opens an
  *                import run and fans out into one import-day job per
  *                (day, source), or one import-full job;
  *   import-day   {"day", "source", "run"}: import_day(), reported to its run;
- *   import-full  {"run"}: import_full().
+ *   import-full  {"run"}: import_full();
+ *   webhook      {"webhook"}: deliver what a webhook has not been told of.
  * A run is finished (and counted in the metrics) when its last day is in:
  * done, or dead after its last attempt.
  * A plan is skipped while a queued run is in progress (a second run would

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "services/jobs.h"
+#include "services/webhooks.h"
 #include "services/queue.h"
 #include "store/store.h"
 #include "tvmaze/tvmaze.h"
@@ -17,11 +18,12 @@
 #include "util/log.h"
 #include "util/metrics.h"
 
-#define MAX_THREADS      64
-#define CLAIM_WAIT_MS    1000
-#define BACKEND_PAUSE_MS 1000
-#define ACK_BACKOFF_MS   100 /* first wait before acknowledging again; doubles */
-#define ACK_BACKOFF_CAP  2000
+#define MAX_THREADS         64
+#define CLAIM_WAIT_MS       1000
+#define BACKEND_PAUSE_MS    1000
+#define ACK_BACKOFF_MS      100 /* first wait before acknowledging again; doubles */
+#define ACK_BACKOFF_CAP     2000
+#define WEBHOOK_DISPATCH_MS 2000 /* how often webhooks are looked at for changes */
 
 typedef struct worker_thread {
     struct worker *w;
@@ -287,7 +289,8 @@ static void *scheduler_main(void *arg)
     cron_expr expr;
     queue *q = NULL;
     store *st = NULL;
-    int64_t next = -1, next_reap = 0, visibility = (int64_t)w->cfg->job_visibility_s * 1000;
+    int64_t next = -1, next_reap = 0, next_hooks = 0,
+            visibility = (int64_t)w->cfg->job_visibility_s * 1000;
     int caught_up = 0;
     char err[256];
 
@@ -307,6 +310,11 @@ static void *scheduler_main(void *arg)
             caught_up = catch_up(w, q, st) == 0;
         if (next < 0)
             next = cron_next(&expr, now);
+        /* webhooks with changes they were not told of get a delivery job */
+        if (clock_mono_ms() >= next_hooks) {
+            webhooks_dispatch(st, q);
+            next_hooks = clock_mono_ms() + WEBHOOK_DISPATCH_MS;
+        }
         /* runs whose jobs were lost (Redis back empty) get them again */
         if (clock_mono_ms() >= next_reap) {
             jobs_reap(st, q, visibility);

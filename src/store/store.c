@@ -51,6 +51,14 @@ int store_collect(store *st, const char *sql, const db_val *p, int np, arena *a,
     return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }
 
+const char *store_text(db_rows *r, arena *a, int col)
+{
+    size_t n;
+    const char *t = db_col_text(r, col, &n);
+
+    return t ? arena_strndup(a, t, n) : NULL;
+}
+
 int store_query_int(store *st, const char *sql, const db_val *p, int np, int64_t *n)
 {
     db_rows *r;

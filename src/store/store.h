@@ -23,6 +23,7 @@
 #define STORE_EDOWN     (-2)
 #define STORE_ENOTFOUND (-3)
 #define STORE_ERETRY    (-4) /* a transaction lost to a concurrent one; run it again */
+#define STORE_ELIMIT    (-5) /* a limit of the data would be passed (lists per owner…) */
 
 typedef struct store store;
 
@@ -195,12 +196,86 @@ typedef struct store_change {
     const char *airdate, *airtime, *airstamp;
 } store_change;
 
+/* A change's place in the feed as clients see it: "c" and 16 hex digits of
+ * its seq (opaque, monotonic); parse gives -1 for anything else. */
+#define STORE_CURSOR_LEN 17
+void store_change_cursor(int64_t seq, char out[STORE_CURSOR_LEN + 1]);
+int store_change_cursor_parse(const char *s, size_t n, int64_t *seq);
+
 /* Up to limit changes after seq `after`, in order, as store_change rows. */
 int store_changes_after(store *st, int64_t after, int limit, arena *a, store_page *out);
 /* The last pruned seq (changes at or before it are gone) and the latest. */
 int store_changes_bounds(store *st, int64_t *pruned, int64_t *latest);
 /* Drops changes made before `before` (Unix seconds); *removed rows. */
 int store_changes_prune(store *st, int64_t before, int64_t *removed);
+
+/* ---- followed-show lists (store_lists.c) ---- */
+
+/* A list: owner is the caller's identity ("key:<id>", "sub:<subject>"),
+ * feed_prefix the start of its feed token (to tell tokens apart; the token
+ * itself is kept as a SHA-256 only), version changes with every change of
+ * the list (its feeds' cache key). Functions taking an owner act only on
+ * that owner's lists; a NULL owner is the operator's (any list). */
+typedef struct store_list {
+    int64_t id;
+    const char *owner, *name, *feed_prefix;
+    int64_t created_at, version;
+} store_list;
+
+/* STORE_ELIMIT when the owner has max_lists already. */
+int store_list_create(store *st, const char *owner, const char *name, const char *feed_sha256,
+                      const char *feed_prefix, int max_lists, int64_t *id);
+/* ENOTFOUND when there is no such list or it is someone else's. */
+int store_list_get(store *st, int64_t id, const char *owner, arena *a, store_list **out);
+int store_list_by_feed(store *st, const char *feed_sha256, arena *a, store_list **out);
+/* The owner's lists (NULL: everybody's), as store_list rows. */
+int store_lists_of(store *st, const char *owner, arena *a, store_page *out);
+int store_list_rename(store *st, int64_t id, const char *owner, const char *name);
+int store_list_rotate(store *st, int64_t id, const char *owner, const char *feed_sha256,
+                      const char *feed_prefix);
+int store_list_delete(store *st, int64_t id, const char *owner);
+/* Adding a show already there changes nothing (STORE_OK); STORE_ELIMIT
+ * past max_shows. The show must exist (the caller checks). */
+int store_list_add_show(store *st, int64_t id, const char *owner, int64_t show_id, int max_shows);
+/* ENOTFOUND when the list is not the owner's or does not hold the show. */
+int store_list_remove_show(store *st, int64_t id, const char *owner, int64_t show_id);
+/* The list's show ids, sorted, in the arena. */
+int store_list_show_ids(store *st, int64_t id, arena *a, int64_t **ids, size_t *n);
+
+/* ---- webhooks (store_webhooks.c) ---- */
+
+typedef struct store_webhook {
+    int64_t id;
+    const char *url, *secret, *filter; /* filter: the schedule's query parameters */
+    int64_t created_at;
+    int64_t cursor; /* the last change seq it was told of (or that its filter passed over) */
+} store_webhook;
+
+typedef struct store_delivery {
+    int64_t webhook_id;
+    const char *delivery_id;
+    int64_t from_seq, to_seq; /* the changes after from_seq, up to to_seq */
+    int changes;              /* how many the delivery held */
+    const char *status;       /* "delivered" or "failed" */
+    int http_status;          /* 0: no answer */
+    const char *error;
+    int duration_ms;
+    int64_t created_at;
+} store_delivery;
+
+/* A new webhook starts at the latest change. */
+int store_webhook_add(store *st, const char *url, const char *secret, const char *filter,
+                      int64_t *id);
+int store_webhook_get(store *st, int64_t id, arena *a, store_webhook **out);
+int store_webhooks_all(store *st, arena *a, store_page *out);
+int store_webhook_remove(store *st, int64_t id);
+/* The webhooks that have changes they were not told of yet. */
+int store_webhooks_behind(store *st, arena *a, store_page *out);
+/* Moves the cursor from `from` to `to` (only if it is still at from). */
+int store_webhook_advance(store *st, int64_t id, int64_t from, int64_t to);
+int store_webhook_delivery_add(store *st, const store_delivery *d);
+/* The last deliveries, newest first, of one webhook (0: of all). */
+int store_webhook_deliveries(store *st, int64_t webhook_id, int limit, arena *a, store_page *out);
 
 /* ---- the database job queue (store_jobs.c) ---- */
 

@@ -49,23 +49,15 @@ static dialect_sql genre_sql = {
     "WITH g AS (SELECT s.id AS show_id, j AS genre, s.rating FROM shows s,"
     " json_array_elements_text(CAST(s.genres AS json)) j)," GENRE_TAIL};
 
-static const char *text(db_rows *r, arena *a, int col)
-{
-    size_t n;
-    const char *t = db_col_text(r, col, &n);
-
-    return t ? arena_strndup(a, t, n) : NULL;
-}
-
 static void *read_top(db_rows *r, arena *a)
 {
     store_network_stat *s = arena_calloc(a, sizeof(*s));
 
     if (!s)
         return NULL;
-    s->name = text(r, a, 0);
-    s->kind = text(r, a, 1);
-    s->country = text(r, a, 2);
+    s->name = store_text(r, a, 0);
+    s->kind = store_text(r, a, 1);
+    s->country = store_text(r, a, 2);
     s->episodes = db_col_int(r, 3);
     s->peak_7d = db_col_int(r, 4);
     s->avg_7d = db_col_float(r, 5);
@@ -78,7 +70,7 @@ static void *read_genre(db_rows *r, arena *a)
 
     if (!s)
         return NULL;
-    s->genre = text(r, a, 0);
+    s->genre = store_text(r, a, 0);
     s->shows = db_col_int(r, 1);
     s->episodes = db_col_int(r, 2);
     s->upcoming = db_col_int(r, 3);
@@ -96,8 +88,8 @@ static void *read_slot(db_rows *r, arena *a)
 
     if (!s)
         return NULL;
-    s->airdate = text(r, a, 0);
-    s->airtime = text(r, a, 1);
+    s->airdate = store_text(r, a, 0);
+    s->airtime = store_text(r, a, 1);
     s->episodes = db_col_int(r, 2);
     return s;
 }

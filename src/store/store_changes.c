@@ -1,5 +1,6 @@
 /* The change feed's reads and its pruning (the rows are written by the
  * triggers of schema.c, in the transactions that change episodes). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,14 +12,6 @@
     " c.airtime, c.airstamp"
 #define CHANGE_NCOLS 15
 
-static const char *text(db_rows *r, arena *a, int col)
-{
-    size_t n;
-    const char *t = db_col_text(r, col, &n);
-
-    return t ? arena_strndup(a, t, n) : NULL;
-}
-
 static void *read_change(db_rows *r, arena *a)
 {
     store_change *c = arena_calloc(a, sizeof(*c));
@@ -27,20 +20,20 @@ static void *read_change(db_rows *r, arena *a)
         return NULL;
     c->seq = db_col_int(r, 0);
     c->created_at = db_col_int(r, 1);
-    c->kind = text(r, a, 2);
+    c->kind = store_text(r, a, 2);
     c->episode_id = db_col_int(r, 3);
     c->episode_tvmaze_id = db_col_int(r, 4);
     c->show_id = db_col_int(r, 5);
-    c->name = text(r, a, 6);
+    c->name = store_text(r, a, 6);
     c->season = (int32_t)db_col_int(r, 7);
     if ((c->has_number = !db_col_null(r, 8)))
         c->number = (int32_t)db_col_int(r, 8);
-    c->airdate_before = text(r, a, 9);
-    c->airtime_before = text(r, a, 10);
-    c->airstamp_before = text(r, a, 11);
-    c->airdate = text(r, a, 12);
-    c->airtime = text(r, a, 13);
-    c->airstamp = text(r, a, 14);
+    c->airdate_before = store_text(r, a, 9);
+    c->airtime_before = store_text(r, a, 10);
+    c->airstamp_before = store_text(r, a, 11);
+    c->airdate = store_text(r, a, 12);
+    c->airtime = store_text(r, a, 13);
+    c->airstamp = store_text(r, a, 14);
     return c;
 }
 
@@ -106,4 +99,31 @@ int store_changes_prune(store *st, int64_t before, int64_t *removed)
 rollback:
     db_rollback(st->db);
     return rc;
+}
+
+/* The cursor is the change's seq: opaque to clients, monotonic, the same in
+ * every process and across restarts. */
+void store_change_cursor(int64_t seq, char out[STORE_CURSOR_LEN + 1])
+{
+    snprintf(out, STORE_CURSOR_LEN + 1, "c%016" PRIx64, (uint64_t)seq);
+}
+
+int store_change_cursor_parse(const char *s, size_t n, int64_t *seq)
+{
+    uint64_t v = 0;
+
+    if (n != STORE_CURSOR_LEN || s[0] != 'c')
+        return -1;
+    for (size_t i = 1; i < n; i++) {
+        int d = s[i] >= '0' && s[i] <= '9'   ? s[i] - '0'
+                : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
+                                             : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | (uint64_t)d;
+    }
+    if (v > INT64_MAX)
+        return -1;
+    *seq = (int64_t)v;
+    return 0;
 }

@@ -34,6 +34,9 @@ typedef void *(*store_row_reader)(db_rows *r, arena *a);
  * out->n (from a); out->total is the caller's. */
 int store_collect(store *st, const char *sql, const db_val *p, int np, arena *a,
                   store_row_reader fn, store_page *out);
+/* The text of column col of the current row, copied into a; NULL for a
+ * null (or when out of memory). */
+const char *store_text(db_rows *r, arena *a, int col);
 /* Runs a query whose answer is one integer (the first column of the first
  * row), into *n: 0 when there is no row. */
 int store_query_int(store *st, const char *sql, const db_val *p, int np, int64_t *n);

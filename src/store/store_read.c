@@ -28,14 +28,6 @@
     " e.time_changed_at, "
 #define EPISODE_NCOLS 17
 
-static const char *text(db_rows *r, arena *a, int col)
-{
-    size_t n;
-    const char *t = db_col_text(r, col, &n);
-
-    return t ? arena_strndup(a, t, n) : NULL;
-}
-
 static tv_distributor *read_distributor(db_rows *r, arena *a, int col, dist_kind kind)
 {
     tv_distributor *d;
@@ -44,10 +36,10 @@ static tv_distributor *read_distributor(db_rows *r, arena *a, int col, dist_kind
         return NULL;
     d->id = db_col_int(r, col);
     d->kind = kind;
-    d->name = text(r, a, col + 1);
-    d->country_name = text(r, a, col + 2);
-    d->country_code = text(r, a, col + 3);
-    d->country_timezone = text(r, a, col + 4);
+    d->name = store_text(r, a, col + 1);
+    d->country_name = store_text(r, a, col + 2);
+    d->country_code = store_text(r, a, col + 3);
+    d->country_timezone = store_text(r, a, col + 4);
     return d;
 }
 
@@ -58,33 +50,33 @@ static tv_show *read_show(db_rows *r, arena *a, int c)
     if (!s)
         return NULL;
     s->id = db_col_int(r, c);
-    s->name = text(r, a, c + 1);
-    s->type = text(r, a, c + 2);
-    s->language = text(r, a, c + 3);
-    s->status = text(r, a, c + 4);
+    s->name = store_text(r, a, c + 1);
+    s->type = store_text(r, a, c + 2);
+    s->language = store_text(r, a, c + 3);
+    s->status = store_text(r, a, c + 4);
     if ((s->has_rating = !db_col_null(r, c + 5)))
         s->rating = db_col_float(r, c + 5);
-    s->genres_json = text(r, a, c + 6);
-    s->image_medium = text(r, a, c + 7);
-    s->image_original = text(r, a, c + 8);
-    s->url = text(r, a, c + 9);
+    s->genres_json = store_text(r, a, c + 6);
+    s->image_medium = store_text(r, a, c + 7);
+    s->image_original = store_text(r, a, c + 8);
+    s->url = store_text(r, a, c + 9);
     if ((s->has_runtime = !db_col_null(r, c + 10)))
         s->runtime = (int32_t)db_col_int(r, c + 10);
-    s->premiered = text(r, a, c + 11);
-    s->ended = text(r, a, c + 12);
-    s->official_site = text(r, a, c + 13);
-    s->schedule_time = text(r, a, c + 14);
-    s->schedule_days_json = text(r, a, c + 15);
-    s->summary = text(r, a, c + 16);
+    s->premiered = store_text(r, a, c + 11);
+    s->ended = store_text(r, a, c + 12);
+    s->official_site = store_text(r, a, c + 13);
+    s->schedule_time = store_text(r, a, c + 14);
+    s->schedule_days_json = store_text(r, a, c + 15);
+    s->summary = store_text(r, a, c + 16);
     if ((s->has_average_runtime = !db_col_null(r, c + 17)))
         s->average_runtime = (int32_t)db_col_int(r, c + 17);
     s->tvmaze_id = db_col_int(r, c + 18);
-    s->imdb = text(r, a, c + 19);
+    s->imdb = store_text(r, a, c + 19);
     if ((s->has_thetvdb = !db_col_null(r, c + 20)))
         s->thetvdb = db_col_int(r, c + 20);
     if ((s->has_weight = !db_col_null(r, c + 21)))
         s->weight = (int32_t)db_col_int(r, c + 21);
-    s->search_name = text(r, a, c + 22);
+    s->search_name = store_text(r, a, c + 22);
     s->updated = db_col_int(r, c + 23);
     s->network = read_distributor(r, a, c + 24, DIST_NETWORK);
     s->web_channel = read_distributor(r, a, c + 29, DIST_WEB);
@@ -98,23 +90,23 @@ static tv_episode *read_episode(db_rows *r, arena *a)
     if (!e)
         return NULL;
     e->id = db_col_int(r, 0);
-    e->name = text(r, a, 1);
+    e->name = store_text(r, a, 1);
     e->has_season = 1;
     e->season = (int32_t)db_col_int(r, 2);
     if ((e->has_number = !db_col_null(r, 3)))
         e->number = (int32_t)db_col_int(r, 3);
-    e->type = text(r, a, 4);
+    e->type = store_text(r, a, 4);
     if ((e->has_runtime = !db_col_null(r, 5)))
         e->runtime = (int32_t)db_col_int(r, 5);
     if ((e->has_rating = !db_col_null(r, 6)))
         e->rating = db_col_float(r, 6);
-    e->summary = text(r, a, 7);
-    e->image_medium = text(r, a, 8);
-    e->image_original = text(r, a, 9);
-    e->airdate = text(r, a, 10);
-    e->airtime = text(r, a, 11);
-    e->airstamp = text(r, a, 12);
-    e->url = text(r, a, 13);
+    e->summary = store_text(r, a, 7);
+    e->image_medium = store_text(r, a, 8);
+    e->image_original = store_text(r, a, 9);
+    e->airdate = store_text(r, a, 10);
+    e->airtime = store_text(r, a, 11);
+    e->airstamp = store_text(r, a, 12);
+    e->url = store_text(r, a, 13);
     e->tvmaze_id = db_col_int(r, 14);
     e->revision = (int32_t)db_col_int(r, 15);
     e->time_changed_at = db_col_null(r, 16) ? 0 : db_col_int(r, 16);
@@ -134,7 +126,7 @@ static void *read_show_row(db_rows *r, arena *a)
 
 static void *read_name_row(db_rows *r, arena *a)
 {
-    return (void *)text(r, a, 0);
+    return (void *)store_text(r, a, 0);
 }
 
 /* ---- the schedule's index ---- */
@@ -341,10 +333,10 @@ static void *read_next_row(db_rows *r, arena *a)
     x->season = (int32_t)db_col_int(r, 2);
     if ((x->has_number = !db_col_null(r, 3)))
         x->number = (int32_t)db_col_int(r, 3);
-    x->name = text(r, a, 4);
-    x->airstamp = text(r, a, 5);
-    x->airdate = text(r, a, 6);
-    x->airtime = text(r, a, 7);
+    x->name = store_text(r, a, 4);
+    x->airstamp = store_text(r, a, 5);
+    x->airdate = store_text(r, a, 6);
+    x->airtime = store_text(r, a, 7);
     return row;
 }
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sys/random.h>
 
 int hash_sha256(const void *data, size_t n, unsigned char out[SHA256_LEN])
@@ -71,4 +72,16 @@ uint64_t hash_fnv1a(const void *data, size_t n)
         h *= 1099511628211ull;
     }
     return h;
+}
+
+int hash_hmac_sha256_hex(const void *key, size_t klen, const void *data, size_t n,
+                         char out[SHA256_HEX_LEN + 1])
+{
+    unsigned char mac[SHA256_LEN];
+    unsigned int len = 0;
+
+    if (!HMAC(EVP_sha256(), key, (int)klen, data, n, mac, &len) || len != SHA256_LEN)
+        return -1;
+    hash_hex(mac, SHA256_LEN, out);
+    return 0;
 }

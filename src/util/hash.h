@@ -15,6 +15,9 @@
 int hash_sha256(const void *data, size_t n, unsigned char out[SHA256_LEN]);
 int hash_sha256_hex(const void *data, size_t n, char out[SHA256_HEX_LEN + 1]);
 void hash_hex(const unsigned char *in, size_t n, char *out); /* out: 2n+1 bytes */
+/* HMAC-SHA256 of data under key, in hex (signing webhook deliveries). */
+int hash_hmac_sha256_hex(const void *key, size_t klen, const void *data, size_t n,
+                         char out[SHA256_HEX_LEN + 1]);
 /* Constant-time equality of two equal-length byte strings. */
 int hash_ct_equal(const void *a, const void *b, size_t n);
 int hash_random(void *out, size_t n);

@@ -271,6 +271,10 @@ static const struct metric_def {
     [M_IMPORT_LARGE_REMOVALS] = {"tvshows_import_large_removals_total",
                                  "Imported days that dropped more than IMPORT_REMOVAL_WARN "
                                  "percent of their listings."},
+    [M_WEBHOOK_DELIVERIES] = {"tvshows_webhook_deliveries_total",
+                              "Webhook deliveries (batches of changes) accepted with a 2xx."},
+    [M_WEBHOOK_FAILURES] = {"tvshows_webhook_failures_total",
+                            "Webhook delivery attempts that failed (the queue retries them)."},
     [M_JOBS_COMPLETED] = {"tvshows_jobs_completed_total", "Jobs that ran to success."},
     [M_JOBS_FAILED] = {"tvshows_jobs_failed_total", "Job attempts that failed."},
 };

@@ -30,6 +30,8 @@ typedef enum {
     M_IMPORT_RETRIES,
     M_IMPORT_FAILURES,       /* (day, source) units that failed */
     M_IMPORT_LARGE_REMOVALS, /* days that dropped most of their listings */
+    M_WEBHOOK_DELIVERIES,    /* batches a webhook accepted */
+    M_WEBHOOK_FAILURES,      /* attempts that failed (retried by the queue) */
     M_JOBS_COMPLETED,
     M_JOBS_FAILED,
     M_COUNTER_COUNT
