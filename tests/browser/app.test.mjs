@@ -101,7 +101,9 @@ async function runAxe(page, view) {
 }
 
 async function shot(page, name) {
-  await page.screenshot({ path: path.join(RESULTS, `${name}-${page.viewportSize().width}.png`) });
+  // the page settled: no transition under way, idle work (the zone list) done
+  await page.evaluate(() => new Promise((r) => requestIdleCallback(() => requestAnimationFrame(() => r()))));
+  await page.screenshot({ path: path.join(RESULTS, `${name}-${page.viewportSize().width}.png`), animations: 'disabled', caret: 'hide' });
 }
 
 // ---- the week ----
