@@ -16,6 +16,7 @@
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "web/web.h"
 
 #define GET_ONLY     (1u << HTTP_GET | 1u << HTTP_OPTIONS)
 #define LOG_FLUSH_AT (64 * 1024)
@@ -52,6 +53,11 @@ static const http_route routes[] = {
     {"/api/v1/lists/:id/shows/:show_id", 1u << HTTP_PUT | 1u << HTTP_DELETE | 1u << HTTP_OPTIONS,
      R_LIST_SHOW, NO_BODY},
     {"/feeds/:token", GET_ONLY, R_FEED, NO_BODY},
+    /* the web app: its page at its client-side routes, and its files */
+    {"/", GET_ONLY, R_WEB, NO_BODY},
+    {"/shows/:id", GET_ONLY, R_WEB, NO_BODY},
+    {"/insights", GET_ONLY, R_WEB, NO_BODY},
+    {"/assets/:file", GET_ONLY, R_WEB, NO_BODY},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -77,6 +83,7 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_LIST_FEED_TOKEN] = route_list,
     [R_LIST_SHOW] = route_list_show,
     [R_FEED] = route_feed,
+    [R_WEB] = route_web,
 };
 
 static const char *const route_names[R_ROUTE_COUNT] = {
@@ -101,6 +108,7 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_LIST_FEED_TOKEN] = "/api/v1/lists/:id/feed-token",
     [R_LIST_SHOW] = "/api/v1/lists/:id/shows/:show_id",
     [R_FEED] = "/feeds/:token",
+    [R_WEB] = "web",
 };
 
 /* ---- CORS ---- */
@@ -254,8 +262,18 @@ static void too_many(http_response *res, const rl_result *rl, metric_refusal why
     metrics_refusal(why);
 }
 
-/* Blocklist and the per-IP budget: every route but /up. Returns
- * 0 to go on; otherwise the response is written. */
+/* The web app's files are public and served from memory: a browser cannot
+ * send an API key with a page load, and a first visit asks for a dozen files
+ * at once, so they need no credentials and spend no budget; the API calls
+ * the app then makes are counted and authenticated like any other. */
+static int is_web(const api_request *r)
+{
+    return r->route == R_WEB;
+}
+
+/* Blocklist and the per-IP budget: every route but /up (the budget not for
+ * the web app's files either). Returns 0 to go on; otherwise the response is
+ * written. */
 static int guard_client(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const config *cfg = t->app->cfg;
@@ -266,7 +284,7 @@ static int guard_client(api_thread *t, api_request *r, http_response *res, rl_re
         metrics_refusal(M_REFUSE_BLOCKLIST);
         return -1;
     }
-    if (cfg->rate_limit_ip_per_min > 0) {
+    if (cfg->rate_limit_ip_per_min > 0 && !is_web(r)) {
         client_limit_key(r->client_addr, cfg->rate_limit_ipv6_prefix, key);
         take_budget(t, key, cfg->rate_limit_ip_per_min, 60 * 1000, rl);
         if (!rl->allowed) {
@@ -397,7 +415,7 @@ static void route_request(api_thread *t, api_request *r, http_response *res, rl_
     }
     /* a feed's secret token is its credential (calendar applications send
      * no other) */
-    if (!is_health(r) && r->route != R_FEED && guard_api(t, r, res, rl) != 0)
+    if (!is_health(r) && !is_web(r) && r->route != R_FEED && guard_api(t, r, res, rl) != 0)
         return;
     if (query_parse(&r->q, req->query, req->query_len) != 0) {
         api_error(res, 400, "Malformed query string", NULL);

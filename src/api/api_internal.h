@@ -43,6 +43,7 @@ enum {
     R_LIST_FEED_TOKEN,
     R_LIST_SHOW,
     R_FEED,
+    R_WEB,
     R_ROUTE_COUNT
 };
 
@@ -115,6 +116,11 @@ typedef void (*api_route_fn)(api_thread *t, api_request *r, http_response *res);
 void api_error(http_response *res, int status, const char *message, const char *details);
 /* The same with a message of n bytes that may hold any byte (echoed input). */
 void api_error_n(http_response *res, int status, const char *message, size_t n);
+/* Accept-Encoding takes gzip (RFC 9110 §12.5.3: unless its q is 0). */
+int api_accepts_gzip(const http_request *req);
+/* If-None-Match matches etag, or its "-gz" form (RFC 9110 §13.1.2, weak
+ * comparison). */
+int api_none_match(const http_request *req, const char *etag);
 /* 503 {"error":"Service unavailable"} with Retry-After, for a database that is down */
 void api_unavailable(http_response *res);
 /* A failed store call: 503 when the database is down, 500 otherwise. */
@@ -218,5 +224,6 @@ void route_lists(api_thread *t, api_request *r, http_response *res);
 void route_list(api_thread *t, api_request *r, http_response *res);
 void route_list_show(api_thread *t, api_request *r, http_response *res);
 void route_feed(api_thread *t, api_request *r, http_response *res);
+void route_web(api_thread *t, api_request *r, http_response *res);
 
 #endif

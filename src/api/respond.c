@@ -114,7 +114,7 @@ store *api_store(api_thread *t)
 }
 
 /* Accept-Encoding (RFC 9110 §12.5.3): gzip unless its q is 0. */
-static int accepts_gzip(const http_request *req)
+int api_accepts_gzip(const http_request *req)
 {
     size_t n, i = 0;
     const char *v = http_request_header(req, "Accept-Encoding", &n);
@@ -151,7 +151,7 @@ static int accepts_gzip(const http_request *req)
 
 /* If-None-Match (RFC 9110 §13.1.2): weak comparison against the tag of
  * either encoding, "*" matches anything. */
-static int none_match(const http_request *req, const char *etag)
+int api_none_match(const http_request *req, const char *etag)
 {
     size_t n, i = 0, tl = strlen(etag) - 2; /* the opaque part without quotes */
     const char *v = http_request_header(req, "If-None-Match", &n);
@@ -384,7 +384,7 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
 {
     api_app *app = t->app;
     int64_t gen = atomic_load_explicit(&app->generation, memory_order_acquire);
-    int gzip_ok = accepts_gzip(r->http), send_gz, rendered = 0, stale = 0;
+    int gzip_ok = api_accepts_gzip(r->http), send_gz, rendered = 0, stale = 0;
     cache_loan loan;
     char etag[CACHE_ETAG_MAX + 4];
 
@@ -410,7 +410,7 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
         http_response_header(res, "Warning", "110 - \"Response is Stale\"");
         http_response_header(res, "X-Cache", "stale");
     }
-    if (none_match(r->http, loan.meta.etag)) {
+    if (api_none_match(r->http, loan.meta.etag)) {
         res->status = 304;
         res->no_body = 1;
     } else {
