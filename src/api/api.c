@@ -225,6 +225,9 @@ static void resolve_client(api_thread *t, api_request *r)
 
 /* Counts one request against a budget: in Redis when it answers (one budget
  * for every API process), else in this process. */
+/* Counts the request against key's budget: in Redis, shared by every API
+ * process (from a task on the loop: the request waits, the loop does
+ * not), or in this process when Redis cannot be asked. */
 static void take_budget(api_thread *t, const char *key, int64_t limit, int64_t window_ms,
                         rl_result *out)
 {
@@ -392,6 +395,14 @@ static void route_request(api_thread *t, api_request *r, http_response *res, rl_
     int rc = http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &r->match);
 
     r->route = r->match.path_route ? r->match.path_route->id : -1;
+    /* budgets counted in Redis: the request waits for it, in a task, from
+     * here on (nothing counted yet) */
+    if (t->redis && !is_exempt(r) && !is_web(r) &&
+        (t->app->cfg->rate_limit_ip_per_min > 0 || t->app->cfg->rate_limit_key_per_hour > 0) &&
+        api_must_wait(t, WAIT_KV)) {
+        t->want_task = WANT_REQUEST;
+        return;
+    }
     /* everything but /up, unknown paths included, counts against the
      * client's budget */
     if (!is_exempt(r) && guard_client(t, r, res, rl) != 0)
@@ -434,6 +445,79 @@ size_t api_body_limit(void *ctx, const http_request *req)
     return m.route->max_body;
 }
 
+/* What every answer gets once its route has written it. */
+static void request_end(api_thread *t, api_request *r, http_response *res, const rl_result *rl,
+                        const struct timespec *t0)
+{
+    const http_request *req = r->http;
+    double ms;
+
+    if (rl->limit)
+        add_limit_headers(res, rl);
+    add_cors(t->app, req, res);
+    common_headers(r, res);
+    query_free(&r->q);
+    arena_reset(&t->mem);
+    metrics_gauge_add(M_IN_FLIGHT, -1);
+    ms = elapsed_ms(t0);
+    metrics_request(r->route, req->method, res->status, ms / 1000.0);
+    log_request(t, r, req, res->status, res->no_body ? 0 : http_response_body_len(res), ms);
+}
+
+/* A request that waits: parked on its connection, its route run again as
+ * a task (wait.c), which answers it. */
+typedef struct api_job {
+    api_thread *t;
+    http_parked *parked;
+    int whole; /* the guards too, not only the route */
+    api_request r;
+    rl_result rl;
+    struct timespec t0;
+} api_job;
+
+static void job_main(void *arg)
+{
+    api_job *j = arg;
+    api_thread *t = j->t;
+    http_response *res = http_parked_response(j->parked);
+
+    if (j->whole)
+        route_request(t, &j->r, res, &j->rl);
+    else
+        handlers[j->r.route](t, &j->r, res);
+    request_end(t, &j->r, res, &j->rl, &j->t0);
+    http_resume(j->parked);
+    free(j);
+}
+
+/* The route asked to wait: its answer so far is dropped (it changed
+ * nothing) and it runs again as a task. 0, or -1 to answer at once. */
+static int job_start(api_thread *t, const http_request *req, api_request *r, const rl_result *rl,
+                     const struct timespec *t0)
+{
+    api_job *j = calloc(1, sizeof(*j));
+
+    int whole = t->want_task == WANT_REQUEST;
+
+    t->want_task = 0;
+    if (!j || !(j->parked = http_park(req))) {
+        free(j);
+        return -1;
+    }
+    *j = (api_job){t, j->parked, whole, *r, *rl, *t0};
+    j->r.http = http_parked_request(j->parked);
+    memset(&r->q, 0, sizeof(r->q)); /* the job's now */
+    arena_reset(&t->mem);
+    if (api_task_run(t, job_main, j) != 0) {
+        http_response *res = http_parked_response(j->parked);
+        api_unavailable(res);
+        request_end(t, &j->r, res, &j->rl, &j->t0);
+        http_resume(j->parked);
+        free(j);
+    }
+    return 0;
+}
+
 void api_handle(void *ctx, const http_request *req, http_response *res)
 {
     api_thread *t = ctx;
@@ -450,18 +534,9 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
     assign_request_id(t, req, r.request_id);
     resolve_client(t, &r);
     route_request(t, &r, res, &rl);
-    if (rl.limit)
-        add_limit_headers(res, &rl);
-    add_cors(t->app, req, res);
-    common_headers(&r, res);
-    query_free(&r.q);
-    arena_reset(&t->mem);
-    metrics_gauge_add(M_IN_FLIGHT, -1);
-    {
-        double ms = elapsed_ms(&t0);
-        metrics_request(r.route, req->method, res->status, ms / 1000.0);
-        log_request(t, &r, req, res->status, res->no_body ? 0 : http_response_body_len(res), ms);
-    }
+    if (t->want_task && job_start(t, req, &r, &rl, &t0) == 0)
+        return;
+    request_end(t, &r, res, &rl, &t0);
 }
 
 void api_handle_error(void *ctx, int status, const http_request *req, http_response *res)
@@ -658,16 +733,19 @@ void *api_thread_new(void *appv, http_loop *loop, int index)
      * than one that is sent once (nginx's default level is 1) */
     t->gz = gzip_new(app->cache || app->cfg->redis_url[0] ? 6 : 1);
     hash_random(&t->reqid_seed, sizeof(t->reqid_seed));
+    api_wait_init(t);
     if (app->cfg->redis_url[0]) {
         char err[256];
         /* a short timeout: a slow Redis must not hold requests that the
          * database can answer */
         if (!(t->redis = redis_new(app->cfg->redis_url, 250, err, sizeof(err))))
             log_warn("REDIS_URL unusable", LF_S("error", err));
-        else /* a Redis that went silent must not hold this loop */
+        else if (loop) /* on the loop: never waited for */
+            api_wait_redis(t);
+        else
             redis_set_nonblocking_reconnect(t->redis);
     }
-    api_store(t);
+    api_store_open(t);
     return t;
 }
 
@@ -675,10 +753,13 @@ void api_thread_idle(void *ctx)
 {
     api_thread *t = ctx;
 
-    if (t && t->log.len) {
+    if (!t)
+        return;
+    if (t->log.len) {
         log_write_lines(t->log.data, t->log.len);
         buf_reset(&t->log);
     }
+    api_wait_tick(t);
 }
 
 void api_thread_free(void *ctx)
@@ -687,6 +768,7 @@ void api_thread_free(void *ctx)
 
     if (!t)
         return;
+    api_wait_fini(t);
     api_thread_idle(t);
     store_close(t->st);
     for (size_t i = 0; i < REPLICAS_MAX; i++)

@@ -17,9 +17,20 @@
 /* The database as this process last found it: going away and coming back
  * are logged once each, not once per request. */
 static _Atomic int db_away;
-/* The request being handled on this loop thread (it runs to completion):
- * it used the database, or met an error of the database. */
-static _Thread_local int db_used, db_failed;
+/* The request running now on this loop thread used the database, or met
+ * an error of the database. A request that waits (a task) takes its own
+ * with it (api_db_seen_swap). */
+static _Thread_local api_db_seen seen;
+#define db_used   seen.used
+#define db_failed seen.failed
+
+void api_db_seen_swap(api_db_seen *other)
+{
+    api_db_seen mine = seen;
+
+    seen = *other;
+    *other = mine;
+}
 
 static void note_db(int up, const char *why)
 {
@@ -89,14 +100,15 @@ void api_send_json(api_thread *t, http_response *res, int status, const char *ca
     buf_append(&res->body, t->body.data, t->body.len);
 }
 
-store *api_store(api_thread *t)
+store *api_store_open(api_thread *t)
 {
     const config *cfg = t->app->cfg;
     store_options opt = {.application_name = "tvshows-api",
                          .statement_timeout_ms = cfg->db_statement_timeout_ms,
                          .slow_query_ms = cfg->slow_query_ms,
                          .last_connect_us = &t->app->db_connected_us,
-                         .reads = 1};
+                         .reads = 1,
+                         .loop = api_db_loop(t)};
     int64_t now = clock_mono_ms();
     char err[256];
 
@@ -111,6 +123,11 @@ store *api_store(api_thread *t)
     }
     db_used |= t->st != NULL;
     return t->st;
+}
+
+store *api_store(api_thread *t)
+{
+    return api_must_wait(t, WAIT_DB) ? NULL : api_store_open(t);
 }
 
 /* Accept-Encoding (RFC 9110 §12.5.3): gzip unless its q is 0. */
@@ -248,7 +265,9 @@ static void l2_put(api_thread *t, const char *key, size_t klen, int64_t gen, con
     {
         const char *argv[5] = {"SET", k, v.data ? v.data : "", "EX", ttl};
         size_t lens[5] = {3, strlen(k), v.len, 2, strlen(ttl)};
-        if ((rep = redis_command(t->redis, 5, argv, lens)))
+        /* on the loop: sent, its answer not waited for */
+        if (redis_send(t->redis, 5, argv, lens, NULL, NULL) != 0 && !(t->waits & WAIT_KV) &&
+            (rep = redis_command(t->redis, 5, argv, lens)))
             freeReplyObject(rep);
     }
     buf_free(&v);
@@ -299,6 +318,8 @@ static int find_cached(api_thread *t, const char *key, size_t klen, int64_t gen,
         metrics_inc(M_CACHE_HITS);
         return 1;
     }
+    if (api_must_wait(t, WAIT_DB | WAIT_KV))
+        return 0; /* asked again from a task */
     if (t->redis && l2_get(t, key, klen, gen, &loan->meta)) {
         metrics_inc(M_CACHE_L2_HITS); /* another process rendered it */
         if (!app->cache ||
@@ -391,6 +412,8 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
     buf_reset(&t->body);
     buf_reset(&t->alt);
     if (!find_cached(t, key, klen, gen, &loan)) {
+        if (api_must_wait(t, WAIT_DB | WAIT_KV))
+            return; /* a miss: the rest may wait, in a task */
         if (render_page(t, r, res, key, klen, gen, build, ctx, &loan, &stale) != 0)
             return;
         rendered = !stale;

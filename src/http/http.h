@@ -163,10 +163,12 @@ typedef struct http_parked http_parked;
 
 /* Called by a handler for req: the response is given later through the
  * returned handle, and whatever the handler wrote into its own response
- * is ignored. req's memory ends with the handler call: copy what the
- * answer needs. NULL when out of memory (then answer at once).
+ * is ignored. NULL when out of memory (then answer at once).
  * Ownership: the server's, until http_resume. */
 http_parked *http_park(const http_request *req);
+/* The request, as the handler saw it, valid until http_resume (its bytes
+ * stay where they are meanwhile). */
+const http_request *http_parked_request(const http_parked *p);
 /* The response to fill: empty (status 200) until filled. */
 http_response *http_parked_response(http_parked *p);
 /* Whether the peer is gone: the answer will be dropped (work may stop). */

@@ -68,12 +68,14 @@ struct http_conn {
     int close_after;
     int held; /* complete requests wait in the input for the output to drain */
     int read_eof;
-    int writing;         /* EPOLLOUT wanted */
-    uint32_t events;     /* what epoll watches now */
-    http_parked *parked; /* the request waiting for its answer */
-    int closed;          /* closed: freed after the loop's turn (and the parked answer) */
-    int ready;           /* on the loop's ready list */
-    conn *next;          /* on the ready or the dead list */
+    int writing;           /* EPOLLOUT wanted */
+    uint32_t events;       /* what epoll watches now */
+    http_parked *parked;   /* the request waiting for its answer */
+    size_t parked_through; /* input bytes used up to the parked request's end */
+    unsigned parks;        /* requests parked so far: tells a dispatch that parked */
+    int closed;            /* closed: freed after the loop's turn (and the parked answer) */
+    int ready;             /* on the loop's ready list */
+    conn *next;            /* on the ready or the dead list */
     uint8_t peer[16];
     char peer_text[48];
 };
@@ -81,6 +83,7 @@ struct http_conn {
 struct http_parked {
     conn *c;
     int head, minor, keep;
+    http_request req; /* points into c->in, which is left alone until resumed */
     http_response res;
 };
 
@@ -346,14 +349,18 @@ static void conn_error(http_loop *l, conn *c, int status, const http_request *re
 static void conn_dispatch(http_loop *l, conn *c, http_request *req)
 {
     frame f = {req->method == HTTP_HEAD, req->minor_version, 0};
+    unsigned parks;
 
     memcpy(req->peer, c->peer, sizeof(req->peer));
     memcpy(req->peer_text, c->peer_text, sizeof(req->peer_text));
     req->conn = c;
     response_reset(&l->res);
+    parks = c->parks;
     l->srv->cfg.handler(l->ctx, req, &l->res);
-    if (c->parked) {
-        response_reset(&l->res); /* the answer comes through http_resume */
+    if (c->parks != parks) {
+        /* the answer comes (or, resumed before the handler returned, came)
+         * through http_resume */
+        response_reset(&l->res);
         return;
     }
     f.keep = req->keep_alive && !l->res.close && !l->stopping && !c->read_eof;
@@ -370,6 +377,7 @@ http_parked *http_park(const http_request *req)
     if (!c || c->parked || !(p = calloc(1, sizeof(*p))))
         return NULL;
     p->c = c;
+    p->req = *req;
     p->head = req->method == HTTP_HEAD;
     p->minor = req->minor_version;
     p->keep = req->keep_alive;
@@ -377,12 +385,18 @@ http_parked *http_park(const http_request *req)
     buf_init(&p->res.headers, 1 << 20);
     buf_init(&p->res.body, OUT_CAP);
     c->parked = p;
+    c->parks++;
     return p;
 }
 
 http_response *http_parked_response(http_parked *p)
 {
     return &p->res;
+}
+
+const http_request *http_parked_request(const http_parked *p)
+{
+    return &p->req;
 }
 
 int http_parked_gone(const http_parked *p)
@@ -509,6 +523,12 @@ static void conn_process(http_loop *l, conn *c)
             break;
         }
         off += (size_t)used;
+        if (c->parked) {
+            /* its request points into the input: kept as it is until the
+             * answer is given */
+            c->parked_through = off;
+            return;
+        }
     }
     if (off) {
         /* offsets kept for a partial request are relative to its start, which
@@ -679,6 +699,8 @@ static void loop_run_ready(http_loop *l)
         c->ready = 0;
         if (c->closed)
             continue;
+        buf_consume(&c->in, c->parked_through);
+        c->parked_through = 0;
         conn_process(l, c);
         conn_watch(l, c);
         conn_flush(l, c);

@@ -138,6 +138,8 @@ int db_connect(db **out, const char *url, const db_options *opt, char *err, size
     *out = NULL;
     if (!strncmp(url, "sqlite:", 7))
         return db_sqlite_connect(out, url + 7, opt, err, errlen);
+    if ((!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)) && opt->loop)
+        return db_pg_async_connect(out, url, opt, err, errlen);
     if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
         return db_pg_connect(out, url, opt, err, errlen);
     snprintf(err, errlen, "unknown database URL scheme");
@@ -168,6 +170,18 @@ int db_ping(db *d)
 int64_t db_reconnects(const db *d)
 {
     return d->reconnects;
+}
+
+void db_tick(db *d)
+{
+    if (d && d->drv->tick)
+        d->drv->tick(d);
+}
+
+void db_abandon(db *d)
+{
+    if (d && d->drv->abandon)
+        d->drv->abandon(d);
 }
 
 int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes)
