@@ -16,6 +16,7 @@
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "web/web.h"
 
 #define GET_ONLY     (1u << HTTP_GET | 1u << HTTP_OPTIONS)
 #define LOG_FLUSH_AT (64 * 1024)
@@ -52,6 +53,11 @@ static const http_route routes[] = {
     {"/api/v1/lists/:id/shows/:show_id", 1u << HTTP_PUT | 1u << HTTP_DELETE | 1u << HTTP_OPTIONS,
      R_LIST_SHOW, NO_BODY},
     {"/feeds/:token", GET_ONLY, R_FEED, NO_BODY},
+    /* the web app: its page at its client-side routes, and its files */
+    {"/", GET_ONLY, R_WEB, NO_BODY},
+    {"/shows/:id", GET_ONLY, R_WEB, NO_BODY},
+    {"/insights", GET_ONLY, R_WEB, NO_BODY},
+    {"/assets/:file", GET_ONLY, R_WEB, NO_BODY},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -77,6 +83,7 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_LIST_FEED_TOKEN] = route_list,
     [R_LIST_SHOW] = route_list_show,
     [R_FEED] = route_feed,
+    [R_WEB] = route_web,
 };
 
 static const char *const route_names[R_ROUTE_COUNT] = {
@@ -101,6 +108,7 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_LIST_FEED_TOKEN] = "/api/v1/lists/:id/feed-token",
     [R_LIST_SHOW] = "/api/v1/lists/:id/shows/:show_id",
     [R_FEED] = "/feeds/:token",
+    [R_WEB] = "web",
 };
 
 /* ---- CORS ---- */
@@ -217,6 +225,9 @@ static void resolve_client(api_thread *t, api_request *r)
 
 /* Counts one request against a budget: in Redis when it answers (one budget
  * for every API process), else in this process. */
+/* Counts the request against key's budget: in Redis, shared by every API
+ * process (from a task on the loop: the request waits, the loop does
+ * not), or in this process when Redis cannot be asked. */
 static void take_budget(api_thread *t, const char *key, int64_t limit, int64_t window_ms,
                         rl_result *out)
 {
@@ -247,15 +258,25 @@ static void too_many(http_response *res, const rl_result *rl, metric_refusal why
                      (long long)rl->reset_s);
 
     api_error(res, 429, "Rate limit exceeded", NULL);
-    buf_reset(&res->body);
+    http_response_clear_body(res);
     buf_append(&res->body, body, (size_t)n);
     snprintf(v, sizeof(v), "%lld", (long long)rl->reset_s);
     http_response_header(res, "Retry-After", v);
     metrics_refusal(why);
 }
 
-/* Blocklist and the per-IP budget: every route but /up. Returns
- * 0 to go on; otherwise the response is written. */
+/* The web app's files are public and served from memory: a browser cannot
+ * send an API key with a page load, and a first visit asks for a dozen files
+ * at once, so they need no credentials and spend no budget; the API calls
+ * the app then makes are counted and authenticated like any other. */
+static int is_web(const api_request *r)
+{
+    return r->route == R_WEB;
+}
+
+/* Blocklist and the per-IP budget: every route but /up (the budget not for
+ * the web app's files either). Returns 0 to go on; otherwise the response is
+ * written. */
 static int guard_client(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const config *cfg = t->app->cfg;
@@ -266,7 +287,7 @@ static int guard_client(api_thread *t, api_request *r, http_response *res, rl_re
         metrics_refusal(M_REFUSE_BLOCKLIST);
         return -1;
     }
-    if (cfg->rate_limit_ip_per_min > 0) {
+    if (cfg->rate_limit_ip_per_min > 0 && !is_web(r)) {
         client_limit_key(r->client_addr, cfg->rate_limit_ipv6_prefix, key);
         take_budget(t, key, cfg->rate_limit_ip_per_min, 60 * 1000, rl);
         if (!rl->allowed) {
@@ -374,6 +395,14 @@ static void route_request(api_thread *t, api_request *r, http_response *res, rl_
     int rc = http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &r->match);
 
     r->route = r->match.path_route ? r->match.path_route->id : -1;
+    /* budgets counted in Redis: the request waits for it, in a task, from
+     * here on (nothing counted yet) */
+    if (t->redis && !is_exempt(r) && !is_web(r) &&
+        (t->app->cfg->rate_limit_ip_per_min > 0 || t->app->cfg->rate_limit_key_per_hour > 0) &&
+        api_must_wait(t, WAIT_KV)) {
+        t->want_task = WANT_REQUEST;
+        return;
+    }
     /* everything but /up, unknown paths included, counts against the
      * client's budget */
     if (!is_exempt(r) && guard_client(t, r, res, rl) != 0)
@@ -397,7 +426,7 @@ static void route_request(api_thread *t, api_request *r, http_response *res, rl_
     }
     /* a feed's secret token is its credential (calendar applications send
      * no other) */
-    if (!is_health(r) && r->route != R_FEED && guard_api(t, r, res, rl) != 0)
+    if (!is_health(r) && !is_web(r) && r->route != R_FEED && guard_api(t, r, res, rl) != 0)
         return;
     if (query_parse(&r->q, req->query, req->query_len) != 0) {
         api_error(res, 400, "Malformed query string", NULL);
@@ -416,6 +445,79 @@ size_t api_body_limit(void *ctx, const http_request *req)
     return m.route->max_body;
 }
 
+/* What every answer gets once its route has written it. */
+static void request_end(api_thread *t, api_request *r, http_response *res, const rl_result *rl,
+                        const struct timespec *t0)
+{
+    const http_request *req = r->http;
+    double ms;
+
+    if (rl->limit)
+        add_limit_headers(res, rl);
+    add_cors(t->app, req, res);
+    common_headers(r, res);
+    query_free(&r->q);
+    arena_reset(&t->mem);
+    metrics_gauge_add(M_IN_FLIGHT, -1);
+    ms = elapsed_ms(t0);
+    metrics_request(r->route, req->method, res->status, ms / 1000.0);
+    log_request(t, r, req, res->status, res->no_body ? 0 : http_response_body_len(res), ms);
+}
+
+/* A request that waits: parked on its connection, its route run again as
+ * a task (wait.c), which answers it. */
+typedef struct api_job {
+    api_thread *t;
+    http_parked *parked;
+    int whole; /* the guards too, not only the route */
+    api_request r;
+    rl_result rl;
+    struct timespec t0;
+} api_job;
+
+static void job_main(void *arg)
+{
+    api_job *j = arg;
+    api_thread *t = j->t;
+    http_response *res = http_parked_response(j->parked);
+
+    if (j->whole)
+        route_request(t, &j->r, res, &j->rl);
+    else
+        handlers[j->r.route](t, &j->r, res);
+    request_end(t, &j->r, res, &j->rl, &j->t0);
+    http_resume(j->parked);
+    free(j);
+}
+
+/* The route asked to wait: its answer so far is dropped (it changed
+ * nothing) and it runs again as a task. 0, or -1 to answer at once. */
+static int job_start(api_thread *t, const http_request *req, api_request *r, const rl_result *rl,
+                     const struct timespec *t0)
+{
+    api_job *j = calloc(1, sizeof(*j));
+
+    int whole = t->want_task == WANT_REQUEST;
+
+    t->want_task = 0;
+    if (!j || !(j->parked = http_park(req))) {
+        free(j);
+        return -1;
+    }
+    *j = (api_job){t, j->parked, whole, *r, *rl, *t0};
+    j->r.http = http_parked_request(j->parked);
+    memset(&r->q, 0, sizeof(r->q)); /* the job's now */
+    arena_reset(&t->mem);
+    if (api_task_run(t, job_main, j) != 0) {
+        http_response *res = http_parked_response(j->parked);
+        api_unavailable(res);
+        request_end(t, &j->r, res, &j->rl, &j->t0);
+        http_resume(j->parked);
+        free(j);
+    }
+    return 0;
+}
+
 void api_handle(void *ctx, const http_request *req, http_response *res)
 {
     api_thread *t = ctx;
@@ -432,18 +534,9 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
     assign_request_id(t, req, r.request_id);
     resolve_client(t, &r);
     route_request(t, &r, res, &rl);
-    if (rl.limit)
-        add_limit_headers(res, &rl);
-    add_cors(t->app, req, res);
-    common_headers(&r, res);
-    query_free(&r.q);
-    arena_reset(&t->mem);
-    metrics_gauge_add(M_IN_FLIGHT, -1);
-    {
-        double ms = elapsed_ms(&t0);
-        metrics_request(r.route, req->method, res->status, ms / 1000.0);
-        log_request(t, &r, req, res->status, res->no_body ? 0 : res->body.len, ms);
-    }
+    if (t->want_task && job_start(t, req, &r, &rl, &t0) == 0)
+        return;
+    request_end(t, &r, res, &rl, &t0);
 }
 
 void api_handle_error(void *ctx, int status, const http_request *req, http_response *res)
@@ -491,14 +584,15 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
         http_response_header(res, "Retry-After", "1");
     common_headers(&r, res);
     metrics_request(-1, HTTP_OTHER, status, 0);
-    log_request(t, &r, req, status, res->body.len, 0);
+    log_request(t, &r, req, status, http_response_body_len(res), 0);
 }
 
-void *api_metrics_thread_new(void *unused, int index)
+void *api_metrics_thread_new(void *unused, http_loop *loop, int index)
 {
     buf *b = malloc(sizeof(*b));
 
     (void)unused;
+    (void)loop;
     (void)index;
     if (b)
         buf_init(b, (size_t)16 << 20);
@@ -534,7 +628,7 @@ void api_handle_metrics(void *ctx, const http_request *req, http_response *res)
     res->status = 200;
     http_response_header(res, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     http_response_header(res, "Cache-Control", "no-store");
-    buf_reset(&res->body);
+    http_response_clear_body(res);
     buf_append(&res->body, b->data, b->len);
 }
 
@@ -620,7 +714,7 @@ void api_app_free(api_app *app)
     free(app);
 }
 
-void *api_thread_new(void *appv, int index)
+void *api_thread_new(void *appv, http_loop *loop, int index)
 {
     api_app *app = appv;
     api_thread *t = calloc(1, sizeof(*t));
@@ -628,6 +722,7 @@ void *api_thread_new(void *appv, int index)
     if (!t)
         return NULL;
     t->app = app;
+    t->loop = loop;
     t->index = index;
     arena_init(&t->mem, 64 * 1024);
     buf_init(&t->body, (size_t)32 << 20);
@@ -638,16 +733,19 @@ void *api_thread_new(void *appv, int index)
      * than one that is sent once (nginx's default level is 1) */
     t->gz = gzip_new(app->cache || app->cfg->redis_url[0] ? 6 : 1);
     hash_random(&t->reqid_seed, sizeof(t->reqid_seed));
+    api_wait_init(t);
     if (app->cfg->redis_url[0]) {
         char err[256];
         /* a short timeout: a slow Redis must not hold requests that the
          * database can answer */
         if (!(t->redis = redis_new(app->cfg->redis_url, 250, err, sizeof(err))))
             log_warn("REDIS_URL unusable", LF_S("error", err));
-        else /* a Redis that went silent must not hold this loop */
+        else if (loop) /* on the loop: never waited for */
+            api_wait_redis(t);
+        else
             redis_set_nonblocking_reconnect(t->redis);
     }
-    api_store(t);
+    api_store_open(t);
     return t;
 }
 
@@ -655,10 +753,13 @@ void api_thread_idle(void *ctx)
 {
     api_thread *t = ctx;
 
-    if (t && t->log.len) {
+    if (!t)
+        return;
+    if (t->log.len) {
         log_write_lines(t->log.data, t->log.len);
         buf_reset(&t->log);
     }
+    api_wait_tick(t);
 }
 
 void api_thread_free(void *ctx)
@@ -667,6 +768,7 @@ void api_thread_free(void *ctx)
 
     if (!t)
         return;
+    api_wait_fini(t);
     api_thread_idle(t);
     store_close(t->st);
     for (size_t i = 0; i < REPLICAS_MAX; i++)

@@ -21,7 +21,7 @@ typedef struct analytics_query {
 /* Replica i, (re)opened at most once a second; NULL while it is down. */
 static store *replica(api_thread *t, size_t i)
 {
-    store_options opt = store_options_for(t->app->cfg, STORE_ROLE_REPLICA);
+    store_options opt = store_options_on_loop(t->app->cfg, STORE_ROLE_REPLICA, api_db_loop(t));
     char err[256];
 
     if (!store_open_lazy(&t->replicas[i], &t->replica_retry_at[i], t->app->replica_urls[i], &opt,
@@ -37,16 +37,21 @@ static store *replica(api_thread *t, size_t i)
 static int from_replicas(api_thread *t, const analytics_query *q, report *out)
 {
     size_t n = t->app->nreplicas, first = n ? t->replica_next++ % n : 0;
+    int rc;
 
     for (size_t k = 0; k < n; k++) {
         size_t i = (first + k) % n;
         store *rep = replica(t, i);
         if (!rep)
             continue;
-        if (analytics_run(rep, q->kind, q->today, &t->mem, out) == STORE_OK)
+        if ((rc = analytics_run(rep, q->kind, q->today, &t->mem, out)) == STORE_OK)
             return STORE_OK;
-        log_warn("replica query failed", LF_I("replica", (int64_t)i),
-                 LF_S("error", store_errmsg(rep)));
+        /* on the loop a replica connects in the background: one that
+         * cannot be reached says so here */
+        log_warn(rc == STORE_EDOWN ? "replica unavailable" : "replica query failed",
+                 LF_I("replica", (int64_t)i), LF_S("error", store_errmsg(rep)));
+        if (api_db_loop(t))
+            continue; /* shared by the tasks waiting on it; it reconnects by itself */
         store_close(t->replicas[i]);
         t->replicas[i] = NULL;
         t->replica_retry_at[i] = clock_mono_ms() + 1000;

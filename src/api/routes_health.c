@@ -34,12 +34,18 @@ static int redis_state(api_thread *t)
  * load balancer checks /up; /ready tells operators which part is down). */
 void route_ready(api_thread *t, api_request *r, http_response *res)
 {
-    store *st = api_store(t);
-    int db_ok = st && store_ping(st) == STORE_OK, rs = redis_state(t);
-    const char *redis_text = rs > 0 ? "ok" : rs < 0 ? "down" : "disabled";
+    store *st;
+    int db_ok, rs;
+    const char *redis_text;
     jw_writer w;
 
     (void)r;
+    if (api_must_wait(t, WAIT_DB | WAIT_KV))
+        return; /* asks both servers: from a task */
+    st = api_store(t);
+    db_ok = st && store_ping(st) == STORE_OK;
+    rs = redis_state(t);
+    redis_text = rs > 0 ? "ok" : rs < 0 ? "down" : "disabled";
     buf_reset(&t->body);
     jw_begin(&w, &t->body);
     jw_obj_open(&w);

@@ -38,3 +38,11 @@ store_options store_options_for(const config *cfg, store_role role)
     }
     return o;
 }
+
+store_options store_options_on_loop(const config *cfg, store_role role, const task_loop *loop)
+{
+    store_options o = store_options_for(cfg, role);
+
+    o.loop = loop;
+    return o;
+}

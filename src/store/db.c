@@ -36,6 +36,18 @@ int64_t db_reconnects(const db *d)
     return d->reconnects;
 }
 
+void db_tick(db *d)
+{
+    if (d && d->drv->tick)
+        d->drv->tick(d);
+}
+
+void db_abandon(db *d)
+{
+    if (d && d->drv->abandon)
+        d->drv->abandon(d);
+}
+
 int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes)
 {
     return d->drv->exec(d, sql, params, nparams, changes);

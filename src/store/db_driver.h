@@ -45,6 +45,8 @@ typedef struct db_driver {
                   int64_t *changes, db_pair_fn fn, void *ud);
     int (*copy)(db *d, const char *table, const char *const *cols, int ncols, const db_val *rows,
                 size_t nrows); /* NULL: the dialect has no COPY */
+    void (*tick)(db *d);       /* may be NULL */
+    void (*abandon)(db *d);    /* may be NULL */
 } db_driver;
 
 struct db {
@@ -61,5 +63,7 @@ struct db_rows {
 
 int db_sqlite_connect(db **out, const char *path, const db_options *opt, char *err, size_t errlen);
 int db_pg_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
+/* On opt->loop: returns at once, connecting in the background. */
+int db_pg_async_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
 
 #endif

@@ -92,6 +92,7 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
         dopt.slow_query_ms = opt->slow_query_ms;
         dopt.last_connect_us = opt->last_connect_us;
         dopt.generic_plans = opt->reads;
+        dopt.loop = opt->loop;
     }
     if ((rc = db_connect(&st->db, url, &dopt, err, errlen)) != DB_OK) {
         free(st);
@@ -138,6 +139,18 @@ const char *store_errmsg(const store *st)
 int store_is_postgres(const store *st)
 {
     return db_dialect_of(st->db) == DB_PG;
+}
+
+void store_tick(store *st)
+{
+    if (st)
+        db_tick(st->db);
+}
+
+void store_abandon(store *st)
+{
+    if (st)
+        db_abandon(st->db);
 }
 
 int store_ping(store *st)

@@ -22,6 +22,7 @@
 
 #include "util/must_use.h"
 #include "model/model.h"
+#include "util/task.h"
 #include "util/arena.h"
 
 #define STORE_OK        0
@@ -44,6 +45,7 @@ typedef struct store_options {
     int slow_query_ms;
     _Atomic int64_t *last_connect_us; /* shared reconnect hint, see db.h */
     int reads;                        /* serves the API: one plan per statement on PostgreSQL */
+    const task_loop *loop; /* PostgreSQL on an event loop, used from tasks (db.h); NULL: blocking */
 } store_options;
 
 MUST_USE int store_open(store **out, const char *url, const store_options *opt, char *err,
@@ -60,6 +62,12 @@ store *store_open_lazy(store **st, int64_t *retry_at_ms, const char *url, const 
 const char *store_errmsg(const store *st);
 int store_is_postgres(const store *st);
 MUST_USE int store_ping(store *st);
+/* On a loop: checks the connection's deadlines (call after each turn);
+ * else nothing. */
+void store_tick(store *st);
+/* On a loop, at its end: every statement still waiting fails
+ * (STORE_EDOWN), its task resumed. Else nothing. */
+void store_abandon(store *st);
 
 /* A page of rows, in the arena the caller passed. */
 typedef struct store_page {
