@@ -9,9 +9,11 @@
 
 #include "api/api.h"
 #include "http/http.h"
+#include "services/demo.h"
 #include "services/import.h"
 #include "store/store.h"
 #include "tvmaze/tvmaze.h"
+#include "util/date.h"
 #include "util/log.h"
 #include "util/url.h"
 
@@ -26,13 +28,31 @@ typedef struct command {
 /* Commands whose standard output is their result: logs go to stderr. */
 static int output_is_data(unsigned mask)
 {
-    return mask & (CMD_ANALYTICS | CMD_JOBS | CMD_KEYS | CMD_HEALTHCHECK);
+    return mask & (CMD_ANALYTICS | CMD_JOBS | CMD_KEYS | CMD_HEALTHCHECK | CMD_VERSION);
 }
 
+/* The version, and what data the database holds when it is the demo
+ * week. The database is only looked at: a SQLite file that does not exist
+ * is not created, and a database that cannot be read is not an error. */
 static int cmd_version(config *cfg)
 {
-    (void)cfg;
+    store_options opt = {"tvshows-version", 0, 0, NULL};
+    char err[256], from[DATE_LEN + 1], to[DATE_LEN + 1];
+    store *st = NULL;
+    int32_t day;
+
     printf("tvshows %s\n", TVSHOWS_VERSION);
+    if (!strncmp(cfg->database_url, "sqlite:", 7) && access(cfg->database_url + 7, F_OK) != 0)
+        return 0;
+    if (store_open(&st, cfg->database_url, &opt, err, sizeof(err)) != STORE_OK)
+        return 0;
+    if (demo_loaded(st, &day) > 0) {
+        date_format(day, from);
+        date_format(day + 6, to);
+        printf("data: the demo week, %s to %s (sample data; the first real import replaces it)\n",
+               from, to);
+    }
+    store_close(st);
     return 0;
 }
 
@@ -67,7 +87,8 @@ static const command commands[] = {
      "API keys: a new key is printed once; only its SHA-256 is stored"},
     {"healthcheck", CMD_HEALTHCHECK, cmd_healthcheck, "tvshows healthcheck [--url URL]",
      "ask the local server's /up; exit 0 when it answers 200 (container health checks)"},
-    {"version", 0, cmd_version, "tvshows version", "print the version"},
+    {"version", CMD_VERSION, cmd_version, "tvshows version",
+     "print the version, and whether the database holds the demo week"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -121,9 +142,7 @@ int cli_main(int argc, char **argv)
         print_usage(stdout);
         return 0;
     }
-    if (!strcmp(argv[1], "--version"))
-        return cmd_version(NULL);
-    if (!(c = find_command(argv[1]))) {
+    if (!(c = find_command(strcmp(argv[1], "--version") ? argv[1] : "version"))) {
         fprintf(stderr, "tvshows: unknown command \"%.64s\" (see tvshows help)\n", argv[1]);
         return EXIT_USAGE;
     }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "services/demo.h"
 #include "services/import.h"
 #include "store/store.h"
 #include "util/date.h"
@@ -245,6 +246,40 @@ static int run_plan(const config *cfg, store *st, tvmaze_limiter *lim, progress 
     return rc;
 }
 
+/* --demo: the week built into the binary, no network (services/demo.h). */
+static int import_demo(const config *cfg)
+{
+    char err[512], from[DATE_LEN + 1], to[DATE_LEN + 1];
+    demo_info info;
+    store *st;
+    int rc = 1;
+
+    if (cfg->import_files || cfg->import_full || cfg->import_from[0] || cfg->nargs) {
+        fprintf(stderr, "tvshows: --demo loads the week built into the binary: it takes no "
+                        "--file, --full, --from or arguments\n");
+        return EXIT_USAGE;
+    }
+    if (!(st = cli_open_store(cfg->database_url, "tvshows-import", cfg)))
+        return EXIT_USAGE;
+    if (cli_check_schema(st, !store_is_postgres(st)) != 0) {
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (demo_load(st, date_today_utc(), &info, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tvshows: import --demo: %s\n", err);
+        goto done;
+    }
+    date_format(info.from, from);
+    date_format(info.to, to);
+    printf("demo week loaded: %lld episodes from %d recorded days, %s to %s (sample data; the "
+           "first real import replaces it)\n",
+           (long long)info.episodes, info.days, from, to);
+    rc = 0;
+done:
+    store_close(st);
+    return rc;
+}
+
 int cmd_import(config *cfg)
 {
     char sources[MAX_SOURCES][IMPORT_SOURCE_MAX];
@@ -257,6 +292,8 @@ int cmd_import(config *cfg)
     int rc = EXIT_USAGE;
 
     memset(&r, 0, sizeof(r));
+    if (cfg->demo)
+        return import_demo(cfg);
     if (cfg->import_files && !cfg->nargs) {
         fprintf(stderr, "tvshows: --file needs at least one PATH\n");
         return EXIT_USAGE;

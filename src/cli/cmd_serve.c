@@ -6,10 +6,14 @@
 #include "api/api.h"
 #include "cli/cli.h"
 #include "http/http.h"
+#include "services/demo.h"
 #include "services/worker.h"
 #include "store/store.h"
+#include "tvmaze/tvmaze.h"
+#include "util/date.h"
 #include "util/emf.h"
 #include "util/log.h"
+#include "util/url.h"
 
 /* Descriptors the process holds besides the API's connections: its own, and
  * per loop thread its epoll, eventfd, listener, database files and Redis;
@@ -47,6 +51,45 @@ static int serve_max_connections(const config *cfg)
              LF_I("max_connections", fit), LF_I("configured", cfg->max_connections),
              LF_I("open_file_limit", rl.rlim_cur));
     return (int)fit;
+}
+
+/* The demo week at start (services/demo.h): when asked for (--demo), or on
+ * a first run (an empty database, the embedded worker on) when TVmaze does
+ * not answer, so that a new user sees a real-looking week rather than an
+ * empty schedule. Said in one line either way. */
+static void serve_demo(const config *cfg, store *st)
+{
+    tvmaze_options probe = {.base_url = cfg->tvmaze_base_url, .connect_timeout_ms = 3000};
+    char err[512], msg[1024], base[512], from[DATE_LEN + 1], to[DATE_LEN + 1];
+    demo_info info;
+    int rc;
+
+    if (!cfg->demo && (!cfg->serve_worker || demo_database_empty(st) != 1 ||
+                       tvmaze_probe(&probe, err, sizeof(err)) != TVMAZE_EUNREACHABLE))
+        return;
+    rc = demo_load(st, date_today_utc(), &info, err, sizeof(err));
+    if (rc == DEMO_EREAL) {
+        log_info("--demo skipped: the database holds imported data", LF_S("reason", err));
+        return;
+    }
+    if (rc != 0) {
+        log_warn("the demo week could not be loaded", LF_S("error", err));
+        return;
+    }
+    date_format(info.from, from);
+    date_format(info.to, to);
+    url_redact(cfg->tvmaze_base_url, base, sizeof(base));
+    if (cfg->demo)
+        snprintf(msg, sizeof(msg),
+                 "demo week loaded (sample data; the first real import "
+                 "replaces it)");
+    else
+        snprintf(msg, sizeof(msg),
+                 "TVmaze is unreachable at %s — check the network or TVMAZE_BASE_URL; serving "
+                 "the demo week (sample data) until it answers",
+                 base);
+    LOG_WITH(cfg->demo ? LOG_INFO : LOG_WARN, msg, LF_I("episodes", info.episodes),
+             LF_S("from", from), LF_S("to", to));
 }
 
 int cmd_serve(config *cfg)
@@ -95,6 +138,7 @@ int cmd_serve(config *cfg)
     }
     if (cli_start_metrics(cfg, &metrics) != 0)
         goto stop;
+    serve_demo(cfg, st);
     /* embedded mode: the same worker and scheduler `tvshows worker` runs */
     if (cfg->serve_worker && !(w = worker_start(cfg, 1, err, sizeof(err)))) {
         fprintf(stderr, "tvshows: %s\n", err);

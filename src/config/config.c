@@ -237,7 +237,7 @@ static int check_date(const char *v, char *why, size_t n)
 #define SERVING (CMD_SERVE | CMD_WORKER)
 #define DB_CMDS                                                                                    \
     (CMD_SERVE | CMD_WORKER | CMD_MIGRATE | CMD_IMPORT | CMD_ANALYTICS | CMD_KEYS | CMD_JOBS |     \
-     CMD_LISTS | CMD_WEBHOOKS)
+     CMD_LISTS | CMD_WEBHOOKS | CMD_VERSION)
 #define IMPORTING (CMD_SERVE | CMD_WORKER | CMD_IMPORT | CMD_JOBS)
 
 static const opt options[] = {
@@ -301,6 +301,9 @@ static const opt options[] = {
      "read /schedule/full once instead of day by day"},
     {NULL, "file", OPT_PATHS, OFF(import_files), "false", 0, 0, NULL, CMD_IMPORT,
      "import saved responses (PATH…) instead of fetching: no network"},
+    {NULL, "demo", OPT_FLAG, OFF(demo), "false", 0, 0, NULL, CMD_IMPORT | CMD_SERVE,
+     "load the demo week: recorded TVmaze schedules moved into the coming seven days, built "
+     "into the binary (no network); the first real import replaces it"},
     {"IMPORT_TIMEOUT", "timeout", OPT_INT, OFF(import_timeout_s), "30", 1, 3600, NULL, IMPORTING,
      "seconds for one upstream request"},
     {"IMPORT_BACKOFF_MS", "backoff-ms", OPT_INT, OFF(import_backoff_ms), "1000", 1, 600000, NULL,

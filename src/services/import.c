@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "services/demo.h"
 #include "util/date.h"
 #include "util/idmap.h"
 #include "util/log.h"
@@ -104,6 +105,21 @@ static void note_success(import_result *res, const store_day_stats *s)
     metrics_add(M_IMPORT_EPISODES_REMOVED, (uint64_t)s->removed);
 }
 
+/* The first real day written replaces the demo week (services/demo.h):
+ * a real schedule is never shown mixed with sample data. */
+static void drop_demo(store *st)
+{
+    char err[512];
+    int32_t from;
+    int loaded = demo_loaded(st, &from);
+
+    if (loaded > 0 && demo_clear(st, err, sizeof(err)) == 0)
+        log_msg(LOG_INFO, "demo week removed: imported data replaces it");
+    else if (loaded != 0)
+        log_warn("the demo week could not be removed",
+                 LF_S("error", loaded < 0 ? store_errmsg(st) : err));
+}
+
 /* Writes one (day, source) batch and accounts for it. */
 static int64_t now_us(void)
 {
@@ -125,6 +141,7 @@ static int write_unit(store *st, const tv_batch *b, const char *source, const ch
     check_removals(day, source, &s);
     note_success(res, &s);
     prune_changes(st);
+    drop_demo(st);
     return 0;
 }
 

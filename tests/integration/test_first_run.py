@@ -1,0 +1,208 @@
+"""The first ten minutes of a new user, on a machine that may not reach
+TVmaze: the demo week built into the binary, an unreachable upstream said
+once and waited out, URLs that answer, strict command lines, output for
+people, and a README whose examples work."""
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from conftest import BIN, FIXTURES, ROOT, base_env
+from servers import free_port
+
+DEMO_FILES = ["schedule-GB-2026-07-0%d.json" % d for d in range(3, 8)] + [
+    "schedule-US-2020-12-01.json", "schedule-web-2020-12-04.json",
+    "schedule-web-2020-12-25.json", "schedule-web-2024-01-01.json"]
+CLOSED = "http://127.0.0.1:%d"            # a loopback port nothing listens on
+NO_SUCH_HOST = "https://nonexistent.invalid"  # RFC 2606: never resolves
+
+
+def today():
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def week():
+    t = today()
+    return [(t + datetime.timedelta(days=i)).isoformat() for i in range(7)]
+
+
+def wait_for(cond, timeout=30, step=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    return cond()
+
+
+def fixture_items():
+    items = []
+    for name in DEMO_FILES:
+        items += json.load(open(os.path.join(FIXTURES, name), encoding="utf-8"))
+    return items
+
+
+def episodes_by_day(server):
+    counts = {}
+    for d in week():
+        r = server.get("/api/v1/tvshows?date_from=%s&date_to=%s&per_page=1" % (d, d))
+        assert r.status == 200
+        counts[d] = r.json()["pagination"]["total_count"]
+    return counts
+
+
+# ---- 1. the demo week ----
+
+def load_demo(tvshows):
+    assert tvshows.run("migrate").returncode == 0  # PostgreSQL is migrated by its own task
+    p = tvshows.run("import", "--demo")
+    assert p.returncode == 0, p.stderr
+    return p
+
+
+def test_import_demo_fills_every_day_of_the_coming_week_and_is_marked(tvshows, serve):
+    p = load_demo(tvshows)
+    assert "demo week loaded" in p.stdout and week()[0] in p.stdout and week()[6] in p.stdout
+    s = serve()
+    counts = episodes_by_day(s)
+    assert all(n > 0 for n in counts.values()), counts
+    # every recorded episode with an airdate is on the API, ids kept, in the week
+    ids = {i["id"] for i in fixture_items() if i.get("airdate")}
+    total = s.get("/api/v1/tvshows?date_from=%s&date_to=%s&per_page=1" % (
+        week()[0], week()[6])).json()["pagination"]["total_count"]
+    assert total >= len(ids) - 5
+    page = s.get("/api/v1/tvshows?date_from=%s&date_to=%s&per_page=100" % (
+        week()[0], week()[6])).json()["data"]
+    for e in page:
+        assert e["airdate"] in week()
+        if e["airstamp"]:  # the instant moved with the date: at most a day apart
+            stamp = datetime.date.fromisoformat(e["airstamp"][:10])
+            assert abs((stamp - datetime.date.fromisoformat(e["airdate"])).days) <= 1, e
+    assert s.get("/ready").json() == {"status": "ok", "database": "ok", "redis": "disabled",
+                                      "data": "demo"}
+    v = tvshows.run("version")
+    assert v.returncode == 0 and v.stdout.splitlines()[0].startswith("tvshows ")
+    assert "demo week, %s to %s" % (week()[0], week()[6]) in v.stdout
+
+
+def day_urls(server, day, extra=""):
+    urls, page = set(), 1
+    while True:
+        r = server.get("/api/v1/tvshows?date_from=%s&date_to=%s&per_page=100&page=%d%s" %
+                       (day, day, page, extra)).json()
+        urls |= {e["url"] for e in r["data"]}
+        if page >= r["pagination"]["total_pages"]:
+            return urls
+        page += 1
+
+
+def test_the_recorded_weekdays_are_kept_where_the_week_allows(tvshows, serve):
+    load_demo(tvshows)
+    s = serve()
+    by_weekday = {datetime.date.fromisoformat(d).weekday(): day_urls(s, d, "&country=GB")
+                  for d in week()}
+    # the GB week was recorded Friday 3 to Tuesday 7 July 2026: each day is on
+    # its weekday, with TVmaze's ids (in the urls) kept
+    for name in DEMO_FILES[:5]:
+        recorded = datetime.date.fromisoformat(name[12:22])
+        urls = {i["url"] for i in json.load(open(os.path.join(FIXTURES, name)))
+                if i["airdate"] == recorded.isoformat()}
+        assert urls and urls <= by_weekday[recorded.weekday()], name
+
+
+def test_the_first_real_import_removes_the_demo(tvshows, serve, db):
+    load_demo(tvshows)
+    s = serve()
+    assert s.get("/ready").json()["data"] == "demo"
+    p = tvshows.run("import", "--file", os.path.join(FIXTURES, "schedule-GB-2026-07-03.json"))
+    assert p.returncode == 0, p.stderr
+    assert "demo week removed" in p.stdout
+    assert "data" not in s.get("/ready").json()
+    assert "demo" not in tvshows.run("version").stdout
+    assert set(episodes_by_day(s).values()) == {0}
+    # what the real import listed is all there is
+    n = len(json.load(open(os.path.join(FIXTURES, "schedule-GB-2026-07-03.json"))))
+    assert db.scalar("SELECT count(*) FROM episodes") == str(n)
+    assert db.scalar("SELECT count(*) FROM listings WHERE source LIKE 'demo:%'") == "0"
+    r = s.get("/api/v1/tvshows?date_from=2026-07-03&date_to=2026-07-03&per_page=1")
+    assert r.json()["pagination"]["total_count"] == n
+
+
+def test_import_demo_again_moves_the_week_and_never_mixes_into_real_data(tvshows, db):
+    load_demo(tvshows)
+    first = db.scalar("SELECT count(*) FROM episodes")
+    # as if loaded a week ago: loading again moves it to this week, nothing doubles
+    db.execute("UPDATE meta SET value = value - 7 WHERE key = 'demo'")
+    db.execute("UPDATE listings SET day = " + (
+        "date(day, '-7 days')" if db.pg is None else "to_char(day::date - 7, 'YYYY-MM-DD')"))
+    assert db.scalar("SELECT count(*) FROM listings WHERE day < '%s'" % week()[0]) != "0"
+    assert tvshows.run("import", "--demo").returncode == 0
+    assert db.scalar("SELECT count(*) FROM episodes") == first
+    assert db.scalar("SELECT count(*) FROM listings WHERE day < '%s'" % week()[0]) == "0"
+    # real data is never mixed with sample data
+    p = tvshows.run("import", "--file", os.path.join(FIXTURES, "schedule-GB-2026-07-04.json"))
+    assert p.returncode == 0
+    p = tvshows.run("import", "--demo")
+    assert p.returncode == 1 and "holds imported data" in p.stderr
+    assert p.stderr.count("\n") == 1
+    assert db.scalar("SELECT count(*) FROM listings WHERE source LIKE 'demo:%'") == "0"
+
+
+@pytest.mark.sqlite_only
+def test_the_demo_reaches_a_binary_without_its_source_tree(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("hiding the source tree takes a mount namespace (root)")
+    binary = tmp_path / "tvshows"
+    shutil.copy(BIN, binary)
+    env = base_env({"DATABASE_URL": "sqlite:%s" % (tmp_path / "d.db")})
+    # the repository is an empty directory for this process: only the binary is left
+    p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                        'mount -t tmpfs none "$1" && test ! -e "$1/tests" && exec "$2" import '
+                        "--demo", "sh", ROOT, str(binary)],
+                       env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "demo week loaded" in p.stdout
+
+
+@pytest.mark.parametrize("upstream", ["closed", "no-such-host"])
+def test_serve_on_a_first_run_without_tvmaze_loads_the_demo_and_says_so(serve, upstream):
+    url = CLOSED % free_port() if upstream == "closed" else NO_SUCH_HOST
+    t0 = time.time()
+    s = serve(env={"SERVE_WORKER": "true", "TVMAZE_BASE_URL": url})
+    said = wait_for(lambda: [l for l in s.log_lines() if "demo week" in l.get("msg", "")], 10)
+    assert said and time.time() - t0 < 10, s.stdout()[-3000:]
+    assert len(said) == 1
+    assert said[0]["msg"].startswith("TVmaze is unreachable at %s" % url)
+    assert said[0]["from"] == week()[0] and said[0]["episodes"] > 500
+    assert s.get("/ready").json()["data"] == "demo"
+    assert all(n > 0 for n in episodes_by_day(s).values())
+
+
+def test_serve_loads_no_demo_when_tvmaze_answers_or_data_is_there(serve, tvshows, fake_tvmaze):
+    # TVmaze answers: its data, not the demo
+    s = serve(env={"SERVE_WORKER": "true", "TVMAZE_BASE_URL": fake_tvmaze.url,
+                   "IMPORT_DAYS": "1", "IMPORT_RATE": "0"})
+    time.sleep(2)
+    assert "data" not in s.get("/ready").json()
+    assert not any("demo" in l.get("msg", "") for l in s.log_lines())
+    s.check_clean_exit(s.stop())
+    # not a first run: imported data is never replaced by the demo
+    assert tvshows.run("import", "--file", os.path.join(
+        FIXTURES, "schedule-GB-2026-07-03.json")).returncode == 0
+    s = serve(env={"SERVE_WORKER": "true", "TVMAZE_BASE_URL": CLOSED % free_port()})
+    time.sleep(2)
+    assert "data" not in s.get("/ready").json()
+    assert not any("demo week" in l.get("msg", "") for l in s.log_lines())
+
+
+def test_serve_demo_flag_loads_the_week_on_the_api_only_server(serve):
+    s = serve(args=["--demo"])
+    assert wait_for(lambda: any(l.get("msg", "").startswith("demo week loaded")
+                                for l in s.log_lines()), 10)
+    assert s.get("/ready").json().get("data") == "demo"
+    assert all(n > 0 for n in episodes_by_day(s).values())
