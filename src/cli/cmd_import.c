@@ -80,7 +80,9 @@ static int window_start(const config *cfg, int32_t *from)
     return 0;
 }
 
-static void print_summary(const char *status, const import_result *r, int64_t ms)
+/* The summary on stdout; the first error on stderr unless say_error is 0
+ * (the caller says something better). */
+static void print_summary(const char *status, const import_result *r, int64_t ms, int say_error)
 {
     printf("import %s: %lld of %lld days ok, %lld failed; %lld episodes listed, %lld rows "
            "upserted, %lld episodes removed; %lld requests, %lld retries; %.1f s\n",
@@ -90,7 +92,7 @@ static void print_summary(const char *status, const import_result *r, int64_t ms
            (double)ms / 1000.0);
     printf("time: fetching %.1f s, parsing %.1f s, writing %.1f s (summed over the threads)\n",
            (double)r->fetch_us / 1e6, (double)r->map_us / 1e6, (double)r->write_us / 1e6);
-    if (r->days_failed)
+    if (r->days_failed && say_error)
         fprintf(stderr, "tvshows: import: %lld failed (%s); first error: %s\n",
                 (long long)r->days_failed, r->failed, r->error);
 }
@@ -161,7 +163,8 @@ static void *import_thread_main(void *arg)
         it->failed_setup = 1;
         goto done;
     }
-    while ((u = atomic_fetch_add(&pl->next, 1)) < pl->nunits)
+    /* nothing answering upstream ends the whole plan (import.h) */
+    while (!import_upstream_unreachable() && (u = atomic_fetch_add(&pl->next, 1)) < pl->nunits)
         run_unit(pl, st, tm, u, &it->r);
 done:
     tvmaze_client_free(tm);
@@ -318,6 +321,7 @@ int cmd_import(config *cfg)
                   : (int64_t)cfg->import_days * (int64_t)import_sources(cfg->import_countries,
                                                                         cfg->import_web, sources,
                                                                         MAX_SOURCES);
+    import_upstream_init(cfg->tvmaze_base_url, (int64_t)cfg->import_pause_s * 1000, 0);
     if (!cfg->import_files && !(lim = tvmaze_limiter_new(cfg->import_rate, 10000))) {
         fprintf(stderr, "tvshows: out of memory\n");
         rc = 1;
@@ -349,8 +353,14 @@ int cmd_import(config *cfg)
     metrics_import_run(!strcmp(status, "succeeded") ? M_RUN_SUCCEEDED
                        : !strcmp(status, "partial") ? M_RUN_PARTIAL
                                                     : M_RUN_FAILED);
-    print_summary(status, &r, clock_mono_ms() - p.started_ms);
+    print_summary(status, &r, clock_mono_ms() - p.started_ms, !import_upstream_unreachable());
     rc = r.days_failed ? 1 : 0;
+    if (import_upstream_unreachable()) {
+        char msg[700];
+        import_upstream_message(msg, sizeof(msg));
+        fprintf(stderr, "tvshows: %s\n", msg);
+        rc = 1;
+    }
 done:
     tvmaze_limiter_free(lim);
     store_close(st);

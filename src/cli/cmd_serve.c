@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "http/http.h"
 #include "services/demo.h"
+#include "services/import.h"
 #include "services/worker.h"
 #include "store/store.h"
 #include "tvmaze/tvmaze.h"
@@ -67,6 +68,10 @@ static void serve_demo(const config *cfg, store *st)
     if (!cfg->demo && (!cfg->serve_worker || demo_database_empty(st) != 1 ||
                        tvmaze_probe(&probe, err, sizeof(err)) != TVMAZE_EUNREACHABLE))
         return;
+    if (!cfg->demo) { /* said below; the worker's imports pause at once */
+        import_upstream_init(cfg->tvmaze_base_url, (int64_t)cfg->import_pause_s * 1000, 1);
+        import_upstream_down();
+    }
     rc = demo_load(st, date_today_utc(), &info, err, sizeof(err));
     if (rc == DEMO_EREAL) {
         log_info("--demo skipped: the database holds imported data", LF_S("reason", err));

@@ -308,6 +308,9 @@ static const opt options[] = {
      "seconds for one upstream request"},
     {"IMPORT_BACKOFF_MS", "backoff-ms", OPT_INT, OFF(import_backoff_ms), "1000", 1, 600000, NULL,
      IMPORTING, "first retry delay; doubles per retry, at most 60 s"},
+    {"IMPORT_PAUSE", "import-pause", OPT_INT, OFF(import_pause_s), "60", 1, 3600, NULL, IMPORTING,
+     "seconds imports pause once TVmaze is unreachable (a few days in a row found nothing "
+     "answering); doubles while it stays so, at most an hour"},
     {NULL, "to", OPT_INT, OFF(migrate_to), "0", 0, 100000, NULL, CMD_MIGRATE,
      "apply migrations up to this version only (0: all)"},
     {NULL, "status", OPT_FLAG, OFF(migrate_status), "false", 0, 0, NULL, CMD_MIGRATE,

@@ -206,3 +206,112 @@ def test_serve_demo_flag_loads_the_week_on_the_api_only_server(serve):
                                 for l in s.log_lines()), 10)
     assert s.get("/ready").json().get("data") == "demo"
     assert all(n > 0 for n in episodes_by_day(s).values())
+
+
+# ---- 2. an unreachable upstream: said once, waited out ----
+
+UNREACHABLE_LINE = ("TVmaze is unreachable at %s — check the network or TVMAZE_BASE_URL; "
+                    "`tvshows import --demo` loads sample data")
+
+
+def upstream_url(kind):
+    return CLOSED % free_port() if kind == "closed" else NO_SUCH_HOST
+
+
+@pytest.mark.parametrize("upstream", ["closed", "no-such-host"])
+def test_foreground_import_gives_up_within_seconds_with_one_line(tvshows, upstream):
+    url = upstream_url(upstream)
+    assert tvshows.run("migrate").returncode == 0
+    t0 = time.time()
+    # the default window: 90 days of US and web, 180 units
+    p = tvshows.run("import", env={"TVMAZE_BASE_URL": url}, timeout=60)
+    took = time.time() - t0
+    assert p.returncode == 1
+    assert took < 10, "gave up after %.1f s" % took
+    assert p.stderr.splitlines() == ["tvshows: " + UNREACHABLE_LINE % url], p.stderr
+    # each unit tried once more at most, and only the first few units
+    requests = int(p.stdout.split(" requests")[0].rsplit(" ", 1)[1])
+    assert 3 <= requests <= 2 * 4, p.stdout
+
+
+class Proc:
+    """A `tvshows worker` of the test's own, its JSON log lines on stdout."""
+
+    def __init__(self, env, tmp_path):
+        self.out = str(tmp_path / "worker.out")
+        self.proc = subprocess.Popen([BIN, "worker"], env=env, cwd=str(tmp_path),
+                                     stdout=open(self.out, "w"), stderr=subprocess.PIPE)
+
+    def logs(self):
+        out = []
+        for line in open(self.out):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+    def stop(self):
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=40)
+        assert self.proc.returncode == 0, err.decode()[-3000:]
+
+
+def ts(line):
+    return datetime.datetime.fromisoformat(line["ts"].replace("Z", "+00:00")).timestamp()
+
+
+def test_worker_says_it_once_and_pauses_the_plan_with_growing_waits(tvshows, db, tmp_path,
+                                                                     fake_tvmaze):
+    assert tvshows.run("migrate").returncode == 0
+    port = free_port()
+    url = CLOSED % port
+    # fast retries: without the pause, 180 units would churn through hundreds of requests
+    env = base_env({"DATABASE_URL": db.url, "TVMAZE_BASE_URL": url, "IMPORT_PAUSE": "1",
+                    "IMPORT_BACKOFF_MS": "50", "IMPORT_RATE": "0", "JOB_BACKOFF_MS": "50",
+                    "IMPORT_DAYS": "2", "IMPORT_COUNTRIES": "GB"})
+    w = Proc(env, tmp_path)
+    try:
+        assert wait_for(lambda: any(l.get("pause_s") == 8 for l in w.logs()), 40), \
+            w.logs()[-20:]
+        logs = w.logs()
+        said = [l for l in logs if l["msg"].startswith("TVmaze is unreachable")]
+        assert [l["msg"] for l in said] == [UNREACHABLE_LINE % url]
+        pauses = [l for l in logs if l["msg"] == "imports paused: TVmaze is still unreachable"]
+        assert [l["pause_s"] for l in pauses][:3] == [2, 4, 8]
+        # nothing asked upstream during a pause: requests come in bursts, one
+        # per pause, of at most two units (WORKER_CONCURRENCY) tried twice each
+        asked = [ts(l) for l in logs if l["msg"] in ("upstream retry", "import failed")]
+        for p in [said[0]] + pauses[:-1]:
+            wait = p.get("pause_s", p.get("imports_pause_s"))
+            during = [t for t in asked if ts(p) + 0.05 < t < ts(p) + wait - 0.05]
+            assert not during, (p, during)
+        assert len(asked) <= 2 * 2 * (len(pauses) + 3), len(asked)
+        # the plan's days wait, none is dead
+        stats = json.loads(tvshows.run("jobs", "stats", "--format", "json").stdout)
+        assert stats["total"]["dead"] == 0
+        assert stats["total"]["queued"] + stats["total"]["retrying"] + \
+            stats["total"]["running"] == 4
+        # TVmaze answers again: the waiting days are imported, the run succeeds
+        from fake_tvmaze import FakeTvmaze
+        back = FakeTvmaze(str(fake_tvmaze.data_dir), port=port).start()
+        try:
+            assert wait_for(lambda: db.scalar(
+                "SELECT status FROM import_runs ORDER BY id DESC LIMIT 1") == "succeeded", 40)
+            assert any(l["msg"] == "TVmaze answers again: imports resume" for l in w.logs())
+        finally:
+            back.stop()
+    finally:
+        w.stop()
+
+
+def test_serve_on_a_first_run_defers_the_plan_without_asking(serve, tvshows):
+    s = serve(env={"SERVE_WORKER": "true", "TVMAZE_BASE_URL": CLOSED % free_port()})
+    assert wait_for(lambda: any(l.get("msg") == "import plan queued" for l in s.log_lines()), 15)
+    time.sleep(3)
+    logs = s.log_lines()
+    # the probe said it; the plan's 180 days wait for the pause without a request
+    assert not [l for l in logs if l.get("msg") in ("upstream retry", "import failed")]
+    assert len([l for l in logs if "unreachable" in l.get("msg", "")]) == 1
+    stats = json.loads(tvshows.run("jobs", "stats", "--format", "json").stdout)["total"]
+    assert stats["dead"] == 0 and stats["queued"] + stats["retrying"] == 180
