@@ -97,6 +97,32 @@ static void serve_demo(const config *cfg, store *st)
              LF_S("from", from), LF_S("to", to));
 }
 
+/* "listening", with URLs to open that answer 200: the web app, this
+ * week's schedule (a schedule needs its dates) and /up. A server bound to
+ * every address is reached on loopback. */
+static void serve_say_listening(const config *cfg, store *st, int port)
+{
+    char base[300], app[320], week[400], up[320], from[DATE_LEN + 1], to[DATE_LEN + 1];
+    const char *host = cfg->host;
+    int32_t today = date_today_utc();
+
+    if (!*host || !strcmp(host, "0.0.0.0"))
+        host = "127.0.0.1";
+    else if (!strcmp(host, "::"))
+        host = "::1";
+    snprintf(base, sizeof(base), strchr(host, ':') ? "http://[%.250s]:%d" : "http://%.250s:%d",
+             host, port);
+    date_format(today, from);
+    date_format(today + 6, to);
+    snprintf(app, sizeof(app), "%s/", base);
+    snprintf(week, sizeof(week), "%s/api/v1/tvshows?date_from=%s&date_to=%s", base, from, to);
+    snprintf(up, sizeof(up), "%s/up", base);
+    log_info("listening", LF_S("host", cfg->host), LF_I("port", port),
+             LF_I("threads", cfg->threads), LF_S("version", TVSHOWS_VERSION),
+             LF_S("database", store_is_postgres(st) ? "postgresql" : "sqlite"),
+             LF_S("web_app", app), LF_S("this_week", week), LF_S("up", up));
+}
+
 int cmd_serve(config *cfg)
 {
     http_server_config hc = {
@@ -153,9 +179,7 @@ int cmd_serve(config *cfg)
         e = emf_start(cfg->metrics_environment,
                       cfg->metrics_service[0] ? cfg->metrics_service : "api",
                       cfg->emf_interval_s * 1000, w ? worker_queue_depth : NULL, w);
-    log_info("listening", LF_S("host", cfg->host), LF_I("port", http_server_port(srv)),
-             LF_I("threads", cfg->threads), LF_S("version", TVSHOWS_VERSION),
-             LF_S("database", store_is_postgres(st) ? "postgresql" : "sqlite"));
+    serve_say_listening(cfg, st, http_server_port(srv));
     sigwait(&set, &sig);
     log_info("shutting down", LF_S("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
     rc = 0;

@@ -315,3 +315,24 @@ def test_serve_on_a_first_run_defers_the_plan_without_asking(serve, tvshows):
     assert len([l for l in logs if "unreachable" in l.get("msg", "")]) == 1
     stats = json.loads(tvshows.run("jobs", "stats", "--format", "json").stdout)["total"]
     assert stats["dead"] == 0 and stats["queued"] + stats["retrying"] == 180
+
+
+# ---- 3. printed URLs that work ----
+
+def test_serve_prints_urls_that_answer(serve, tvshows):
+    import urllib.request
+    load_demo(tvshows)
+    s = serve(env={"HOST": "0.0.0.0"})  # every address: the URLs name loopback
+    line = next(l for l in s.log_lines() if l.get("msg") == "listening")
+    base = "http://127.0.0.1:%d" % s.port
+    assert line["this_week"] == base + "/api/v1/tvshows?date_from=%s&date_to=%s" % (
+        week()[0], week()[6])
+    assert line["up"] == base + "/up"
+    assert line["web_app"] == base + "/"  # the web app's own tests ask it for its page
+    for url in (line["this_week"], line["up"]):
+        with urllib.request.urlopen(url, timeout=10) as r:
+            assert r.status == 200
+            body = json.loads(r.read())
+    with urllib.request.urlopen(line["this_week"], timeout=10) as r:
+        assert json.loads(r.read())["pagination"]["total_count"] > 0
+    assert body == {"status": "ok"}
