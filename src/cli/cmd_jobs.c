@@ -83,8 +83,9 @@ int cmd_jobs(config *cfg)
     queue *q;
     int rc = 1;
 
-    if (strcmp(what, "stats") && strcmp(what, "list") && strcmp(what, "retry-dead") &&
-        (strcmp(what, "enqueue") || cfg->nargs != 2 || strcmp(cfg->args[1], "import"))) {
+    if (!((!strcmp(what, "stats") || !strcmp(what, "list") || !strcmp(what, "retry-dead")) &&
+          cfg->nargs <= 1) &&
+        !(!strcmp(what, "enqueue") && cfg->nargs == 2 && !strcmp(cfg->args[1], "import"))) {
         fprintf(stderr, "tvshows: jobs: expected stats, list, retry-dead or enqueue import\n");
         return EXIT_USAGE;
     }

@@ -476,8 +476,33 @@ static const opt *find_flag(const char *name, size_t n, unsigned cmd, int *negat
     return NULL;
 }
 
+/* "-p 4302": options take two dashes. Says so in err, naming the one
+ * option of the command the letters could stand for, when there is one. */
+static void single_dash(const char *a, unsigned cmd, char *err, size_t errlen)
+{
+    const opt *match = NULL;
+    size_t n = strlen(a + 1);
+    int matches = 0;
+
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if ((options[i].cmds & cmd) && !strncmp(options[i].flag, a + 1, n) &&
+            (!match || strcmp(match->flag, options[i].flag))) {
+            match = &options[i];
+            matches++;
+        }
+    if (matches == 1)
+        snprintf(err, errlen,
+                 "tvshows: unknown option %.32s: options take two dashes, as in --%s (see --help)",
+                 a, match->flag);
+    else
+        snprintf(err, errlen, "tvshows: unknown option %.32s: options take two dashes (see --help)",
+                 a);
+}
+
 static int parse_argv(config *cfg, unsigned cmd, int argc, char **argv, char *err, size_t errlen)
 {
+    int options_end = 0;
+
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *eq, *value;
         const opt *o;
@@ -485,9 +510,21 @@ static int parse_argv(config *cfg, unsigned cmd, int argc, char **argv, char *er
         size_t flen;
         int neg;
 
-        if (strncmp(a, "--", 2) || !a[2]) {
+        if (options_end || a[0] != '-' || !a[1]) {
             cfg->args[cfg->nargs++] = a;
             continue;
+        }
+        if (!strcmp(a, "--")) { /* the rest are arguments, whatever they look like */
+            options_end = 1;
+            continue;
+        }
+        if (!strcmp(a, "-h")) {
+            cfg->help = 1;
+            continue;
+        }
+        if (a[1] != '-') {
+            single_dash(a, cmd, err, errlen);
+            return -1;
         }
         a += 2;
         eq = strchr(a, '=');

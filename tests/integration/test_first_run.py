@@ -336,3 +336,57 @@ def test_serve_prints_urls_that_answer(serve, tvshows):
     with urllib.request.urlopen(line["this_week"], timeout=10) as r:
         assert json.loads(r.read())["pagination"]["total_count"] > 0
     assert body == {"status": "ok"}
+
+
+# ---- 4. strict command lines ----
+
+COMMANDS = ["serve", "migrate", "import", "worker", "jobs", "analytics", "lists", "webhooks",
+            "keys", "healthcheck", "version"]
+# each command as it would run, so that only the stray argument is wrong
+VALID = {"serve": [], "migrate": [], "import": [], "worker": [], "jobs": ["stats"],
+         "analytics": ["genres"], "lists": ["list"], "webhooks": ["list"], "keys": ["list"],
+         "healthcheck": [], "version": []}
+
+
+def one_line(p):
+    return p.stderr.count("\n") == 1 and p.stderr.startswith("tvshows: ")
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_every_command_refuses_a_stray_argument(tvshows, cmd):
+    p = tvshows.run(cmd, *VALID[cmd], "stray", timeout=30)
+    assert p.returncode == 2 and one_line(p), (p.returncode, p.stderr)
+    assert "stray" in p.stderr or "expected" in p.stderr
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_every_command_refuses_a_single_dash_flag(tvshows, cmd):
+    p = tvshows.run(cmd, *VALID[cmd], "-x", timeout=30)
+    assert p.returncode == 2 and one_line(p), (p.returncode, p.stderr)
+    assert "-x" in p.stderr and "two dashes" in p.stderr
+
+
+def test_serve_p_names_the_option_meant_and_listens_nowhere(tvshows):
+    port = free_port()
+    p = tvshows.run("serve", "-p", str(port), timeout=10)
+    assert p.returncode == 2
+    assert p.stderr == ("tvshows: unknown option -p: options take two dashes, as in --port "
+                        "(see --help)\n")
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_help_works_everywhere(tvshows, cmd, flag):
+    for args in ([cmd, flag], [cmd] + VALID[cmd] + [flag], ["help", cmd]):
+        p = tvshows.run(*args, env={"PORT": "not a port"}, timeout=30)  # help even so
+        assert p.returncode == 0 and p.stdout.startswith("Usage: tvshows %s" % cmd), args
+        assert "--log-format" in p.stdout
+
+
+def test_no_command_prints_the_usage_and_exits_2(tvshows):
+    p = tvshows.run()
+    assert p.returncode == 2
+    assert "Usage: tvshows COMMAND" in p.stderr and p.stdout == ""
+    for args in (["help", "import", "extra"], ["help", "nope"], ["nope"], ["-p"]):
+        p = tvshows.run(*args)
+        assert p.returncode == 2 and one_line(p), (args, p.stderr)
