@@ -60,7 +60,8 @@ static int cmd_version(config *cfg)
 static const command commands[] = {
     {"serve", CMD_SERVE, cmd_serve, 0, "tvshows serve [options]",
      "HTTP API (and, unless --no-worker, the job worker and scheduler)"},
-    {"migrate", CMD_MIGRATE, cmd_migrate, 0, "tvshows migrate [options]",
+    {"migrate", CMD_MIGRATE, cmd_migrate, 0,
+     "tvshows migrate [--to N]\n       tvshows migrate --status [--format table|json]",
      "apply schema migrations (idempotent; safe to run concurrently)"},
     {"import", CMD_IMPORT, cmd_import, -1,
      "tvshows import [--days N] [--from DATE] [--countries CC,…] [--web|--no-web]\n"
@@ -69,7 +70,7 @@ static const command commands[] = {
     {"worker", CMD_WORKER, cmd_worker, 0, "tvshows worker [options]",
      "run queued jobs and the import schedule (the worker service)"},
     {"jobs", CMD_JOBS, cmd_jobs, -1,
-     "tvshows jobs stats|list|retry-dead [--format table|json]\n"
+     "tvshows jobs stats|list|retry-dead [--format table|json|csv]\n"
      "       tvshows jobs enqueue import [--days N] [--from DATE] [--countries CC,…] "
      "[--no-web] [--full]",
      "look at and act on the job queue"},

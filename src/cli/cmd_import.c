@@ -1,5 +1,6 @@
-/* tvshows import: runs an import in the foreground, with a progress bar on
- * a terminal and log lines otherwise, and a summary at the end. */
+/* tvshows import: runs an import in the foreground, with a progress line on
+ * a terminal (one line, redrawn in place) and log lines otherwise, and a
+ * summary at the end. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -49,16 +50,17 @@ static void on_progress(void *ud, const char *day, const char *source, int ok,
     episodes = p->episodes += r->episodes - r->reported;
     ((import_result *)r)->reported = r->episodes;
     if (p->tty) {
-        char eta[32] = "?";
+        /* one line, redrawn in place (log_status keeps it to the width) */
+        char eta[32] = "?", line[160];
         double rate = secs > 0 ? (double)episodes / secs : 0;
-        int width = 30, filled = p->total ? (int)(done * width / p->total) : width;
+        int width = 20, filled = p->total ? (int)(done * width / p->total) : width;
         if (p->total >= done)
             fmt_duration(eta, sizeof(eta),
                          (int64_t)(secs / (double)done * (double)(p->total - done)));
-        fprintf(stderr, "\r[%.*s%.*s] %lld/%lld days  %lld episodes  %.0f eps/s  ETA %s  ", filled,
-                "##############################", width - filled, "                              ",
-                (long long)done, (long long)p->total, (long long)episodes, rate, eta);
-        fflush(stderr);
+        snprintf(line, sizeof(line), "[%.*s%.*s] %lld/%lld days, %lld episodes, %.0f/s, %s left",
+                 filled, "####################", width - filled, "....................",
+                 (long long)done, (long long)p->total, (long long)episodes, rate, eta);
+        log_status(line);
     }
     pthread_mutex_unlock(&p->lock);
     if (!p->tty)
@@ -343,8 +345,7 @@ int cmd_import(config *cfg)
         rc = 1;
         goto done;
     }
-    if (p.tty)
-        fputc('\n', stderr);
+    log_status(NULL);
     if (import_finish_run(st, run_id, &r, 0, &status) != STORE_OK) {
         fprintf(stderr, "tvshows: import: %s\n", store_errmsg(st));
         rc = 1;

@@ -9,6 +9,7 @@
 #include "tvmaze/tvmaze.h"
 #include "util/cidr.h"
 #include "util/cron.h"
+#include "util/date.h"
 #include "util/log.h"
 #include "util/num.h"
 #include "util/url.h"
@@ -191,9 +192,9 @@ static int check_level(const char *v, char *why, size_t n)
 
 static int check_log_format(const char *v, char *why, size_t n)
 {
-    if (!strcmp(v, "json") || !strcmp(v, "text"))
+    if (!strcmp(v, "auto") || !strcmp(v, "json") || !strcmp(v, "text"))
         return 0;
-    snprintf(why, n, "must be json or text");
+    snprintf(why, n, "must be auto, json or text");
     return -1;
 }
 
@@ -224,11 +225,20 @@ static int check_format(const char *v, char *why, size_t n)
     return -1;
 }
 
+/* migrate --status: a sentence or an object; a table of one row is neither */
+static int check_status_format(const char *v, char *why, size_t n)
+{
+    if (!strcmp(v, "table") || !strcmp(v, "json"))
+        return 0;
+    snprintf(why, n, "must be table or json");
+    return -1;
+}
+
 static int check_date(const char *v, char *why, size_t n)
 {
-    size_t len = strlen(v);
+    int32_t days;
 
-    if (!len || (len == 10 && v[4] == '-' && v[7] == '-'))
+    if (!*v || date_parse(v, strlen(v), &days) == 0)
         return 0;
     snprintf(why, n, "must be a date YYYY-MM-DD");
     return -1;
@@ -373,8 +383,8 @@ static const opt options[] = {
      CMD_SERVE, "peers whose X-Forwarded-For is believed"},
     {"LOG_LEVEL", "log-level", OPT_STR, OFF(log_level), "info", 0, 0, check_level, CMD_ALL,
      "debug, info, warn or error"},
-    {"LOG_FORMAT", "log-format", OPT_STR, OFF(log_format), "json", 0, 0, check_log_format, CMD_ALL,
-     "json or text"},
+    {"LOG_FORMAT", "log-format", OPT_STR, OFF(log_format), "auto", 0, 0, check_log_format, CMD_ALL,
+     "auto (text on a terminal, one JSON object a line otherwise), text or json"},
     {"LOG_EMF", "log-emf", OPT_BOOL, OFF(log_emf), "false", 0, 0, NULL, SERVING,
      "also write CloudWatch Embedded Metric Format lines"},
     {"METRICS_ENVIRONMENT", "metrics-environment", OPT_STR, OFF(metrics_environment), "local", 0, 0,
@@ -384,8 +394,10 @@ static const opt options[] = {
      "the Service dimension of the EMF metrics (default: api for serve, worker for worker)"},
     {"EMF_INTERVAL", "emf-interval", OPT_INT, OFF(emf_interval_s), "60", 1, 3600, NULL, SERVING,
      "seconds between EMF lines"},
-    {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_format,
-     CMD_ANALYTICS | CMD_JOBS | CMD_MIGRATE, "output: table, json or csv"},
+    {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_format, CMD_ANALYTICS | CMD_JOBS,
+     "output: table, json or csv"},
+    {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_status_format, CMD_MIGRATE,
+     "migrate --status output: table (a sentence) or json"},
     {NULL, "url", OPT_STR, OFF(url), "", 0, 0, check_http_url, CMD_HEALTHCHECK,
      "URL to ask instead of http://HOST:PORT/up"},
     {NULL, "help", OPT_FLAG, OFF(help), "false", 0, 0, NULL, CMD_ALL, "show this help"},

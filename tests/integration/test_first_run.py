@@ -390,3 +390,149 @@ def test_no_command_prints_the_usage_and_exits_2(tvshows):
     for args in (["help", "import", "extra"], ["help", "nope"], ["nope"], ["-p"]):
         p = tvshows.run(*args)
         assert p.returncode == 2 and one_line(p), (args, p.stderr)
+
+
+# ---- 5. output for people ----
+
+def on_terminal(args, env, cwd, columns=200):
+    """Runs the binary with stdin, stdout and stderr on a pseudo-terminal of
+    `columns` columns; its exit status and everything it wrote."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    p = subprocess.Popen([BIN] + list(args), stdin=slave, stdout=slave, stderr=slave, env=env,
+                         cwd=cwd)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the last writer closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    p.wait(60)
+    os.close(master)
+    return p.returncode, out.decode("utf-8", "replace")
+
+
+def test_logs_are_text_on_a_terminal_and_json_otherwise(tvshows, tmp_path, db):
+    env = base_env({"DATABASE_URL": db.url})
+    del env["LOG_FORMAT"]
+    assert tvshows.run("migrate").returncode == 0
+    # a person at a terminal reads text
+    rc, out = on_terminal(["migrate"], env, str(tmp_path))
+    assert rc == 0 and " info  migrations applied applied=0 " in out, out
+    assert '{"ts"' not in out
+    # a pipe gets one JSON object a line
+    p = subprocess.run([BIN, "migrate"], env=env, cwd=str(tmp_path), capture_output=True,
+                       text=True)
+    assert json.loads(p.stdout.splitlines()[-1])["msg"] == "migrations applied"
+    # LOG_FORMAT says otherwise, either way
+    rc, out = on_terminal(["migrate"], dict(env, LOG_FORMAT="json"), str(tmp_path))
+    assert json.loads(out.strip().splitlines()[-1])["msg"] == "migrations applied"
+    p = subprocess.run([BIN, "migrate"], env=dict(env, LOG_FORMAT="text"), cwd=str(tmp_path),
+                       capture_output=True, text=True)
+    assert " info  migrations applied " in p.stdout
+
+
+def test_a_foreground_import_shows_one_progress_line_updated_in_place(tvshows, tmp_path, db,
+                                                                     fake_tvmaze):
+    assert tvshows.run("migrate").returncode == 0
+    env = base_env({"DATABASE_URL": db.url, "TVMAZE_BASE_URL": fake_tvmaze.url,
+                    "IMPORT_RATE": "0", "IMPORT_BACKOFF_MS": "20", "WORKER_CONCURRENCY": "1"})
+    del env["LOG_FORMAT"]
+    # one day answers 400: its warning goes above the progress line
+    fake_tvmaze.set_faults([{"path": "/schedule", "kind": "400", "times": 1}])
+    rc, out = on_terminal(["import", "--from", "2026-07-03", "--days", "5", "--countries", "GB",
+                           "--no-web"], env, str(tmp_path), columns=60)
+    assert rc == 1, out
+    rows = out.split("\r\n")  # the terminal ends lines with CR LF
+    progress = [r for r in rows if "days," in r]
+    # one row: every update erases and redraws it ("\r" + erase to the end of the line)
+    draws = sum(r.count("\r\x1b[K[") for r in progress)
+    assert draws >= 5, out
+    for r in progress:
+        for drawn in r.split("\r\x1b[K")[1:]:
+            if drawn.startswith("["):
+                assert len(drawn) <= 59, drawn  # narrower than the terminal: never wraps
+    # the warning is a line of its own, above the progress line
+    warning = [r for r in rows if "warn  import failed" in r]
+    assert len(warning) == 1 and "days," not in warning[0].split("\x1b[K")[-1]
+    assert "/5 days" in out and "import partial: 4 of 5 days ok" in out
+
+
+@pytest.mark.parametrize("queue_kind", ["database", "redis"])
+def test_jobs_list_and_stats_agree_about_states(tvshows, db, tmp_path, fake_tvmaze, queue_kind,
+                                                redis_url):
+    assert tvshows.run("migrate").returncode == 0
+    env = {"TVMAZE_BASE_URL": fake_tvmaze.url, "IMPORT_RATE": "0", "JOB_BACKOFF_MS": "600000",
+           "IMPORT_SCHEDULE": "0 2 * * *", "WORKER_CONCURRENCY": "1"}
+    if queue_kind == "redis":
+        env["REDIS_URL"] = redis_url
+    # a day that fails waits to be retried; the other is done
+    fake_tvmaze.set_faults([{"path": "/schedule", "kind": "400", "times": 1}])
+    assert tvshows.run("import", "--file", os.path.join(
+        FIXTURES, "schedule-GB-2026-07-07.json")).returncode == 0  # no catch-up plan
+    assert tvshows.run("jobs", "enqueue", "import", "--days", "2", "--from", "2026-07-03",
+                       "--countries", "GB", "--no-web", env=env).returncode == 0
+    w = Proc(base_env(dict(env, DATABASE_URL=db.url)), tmp_path)
+    try:
+        assert wait_for(lambda: any(l["msg"] == "job failed, will retry" for l in w.logs()), 30)
+        assert wait_for(lambda: sum(l["msg"] == "job done" for l in w.logs()) >= 2, 30)
+    finally:
+        w.stop()
+
+    def run(*args):
+        p = tvshows.run("jobs", *args, env=env)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+    stats = json.loads(run("stats", "--format", "json"))["total"]
+    listed = json.loads(run("list", "--format", "json"))["jobs"]
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(run("list", "--format", "csv"))))
+    table = [l.split("\t") for l in run("list").splitlines()[1:]]
+    assert stats["retrying"] == 1
+    for jobs in (listed, rows):
+        assert [j["state"] for j in jobs].count("retrying") == 1
+        retrying = next(j for j in jobs if j["state"] == "retrying")
+        assert "HTTP 400" in retrying["last_error"] and int(retrying["attempts"]) == 1
+    assert [r[2] for r in table].count("retrying") == 1
+    states = {s: [j["state"] for j in listed].count(s) for s in ("queued", "running", "dead")}
+    assert states == {k: stats[k] for k in states}
+    stats_csv = list(csv.DictReader(io.StringIO(run("stats", "--format", "csv"))))
+    assert stats_csv[-1]["type"] == "total" and stats_csv[-1]["retrying"] == "1"
+
+
+def test_help_lists_only_formats_that_work(tvshows):
+    for cmd, formats in (("jobs", ["table", "json", "csv"]),
+                         ("analytics", ["table", "json", "csv"]),
+                         ("migrate", ["table", "json"])):
+        help_line = next(l for l in tvshows.run("help", cmd).stdout.splitlines()
+                         if l.strip().startswith("--format"))
+        for f in ("table", "json", "csv"):
+            assert (f in help_line) == (f in formats), (cmd, help_line)
+    assert tvshows.run("migrate").returncode == 0
+    args = {"jobs": ["stats"], "analytics": ["genres"], "migrate": ["--status"]}
+    for cmd, formats in (("jobs", ["table", "json", "csv"]),
+                         ("analytics", ["table", "json", "csv"]), ("migrate", ["table", "json"])):
+        for f in ("table", "json", "csv"):
+            p = tvshows.run(cmd, *args[cmd], "--format", f)
+            assert (p.returncode == 0) == (f in formats), (cmd, f, p.stderr)
+            if f not in formats:
+                assert p.returncode == 2 and "--format" in p.stderr
+
+
+@pytest.mark.parametrize("args", [["import", "--from", "2026-02-30"],
+                                  ["jobs", "enqueue", "import", "--from", "2026-13-01"],
+                                  ["import", "--from", "tomorrow"]])
+def test_date_errors_name_the_option(tvshows, args):
+    assert tvshows.run("migrate").returncode == 0
+    p = tvshows.run(*args)
+    assert p.returncode == 2 and one_line(p)
+    assert p.stderr.startswith('tvshows: invalid --from "%s": must be a date' % args[-1])

@@ -83,7 +83,7 @@ static void test_config_uses_defaults(void **state)
     assert_string_equal(cfg.auth_mode_name, "none");
     assert_string_equal(cfg.redis_url, "");
     assert_string_equal(cfg.log_level, "info");
-    assert_string_equal(cfg.log_format, "json");
+    assert_string_equal(cfg.log_format, "auto");
     assert_int_equal(cfg.serve_worker, 1);
     assert_int_equal(cfg.help, 0);
     assert_int_equal(cfg.nargs, 0);
