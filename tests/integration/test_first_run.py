@@ -536,3 +536,37 @@ def test_date_errors_name_the_option(tvshows, args):
     p = tvshows.run(*args)
     assert p.returncode == 2 and one_line(p)
     assert p.stderr.startswith('tvshows: invalid --from "%s": must be a date' % args[-1])
+
+
+# ---- 6. browser clients ----
+
+REFUSED = ("browser requests from this origin are refused: add it to CORS_ORIGINS "
+           "(comma-separated) to let its pages read the API")
+
+
+def test_a_refused_origin_is_logged_once_with_the_fix(serve):
+    s = serve()
+    for origin in ["http://localhost:5173"] * 3 + ["http://localhost:4200"] * 2 + \
+            ["http://localhost:3000", "null"]:
+        r = s.get("/api/v1/networks", headers={"Origin": origin})
+        assert r.status == 200
+        allowed = r.header("Access-Control-Allow-Origin")
+        assert allowed == (origin if origin == "http://localhost:3000" else None)
+    # a preflight from a refused origin counts as the same origin
+    s.request("OPTIONS", "/api/v1/networks", headers={
+        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET"})
+    logged = [l for l in s.log_lines() if l.get("msg") == REFUSED]
+    assert [l["origin"] for l in logged] == ["http://localhost:5173", "http://localhost:4200",
+                                             "null"]
+    # a client making up origins cannot flood the log or grow memory
+    for i in range(100):
+        s.get("/up", headers={"Origin": "http://evil-%d.example" % i})
+    logged = [l for l in s.log_lines() if l.get("msg") == REFUSED]
+    assert len(logged) == 64
+
+
+def test_an_origin_set_in_cors_origins_is_allowed_and_not_logged(serve):
+    s = serve(env={"CORS_ORIGINS": "http://localhost:5173,http://localhost:4200"})
+    r = s.get("/api/v1/networks", headers={"Origin": "http://localhost:5173"})
+    assert r.header("Access-Control-Allow-Origin") == "http://localhost:5173"
+    assert not [l for l in s.log_lines() if l.get("msg") == REFUSED]
