@@ -570,3 +570,55 @@ def test_an_origin_set_in_cors_origins_is_allowed_and_not_logged(serve):
     r = s.get("/api/v1/networks", headers={"Origin": "http://localhost:5173"})
     assert r.header("Access-Control-Allow-Origin") == "http://localhost:5173"
     assert not [l for l in s.log_lines() if l.get("msg") == REFUSED]
+
+
+# ---- 7. a README whose examples work ----
+
+def readme_requests():
+    """Every curl command of the README: lines of its code blocks and the
+    inline code of its tables."""
+    import re
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    found, in_code = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code and line.startswith("curl "):
+            found.append(line)
+        elif not in_code:
+            found += re.findall(r"`(curl [^`]+)`", line)
+    return found
+
+
+def has_data(body):
+    """200 with data: episodes, shows, rows, an event, a document."""
+    if "BEGIN:VCALENDAR" in body:
+        return "BEGIN:VEVENT" in body
+    head, sep, rest = body.partition("\n\n")  # curl -i: the headers first (text mode: LF)
+    doc = json.loads(rest if sep and head.startswith("HTTP/") else body)
+    if "data" in doc:
+        return bool(doc["data"])
+    return bool(doc.get("paths") or doc.get("status") == "ok" or doc.get("id"))
+
+
+def test_every_example_request_of_the_readme_answers_with_data(tvshows, serve, db):
+    load_demo(tvshows)
+    s = serve()
+    key = tvshows.run("keys", "create", "readme").stdout.strip()
+    p = tvshows.run("lists", "create", "Soaps")
+    token = p.stdout.strip()
+    eastenders = s.get("/api/v1/lookup/shows?imdb=tt0088512").json()["data"]["id"]
+    list_id = db.scalar("SELECT max(id) FROM lists")
+    assert tvshows.run("lists", "add", list_id, str(eastenders)).returncode == 0
+    requests = readme_requests()
+    assert len(requests) >= 15, requests  # the extraction found them
+    env = dict(os.environ, KEY=key, TOKEN=token)
+    for command in requests:
+        assert "localhost:3000" in command, command
+        line = command.replace("localhost:3000", "127.0.0.1:%d" % s.port)
+        p = subprocess.run(["bash", "-c", "curl() { command curl -sS -w '\\n%{http_code}' \"$@\"; }"
+                            "\n" + line], env=env, capture_output=True, text=True, timeout=30)
+        body, _, status = p.stdout.rpartition("\n")
+        assert p.returncode == 0 and status in ("200", "201"), (command, p.stdout, p.stderr)
+        assert has_data(body), (command, body[:500])
