@@ -11,8 +11,9 @@ import time
 
 import pytest
 
-from conftest import BIN, FIXTURES, ROOT, base_env
+from conftest import BIN, FIXTURES, ROOT, base_env, sanitizer_report
 from servers import free_port
+from test_jobs import Worker, wait_for
 
 DEMO_FILES = ["schedule-GB-2026-07-0%d.json" % d for d in range(3, 8)] + [
     "schedule-US-2020-12-01.json", "schedule-web-2020-12-04.json",
@@ -28,16 +29,6 @@ def today():
 def week():
     t = today()
     return [(t + datetime.timedelta(days=i)).isoformat() for i in range(7)]
-
-
-def wait_for(cond, timeout=30, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return cond()
 
 
 def fixture_items():
@@ -234,27 +225,10 @@ def test_foreground_import_gives_up_within_seconds_with_one_line(tvshows, upstre
     assert 3 <= requests <= 2 * 4, p.stdout
 
 
-class Proc:
-    """A `tvshows worker` of the test's own, its JSON log lines on stdout."""
-
-    def __init__(self, env, tmp_path):
-        self.out = str(tmp_path / "worker.out")
-        self.proc = subprocess.Popen([BIN, "worker"], env=env, cwd=str(tmp_path),
-                                     stdout=open(self.out, "w"), stderr=subprocess.PIPE)
-
-    def logs(self):
-        out = []
-        for line in open(self.out):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-        return out
-
-    def stop(self):
-        self.proc.terminate()
-        _, err = self.proc.communicate(timeout=40)
-        assert self.proc.returncode == 0, err.decode()[-3000:]
+def stop_worker(w):
+    assert w.stop() == 0
+    err = open(w.err_path).read()
+    assert not sanitizer_report(err), err[-3000:]
 
 
 def ts(line):
@@ -270,7 +244,7 @@ def test_worker_says_it_once_and_pauses_the_plan_with_growing_waits(tvshows, db,
     env = base_env({"DATABASE_URL": db.url, "TVMAZE_BASE_URL": url, "IMPORT_PAUSE": "1",
                     "IMPORT_BACKOFF_MS": "50", "IMPORT_RATE": "0", "JOB_BACKOFF_MS": "50",
                     "IMPORT_DAYS": "2", "IMPORT_COUNTRIES": "GB"})
-    w = Proc(env, tmp_path)
+    w = Worker(env, tmp_path, "unreachable")
     try:
         assert wait_for(lambda: any(l.get("pause_s") == 8 for l in w.logs()), 40), \
             w.logs()[-20:]
@@ -302,7 +276,7 @@ def test_worker_says_it_once_and_pauses_the_plan_with_growing_waits(tvshows, db,
         finally:
             back.stop()
     finally:
-        w.stop()
+        stop_worker(w)
 
 
 def test_serve_on_a_first_run_defers_the_plan_without_asking(serve, tvshows):
@@ -480,12 +454,12 @@ def test_jobs_list_and_stats_agree_about_states(tvshows, db, tmp_path, fake_tvma
         FIXTURES, "schedule-GB-2026-07-07.json")).returncode == 0  # no catch-up plan
     assert tvshows.run("jobs", "enqueue", "import", "--days", "2", "--from", "2026-07-03",
                        "--countries", "GB", "--no-web", env=env).returncode == 0
-    w = Proc(base_env(dict(env, DATABASE_URL=db.url)), tmp_path)
+    w = Worker(base_env(dict(env, DATABASE_URL=db.url)), tmp_path, "states")
     try:
         assert wait_for(lambda: any(l["msg"] == "job failed, will retry" for l in w.logs()), 30)
         assert wait_for(lambda: sum(l["msg"] == "job done" for l in w.logs()) >= 2, 30)
     finally:
-        w.stop()
+        stop_worker(w)
 
     def run(*args):
         p = tvshows.run("jobs", *args, env=env)
