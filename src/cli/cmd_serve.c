@@ -79,6 +79,10 @@ static void serve_demo(const config *cfg, store *st)
     }
     if (rc != 0) {
         log_warn("the demo week could not be loaded", LF_S("error", err));
+        if (!cfg->demo) { /* the pause must not go unsaid */
+            import_upstream_message(msg, sizeof(msg));
+            log_warn(msg, LF_I("imports_pause_s", cfg->import_pause_s));
+        }
         return;
     }
     date_format(info.from, from);
