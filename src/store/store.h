@@ -69,6 +69,13 @@ int store_app_role(store *st, const char *role, const char *password);
 
 int store_generation(store *st, int64_t *gen);
 
+/* ---- meta: named integers the whole deployment shares ---- */
+
+/* The value of key, 0 when it is not set. */
+int store_meta_get(store *st, const char *key, int64_t *value);
+/* Sets key to value; 0 removes it. */
+int store_meta_set(store *st, const char *key, int64_t value);
+
 /* ---- import (store_import.c) ---- */
 
 typedef struct store_day_stats {
