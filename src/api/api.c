@@ -1,5 +1,6 @@
 /* The request pipeline and the lifecycle of the API's process and thread
  * state. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,13 +153,50 @@ static int origin_allowed(const api_app *app, const char *o, size_t n)
     return 0;
 }
 
+/* A page whose origin CORS_ORIGINS does not list fails in the browser,
+ * where its developer sees a CORS error but not why: each such origin is
+ * logged once, with the fix. At most CORS_LOGGED_MAX are remembered (their
+ * hashes), so a client sending a new Origin every time can neither grow
+ * memory nor flood the log; later ones go unlogged. */
+#define CORS_LOGGED_MAX 64
+
+static pthread_mutex_t cors_logged_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t cors_logged[CORS_LOGGED_MAX];
+static size_t ncors_logged;
+
+static void log_refused_origin(const char *o, size_t n)
+{
+    uint64_t h = hash_fnv1a(o, n);
+    char origin[128];
+    int seen = 0;
+
+    pthread_mutex_lock(&cors_logged_lock);
+    for (size_t i = 0; i < ncors_logged && !seen; i++)
+        seen = cors_logged[i] == h;
+    if (!seen && ncors_logged < CORS_LOGGED_MAX)
+        cors_logged[ncors_logged++] = h;
+    else
+        seen = 1;
+    pthread_mutex_unlock(&cors_logged_lock);
+    if (seen)
+        return;
+    snprintf(origin, sizeof(origin), "%.*s", (int)(n < 100 ? n : 100), o);
+    log_warn("browser requests from this origin are refused: add it to CORS_ORIGINS "
+             "(comma-separated) to let its pages read the API",
+             LF_S("origin", origin));
+}
+
 static void add_cors(const api_app *app, const http_request *req, http_response *res)
 {
     size_t n;
     const char *o = http_request_header(req, "Origin", &n);
 
-    if (!o || !origin_allowed(app, o, n))
+    if (!o)
         return;
+    if (!origin_allowed(app, o, n)) {
+        log_refused_origin(o, n);
+        return;
+    }
     http_response_headern(res, "Access-Control-Allow-Origin", o, n);
     http_response_header(res, "Access-Control-Expose-Headers",
                          "ETag, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, "

@@ -3,6 +3,7 @@
 
 #include "api/api_internal.h"
 #include "kv/redis.h"
+#include "services/demo.h"
 
 extern const char tvshows_openapi_json[];
 extern const size_t tvshows_openapi_json_len;
@@ -37,6 +38,7 @@ void route_ready(api_thread *t, api_request *r, http_response *res)
     store *st;
     int db_ok, rs;
     const char *redis_text;
+    int32_t demo_from;
     jw_writer w;
 
     (void)r;
@@ -55,6 +57,11 @@ void route_ready(api_thread *t, api_request *r, http_response *res)
     jw_str(&w, db_ok ? "ok" : "down");
     jw_key(&w, "redis");
     jw_str(&w, redis_text);
+    /* sample data must not pass for a schedule (services/demo.h) */
+    if (db_ok && demo_loaded(st, &demo_from) > 0) {
+        jw_key(&w, "data");
+        jw_str(&w, "demo");
+    }
     jw_obj_close(&w);
     api_send_json(t, res, db_ok && rs >= 0 ? 200 : 503, "no-store");
 }

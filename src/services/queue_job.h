@@ -31,6 +31,9 @@ typedef struct queue_stats {
     int64_t queued, running, retrying, dead; /* totals */
 } queue_stats;
 
+/* The state a job is shown in, in stats and lists alike: a queued job that
+ * ran before (attempts > 0) is "retrying". */
+const char *queue_state_shown(const char *state, int64_t attempts);
 /* Adds one count to a stats table (per type and in the totals); a type
  * past QUEUE_MAX_TYPES counts in the totals only. */
 void queue_stats_add(queue_stats *s, const char *type, const char *state, int retrying, int64_t n);

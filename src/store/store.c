@@ -164,3 +164,22 @@ int store_generation(store *st, int64_t *gen)
 {
     return store_query_int(st, "SELECT value FROM meta WHERE key = 'generation'", NULL, 0, gen);
 }
+
+int store_meta_get(store *st, const char *key, int64_t *value)
+{
+    db_val p[1] = {dbv_text(key)};
+
+    return store_query_int(st, "SELECT value FROM meta WHERE key = $1", p, 1, value);
+}
+
+int store_meta_set(store *st, const char *key, int64_t value)
+{
+    db_val p[2] = {dbv_text(key), dbv_int(value)};
+    int rc = value ? db_exec(st->db,
+                             "INSERT INTO meta (key, value) VALUES ($1, $2)"
+                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             p, 2, NULL)
+                   : db_exec(st->db, "DELETE FROM meta WHERE key = $1", p, 1, NULL);
+
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}

@@ -80,4 +80,11 @@ typedef struct store_page {
 
 MUST_USE int store_generation(store *st, int64_t *gen);
 
+/* ---- meta: named integers the whole deployment shares ---- */
+
+/* The value of key, 0 when it is not set. */
+MUST_USE int store_meta_get(store *st, const char *key, int64_t *value);
+/* Sets key to value; 0 removes it. */
+MUST_USE int store_meta_set(store *st, const char *key, int64_t value);
+
 #endif
