@@ -182,8 +182,11 @@ static int run_in_progress(const config *cfg)
 
 static int enqueue_import(const config *cfg, queue *q)
 {
-    import_plan p = {cfg->import_days, cfg->import_from, cfg->import_countries, cfg->import_web,
-                     cfg->import_full};
+    import_plan p = {.days = cfg->import_days,
+                     .from = cfg->import_from,
+                     .countries = cfg->import_countries,
+                     .web = cfg->import_web,
+                     .full = cfg->import_full};
     int added = 0;
 
     if (run_in_progress(cfg))

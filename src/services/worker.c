@@ -181,18 +181,16 @@ static void *job_thread_main(void *arg)
 {
     worker_thread *t = arg;
     struct worker *w = t->w;
-    tvmaze_options to = {.base_url = w->cfg->tvmaze_base_url,
-                         .limiter = w->limiter,
-                         .retries = w->cfg->import_retries,
-                         .timeout_ms = w->cfg->import_timeout_s * 1000,
-                         .backoff_base_ms = w->cfg->import_backoff_ms,
-                         .abort = &w->abort,
-                         .interrupt = &w->stop};
+    tvmaze_options to = import_client_options(w->cfg, w->limiter);
     store_options so = store_options_for(w->cfg, STORE_ROLE_WORKER);
-    job_env env = {w->cfg, NULL, tvmaze_client_new(&to), NULL};
+    job_env env = {w->cfg, NULL, NULL, NULL};
     queue_job job;
     int64_t retry_at = 0; /* the loop pauses between attempts */
     char err[256];
+
+    to.abort = &w->abort;    /* a stopping worker's transfers end at once */
+    to.interrupt = &w->stop; /* and so do its waits between attempts */
+    env.tm = tvmaze_client_new(&to);
 
     while (!atomic_load(&w->stop)) {
         int got, deferred;
@@ -277,7 +275,9 @@ static void *heartbeat_main(void *arg)
 
 static void enqueue_plan(struct worker *w, queue *q, const char *why)
 {
-    import_plan p = {w->cfg->import_days, NULL, w->cfg->import_countries, w->cfg->import_web, 0};
+    import_plan p = {.days = w->cfg->import_days,
+                     .countries = w->cfg->import_countries,
+                     .web = w->cfg->import_web};
     int added = 0;
 
     if (jobs_enqueue_plan(q, &p, &added) == 0)
