@@ -513,6 +513,10 @@ static int ensure_compatible_column(store *st)
         return rc;
     rc = db_script(st->db, "ALTER TABLE schema_migrations ADD COLUMN compatible INTEGER NOT NULL"
                            " DEFAULT 0");
+    /* SQLite's migrators are serialised from their write transaction on,
+     * after this: one that lost the race finds the column the other added */
+    if (rc != DB_OK && store_query_int(st, store_sql(st, has), NULL, 0, &n) == STORE_OK && n)
+        return STORE_OK;
     return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }
 
