@@ -4,146 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include "util/buf.h"
-#include "util/hash.h"
-#include "util/log.h"
 
 db_val dbv_text(const char *s)
 {
     return s ? dbv_textn(s, strlen(s)) : dbv_null();
-}
-
-/* The value an update gives column c: the new one, or with keep_on_null the
- * stored one when the new one is null. */
-static int put_new_value(const db_upsert_spec *spec, const char *c, buf *out)
-{
-    if (spec->keep_on_null)
-        return buf_printf(out, "coalesce(excluded.%s, %s.%s)", c, spec->table, c);
-    return buf_printf(out, "excluded.%s", c);
-}
-
-static int put_update(const db_upsert_spec *spec, int last, buf *out)
-{
-    int rc = 0;
-
-    rc |= buf_puts(out, " DO UPDATE SET ");
-    for (int i = spec->nkeys; i < last; i++) {
-        rc |= buf_printf(out, "%s%s = ", i > spec->nkeys ? ", " : "", spec->cols[i]);
-        rc |= put_new_value(spec, spec->cols[i], out);
-    }
-    /* only rows whose values change are written: a re-import of the same
-     * data leaves every row, and the data generation, as they were */
-    rc |= buf_puts(out, " WHERE (");
-    for (int i = spec->nkeys; i < last; i++) {
-        rc |= buf_printf(out, "%s%s.%s IS DISTINCT FROM ", i > spec->nkeys ? " OR " : "",
-                         spec->table, spec->cols[i]);
-        rc |= put_new_value(spec, spec->cols[i], out);
-    }
-    rc |= buf_putc(out, ')');
-    if (spec->extra_where)
-        rc |= buf_printf(out, " AND (%s)", spec->extra_where);
-    return rc;
-}
-
-int db_upsert_conflict_sql(const db_upsert_spec *spec, buf *out)
-{
-    int rc = 0, last = spec->ncols - spec->insert_only;
-
-    rc |= buf_puts(out, " ON CONFLICT (");
-    for (int i = 0; i < spec->nkeys; i++)
-        rc |= buf_printf(out, "%s%s", i ? ", " : "", spec->cols[i]);
-    rc |= buf_putc(out, ')');
-    if (spec->ignore_conflicts || spec->nkeys >= last)
-        rc |= buf_puts(out, " DO NOTHING");
-    else
-        rc |= put_update(spec, last, out);
-    if (spec->returning)
-        rc |= buf_printf(out, " RETURNING %s", spec->returning);
-    return rc ? -1 : 0;
-}
-
-void *db_cache_get(db_stmt_cache *c, const char *sql, uint64_t *hash)
-{
-    *hash = hash_fnv1a(sql, strlen(sql));
-    for (size_t i = 0; i < c->n; i++)
-        if (c->items[i].hash == *hash && !strcmp(c->items[i].sql, sql))
-            return c->items[i].handle;
-    return NULL;
-}
-
-int db_cache_put(db_stmt_cache *c, const char *sql, uint64_t hash, void *handle)
-{
-    char *copy;
-
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        struct db_cached *grown = realloc(c->items, cap * sizeof(*grown));
-        if (!grown)
-            return -1;
-        c->items = grown;
-        c->cap = cap;
-    }
-    if (!(copy = strdup(sql)))
-        return -1;
-    c->items[c->n].hash = hash;
-    c->items[c->n].sql = copy;
-    c->items[c->n].handle = handle;
-    c->n++;
-    return 0;
-}
-
-void db_cache_clear(db_stmt_cache *c, void (*release)(void *handle, void *ud), void *ud)
-{
-    for (size_t i = 0; i < c->n; i++) {
-        if (release)
-            release(c->items[i].handle, ud);
-        free(c->items[i].sql);
-    }
-    free(c->items);
-    c->items = NULL;
-    c->n = c->cap = 0;
-}
-
-int64_t db_now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void db_note_duration(const db_options *opt, const char *sql, int64_t started_us)
-{
-    int64_t us = db_now_us() - started_us;
-    char stmt[81];
-    size_t i = 0;
-
-    if (!opt->slow_query_ms || us < (int64_t)opt->slow_query_ms * 1000)
-        return;
-    /* the statement's first words, whitespace folded */
-    for (const char *p = sql; *p && i < sizeof(stmt) - 1; p++) {
-        char ch = (*p == '\n' || *p == '\t') ? ' ' : *p;
-        if (ch == ' ' && (i == 0 || stmt[i - 1] == ' '))
-            continue;
-        stmt[i++] = ch;
-    }
-    stmt[i] = '\0';
-    log_warn("slow query", LF_F("duration_ms", (double)us / 1000.0), LF_S("statement", stmt));
-}
-
-int db_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen)
-{
-    *out = NULL;
-    if (!strncmp(url, "sqlite:", 7))
-        return db_sqlite_connect(out, url + 7, opt, err, errlen);
-    if ((!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)) && opt->loop)
-        return db_pg_async_connect(out, url, opt, err, errlen);
-    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
-        return db_pg_connect(out, url, opt, err, errlen);
-    snprintf(err, errlen, "unknown database URL scheme");
-    return DB_ERR;
 }
 
 void db_close(db *d)
@@ -195,6 +59,21 @@ int db_query(db *d, const char *sql, const db_val *params, int nparams, db_rows 
     return d->drv->query(d, sql, params, nparams, out);
 }
 
+int db_exec_fresh(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes)
+{
+    if (!d->drv->exec_fresh)
+        return db_exec(d, sql, params, nparams, changes);
+    return d->drv->exec_fresh(d, sql, params, nparams, changes);
+}
+
+int db_query_fresh(db *d, const char *sql, const db_val *params, int nparams, db_rows **out)
+{
+    *out = NULL;
+    if (!d->drv->query_fresh)
+        return d->drv->query(d, sql, params, nparams, out);
+    return d->drv->query_fresh(d, sql, params, nparams, out);
+}
+
 int db_next(db_rows *r)
 {
     return r->drv->next(r);
@@ -231,11 +110,6 @@ int db_script(db *d, const char *sql)
     return d->drv->script(d, sql);
 }
 
-int db_begin(db *d)
-{
-    return d->drv->script(d, "BEGIN");
-}
-
 int db_begin_write(db *d)
 {
     return d->drv->begin_write(d);
@@ -254,6 +128,16 @@ void db_rollback(db *d)
     memcpy(keep, d->err, sizeof(keep));
     d->drv->script(d, "ROLLBACK");
     memcpy(d->err, keep, sizeof(keep));
+}
+
+int db_copy(db *d, const char *table, const char *const *cols, int ncols, const db_val *rows,
+            size_t nrows)
+{
+    if (!d->drv->copy) {
+        snprintf(d->err, sizeof(d->err), "COPY is PostgreSQL's");
+        return DB_ERR;
+    }
+    return nrows ? d->drv->copy(d, table, cols, ncols, rows, nrows) : DB_OK;
 }
 
 int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows, int64_t *changes,
