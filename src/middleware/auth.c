@@ -286,9 +286,16 @@ void auth_check(auth *a, const http_request *req, int64_t now_s, auth_result *ou
     out->ok = 1;
     if (!a || a->mode == AUTH_NONE)
         return;
+    /* "Bearer" 1*SP b64token (RFC 6750 §2.1) */
     if (authz && hlen > 7 && !strncasecmp(authz, "Bearer ", 7)) {
         token = authz + 7;
         tlen = hlen - 7;
+        while (tlen && *token == ' ') {
+            token++;
+            tlen--;
+        }
+        if (!tlen)
+            token = NULL;
     }
     if (key && (a->mode == AUTH_API_KEY || a->mode == AUTH_ANY)) {
         if (key_valid(a, key, klen, now_s, &id, &env)) {

@@ -617,6 +617,10 @@ static void test_the_bearer_scheme_is_read_case_insensitively(void **state)
         r = check(a, NULL, h);
         assert_let_in_as(&r, "sub:user-42");
     }
+    /* one or more spaces after the scheme (RFC 6750 §2.1) */
+    snprintf(h, sizeof(h), "Bearer   %s", tok);
+    r = check(a, NULL, h);
+    assert_let_in_as(&r, "sub:user-42");
     free(tok);
     auth_free(a);
 }
@@ -628,7 +632,8 @@ static void test_other_schemes_and_empty_bearers_count_as_no_token(void **state)
     auth_result r;
 
     (void)state;
-    const char *fixed[] = {"", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc"};
+    const char *fixed[] = {"",         "Bearer", "Bearer ", "Bearer    ", "Basic dXNlcjpwYXNz",
+                           "Token abc"};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
         r = check(a, NULL, fixed[i]);
         assert_refused(&r, "Unauthorized", 1, M_REFUSE_AUTH_MISSING);
