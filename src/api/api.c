@@ -16,6 +16,7 @@
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/trace.h"
 
 #define GET_ONLY     (1u << HTTP_GET | 1u << HTTP_OPTIONS)
 #define LOG_FLUSH_AT (64 * 1024)
@@ -211,6 +212,62 @@ static void assign_request_id(api_thread *t, const http_request *req, char out[7
 static void resolve_client(api_thread *t, api_request *r)
 {
     client_address(r->http, &t->app->trusted_proxies, r->client_addr, r->client, sizeof(r->client));
+}
+
+/* ---- traces ---- */
+
+/* The server span: the caller's trace is continued when its traceparent is
+ * valid, and a bad one is ignored, never an error (W3C Trace Context §3.2);
+ * otherwise a new trace begins. The span is the loop thread's current one
+ * while the request is handled; the previous one is returned. */
+static trace_span *trace_request_begin(trace_span *span, const http_request *req)
+{
+    trace_ctx parent;
+    size_t n;
+    const char *v = req ? http_request_header(req, "traceparent", &n) : NULL;
+    int continued = v && trace_parse_traceparent(v, n, &parent) == 0;
+
+    trace_begin_root(span, TRACE_SERVER, NULL, continued ? &parent : NULL);
+    return trace_current_set(span);
+}
+
+/* The server span's name and attributes: the method (OpenTelemetry's
+ * "_OTHER" for one the server does not know, "HTTP" when none was parsed),
+ * the route's template, and the path, which for a feed is its secret token
+ * and is then given as the template. */
+static void trace_request_attrs(api_thread *t, trace_span *span, int route, const http_request *req,
+                                int status)
+{
+    const char *method = "HTTP", *path = "";
+    size_t mlen = 4, plen = 0;
+
+    if (req) {
+        method = req->method == HTTP_OTHER ? "_OTHER" : req->method_str;
+        mlen = req->method == HTTP_OTHER ? 6 : req->method_len;
+        path = route == R_FEED ? route_names[R_FEED] : req->path;
+        plen = route == R_FEED ? strlen(path) : req->path_len;
+    }
+    trace_http_server(span, method, mlen, route >= 0 ? route_names[route] : NULL, path, plen,
+                      status, t->app->cfg->port);
+}
+
+/* Every response names its server span; a valid tracestate that came with
+ * the caller's context goes back unchanged. */
+static void trace_request_end(api_thread *t, trace_span *span, trace_span *outer, int route,
+                              const http_request *req, http_response *res)
+{
+    char tp[TRACE_TRACEPARENT_LEN + 1];
+    size_t n;
+    const char *ts = req && span->remote ? http_request_header(req, "tracestate", &n) : NULL;
+
+    if (trace_recording(span))
+        trace_request_attrs(t, span, route, req, res->status);
+    trace_format_traceparent(&span->ctx, tp);
+    http_response_header(res, "traceparent", tp);
+    if (ts && trace_tracestate_valid(ts, n))
+        http_response_headern(res, "tracestate", ts, n);
+    trace_end(span);
+    trace_current_set(outer);
 }
 
 /* ---- limits and authentication ---- */
@@ -422,6 +479,7 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
     api_request r;
     rl_result rl = {0};
     struct timespec t0;
+    trace_span span, *outer = trace_request_begin(&span, req);
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     metrics_gauge_add(M_IN_FLIGHT, 1);
@@ -436,6 +494,7 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
         add_limit_headers(res, &rl);
     add_cors(t->app, req, res);
     common_headers(&r, res);
+    trace_request_end(t, &span, outer, r.route, req, res);
     query_free(&r.q);
     arena_reset(&t->mem);
     metrics_gauge_add(M_IN_FLIGHT, -1);
@@ -451,6 +510,7 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
     api_thread *t = ctx;
     api_request r;
     const char *msg;
+    trace_span span, *outer = trace_request_begin(&span, req);
 
     memset(&r, 0, sizeof(r));
     r.route = -1;
@@ -490,6 +550,7 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
     if (status == 503)
         http_response_header(res, "Retry-After", "1");
     common_headers(&r, res);
+    trace_request_end(t, &span, outer, -1, req, res);
     metrics_request(-1, HTTP_OTHER, status, 0);
     log_request(t, &r, req, status, res->body.len, 0);
 }

@@ -10,6 +10,7 @@
 #include "store/store.h"
 #include "util/emf.h"
 #include "util/log.h"
+#include "util/trace.h"
 
 /* Descriptors the process holds besides the API's connections: its own, and
  * per loop thread its epoll, eventfd, listener, database files and Redis;
@@ -67,6 +68,8 @@ int cmd_serve(config *cfg)
         .thread_fini = api_thread_free,
         .thread_idle = api_thread_idle,
     };
+    trace_options to = {cfg->otel_endpoint, cfg->otel_sampler_arg,
+                        cfg->otel_service_name[0] ? cfg->otel_service_name : "tvshows-api"};
     http_server *srv = NULL, *metrics = NULL;
     worker *w = NULL;
     emf *e = NULL;
@@ -83,6 +86,10 @@ int cmd_serve(config *cfg)
     if (cli_check_schema(st, !store_is_postgres(st)) != 0)
         goto done;
     cli_block_signals(&set);
+    if (trace_start(&to, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tvshows: %s\n", err);
+        goto done;
+    }
     if (!(app = api_app_new(cfg, err, sizeof(err)))) {
         fprintf(stderr, "tvshows: %s\n", err);
         goto done;
@@ -119,6 +126,7 @@ stop:
     if (rc == 0)
         log_msg(LOG_INFO, "stopped");
 done:
+    trace_stop(); /* after every thread that records spans */
     api_app_free(app);
     store_close(st);
     return rc;

@@ -1,5 +1,6 @@
 #include "kv/redis.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -19,6 +20,7 @@
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/num.h"
+#include "util/trace.h"
 
 #define MAX_ARGS    64
 #define RETRY_MS    1000  /* after a refused or broken connection */
@@ -587,8 +589,8 @@ static int link_ready(redis *r)
     return link_drive(r, r->nonblocking ? until : r->deadline);
 }
 
-redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **argv,
-                               const size_t *lens)
+static redisReply *command_wait(redis *r, int extra_ms, int argc, const char **argv,
+                                const size_t *lens)
 {
     redisReply *rep;
     int ready = link_ready(r);
@@ -609,6 +611,35 @@ redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **ar
     }
     link_failed(r);
     return NULL;
+}
+
+/* A client span per command: its name only, never its arguments (keys
+ * and values may be client addresses or API key digests). */
+redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **argv,
+                               const size_t *lens)
+{
+    trace_span s;
+    redisReply *rep;
+
+    trace_begin_child(&s, TRACE_CLIENT, NULL);
+    if (trace_recording(&s) && argc > 0) {
+        char name[24];
+        size_t n = lens ? lens[0] : strlen(argv[0]);
+        for (size_t i = 0; i < n && i < sizeof(name) - 1; i++)
+            name[i] = (char)toupper((unsigned char)argv[0][i]);
+        name[n < sizeof(name) - 1 ? n : sizeof(name) - 1] = '\0';
+        trace_set_name(&s, name, strlen(name));
+        trace_attr_str(&s, "db.system.name", "redis");
+        trace_attr_str(&s, "db.operation.name", name);
+        trace_attr_str(&s, "server.address", r->host);
+    }
+    rep = command_wait(r, extra_ms, argc, argv, lens);
+    if (!rep || rep->type == REDIS_REPLY_ERROR) {
+        trace_attr_str(&s, "error.type", rep ? "redis_error" : "redis_unavailable");
+        trace_set_error(&s);
+    }
+    trace_end(&s);
+    return rep;
 }
 
 void redis_set_nonblocking_reconnect(redis *r)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "util/buf.h"
@@ -133,6 +134,109 @@ void db_note_duration(const db_options *opt, const char *sql, int64_t started_us
     log_warn("slow query", LF_F("duration_ms", (double)us / 1000.0), LF_S("statement", stmt));
 }
 
+/* ---- traces: a client span per statement ---- */
+
+static int sql_space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+static int sql_ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.';
+}
+
+/* The identifier after the first whole word kw (case-insensitive) in sql,
+ * into out; "" when there is none. */
+static void sql_word_after(const char *sql, const char *kw, char *out, size_t outlen)
+{
+    size_t k = strlen(kw), n = 0;
+
+    out[0] = '\0';
+    for (const char *p = sql; *p; p++) {
+        if ((p > sql && sql_ident_char(p[-1])) || strncasecmp(p, kw, k) || !sql_space(p[k]))
+            continue;
+        for (p += k; sql_space(*p); p++)
+            ;
+        while (sql_ident_char(p[n]) && n < outlen - 1)
+            n++;
+        memcpy(out, p, n);
+        out[n] = '\0';
+        return;
+    }
+}
+
+/* What a trace says of a statement: its operation and the first table it
+ * names ("SELECT episodes"), never its text. */
+static void sql_summary(const char *sql, char *op, size_t oplen, char *table, size_t tlen)
+{
+    size_t n = 0;
+
+    while (sql_space(*sql))
+        sql++;
+    while (sql_ident_char(sql[n]) && n < oplen - 1) {
+        op[n] = (char)(sql[n] >= 'a' && sql[n] <= 'z' ? sql[n] - 32 : sql[n]);
+        n++;
+    }
+    op[n] = '\0';
+    if (!strcmp(op, "UPDATE"))
+        sql_word_after(sql, "UPDATE", table, tlen);
+    else if (!strcmp(op, "INSERT"))
+        sql_word_after(sql, "INTO", table, tlen);
+    else
+        sql_word_after(sql, "FROM", table, tlen);
+}
+
+static void db_trace_named(const db *d, trace_span *s, const char *op, const char *table)
+{
+    char name[TRACE_NAME_MAX];
+    int n = snprintf(name, sizeof(name), "%s%s%s", op, *table ? " " : "", table);
+
+    trace_set_name(s, name, n > 0 && (size_t)n < sizeof(name) ? (size_t)n : 0);
+    trace_attr_str(s, "db.system.name", d->dialect == DB_PG ? "postgresql" : "sqlite");
+    trace_attr_str(s, "db.operation.name", op);
+    if (*table)
+        trace_attr_str(s, "db.collection.name", table);
+}
+
+static void db_trace_begin(const db *d, trace_span *s, const char *sql)
+{
+    char op[16], table[64];
+
+    trace_begin_child(s, TRACE_CLIENT, NULL);
+    if (!trace_recording(s))
+        return;
+    sql_summary(sql, op, sizeof(op), table, sizeof(table));
+    db_trace_named(d, s, op, table);
+}
+
+/* Ends the span with the statement's outcome; returns rc. The error's text
+ * stays out of the trace: the server's messages can quote values. */
+static int db_trace_end(trace_span *s, int rc)
+{
+    if (rc < 0 && trace_recording(s)) {
+        trace_attr_str(s, "error.type",
+                       rc == DB_DOWN    ? "db_down"
+                       : rc == DB_RETRY ? "db_retry"
+                                        : "db_error");
+        trace_set_error(s);
+    }
+    trace_end(s);
+    return rc;
+}
+
+/* BEGIN, COMMIT, ROLLBACK */
+static int db_control(db *d, const char *op, int (*run)(db *, const char *), const char *sql)
+{
+    trace_span s;
+
+    trace_begin_child(&s, TRACE_CLIENT, NULL);
+    if (trace_recording(&s))
+        db_trace_named(d, &s, op, "");
+    return db_trace_end(&s, run(d, sql));
+}
+
 int db_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen)
 {
     *out = NULL;
@@ -172,13 +276,25 @@ int64_t db_reconnects(const db *d)
 
 int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes)
 {
-    return d->drv->exec(d, sql, params, nparams, changes);
+    trace_span s;
+
+    db_trace_begin(d, &s, sql);
+    return db_trace_end(&s, d->drv->exec(d, sql, params, nparams, changes));
 }
 
+/* The span covers the rows being read: SQLite steps through them lazily. */
 int db_query(db *d, const char *sql, const db_val *params, int nparams, db_rows **out)
 {
+    trace_span s;
+    int rc;
+
     *out = NULL;
-    return d->drv->query(d, sql, params, nparams, out);
+    db_trace_begin(d, &s, sql);
+    rc = d->drv->query(d, sql, params, nparams, out);
+    if (rc != DB_OK || !trace_recording(&s))
+        return db_trace_end(&s, rc);
+    (*out)->span = s;
+    return rc;
 }
 
 int db_next(db_rows *r)
@@ -208,8 +324,10 @@ const char *db_col_text(db_rows *r, int col, size_t *len)
 
 void db_rows_close(db_rows *r)
 {
-    if (r)
-        r->drv->rows_close(r);
+    if (!r)
+        return;
+    trace_end(&r->span);
+    r->drv->rows_close(r);
 }
 
 int db_script(db *d, const char *sql)
@@ -217,19 +335,25 @@ int db_script(db *d, const char *sql)
     return d->drv->script(d, sql);
 }
 
+static int db_begin_write_run(db *d, const char *sql)
+{
+    (void)sql;
+    return d->drv->begin_write(d);
+}
+
 int db_begin(db *d)
 {
-    return d->drv->script(d, "BEGIN");
+    return db_control(d, "BEGIN", d->drv->script, "BEGIN");
 }
 
 int db_begin_write(db *d)
 {
-    return d->drv->begin_write(d);
+    return db_control(d, "BEGIN", db_begin_write_run, NULL);
 }
 
 int db_commit(db *d)
 {
-    return d->drv->script(d, "COMMIT");
+    return db_control(d, "COMMIT", d->drv->script, "COMMIT");
 }
 
 void db_rollback(db *d)
@@ -238,16 +362,23 @@ void db_rollback(db *d)
 
     /* the error that caused the rollback is the one worth reporting */
     memcpy(keep, d->err, sizeof(keep));
-    d->drv->script(d, "ROLLBACK");
+    db_control(d, "ROLLBACK", d->drv->script, "ROLLBACK");
     memcpy(d->err, keep, sizeof(keep));
 }
 
 int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows, int64_t *changes,
               db_pair_fn fn, void *ud)
 {
+    trace_span s;
+
     if (changes)
         *changes = 0;
     if (!nrows)
         return DB_OK;
-    return d->drv->upsert(d, spec, rows, nrows, changes, fn, ud);
+    trace_begin_child(&s, TRACE_CLIENT, NULL);
+    if (trace_recording(&s)) {
+        db_trace_named(d, &s, "INSERT", spec->table);
+        trace_attr_int(&s, "db.operation.batch.size", (int64_t)nrows);
+    }
+    return db_trace_end(&s, d->drv->upsert(d, spec, rows, nrows, changes, fn, ud));
 }
