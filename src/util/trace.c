@@ -23,7 +23,7 @@
 #define BODY_CAP           ((size_t)16 << 20)
 #define CONNECT_TIMEOUT_MS 1000
 #define POST_TIMEOUT_MS    5000
-#define FINAL_TIMEOUT_MS   1500 /* per POST while stopping: a dead collector holds no exit */
+#define FINAL_BUDGET_MS    2000 /* from trace_stop(): a dead collector holds no exit */
 #define RETRY_PAUSE_MS     200
 #define TRACESTATE_MEMBERS 32
 
@@ -36,6 +36,7 @@ typedef struct tracer {
     size_t nfill, cap, batch;
     int flush_ms;
     int stop;
+    _Atomic int64_t give_up_at; /* monotonic ms set by trace_stop(): transfers end by then */
     int have_thread;
     pthread_t thread;
     char *url;       /* <endpoint>/v1/traces; NULL: keep for trace_collect() */
@@ -599,6 +600,26 @@ size_t trace_collect(buf *out)
 
 /* ---- the exporter thread ---- */
 
+static int64_t mono_ms(void)
+{
+    return clock_ns(CLOCK_MONOTONIC) / 1000000;
+}
+
+/* libcurl asks while a transfer runs (at least once a second): a non-zero
+ * answer ends it, so a collector that never answers holds no exit. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const tracer *t = ud;
+    int64_t until = atomic_load(&t->give_up_at);
+
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return until && mono_ms() > until;
+}
+
 static size_t discard(char *p, size_t size, size_t nmemb, void *ud)
 {
     (void)p;
@@ -608,12 +629,11 @@ static size_t discard(char *p, size_t size, size_t nmemb, void *ud)
 
 /* 0: accepted; 1: worth one more try (no answer, 429, 502-504: OTLP's
  * retryable answers); -1: refused for good. */
-static int post_once(tracer *t, CURL *c, const buf *body, int timeout_ms, char *why, size_t wlen)
+static int post_once(tracer *t, CURL *c, const buf *body, char *why, size_t wlen)
 {
     long status = 0;
     CURLcode cc;
 
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
     cc = curl_easy_perform(c);
@@ -640,22 +660,21 @@ static void note_export(tracer *t, int ok, const char *why)
     }
 }
 
-static void send_batch(tracer *t, CURL *c, buf *body, const trace_span *spans, size_t n,
-                       int stopping)
+static void send_batch(tracer *t, CURL *c, buf *body, const trace_span *spans, size_t n)
 {
-    int timeout = stopping ? FINAL_TIMEOUT_MS : POST_TIMEOUT_MS, rc;
     char why[256] = "";
+    int rc;
 
     buf_reset(body);
     if (trace_encode_otlp(spans, n, t->service, body) != 0) {
         metrics_add(M_TRACE_SPANS_DROPPED, n);
         return;
     }
-    rc = post_once(t, c, body, timeout, why, sizeof(why));
-    if (rc == 1) {
+    rc = post_once(t, c, body, why, sizeof(why));
+    if (rc == 1 && !atomic_load(&t->give_up_at)) {
         struct timespec ts = {0, RETRY_PAUSE_MS * 1000000L};
         nanosleep(&ts, NULL);
-        rc = post_once(t, c, body, timeout, why, sizeof(why));
+        rc = post_once(t, c, body, why, sizeof(why));
     }
     note_export(t, rc == 0, why);
     metrics_add(rc == 0 ? M_TRACE_SPANS_EXPORTED : M_TRACE_SPANS_DROPPED, n);
@@ -689,6 +708,10 @@ static void *exporter_main(void *arg)
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)POST_TIMEOUT_MS);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     }
@@ -707,7 +730,7 @@ static void *exporter_main(void *arg)
         for (size_t i = 0; i < n; i += t->batch) {
             size_t k = n - i < t->batch ? n - i : t->batch;
             if (c)
-                send_batch(t, c, &body, spans + i, k, stopping);
+                send_batch(t, c, &body, spans + i, k);
             else
                 metrics_add(M_TRACE_SPANS_DROPPED, k);
         }
@@ -843,6 +866,7 @@ void trace_stop(void)
         return;
     pthread_mutex_lock(&t->lock);
     t->stop = 1;
+    atomic_store(&t->give_up_at, mono_ms() + FINAL_BUDGET_MS);
     pthread_cond_signal(&t->wake);
     pthread_mutex_unlock(&t->lock);
     if (t->have_thread)
