@@ -159,7 +159,7 @@ static void sql_word_after(const char *sql, const char *kw, char *out, size_t ou
             continue;
         for (p += k; sql_space(*p); p++)
             ;
-        while (sql_ident_char(p[n]) && n < outlen - 1)
+        while (n < outlen - 1 && sql_ident_char(p[n]))
             n++;
         memcpy(out, p, n);
         out[n] = '\0';
@@ -175,7 +175,7 @@ static void sql_summary(const char *sql, char *op, size_t oplen, char *table, si
 
     while (sql_space(*sql))
         sql++;
-    while (sql_ident_char(sql[n]) && n < oplen - 1) {
+    while (n < oplen - 1 && sql_ident_char(sql[n])) {
         op[n] = (char)(sql[n] >= 'a' && sql[n] <= 'z' ? sql[n] - 32 : sql[n]);
         n++;
     }

@@ -461,26 +461,26 @@ static size_t take_locked(tracer *t, trace_span **out)
 
 /* ---- OTLP JSON ---- */
 
-static void put_kv_str(jw_writer *w, const char *key, const char *v, size_t n)
+/* {"key": key, "value": {type: "v"}}: int64 values are strings too in the
+ * protobuf JSON mapping */
+static void put_kv(jw_writer *w, const char *key, const char *type, const char *v, size_t n)
 {
     jw_obj_open(w);
     jw_key(w, "key");
     jw_str(w, key);
     jw_key(w, "value");
     jw_obj_open(w);
-    jw_key(w, "stringValue");
+    jw_key(w, type);
     jw_strn(w, v, n);
     jw_obj_close(w);
     jw_obj_close(w);
 }
 
-/* int64 values are strings in the protobuf JSON mapping */
-static void put_i64_str(jw_writer *w, int64_t v)
+static size_t i64_text(int64_t v, char out[24])
 {
-    char num[24];
-    int n = snprintf(num, sizeof(num), "%lld", (long long)v);
+    int n = snprintf(out, 24, "%lld", (long long)v);
 
-    jw_strn(w, num, (size_t)n);
+    return n > 0 ? (size_t)n : 0;
 }
 
 static void put_hex(jw_writer *w, const char *key, const uint8_t *id, size_t n)
@@ -494,29 +494,24 @@ static void put_hex(jw_writer *w, const char *key, const uint8_t *id, size_t n)
 
 static void put_attrs(jw_writer *w, const trace_span *s)
 {
+    char num[24];
+
     jw_key(w, "attributes");
     jw_arr_open(w);
     for (size_t i = 0; i < s->nattrs; i++) {
         const trace_attr *a = &s->attrs[i];
-        if (a->is_str) {
-            put_kv_str(w, a->key, s->text + a->off, a->len);
-            continue;
-        }
-        jw_obj_open(w);
-        jw_key(w, "key");
-        jw_str(w, a->key);
-        jw_key(w, "value");
-        jw_obj_open(w);
-        jw_key(w, "intValue");
-        put_i64_str(w, a->i);
-        jw_obj_close(w);
-        jw_obj_close(w);
+        if (a->is_str)
+            put_kv(w, a->key, "stringValue", s->text + a->off, a->len);
+        else
+            put_kv(w, a->key, "intValue", num, i64_text(a->i, num));
     }
     jw_arr_close(w);
 }
 
 static void put_span(jw_writer *w, const trace_span *s)
 {
+    char num[24];
+
     jw_obj_open(w);
     put_hex(w, "traceId", s->ctx.trace_id, 16);
     put_hex(w, "spanId", s->ctx.span_id, 8);
@@ -527,9 +522,9 @@ static void put_span(jw_writer *w, const trace_span *s)
     jw_key(w, "kind");
     jw_int(w, s->kind);
     jw_key(w, "startTimeUnixNano");
-    put_i64_str(w, s->start_ns);
+    jw_strn(w, num, i64_text(s->start_ns, num));
     jw_key(w, "endTimeUnixNano");
-    put_i64_str(w, s->end_ns);
+    jw_strn(w, num, i64_text(s->end_ns, num));
     put_attrs(w, s);
     if (s->error) {
         jw_key(w, "status");
@@ -554,9 +549,9 @@ int trace_encode_otlp(const trace_span *spans, size_t n, const char *service_nam
     jw_obj_open(&w);
     jw_key(&w, "attributes");
     jw_arr_open(&w);
-    put_kv_str(&w, "service.name", service_name, strlen(service_name));
-    put_kv_str(&w, "service.version", TVSHOWS_VERSION, strlen(TVSHOWS_VERSION));
-    put_kv_str(&w, "telemetry.sdk.name", "tvshows", 7);
+    put_kv(&w, "service.name", "stringValue", service_name, strlen(service_name));
+    put_kv(&w, "service.version", "stringValue", TVSHOWS_VERSION, strlen(TVSHOWS_VERSION));
+    put_kv(&w, "telemetry.sdk.name", "stringValue", "tvshows", 7);
     jw_arr_close(&w);
     jw_obj_close(&w);
     jw_key(&w, "scopeSpans");
@@ -629,7 +624,7 @@ static size_t discard(char *p, size_t size, size_t nmemb, void *ud)
 
 /* 0: accepted; 1: worth one more try (no answer, 429, 502-504: OTLP's
  * retryable answers); -1: refused for good. */
-static int post_once(tracer *t, CURL *c, const buf *body, char *why, size_t wlen)
+static int post_once(CURL *c, const buf *body, char *why, size_t wlen)
 {
     long status = 0;
     CURLcode cc;
@@ -644,7 +639,7 @@ static int post_once(tracer *t, CURL *c, const buf *body, char *why, size_t wlen
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200 && status < 300)
         return 0;
-    snprintf(why, wlen, "HTTP %ld from %s", status, t->shown);
+    snprintf(why, wlen, "HTTP %ld", status);
     return status == 429 || (status >= 502 && status <= 504) ? 1 : -1;
 }
 
@@ -670,11 +665,11 @@ static void send_batch(tracer *t, CURL *c, buf *body, const trace_span *spans, s
         metrics_add(M_TRACE_SPANS_DROPPED, n);
         return;
     }
-    rc = post_once(t, c, body, why, sizeof(why));
+    rc = post_once(c, body, why, sizeof(why));
     if (rc == 1 && !atomic_load(&t->give_up_at)) {
         struct timespec ts = {0, RETRY_PAUSE_MS * 1000000L};
         nanosleep(&ts, NULL);
-        rc = post_once(t, c, body, why, sizeof(why));
+        rc = post_once(c, body, why, sizeof(why));
     }
     note_export(t, rc == 0, why);
     metrics_add(rc == 0 ? M_TRACE_SPANS_EXPORTED : M_TRACE_SPANS_DROPPED, n);
@@ -682,16 +677,9 @@ static void send_batch(tracer *t, CURL *c, buf *body, const trace_span *spans, s
 
 static struct timespec deadline_in(int ms)
 {
-    struct timespec ts;
+    int64_t ns = clock_ns(CLOCK_MONOTONIC) + (int64_t)ms * 1000000;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
+    return (struct timespec){.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
 }
 
 static void *exporter_main(void *arg)
