@@ -217,9 +217,10 @@ static void resolve_client(api_thread *t, api_request *r)
 /* ---- traces ---- */
 
 /* The server span: the caller's trace is continued when its traceparent is
- * valid, and a bad one is ignored, never an error (W3C Trace Context §3.2);
- * otherwise a new trace begins. The span is the loop thread's current one
- * while the request is handled; the previous one is returned. */
+ * valid; otherwise a new trace begins (a bad one is ignored, never an
+ * error: W3C Trace Context, "Processing Model"). The span is the loop
+ * thread's current one while the request is handled; the previous one is
+ * returned. */
 static trace_span *trace_request_begin(trace_span *span, const http_request *req)
 {
     trace_ctx parent;
@@ -263,7 +264,10 @@ static void trace_request_end(api_thread *t, trace_span *span, trace_span *outer
     if (trace_recording(span))
         trace_request_attrs(t, span, route, req, res->status);
     trace_format_traceparent(&span->ctx, tp);
-    http_response_header(res, "traceparent", tp);
+    /* a whole header line (http.h): hex digits and dashes need no filter */
+    buf_puts(&res->headers, "traceparent: ");
+    buf_append(&res->headers, tp, TRACE_TRACEPARENT_LEN);
+    buf_puts(&res->headers, "\r\n");
     if (ts && trace_tracestate_valid(ts, n))
         http_response_headern(res, "tracestate", ts, n);
     trace_end(span);

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "util/hash.h"
-#include "util/json.h"
+#include "util/json.h" /* json_escape, utf8_prefix */
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/url.h"
@@ -180,11 +180,11 @@ int trace_parse_traceparent(const char *v, size_t n, trace_ctx *out)
 
 void trace_format_traceparent(const trace_ctx *c, char out[TRACE_TRACEPARENT_LEN + 1])
 {
-    char tid[33], sid[17];
-
-    hash_hex(c->trace_id, 16, tid);
-    hash_hex(c->span_id, 8, sid);
-    snprintf(out, TRACE_TRACEPARENT_LEN + 1, "00-%s-%s-%02x", tid, sid, c->flags & 1);
+    memcpy(out, "00-", 3);
+    hash_hex(c->trace_id, 16, out + 3);
+    out[35] = '-';
+    hash_hex(c->span_id, 8, out + 36);
+    memcpy(out + 52, c->flags & 1 ? "-01" : "-00", 4); /* with the NUL */
 }
 
 static int key_char(char c)
@@ -392,15 +392,22 @@ void trace_http_server(trace_span *s, const char *method, size_t method_len, con
                        const char *path, size_t path_len, int status, int port)
 {
     char name[TRACE_NAME_MAX];
-    int n;
+    size_t n, rlen = route ? strlen(route) : 0;
 
     if (!s->recording)
         return;
     if (method_len > 16)
         method_len = 16;
-    n = route ? snprintf(name, sizeof(name), "%.*s %s", (int)method_len, method, route)
-              : snprintf(name, sizeof(name), "%.*s", (int)method_len, method);
-    trace_set_name(s, name, n < 0 ? 0 : (size_t)n < sizeof(name) ? (size_t)n : sizeof(name) - 1);
+    memcpy(name, method, method_len);
+    n = method_len;
+    if (route) {
+        name[n++] = ' ';
+        if (rlen > sizeof(name) - n)
+            rlen = sizeof(name) - n;
+        memcpy(name + n, route, rlen);
+        n += rlen;
+    }
+    trace_set_name(s, name, n);
     trace_attr_strn(s, "http.request.method", method, method_len);
     if (route)
         trace_attr_str(s, "http.route", route);
@@ -459,122 +466,92 @@ static size_t take_locked(tracer *t, trace_span **out)
     return n;
 }
 
-/* ---- OTLP JSON ---- */
+/* ---- OTLP JSON ----
+ *
+ * Written by hand rather than with the JSON writer: the exporter encodes
+ * every recorded span, and the fixed parts of a span are most of it. Every
+ * string that does not come from this file goes through json_escape(), so
+ * the output is valid JSON whatever a span holds. */
 
-/* {"key": key, "value": {type: "v"}}: int64 values are strings too in the
- * protobuf JSON mapping */
-static void put_kv(jw_writer *w, const char *key, const char *type, const char *v, size_t n)
+#define PUT_LIT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
+
+/* "s", escaped */
+static int put_jstr(buf *b, const char *s, size_t n)
 {
-    jw_obj_open(w);
-    jw_key(w, "key");
-    jw_str(w, key);
-    jw_key(w, "value");
-    jw_obj_open(w);
-    jw_key(w, type);
-    jw_strn(w, v, n);
-    jw_obj_close(w);
-    jw_obj_close(w);
+    return buf_putc(b, '"') | json_escape(b, s, n) | buf_putc(b, '"');
 }
 
-static size_t i64_text(int64_t v, char out[24])
-{
-    int n = snprintf(out, 24, "%lld", (long long)v);
-
-    return n > 0 ? (size_t)n : 0;
-}
-
-static void put_hex(jw_writer *w, const char *key, const uint8_t *id, size_t n)
+/* "<hex>" */
+static int put_jhex(buf *b, const uint8_t *id, size_t n)
 {
     char hex[33];
 
     hash_hex(id, n, hex);
-    jw_key(w, key);
-    jw_strn(w, hex, 2 * n);
+    return buf_putc(b, '"') | buf_append(b, hex, 2 * n) | buf_putc(b, '"');
 }
 
-static void put_attrs(jw_writer *w, const trace_span *s)
+/* int64 values are strings in the protobuf JSON mapping */
+static int put_ji64(buf *b, int64_t v)
 {
-    char num[24];
+    return buf_putc(b, '"') | buf_put_i64(b, v) | buf_putc(b, '"');
+}
 
-    jw_key(w, "attributes");
-    jw_arr_open(w);
+/* {"key":"k","value":{"stringValue":"v"}} */
+static int put_kv_str(buf *b, const char *key, const char *v, size_t n)
+{
+    return PUT_LIT(b, "{\"key\":") | put_jstr(b, key, strlen(key)) |
+           PUT_LIT(b, ",\"value\":{\"stringValue\":") | put_jstr(b, v, n) | PUT_LIT(b, "}}");
+}
+
+static int put_attrs(buf *b, const trace_span *s)
+{
+    int rc = PUT_LIT(b, ",\"attributes\":[");
+
     for (size_t i = 0; i < s->nattrs; i++) {
         const trace_attr *a = &s->attrs[i];
-        if (a->is_str)
-            put_kv(w, a->key, "stringValue", s->text + a->off, a->len);
-        else
-            put_kv(w, a->key, "intValue", num, i64_text(a->i, num));
+        if (i)
+            rc |= buf_putc(b, ',');
+        if (a->is_str) {
+            rc |= put_kv_str(b, a->key, s->text + a->off, a->len);
+            continue;
+        }
+        rc |= PUT_LIT(b, "{\"key\":") | put_jstr(b, a->key, strlen(a->key)) |
+              PUT_LIT(b, ",\"value\":{\"intValue\":") | put_ji64(b, a->i) | PUT_LIT(b, "}}");
     }
-    jw_arr_close(w);
+    return rc | buf_putc(b, ']');
 }
 
-static void put_span(jw_writer *w, const trace_span *s)
+static int put_span(buf *b, const trace_span *s)
 {
-    char num[24];
+    int rc = PUT_LIT(b, "{\"traceId\":") | put_jhex(b, s->ctx.trace_id, 16) |
+             PUT_LIT(b, ",\"spanId\":") | put_jhex(b, s->ctx.span_id, 8);
 
-    jw_obj_open(w);
-    put_hex(w, "traceId", s->ctx.trace_id, 16);
-    put_hex(w, "spanId", s->ctx.span_id, 8);
     if (s->has_parent)
-        put_hex(w, "parentSpanId", s->parent_id, 8);
-    jw_key(w, "name");
-    jw_str(w, s->name);
-    jw_key(w, "kind");
-    jw_int(w, s->kind);
-    jw_key(w, "startTimeUnixNano");
-    jw_strn(w, num, i64_text(s->start_ns, num));
-    jw_key(w, "endTimeUnixNano");
-    jw_strn(w, num, i64_text(s->end_ns, num));
-    put_attrs(w, s);
-    if (s->error) {
-        jw_key(w, "status");
-        jw_obj_open(w);
-        jw_key(w, "code");
-        jw_int(w, 2); /* STATUS_CODE_ERROR */
-        jw_obj_close(w);
-    }
-    jw_obj_close(w);
+        rc |= PUT_LIT(b, ",\"parentSpanId\":") | put_jhex(b, s->parent_id, 8);
+    rc |= PUT_LIT(b, ",\"name\":") | put_jstr(b, s->name, strlen(s->name));
+    rc |= PUT_LIT(b, ",\"kind\":") | buf_put_i64(b, s->kind);
+    rc |= PUT_LIT(b, ",\"startTimeUnixNano\":") | put_ji64(b, s->start_ns);
+    rc |= PUT_LIT(b, ",\"endTimeUnixNano\":") | put_ji64(b, s->end_ns);
+    rc |= put_attrs(b, s);
+    if (s->error)
+        rc |= PUT_LIT(b, ",\"status\":{\"code\":2}"); /* STATUS_CODE_ERROR */
+    return rc | buf_putc(b, '}');
 }
 
 int trace_encode_otlp(const trace_span *spans, size_t n, const char *service_name, buf *out)
 {
-    jw_writer w;
+    static const char version[] = TVSHOWS_VERSION;
+    int rc = PUT_LIT(out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
 
-    jw_begin(&w, out);
-    jw_obj_open(&w);
-    jw_key(&w, "resourceSpans");
-    jw_arr_open(&w);
-    jw_obj_open(&w);
-    jw_key(&w, "resource");
-    jw_obj_open(&w);
-    jw_key(&w, "attributes");
-    jw_arr_open(&w);
-    put_kv(&w, "service.name", "stringValue", service_name, strlen(service_name));
-    put_kv(&w, "service.version", "stringValue", TVSHOWS_VERSION, strlen(TVSHOWS_VERSION));
-    put_kv(&w, "telemetry.sdk.name", "stringValue", "tvshows", 7);
-    jw_arr_close(&w);
-    jw_obj_close(&w);
-    jw_key(&w, "scopeSpans");
-    jw_arr_open(&w);
-    jw_obj_open(&w);
-    jw_key(&w, "scope");
-    jw_obj_open(&w);
-    jw_key(&w, "name");
-    jw_str(&w, "tvshows");
-    jw_key(&w, "version");
-    jw_str(&w, TVSHOWS_VERSION);
-    jw_obj_close(&w);
-    jw_key(&w, "spans");
-    jw_arr_open(&w);
-    for (size_t i = 0; i < n; i++)
-        put_span(&w, &spans[i]);
-    jw_arr_close(&w);
-    jw_obj_close(&w);
-    jw_arr_close(&w);
-    jw_obj_close(&w);
-    jw_arr_close(&w);
-    jw_obj_close(&w);
-    return jw_end(&w);
+    rc |= put_kv_str(out, "service.name", service_name, strlen(service_name)) | buf_putc(out, ',');
+    rc |= put_kv_str(out, "service.version", version, sizeof(version) - 1) | buf_putc(out, ',');
+    rc |= put_kv_str(out, "telemetry.sdk.name", "tvshows", 7);
+    rc |= PUT_LIT(out, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"tvshows\",\"version\":") |
+          put_jstr(out, version, sizeof(version) - 1) | PUT_LIT(out, "},\"spans\":[");
+    for (size_t i = 0; i < n && !rc; i++)
+        rc |= (i ? buf_putc(out, ',') : 0) | put_span(out, &spans[i]);
+    rc |= PUT_LIT(out, "]}]}]}");
+    return rc ? -1 : 0;
 }
 
 size_t trace_collect(buf *out)

@@ -56,6 +56,24 @@ static json_t *spans_of(json_t *doc)
     return json_object_get(ss, "spans");
 }
 
+/* A recording root server span, every span kept. */
+static void begin_one(trace_span *s)
+{
+    start_keeping("1", 0);
+    trace_begin_root(s, TRACE_SERVER, NULL, NULL);
+}
+
+/* Ends s, the only span, and returns it as exported; *doc owns it. */
+static json_t *end_one(trace_span *s, json_t **doc)
+{
+    size_t n;
+
+    trace_end(s);
+    *doc = collect(&n);
+    assert_int_equal(n, 1);
+    return json_array_get(spans_of(*doc), 0);
+}
+
 /* The value of attribute key of an OTLP span (its "value" object), or NULL. */
 static json_t *attr_of(json_t *span, const char *key)
 {
@@ -469,16 +487,12 @@ static void test_otlp_json_follows_the_protobuf_mapping(void **state)
 static void test_http_server_span_is_named_by_the_route_and_fails_on_5xx(void **state)
 {
     trace_span s;
-    size_t n;
     json_t *doc, *span;
 
     (void)state;
-    start_keeping("1", 0);
-    trace_begin_root(&s, TRACE_SERVER, NULL, NULL);
+    begin_one(&s);
     trace_http_server(&s, "_OTHER", 6, NULL, "/nope", 5, 503, 8080);
-    trace_end(&s);
-    doc = collect(&n);
-    span = json_array_get(spans_of(doc), 0);
+    span = end_one(&s, &doc);
     assert_string_equal(json_string_value(json_object_get(span, "name")), "_OTHER");
     assert_null(attr_of(span, "http.route"));
     assert_string_equal(str_attr(span, "error.type"), "503");
@@ -515,30 +529,48 @@ static void test_names_and_attributes_are_bounded(void **state)
 {
     char big[2000];
     trace_span s;
-    size_t n;
     json_t *doc, *span;
     const char *v;
 
     (void)state;
-    start_keeping("1", 0);
     /* 3-byte characters: a cut must fall between them */
     for (size_t i = 0; i + 3 < sizeof(big); i += 3)
         memcpy(big + i, "\xe2\x82\xac", 3);
     big[sizeof(big) - 2] = '\0';
-    trace_begin_root(&s, TRACE_SERVER, NULL, NULL);
+    begin_one(&s);
     trace_set_name(&s, big, strlen(big));
     for (int i = 0; i < TRACE_ATTRS_MAX + 5; i++)
         trace_attr_str(&s, "k", big);
     trace_attr_int(&s, "over", 1);
-    trace_end(&s);
-    doc = collect(&n);
-    span = json_array_get(spans_of(doc), 0);
+    span = end_one(&s, &doc);
     v = json_string_value(json_object_get(span, "name"));
     assert_true(strlen(v) < TRACE_NAME_MAX && strlen(v) % 3 == 0);
     assert_true(json_array_size(json_object_get(span, "attributes")) <= TRACE_ATTRS_MAX);
     v = str_attr(span, "k");
     assert_true(strlen(v) <= TRACE_TEXT_MAX && strlen(v) % 3 == 0);
     assert_null(attr_of(span, "over"));
+    json_decref(doc);
+    trace_stop();
+}
+
+static void test_strings_are_escaped_into_valid_json(void **state)
+{
+    static const char odd[] = "a\"b\\c\n\x01\xff/\xe2\x82\xac";
+    trace_span s;
+    json_t *doc, *span;
+
+    (void)state;
+    begin_one(&s);
+    trace_set_name(&s, odd, sizeof(odd) - 1);
+    trace_attr_strn(&s, "url.path", odd, sizeof(odd) - 1);
+    trace_attr_int(&s, "negative", -42);
+    span = end_one(&s, &doc); /* parses, or fails the test */
+    /* the invalid byte becomes U+FFFD; everything else comes back as it was */
+    assert_string_equal(json_string_value(json_object_get(span, "name")),
+                        "a\"b\\c\n\x01\xef\xbf\xbd/\xe2\x82\xac");
+    assert_string_equal(str_attr(span, "url.path"), "a\"b\\c\n\x01\xef\xbf\xbd/\xe2\x82\xac");
+    assert_string_equal(json_string_value(json_object_get(attr_of(span, "negative"), "intValue")),
+                        "-42");
     json_decref(doc);
     trace_stop();
 }
@@ -559,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_http_server_span_is_named_by_the_route_and_fails_on_5xx),
         cmocka_unit_test(test_a_full_queue_drops_and_counts),
         cmocka_unit_test(test_names_and_attributes_are_bounded),
+        cmocka_unit_test(test_strings_are_escaped_into_valid_json),
     };
     int rc;
 
