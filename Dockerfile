@@ -30,6 +30,7 @@ RUN apt-get update \
       libcurl4-openssl-dev \
       libdeflate-dev \
       libicu-dev \
+      python3 \
       tzdata \
  && rm -rf /var/lib/apt/lists/*
 
@@ -38,6 +39,12 @@ WORKDIR /src
 # layer cache key (see .dockerignore).
 COPY meson.build meson_options.txt ./
 COPY src ./src
+# what the binary embeds at build time: the web app, the OpenAPI document
+# it serves and the demo week (recorded TVmaze schedules; `tvshows import --demo`)
+COPY tools ./tools
+COPY web ./web
+COPY docs/openapi.json ./docs/openapi.json
+COPY tests/fixtures/tvmaze/schedule-*.json ./tests/fixtures/tvmaze/
 
 RUN meson setup build/release --buildtype=release -Dtests=false \
  && ninja -C build/release \

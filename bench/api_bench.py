@@ -11,11 +11,18 @@ the load generator pinned to different cores:
   search GET /api/v1/search/shows with random 3-8 letter pieces of show
          names, some with a letter dropped or two swapped;
   nginx  the identical response bytes as a static file served by nginx
-         (one worker), the anchor for the warm case.
+         (one worker), the anchor for the warm case;
+  stall  (--stall) /up on a loop thread whose Redis has stopped answering
+         (SIGSTOP), while another connection's requests count their budgets
+         in that Redis: the latency a wedged Redis adds to everything else.
 
     bench/api_bench.py [--backend sqlite|postgres|both] [--duration 10]
                        [--episodes 100000] [--bin build/release/tvshows]
-                       [--cold-threads 1,4]
+                       [--ref-bin OTHER] [--cold-threads 1,4] [--stall]
+
+With --ref-bin, every scenario is run on both binaries in turn, on the same
+data, and each line of --bin's gets its ratio to the reference's (the
+machine's noise cancels out of a ratio taken within one run).
 
 Reports requests/s, p50/p99 latency, server CPU time per request and the
 server's peak RSS, and warm/nginx as a ratio. The data is the seeded dataset
@@ -84,9 +91,10 @@ def measure(pid, url, conns, seconds, script=None):
     return r
 
 
-def serve(binary, db_url, port, cache_mb, work, threads=1):
+def serve(binary, db_url, port, cache_mb, work, threads=1, extra=None):
     env = dict(os.environ, DATABASE_URL=db_url, PORT=str(port), THREADS=str(threads),
-               SERVE_WORKER="false", RATE_LIMIT_IP_PER_MIN="0", CACHE_MB=str(cache_mb))
+               SERVE_WORKER="false", RATE_LIMIT_IP_PER_MIN="0", CACHE_MB=str(cache_mb),
+               **(extra or {}))
     p = subprocess.Popen(["taskset", "-c", SERVER_CORE, binary, "serve"], env=env, cwd=work,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if not wait_port(port, 30):
@@ -193,12 +201,77 @@ http {
     return p, port
 
 
+def stop(p):
+    p.send_signal(signal.SIGTERM)
+    p.wait(30)
+
+
+def stall(binary, url, port, work, seconds):
+    """/up's latency while the thread's Redis is stopped and other requests
+    count their budgets in it (two wrk at once, on the client core)."""
+    from servers import RedisServer
+    redis = RedisServer().start()
+    try:
+        srv = serve(binary, url, port, 32, work, 1,
+                    {"REDIS_URL": redis.url, "RATE_LIMIT_IP_PER_MIN": "100000000"})
+        base = "http://127.0.0.1:%d" % port
+        urllib.request.urlopen(base + WARM_PATH).read()
+        redis.proc.send_signal(signal.SIGSTOP)
+        load = subprocess.Popen(["taskset", "-c", CLIENT_CORE, "wrk", "-t1", "-c4",
+                                 "-d%ds" % (seconds + 2), base + WARM_PATH],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            r = measure(srv.pid, base + "/up", 4, seconds)
+        finally:
+            load.wait()
+            redis.proc.send_signal(signal.SIGCONT)
+            stop(srv)
+        return r
+    finally:
+        redis.destroy()
+
+
+def run_backend(binary, backend, url, pg, work, args, distributors, body_out):
+    """Every scenario of one backend on one binary: [(scenario, result)]."""
+    out = []
+    port = free_port()
+    srv = serve(binary, url, port, 32, work)
+    base = "http://127.0.0.1:%d" % port
+    req = urllib.request.Request(base + WARM_PATH, headers={"Accept-Encoding": "gzip"})
+    body_out.append(urllib.request.urlopen(req).read())
+    if not distributors:
+        nets = urllib.request.urlopen(base + "/api/v1/networks").read().decode()
+        distributors += [n.replace("&", "%26").replace(" ", "%20")
+                         for n in re.findall(r'"([^"]+)"', nets)[1:60] if n.isascii()]
+    out.append(("warm, 64 conns", measure(srv.pid, base + WARM_PATH, 64, args.duration)))
+    stop(srv)
+    lua = cold_script(work, distributors)
+    for threads in (args.cold_threads if pg else [1]):
+        srv = serve(binary, url, port, 0, work, threads)
+        wrk(base + "/", 16, WARMUP_SECONDS, lua)
+        out.append(("cold, 16 conns, %d thr" % threads,
+                    measure(srv.pid, base + "/", 16, args.duration, lua)))
+        if threads == 1:
+            # the viewer's cases, on the same server and data
+            for name, script in (("tz + filter", tz_script(work)),
+                                 ("search", search_script(work, show_names(base)))):
+                wrk(base + "/", 16, WARMUP_SECONDS, script)
+                out.append(("%s, 16 conns, 1 thr" % name,
+                            measure(srv.pid, base + "/", 16, args.duration, script)))
+        stop(srv)
+    if args.stall:
+        out.append(("/up, Redis stopped, 4 conns", stall(binary, url, port, work, args.duration)))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--backend", default="both", choices=["sqlite", "postgres", "both"])
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--episodes", type=int, default=100000)
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "tvshows"))
+    ap.add_argument("--ref-bin", help="a reference binary run on the same data, in turn")
+    ap.add_argument("--stall", action="store_true", help="add the stalled-Redis scenario")
     ap.add_argument("--cold-threads", default="1,4",
                     type=lambda v: [int(x) for x in v.split(",")],
                     help="PostgreSQL: API threads for the cold runs, one run each (all on"
@@ -207,7 +280,8 @@ def main():
     args = ap.parse_args()
     fake = start_fake(args.episodes)
     work = tempfile.mkdtemp(prefix="tvshows-apibench-")
-    results = []
+    bins = [("new", args.bin)] + ([("ref", args.ref_bin)] if args.ref_bin else [])
+    results = []  # (backend, scenario, which binary, result)
     try:
         for backend in backends(args.backend):
             url, pg = database(backend, work)
@@ -215,63 +289,54 @@ def main():
                 run_import(args.bin, url, fake, 2, work)
                 if pg:
                     pg.psql("VACUUM ANALYZE", "bench")
-                port = free_port()
-                srv = serve(args.bin, url, port, 32, work)
-                base = "http://127.0.0.1:%d" % port
-                req = urllib.request.Request(base + WARM_PATH, headers={"Accept-Encoding": "gzip"})
-                body = urllib.request.urlopen(req).read()
-                nets = urllib.request.urlopen(base + "/api/v1/networks").read().decode()
-                distributors = [n.replace("&", "%26").replace(" ", "%20")
-                                for n in re.findall(r'"([^"]+)"', nets)[1:60]
-                                if n.isascii()]
-                r = measure(srv.pid, base + WARM_PATH, 64, args.duration)
-                results.append((backend, "warm, 64 conns", r))
-                srv.send_signal(signal.SIGTERM)
-                srv.wait(30)
-                lua = cold_script(work, distributors)
-                for threads in (args.cold_threads if pg else [1]):
-                    srv = serve(args.bin, url, port, 0, work, threads)
-                    wrk(base + "/", 16, WARMUP_SECONDS, lua)
-                    r = measure(srv.pid, base + "/", 16, args.duration, lua)
-                    results.append((backend, "cold, 16 conns, %d thr" % threads, r))
-                    if threads == 1:
-                        # the viewer's cases, on the same server and data
-                        for name, script in (("tz + filter", tz_script(work)),
-                                             ("search", search_script(work, show_names(base)))):
-                            wrk(base + "/", 16, WARMUP_SECONDS, script)
-                            r = measure(srv.pid, base + "/", 16, args.duration, script)
-                            results.append((backend, "%s, 16 conns, 1 thr" % name, r))
-                    srv.send_signal(signal.SIGTERM)
-                    srv.wait(30)
+                distributors, bodies = [], []
+                # in turn, reference first, so neither always runs on a warmer machine
+                for which, binary in reversed(bins):
+                    for name, r in run_backend(binary, backend, url, pg, work, args,
+                                               distributors, bodies):
+                        results.append((backend, name, which, r))
                 if backend == "sqlite" or args.backend == "postgres":
-                    ng, nport = nginx(work, body)
+                    ng, nport = nginx(work, bodies[-1])
                     r = measure(ng.pid, "http://127.0.0.1:%d%s" % (nport, WARM_PATH), 64,
                                 args.duration)
-                    results.append(("-", "nginx static, 64 conns", r))
+                    results.append(("-", "nginx static, 64 conns", "new", r))
                     ng.send_signal(signal.SIGQUIT)
                     ng.wait(10)
-                    print("response: %d bytes gzip" % len(body))
+                    print("response: %d bytes gzip" % len(bodies[-1]))
             finally:
                 if pg:
                     pg.destroy()
     finally:
         fake.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print("%-9s %-29s %10s %9s %9s %9s %8s %6s" % ("backend", "scenario", "req/s", "p50 ms",
-                                                 "p99 ms", "CPU us/r", "RSS MB", "non2xx"))
-    for backend, name, r in results:
-        print("%-9s %-29s %10.0f %9.3f %9.3f %9.1f %8.1f %6d" % (
-            backend, name, r["rps"], r["p50"], r["p99"], r["cpu_us"], r["rss"], r["errors"]))
+    report(results, bool(args.ref_bin))
+    return 0
+
+
+def report(results, with_ref):
+    print("%-9s %-29s %4s %10s %9s %9s %9s %8s %6s %s" % (
+        "backend", "scenario", "bin", "req/s", "p50 ms", "p99 ms", "CPU us/r", "RSS MB",
+        "non2xx", "new/ref req/s, p99, CPU" if with_ref else ""))
+    ref = {(b, n): r for b, n, w, r in results if w == "ref"}
+    for backend, name, which, r in results:
+        ratio = ""
+        if which == "new" and (backend, name) in ref:
+            o = ref[(backend, name)]
+            ratio = "%.2fx  %.2fx  %.2fx" % (r["rps"] / o["rps"], r["p99"] / o["p99"],
+                                             r["cpu_us"] / o["cpu_us"])
+        print("%-9s %-29s %4s %10.0f %9.3f %9.3f %9.1f %8.1f %6d %s" % (
+            backend, name, which, r["rps"], r["p50"], r["p99"], r["cpu_us"], r["rss"],
+            r["errors"], ratio))
+    new = [(b, n, r) for b, n, w, r in results if w == "new"]
     for backend in ("sqlite", "postgres"):
-        cold = [r for b, n, r in results if b == backend and n.startswith("cold") and "1 thr" in n]
-        for b, name, r in results:
+        cold = [r for b, n, r in new if b == backend and n.startswith("cold") and "1 thr" in n]
+        for b, name, r in new:
             if b == backend and cold and (name.startswith("tz") or name.startswith("search")):
                 print("%s %s / cold: %.2f" % (backend, name.split(",")[0], r["rps"] / cold[0]["rps"]))
-    ngx = [r for b, n, r in results if n.startswith("nginx")]
-    for backend, name, r in results:
+    ngx = [r for b, n, r in new if n.startswith("nginx")]
+    for backend, name, r in new:
         if name.startswith("warm") and ngx:
             print("%s warm / nginx: %.2f" % (backend, r["rps"] / ngx[0]["rps"]))
-    return 0
 
 
 if __name__ == "__main__":

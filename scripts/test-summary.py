@@ -40,8 +40,11 @@ def main():
             failed += f
             skipped += k
 
-    policy = os.path.join(res, "policy.tap")
-    if os.path.exists(policy):
+    # node --test's TAP: the deployment policy checks and the browser tests
+    for name in ("policy.tap", "browser.tap"):
+        policy = os.path.join(res, name)
+        if not os.path.exists(policy):
+            continue
         text = open(policy, errors="replace").read()
         counts = {k: int(v) for k, v in re.findall(r"^# (pass|fail|skipped|cancelled) (\d+)",
                                                       text, re.M)}

@@ -1,5 +1,6 @@
 /* The request pipeline and the lifecycle of the API's process and thread
  * state. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/trace.h"
+#include "web/web.h"
 
 #define GET_ONLY     (1u << HTTP_GET | 1u << HTTP_OPTIONS)
 #define LOG_FLUSH_AT (64 * 1024)
@@ -53,6 +55,11 @@ static const http_route routes[] = {
     {"/api/v1/lists/:id/shows/:show_id", 1u << HTTP_PUT | 1u << HTTP_DELETE | 1u << HTTP_OPTIONS,
      R_LIST_SHOW, NO_BODY},
     {"/feeds/:token", GET_ONLY, R_FEED, NO_BODY},
+    /* the web app: its page at its client-side routes, and its files */
+    {"/", GET_ONLY, R_WEB, NO_BODY},
+    {"/shows/:id", GET_ONLY, R_WEB, NO_BODY},
+    {"/insights", GET_ONLY, R_WEB, NO_BODY},
+    {"/assets/:file", GET_ONLY, R_WEB, NO_BODY},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -78,6 +85,7 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_LIST_FEED_TOKEN] = route_list,
     [R_LIST_SHOW] = route_list_show,
     [R_FEED] = route_feed,
+    [R_WEB] = route_web,
 };
 
 static const char *const route_names[R_ROUTE_COUNT] = {
@@ -102,6 +110,7 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_LIST_FEED_TOKEN] = "/api/v1/lists/:id/feed-token",
     [R_LIST_SHOW] = "/api/v1/lists/:id/shows/:show_id",
     [R_FEED] = "/feeds/:token",
+    [R_WEB] = "web",
 };
 
 /* ---- CORS ---- */
@@ -145,13 +154,50 @@ static int origin_allowed(const api_app *app, const char *o, size_t n)
     return 0;
 }
 
+/* A page whose origin CORS_ORIGINS does not list fails in the browser,
+ * where its developer sees a CORS error but not why: each such origin is
+ * logged once, with the fix. At most CORS_LOGGED_MAX are remembered (their
+ * hashes), so a client sending a new Origin every time can neither grow
+ * memory nor flood the log; later ones go unlogged. */
+#define CORS_LOGGED_MAX 64
+
+static pthread_mutex_t cors_logged_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t cors_logged[CORS_LOGGED_MAX];
+static size_t ncors_logged;
+
+static void log_refused_origin(const char *o, size_t n)
+{
+    uint64_t h = hash_fnv1a(o, n);
+    char origin[128];
+    int seen = 0;
+
+    pthread_mutex_lock(&cors_logged_lock);
+    for (size_t i = 0; i < ncors_logged && !seen; i++)
+        seen = cors_logged[i] == h;
+    if (!seen && ncors_logged < CORS_LOGGED_MAX)
+        cors_logged[ncors_logged++] = h;
+    else
+        seen = 1;
+    pthread_mutex_unlock(&cors_logged_lock);
+    if (seen)
+        return;
+    snprintf(origin, sizeof(origin), "%.*s", (int)(n < 100 ? n : 100), o);
+    log_warn("browser requests from this origin are refused: add it to CORS_ORIGINS "
+             "(comma-separated) to let its pages read the API",
+             LF_S("origin", origin));
+}
+
 static void add_cors(const api_app *app, const http_request *req, http_response *res)
 {
     size_t n;
     const char *o = http_request_header(req, "Origin", &n);
 
-    if (!o || !origin_allowed(app, o, n))
+    if (!o)
         return;
+    if (!origin_allowed(app, o, n)) {
+        log_refused_origin(o, n);
+        return;
+    }
     http_response_headern(res, "Access-Control-Allow-Origin", o, n);
     http_response_header(res, "Access-Control-Expose-Headers",
                          "ETag, X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, "
@@ -252,10 +298,11 @@ static void trace_request_attrs(api_thread *t, trace_span *span, int route, cons
                       status, t->app->cfg->port);
 }
 
-/* Every response names its server span; a valid tracestate that came with
- * the caller's context goes back unchanged. */
-static void trace_request_end(api_thread *t, trace_span *span, trace_span *outer, int route,
-                              const http_request *req, http_response *res)
+/* Every response names its server span, which ends with it (a parked
+ * request's when its task answers); a valid tracestate that came with the
+ * caller's context goes back unchanged. */
+static void trace_request_end(api_thread *t, trace_span *span, int route, const http_request *req,
+                              http_response *res)
 {
     char tp[TRACE_TRACEPARENT_LEN + 1];
     size_t n;
@@ -271,13 +318,15 @@ static void trace_request_end(api_thread *t, trace_span *span, trace_span *outer
     if (ts && trace_tracestate_valid(ts, n))
         http_response_headern(res, "tracestate", ts, n);
     trace_end(span);
-    trace_current_set(outer);
 }
 
 /* ---- limits and authentication ---- */
 
 /* Counts one request against a budget: in Redis when it answers (one budget
  * for every API process), else in this process. */
+/* Counts the request against key's budget: in Redis, shared by every API
+ * process (from a task on the loop: the request waits, the loop does
+ * not), or in this process when Redis cannot be asked. */
 static void take_budget(api_thread *t, const char *key, int64_t limit, int64_t window_ms,
                         rl_result *out)
 {
@@ -308,15 +357,25 @@ static void too_many(http_response *res, const rl_result *rl, metric_refusal why
                      (long long)rl->reset_s);
 
     api_error(res, 429, "Rate limit exceeded", NULL);
-    buf_reset(&res->body);
+    http_response_clear_body(res);
     buf_append(&res->body, body, (size_t)n);
     snprintf(v, sizeof(v), "%lld", (long long)rl->reset_s);
     http_response_header(res, "Retry-After", v);
     metrics_refusal(why);
 }
 
-/* Blocklist and the per-IP budget: every route but /up. Returns
- * 0 to go on; otherwise the response is written. */
+/* The web app's files are public and served from memory: a browser cannot
+ * send an API key with a page load, and a first visit asks for a dozen files
+ * at once, so they need no credentials and spend no budget; the API calls
+ * the app then makes are counted and authenticated like any other. */
+static int is_web(const api_request *r)
+{
+    return r->route == R_WEB;
+}
+
+/* Blocklist and the per-IP budget: every route but /up (the budget not for
+ * the web app's files either). Returns 0 to go on; otherwise the response is
+ * written. */
 static int guard_client(api_thread *t, api_request *r, http_response *res, rl_result *rl)
 {
     const config *cfg = t->app->cfg;
@@ -327,7 +386,7 @@ static int guard_client(api_thread *t, api_request *r, http_response *res, rl_re
         metrics_refusal(M_REFUSE_BLOCKLIST);
         return -1;
     }
-    if (cfg->rate_limit_ip_per_min > 0) {
+    if (cfg->rate_limit_ip_per_min > 0 && !is_web(r)) {
         client_limit_key(r->client_addr, cfg->rate_limit_ipv6_prefix, key);
         take_budget(t, key, cfg->rate_limit_ip_per_min, 60 * 1000, rl);
         if (!rl->allowed) {
@@ -435,6 +494,14 @@ static void route_request(api_thread *t, api_request *r, http_response *res, rl_
     int rc = http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &r->match);
 
     r->route = r->match.path_route ? r->match.path_route->id : -1;
+    /* budgets counted in Redis: the request waits for it, in a task, from
+     * here on (nothing counted yet) */
+    if (t->redis && !is_exempt(r) && !is_web(r) &&
+        (t->app->cfg->rate_limit_ip_per_min > 0 || t->app->cfg->rate_limit_key_per_hour > 0) &&
+        api_must_wait(t, WAIT_KV)) {
+        t->want_task = WANT_REQUEST;
+        return;
+    }
     /* everything but /up, unknown paths included, counts against the
      * client's budget */
     if (!is_exempt(r) && guard_client(t, r, res, rl) != 0)
@@ -458,7 +525,7 @@ static void route_request(api_thread *t, api_request *r, http_response *res, rl_
     }
     /* a feed's secret token is its credential (calendar applications send
      * no other) */
-    if (!is_health(r) && r->route != R_FEED && guard_api(t, r, res, rl) != 0)
+    if (!is_health(r) && !is_web(r) && r->route != R_FEED && guard_api(t, r, res, rl) != 0)
         return;
     if (query_parse(&r->q, req->query, req->query_len) != 0) {
         api_error(res, 400, "Malformed query string", NULL);
@@ -475,6 +542,83 @@ size_t api_body_limit(void *ctx, const http_request *req)
     if (http_route_find(routes, NROUTES, req->method, req->path, req->path_len, &m) != 200)
         return 0;
     return m.route->max_body;
+}
+
+/* What every answer gets once its route has written it. */
+static void request_end(api_thread *t, api_request *r, http_response *res, const rl_result *rl,
+                        const struct timespec *t0, trace_span *span)
+{
+    const http_request *req = r->http;
+    double ms;
+
+    if (rl->limit)
+        add_limit_headers(res, rl);
+    add_cors(t->app, req, res);
+    common_headers(r, res);
+    trace_request_end(t, span, r->route, req, res);
+    query_free(&r->q);
+    arena_reset(&t->mem);
+    metrics_gauge_add(M_IN_FLIGHT, -1);
+    ms = elapsed_ms(t0);
+    metrics_request(r->route, req->method, res->status, ms / 1000.0);
+    log_request(t, r, req, res->status, res->no_body ? 0 : http_response_body_len(res), ms);
+}
+
+/* A request that waits: parked on its connection, its route run again as
+ * a task (wait.c), which answers it. */
+typedef struct api_job {
+    api_thread *t;
+    http_parked *parked;
+    int whole; /* the guards too, not only the route */
+    api_request r;
+    rl_result rl;
+    struct timespec t0;
+    trace_span span; /* the server span, current while the task runs */
+} api_job;
+
+static void job_main(void *arg)
+{
+    api_job *j = arg;
+    api_thread *t = j->t;
+    http_response *res = http_parked_response(j->parked);
+    trace_span *outer = trace_current_set(&j->span);
+
+    if (j->whole)
+        route_request(t, &j->r, res, &j->rl);
+    else
+        handlers[j->r.route](t, &j->r, res);
+    request_end(t, &j->r, res, &j->rl, &j->t0, &j->span);
+    trace_current_set(outer);
+    http_resume(j->parked);
+    free(j);
+}
+
+/* The route asked to wait: its answer so far is dropped (it changed
+ * nothing) and it runs again as a task. 0, or -1 to answer at once. */
+static int job_start(api_thread *t, const http_request *req, api_request *r, const rl_result *rl,
+                     const struct timespec *t0, const trace_span *span)
+{
+    api_job *j = calloc(1, sizeof(*j));
+
+    int whole = t->want_task == WANT_REQUEST;
+
+    t->want_task = 0;
+    if (!j || !(j->parked = http_park(req))) {
+        free(j);
+        return -1;
+    }
+    *j = (api_job){t, j->parked, whole, *r, *rl, *t0, *span};
+    j->r.http = http_parked_request(j->parked);
+    memset(&r->q, 0, sizeof(r->q)); /* the job's now */
+    arena_reset(&t->mem);
+    if (api_task_run(t, job_main, j) != 0) {
+        http_response *res = http_parked_response(j->parked);
+        api_unavailable(res);
+        request_end(t, &j->r, res, &j->rl, &j->t0, &j->span);
+        http_resume(j->parked);
+        free(j);
+    }
+    return 0;
 }
 
 void api_handle(void *ctx, const http_request *req, http_response *res)
@@ -494,19 +638,12 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
     assign_request_id(t, req, r.request_id);
     resolve_client(t, &r);
     route_request(t, &r, res, &rl);
-    if (rl.limit)
-        add_limit_headers(res, &rl);
-    add_cors(t->app, req, res);
-    common_headers(&r, res);
-    trace_request_end(t, &span, outer, r.route, req, res);
-    query_free(&r.q);
-    arena_reset(&t->mem);
-    metrics_gauge_add(M_IN_FLIGHT, -1);
-    {
-        double ms = elapsed_ms(&t0);
-        metrics_request(r.route, req->method, res->status, ms / 1000.0);
-        log_request(t, &r, req, res->status, res->no_body ? 0 : res->body.len, ms);
+    if (t->want_task && job_start(t, req, &r, &rl, &t0, &span) == 0) {
+        trace_current_set(outer); /* the span is the task's now */
+        return;
     }
+    request_end(t, &r, res, &rl, &t0, &span);
+    trace_current_set(outer);
 }
 
 void api_handle_error(void *ctx, int status, const http_request *req, http_response *res)
@@ -554,16 +691,18 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
     if (status == 503)
         http_response_header(res, "Retry-After", "1");
     common_headers(&r, res);
-    trace_request_end(t, &span, outer, -1, req, res);
+    trace_request_end(t, &span, -1, req, res);
+    trace_current_set(outer);
     metrics_request(-1, HTTP_OTHER, status, 0);
-    log_request(t, &r, req, status, res->body.len, 0);
+    log_request(t, &r, req, status, http_response_body_len(res), 0);
 }
 
-void *api_metrics_thread_new(void *unused, int index)
+void *api_metrics_thread_new(void *unused, http_loop *loop, int index)
 {
     buf *b = malloc(sizeof(*b));
 
     (void)unused;
+    (void)loop;
     (void)index;
     if (b)
         buf_init(b, (size_t)16 << 20);
@@ -599,7 +738,7 @@ void api_handle_metrics(void *ctx, const http_request *req, http_response *res)
     res->status = 200;
     http_response_header(res, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     http_response_header(res, "Cache-Control", "no-store");
-    buf_reset(&res->body);
+    http_response_clear_body(res);
     buf_append(&res->body, b->data, b->len);
 }
 
@@ -685,7 +824,7 @@ void api_app_free(api_app *app)
     free(app);
 }
 
-void *api_thread_new(void *appv, int index)
+void *api_thread_new(void *appv, http_loop *loop, int index)
 {
     api_app *app = appv;
     api_thread *t = calloc(1, sizeof(*t));
@@ -693,6 +832,7 @@ void *api_thread_new(void *appv, int index)
     if (!t)
         return NULL;
     t->app = app;
+    t->loop = loop;
     t->index = index;
     arena_init(&t->mem, 64 * 1024);
     buf_init(&t->body, (size_t)32 << 20);
@@ -703,16 +843,19 @@ void *api_thread_new(void *appv, int index)
      * than one that is sent once (nginx's default level is 1) */
     t->gz = gzip_new(app->cache || app->cfg->redis_url[0] ? 6 : 1);
     hash_random(&t->reqid_seed, sizeof(t->reqid_seed));
+    api_wait_init(t);
     if (app->cfg->redis_url[0]) {
         char err[256];
         /* a short timeout: a slow Redis must not hold requests that the
          * database can answer */
         if (!(t->redis = redis_new(app->cfg->redis_url, 250, err, sizeof(err))))
             log_warn("REDIS_URL unusable", LF_S("error", err));
-        else /* a Redis that went silent must not hold this loop */
+        else if (loop) /* on the loop: never waited for */
+            api_wait_redis(t);
+        else
             redis_set_nonblocking_reconnect(t->redis);
     }
-    api_store(t);
+    api_store_open(t);
     return t;
 }
 
@@ -720,10 +863,13 @@ void api_thread_idle(void *ctx)
 {
     api_thread *t = ctx;
 
-    if (t && t->log.len) {
+    if (!t)
+        return;
+    if (t->log.len) {
         log_write_lines(t->log.data, t->log.len);
         buf_reset(&t->log);
     }
+    api_wait_tick(t);
 }
 
 void api_thread_free(void *ctx)
@@ -732,6 +878,7 @@ void api_thread_free(void *ctx)
 
     if (!t)
         return;
+    api_wait_fini(t);
     api_thread_idle(t);
     store_close(t->st);
     for (size_t i = 0; i < REPLICAS_MAX; i++)

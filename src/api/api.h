@@ -23,7 +23,7 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen);
 void api_app_free(api_app *app);
 
 /* http_server_config callbacks; app is the api_app */
-void *api_thread_new(void *app, int index);
+void *api_thread_new(void *app, http_loop *loop, int index);
 void api_thread_free(void *thread_ctx);
 void api_thread_idle(void *thread_ctx);
 void api_handle(void *thread_ctx, const http_request *req, http_response *res);
@@ -33,7 +33,7 @@ void api_handle_error(void *thread_ctx, int status, const http_request *req, htt
 size_t api_body_limit(void *thread_ctx, const http_request *req);
 
 /* The metrics listener: GET /metrics only. Its threads need no api_app. */
-void *api_metrics_thread_new(void *unused, int index);
+void *api_metrics_thread_new(void *unused, http_loop *loop, int index);
 void api_metrics_thread_free(void *thread_ctx);
 void api_handle_metrics(void *thread_ctx, const http_request *req, http_response *res);
 

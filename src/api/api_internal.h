@@ -14,6 +14,7 @@
 #include "util/cidr.h"
 #include "util/gzip.h"
 #include "util/json.h"
+#include "util/task.h"
 
 typedef struct cache cache;
 typedef struct refresher refresher;
@@ -43,6 +44,7 @@ enum {
     R_LIST_FEED_TOKEN,
     R_LIST_SHOW,
     R_FEED,
+    R_WEB,
     R_ROUTE_COUNT
 };
 
@@ -68,9 +70,31 @@ struct api_app {
     ratelimit *limits; /* in process; Redis shares them when configured */
 };
 
+typedef struct api_task api_task;
+
+/* A descriptor another server's client watches on the loop (wait.c). */
+typedef struct api_watch {
+    int fd; /* -1: a free slot */
+    http_watch *w;
+    task_ready_fn ready;
+    void *arg;
+} api_watch;
+
+#define API_WATCHES (REPLICAS_MAX + 4)
+
 typedef struct api_thread {
     api_app *app;
+    http_loop *loop; /* the loop thread this context belongs to */
     int index;
+    /* requests that wait (wait.c): what waits here (WAIT_*), the task
+     * running now, finished tasks kept for reuse, those waiting */
+    unsigned waits;
+    int want_task; /* WANT_*: a wait met on the loop, the request goes on as a task */
+    api_task *running;
+    api_task *idle_tasks;
+    size_t ntasks;
+    task_loop dbloop;
+    api_watch watches[API_WATCHES];
     store *st;
     int64_t st_retry_at; /* monotonic ms: when to try opening the store again */
     redis *redis;        /* the shared second-level cache (and limits); NULL without Redis */
@@ -114,6 +138,11 @@ typedef void (*api_route_fn)(api_thread *t, api_request *r, http_response *res);
 void api_error(http_response *res, int status, const char *message, const char *details);
 /* The same with a message of n bytes that may hold any byte (echoed input). */
 void api_error_n(http_response *res, int status, const char *message, size_t n);
+/* Accept-Encoding takes gzip (RFC 9110 §12.5.3: unless its q is 0). */
+int api_accepts_gzip(const http_request *req);
+/* If-None-Match matches etag, or its "-gz" form (RFC 9110 §13.1.2, weak
+ * comparison). */
+int api_none_match(const http_request *req, const char *etag);
 /* 503 {"error":"Service unavailable"} with Retry-After, for a database that is down */
 void api_unavailable(http_response *res);
 /* A failed store call: 503 when the database is down, 500 otherwise. */
@@ -129,8 +158,53 @@ typedef int (*api_build_fn)(api_thread *t, api_request *r, http_response *res, v
 void api_serve_cached(api_thread *t, api_request *r, http_response *res, const char *key,
                       size_t klen, api_build_fn build, void *ctx);
 /* The store for this thread, opening it if needed; NULL when the database
- * is unreachable (the caller answers 503). */
+ * is unreachable (the caller answers 503), or when the request must go on
+ * as a task (api_must_wait: whatever the caller answers is dropped). */
 store *api_store(api_thread *t);
+/* The same without the task check: for the thread's start. */
+store *api_store_open(api_thread *t);
+
+/* What the running request has seen of the database; a task keeps its own
+ * while it waits. */
+typedef struct api_db_seen {
+    int used, failed;
+} api_db_seen;
+void api_db_seen_swap(api_db_seen *other);
+
+/* ---- requests that wait (wait.c) ----
+ * A route runs on the loop until it is about to wait for another server
+ * (PostgreSQL on its loop connection, Redis): it asks api_must_wait, which
+ * on the loop says yes and marks the request; the route then returns at
+ * once, having changed nothing, and the request is parked and runs again
+ * from its start as a task (api.c), where the waits yield to the loop.
+ * Cache hits and everything that needs no other server stay on the loop. */
+
+enum { WAIT_DB = 1, WAIT_KV = 2 };
+/* What runs again as a task: the route, or the whole request (its budgets
+ * are counted in Redis) */
+enum { WANT_ROUTE = 1, WANT_REQUEST = 2 };
+
+/* Sets up the thread's waits (PostgreSQL on the loop when the database is
+ * PostgreSQL) and the loop callbacks the database uses. */
+void api_wait_init(api_thread *t);
+/* Answers every request still waiting (the database fails them), then
+ * frees the tasks. The loop has ended. */
+void api_wait_fini(api_thread *t);
+/* Puts the thread's Redis client on the loop: its commands never wait
+ * there, and routes reach it from tasks (WAIT_KV). */
+void api_wait_redis(api_thread *t);
+/* The loop callbacks for a store opened on this thread (NULL: blocking). */
+const task_loop *api_db_loop(api_thread *t);
+/* 1 when the caller, on the loop, must stop before a wait of kind `what`
+ * (the request is marked to go on as a task); 0 in a task, or when such
+ * waits block (SQLite). */
+int api_must_wait(api_thread *t, unsigned what);
+/* Runs fn(arg) as a task with scratch of its own (t->mem, body, alt, key
+ * and what it has seen of the database are its own while it runs): fn
+ * ends its request itself. -1 when no task can be had (fn not run). */
+int api_task_run(api_thread *t, void (*fn)(void *arg), void *arg);
+/* After each turn of the loop: deadlines of the database connections. */
+void api_wait_tick(api_thread *t);
 
 /* ---- query parameters (params.c) ---- */
 
@@ -217,5 +291,6 @@ void route_lists(api_thread *t, api_request *r, http_response *res);
 void route_list(api_thread *t, api_request *r, http_response *res);
 void route_list_show(api_thread *t, api_request *r, http_response *res);
 void route_feed(api_thread *t, api_request *r, http_response *res);
+void route_web(api_thread *t, api_request *r, http_response *res);
 
 #endif

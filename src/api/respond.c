@@ -17,9 +17,20 @@
 /* The database as this process last found it: going away and coming back
  * are logged once each, not once per request. */
 static _Atomic int db_away;
-/* The request being handled on this loop thread (it runs to completion):
- * it used the database, or met an error of the database. */
-static _Thread_local int db_used, db_failed;
+/* The request running now on this loop thread used the database, or met
+ * an error of the database. A request that waits (a task) takes its own
+ * with it (api_db_seen_swap). */
+static _Thread_local api_db_seen seen;
+#define db_used   seen.used
+#define db_failed seen.failed
+
+void api_db_seen_swap(api_db_seen *other)
+{
+    api_db_seen mine = seen;
+
+    seen = *other;
+    *other = mine;
+}
 
 static void note_db(int up, const char *why)
 {
@@ -36,7 +47,7 @@ static void error_body(http_response *res, int status, const char *message, size
     jw_writer w;
 
     res->status = status;
-    buf_reset(&res->body);
+    http_response_clear_body(res);
     jw_begin(&w, &res->body);
     jw_obj_open(&w);
     jw_key(&w, "error");
@@ -85,18 +96,19 @@ void api_send_json(api_thread *t, http_response *res, int status, const char *ca
     http_response_header(res, "Content-Type", JSON_TYPE);
     if (cache_control)
         http_response_header(res, "Cache-Control", cache_control);
-    buf_reset(&res->body);
+    http_response_clear_body(res);
     buf_append(&res->body, t->body.data, t->body.len);
 }
 
-store *api_store(api_thread *t)
+store *api_store_open(api_thread *t)
 {
     const config *cfg = t->app->cfg;
     store_options opt = {.application_name = "tvshows-api",
                          .statement_timeout_ms = cfg->db_statement_timeout_ms,
                          .slow_query_ms = cfg->slow_query_ms,
                          .last_connect_us = &t->app->db_connected_us,
-                         .reads = 1};
+                         .reads = 1,
+                         .loop = api_db_loop(t)};
     int64_t now = clock_mono_ms();
     char err[256];
 
@@ -113,8 +125,13 @@ store *api_store(api_thread *t)
     return t->st;
 }
 
+store *api_store(api_thread *t)
+{
+    return api_must_wait(t, WAIT_DB) ? NULL : api_store_open(t);
+}
+
 /* Accept-Encoding (RFC 9110 §12.5.3): gzip unless its q is 0. */
-static int accepts_gzip(const http_request *req)
+int api_accepts_gzip(const http_request *req)
 {
     size_t n, i = 0;
     const char *v = http_request_header(req, "Accept-Encoding", &n);
@@ -151,7 +168,7 @@ static int accepts_gzip(const http_request *req)
 
 /* If-None-Match (RFC 9110 §13.1.2): weak comparison against the tag of
  * either encoding, "*" matches anything. */
-static int none_match(const http_request *req, const char *etag)
+int api_none_match(const http_request *req, const char *etag)
 {
     size_t n, i = 0, tl = strlen(etag) - 2; /* the opaque part without quotes */
     const char *v = http_request_header(req, "If-None-Match", &n);
@@ -248,26 +265,12 @@ static void l2_put(api_thread *t, const char *key, size_t klen, int64_t gen, con
     {
         const char *argv[5] = {"SET", k, v.data ? v.data : "", "EX", ttl};
         size_t lens[5] = {3, strlen(k), v.len, 2, strlen(ttl)};
-        if ((rep = redis_command(t->redis, 5, argv, lens)))
+        /* on the loop: sent, its answer not waited for */
+        if (redis_send(t->redis, 5, argv, lens, NULL, NULL) != 0 && !(t->waits & WAIT_KV) &&
+            (rep = redis_command(t->redis, 5, argv, lens)))
             freeReplyObject(rep);
     }
     buf_free(&v);
-}
-
-/* A hit or a stale entry holds the stored form in t->alt: gzip, or the
- * identity body. Leaves the identity body in t->body (and the gzip form in
- * t->alt); -1 after writing a 500 when it cannot be inflated. */
-static int unpack_entry(api_thread *t, const cache_meta *meta, int gzip_ok, http_response *res)
-{
-    if (!meta->gzipped) {
-        buf_append(&t->body, t->alt.data, t->alt.len);
-        buf_reset(&t->alt);
-    } else if (!gzip_ok &&
-               gzip_decompress(t->gz, t->alt.data, t->alt.len, meta->identity_len, &t->body) != 0) {
-        api_error(res, 500, "Internal server error", NULL);
-        return -1;
-    }
-    return 0;
 }
 
 /* Stale-if-error: when the database cannot render the page, the rendering
@@ -291,65 +294,135 @@ static int load_stale(api_thread *t, const char *key, size_t klen, int64_t gen, 
     return 1;
 }
 
+/* A stored form read into t->alt goes where its encoding lives: gzip in
+ * t->alt, the identity body in t->body. */
+static void settle_stored(api_thread *t, const cache_meta *meta)
+{
+    if (!meta->gzipped) {
+        buf tmp = t->body; /* both are empty but for the stored form */
+        t->body = t->alt;
+        t->alt = tmp;
+    }
+}
+
+/* Looks the page up in this process, then in Redis (keeping what Redis
+ * had here too): 1 with the stored form lent in *loan, or, when this
+ * process cannot keep it, in t->alt or t->body (loan->ref NULL); 0 on a
+ * miss. */
+static int find_cached(api_thread *t, const char *key, size_t klen, int64_t gen, cache_loan *loan)
+{
+    api_app *app = t->app;
+
+    memset(loan, 0, sizeof(*loan));
+    if (app->cache && cache_lend(app->cache, key, klen, gen, loan)) {
+        metrics_inc(M_CACHE_HITS);
+        return 1;
+    }
+    if (api_must_wait(t, WAIT_DB | WAIT_KV))
+        return 0; /* asked again from a task */
+    if (t->redis && l2_get(t, key, klen, gen, &loan->meta)) {
+        metrics_inc(M_CACHE_L2_HITS); /* another process rendered it */
+        if (!app->cache ||
+            !cache_put(app->cache, key, klen, gen, t->alt.data, t->alt.len, &loan->meta, loan))
+            settle_stored(t, &loan->meta);
+        return 1;
+    }
+    if (app->cache)
+        metrics_inc(M_CACHE_MISSES);
+    return 0;
+}
+
+/* Renders the page and keeps it (lent in *loan when the process caches);
+ * 0, or -1 after answering with an error or when only a stale rendering
+ * is left (*stale then, the stored form in t->alt). */
+static int render_page(api_thread *t, api_request *r, http_response *res, const char *key,
+                       size_t klen, int64_t gen, api_build_fn build, void *ctx, cache_loan *loan,
+                       int *stale)
+{
+    api_app *app = t->app;
+    size_t mark = res->headers.len;
+    const buf *stored;
+
+    db_used = db_failed = 0;
+    if (build(t, r, res, ctx) != 0) {
+        /* a build that failed without answering ran out of room: the JSON
+         * writer refused to grow the body past its cap */
+        if (res->status == 200) {
+            log_error("response larger than the body cap", LF_S("request_id", r->request_id),
+                      LF_I("cap_bytes", (int64_t)t->body.cap));
+            api_error(res, 500, "Internal server error", NULL);
+            return -1;
+        }
+        if (!load_stale(t, key, klen, gen, &loan->meta, res, mark))
+            return -1;
+        settle_stored(t, &loan->meta);
+        *stale = 1;
+        return 0;
+    }
+    if (db_used)
+        note_db(1, NULL);
+    prepare_entry(t, &loan->meta);
+    stored = loan->meta.gzipped ? &t->alt : &t->body;
+    if (app->cache)
+        cache_put(app->cache, key, klen, gen, stored->data, stored->len, &loan->meta, loan);
+    if (t->redis)
+        l2_put(t, key, klen, gen, stored, &loan->meta);
+    return 0;
+}
+
+/* The body in the encoding asked for: the stored form itself when it is
+ * that encoding (lent from the cache, never copied), else the identity
+ * form, inflated when only gzip is stored. */
+static void send_body(api_thread *t, http_response *res, cache_loan *loan, int send_gz,
+                      int rendered)
+{
+    const buf *stored = loan->meta.gzipped ? &t->alt : &t->body;
+
+    if (loan->ref && send_gz == loan->meta.gzipped) {
+        http_response_set_body_ref(res, NULL, loan->body, loan->len, cache_release, loan->ref);
+        loan->ref = NULL;
+        return;
+    }
+    if (send_gz || !loan->meta.gzipped) {
+        /* not in this process's cache: the form at hand */
+        http_response_set_body(res, NULL, stored->data ? stored->data : "", stored->len);
+        return;
+    }
+    if (!rendered) {
+        buf_reset(&t->body);
+        if (gzip_decompress(t->gz, loan->ref ? loan->body : t->alt.data,
+                            loan->ref ? loan->len : t->alt.len, loan->meta.identity_len,
+                            &t->body) != 0) {
+            api_error(res, 500, "Internal server error", NULL);
+            return;
+        }
+    }
+    http_response_set_body(res, NULL, t->body.data ? t->body.data : "", t->body.len);
+}
+
 void api_serve_cached(api_thread *t, api_request *r, http_response *res, const char *key,
                       size_t klen, api_build_fn build, void *ctx)
 {
     api_app *app = t->app;
     int64_t gen = atomic_load_explicit(&app->generation, memory_order_acquire);
-    int gzip_ok = accepts_gzip(r->http), send_gz, hit = 0, stale = 0;
-    size_t mark = res->headers.len;
-    cache_meta meta;
-    const buf *gz, *identity;
+    int gzip_ok = api_accepts_gzip(r->http), send_gz, rendered = 0, stale = 0;
+    cache_loan loan;
     char etag[CACHE_ETAG_MAX + 4];
 
     buf_reset(&t->body);
     buf_reset(&t->alt);
-    if (app->cache && cache_get(app->cache, key, klen, gen, &t->alt, &meta)) {
-        hit = 1;
-        metrics_inc(M_CACHE_HITS);
-    } else if (t->redis && l2_get(t, key, klen, gen, &meta)) {
-        hit = 1; /* another process rendered it: keep it in this one too */
-        metrics_inc(M_CACHE_L2_HITS);
-        if (app->cache)
-            cache_put(app->cache, key, klen, gen, t->alt.data, t->alt.len, &meta);
-    } else {
-        if (app->cache)
-            metrics_inc(M_CACHE_MISSES);
-        db_used = db_failed = 0;
-        if (build(t, r, res, ctx) != 0) {
-            /* a build that failed without answering ran out of room: the
-             * JSON writer refused to grow the body past its cap */
-            if (res->status == 200) {
-                log_error("response larger than the body cap", LF_S("request_id", r->request_id),
-                          LF_I("cap_bytes", (int64_t)t->body.cap));
-                api_error(res, 500, "Internal server error", NULL);
-                return;
-            }
-            if (!load_stale(t, key, klen, gen, &meta, res, mark))
-                return;
-            hit = stale = 1;
-        } else {
-            if (db_used)
-                note_db(1, NULL);
-            prepare_entry(t, &meta);
-            {
-                const buf *stored = meta.gzipped ? &t->alt : &t->body;
-                if (app->cache)
-                    cache_put(app->cache, key, klen, gen, stored->data, stored->len, &meta);
-                if (t->redis)
-                    l2_put(t, key, klen, gen, stored, &meta);
-            }
-        }
+    if (!find_cached(t, key, klen, gen, &loan)) {
+        if (api_must_wait(t, WAIT_DB | WAIT_KV))
+            return; /* a miss: the rest may wait, in a task */
+        if (render_page(t, r, res, key, klen, gen, build, ctx, &loan, &stale) != 0)
+            return;
+        rendered = !stale;
     }
-    if (hit && unpack_entry(t, &meta, gzip_ok, res) != 0)
-        return;
-    gz = &t->alt;
-    identity = &t->body;
-    send_gz = meta.gzipped && gzip_ok;
+    send_gz = loan.meta.gzipped && gzip_ok;
     if (send_gz)
-        snprintf(etag, sizeof(etag), "%.*s-gz\"", (int)strlen(meta.etag) - 1, meta.etag);
+        snprintf(etag, sizeof(etag), "%.*s-gz\"", (int)strlen(loan.meta.etag) - 1, loan.meta.etag);
     else
-        snprintf(etag, sizeof(etag), "%s", meta.etag);
+        snprintf(etag, sizeof(etag), "%s", loan.meta.etag);
     http_response_header(res, "Cache-Control",
                          r->cache_control ? r->cache_control : app->cache_control);
     http_response_header(res, "ETag", etag);
@@ -360,20 +433,18 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
         http_response_header(res, "Warning", "110 - \"Response is Stale\"");
         http_response_header(res, "X-Cache", "stale");
     }
-    if (none_match(r->http, meta.etag)) {
+    if (api_none_match(r->http, loan.meta.etag)) {
         res->status = 304;
         res->no_body = 1;
-        return;
-    }
-    res->status = 200;
-    http_response_header(res, "Content-Type", r->content_type ? r->content_type : JSON_TYPE);
-    buf_reset(&res->body);
-    if (send_gz) {
-        http_response_header(res, "Content-Encoding", "gzip");
-        buf_append(&res->body, gz->data, gz->len);
     } else {
-        buf_append(&res->body, identity->data, identity->len);
+        res->status = 200;
+        http_response_header(res, "Content-Type", r->content_type ? r->content_type : JSON_TYPE);
+        if (send_gz)
+            http_response_header(res, "Content-Encoding", "gzip");
+        send_body(t, res, &loan, send_gz, rendered);
     }
+    if (loan.ref)
+        cache_release(loan.ref);
 }
 
 int api_fill_next(api_thread *t, const api_request *r, tv_show *const *shows, size_t n)

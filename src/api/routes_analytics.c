@@ -21,8 +21,10 @@ typedef struct analytics_query {
 static store *replica(api_thread *t, size_t i)
 {
     const config *cfg = t->app->cfg;
-    store_options opt = {"tvshows-analytics", cfg->db_statement_timeout_ms * 6, cfg->slow_query_ms,
-                         NULL};
+    store_options opt = {.application_name = "tvshows-analytics",
+                         .statement_timeout_ms = cfg->db_statement_timeout_ms * 6,
+                         .slow_query_ms = cfg->slow_query_ms,
+                         .loop = api_db_loop(t)};
     int64_t now = clock_mono_ms();
     char err[256];
 
@@ -42,16 +44,21 @@ static store *replica(api_thread *t, size_t i)
 static int from_replicas(api_thread *t, const analytics_query *q, report *out)
 {
     size_t n = t->app->nreplicas, first = n ? t->replica_next++ % n : 0;
+    int rc;
 
     for (size_t k = 0; k < n; k++) {
         size_t i = (first + k) % n;
         store *rep = replica(t, i);
         if (!rep)
             continue;
-        if (analytics_run(rep, q->kind, q->today, &t->mem, out) == STORE_OK)
+        if ((rc = analytics_run(rep, q->kind, q->today, &t->mem, out)) == STORE_OK)
             return STORE_OK;
-        log_warn("replica query failed", LF_I("replica", (int64_t)i),
-                 LF_S("error", store_errmsg(rep)));
+        /* on the loop a replica connects in the background: one that
+         * cannot be reached says so here */
+        log_warn(rc == STORE_EDOWN ? "replica unavailable" : "replica query failed",
+                 LF_I("replica", (int64_t)i), LF_S("error", store_errmsg(rep)));
+        if (api_db_loop(t))
+            continue; /* shared by the tasks waiting on it; it reconnects by itself */
         store_close(t->replicas[i]);
         t->replicas[i] = NULL;
         t->replica_retry_at[i] = clock_mono_ms() + 1000;

@@ -3,6 +3,7 @@
 
 #include "api/api_internal.h"
 #include "kv/redis.h"
+#include "services/demo.h"
 
 extern const char tvshows_openapi_json[];
 extern const size_t tvshows_openapi_json_len;
@@ -34,12 +35,19 @@ static int redis_state(api_thread *t)
  * load balancer checks /up; /ready tells operators which part is down). */
 void route_ready(api_thread *t, api_request *r, http_response *res)
 {
-    store *st = api_store(t);
-    int db_ok = st && store_ping(st) == STORE_OK, rs = redis_state(t);
-    const char *redis_text = rs > 0 ? "ok" : rs < 0 ? "down" : "disabled";
+    store *st;
+    int db_ok, rs;
+    const char *redis_text;
+    int32_t demo_from;
     jw_writer w;
 
     (void)r;
+    if (api_must_wait(t, WAIT_DB | WAIT_KV))
+        return; /* asks both servers: from a task */
+    st = api_store(t);
+    db_ok = st && store_ping(st) == STORE_OK;
+    rs = redis_state(t);
+    redis_text = rs > 0 ? "ok" : rs < 0 ? "down" : "disabled";
     buf_reset(&t->body);
     jw_begin(&w, &t->body);
     jw_obj_open(&w);
@@ -49,6 +57,11 @@ void route_ready(api_thread *t, api_request *r, http_response *res)
     jw_str(&w, db_ok ? "ok" : "down");
     jw_key(&w, "redis");
     jw_str(&w, redis_text);
+    /* sample data must not pass for a schedule (services/demo.h) */
+    if (db_ok && demo_loaded(st, &demo_from) > 0) {
+        jw_key(&w, "data");
+        jw_str(&w, "demo");
+    }
     jw_obj_close(&w);
     api_send_json(t, res, db_ok && rs >= 0 ? 200 : 503, "no-store");
 }

@@ -9,9 +9,11 @@
 
 #include "api/api.h"
 #include "http/http.h"
+#include "services/demo.h"
 #include "services/import.h"
 #include "store/store.h"
 #include "tvmaze/tvmaze.h"
+#include "util/date.h"
 #include "util/log.h"
 #include "util/url.h"
 
@@ -19,6 +21,7 @@ typedef struct command {
     const char *name;
     unsigned mask;
     int (*run)(config *cfg);
+    int max_args; /* positional arguments it takes; -1: it checks them itself */
     const char *usage;
     const char *summary;
 } command;
@@ -26,48 +29,68 @@ typedef struct command {
 /* Commands whose standard output is their result: logs go to stderr. */
 static int output_is_data(unsigned mask)
 {
-    return mask & (CMD_ANALYTICS | CMD_JOBS | CMD_KEYS | CMD_HEALTHCHECK);
+    return mask & (CMD_ANALYTICS | CMD_JOBS | CMD_KEYS | CMD_HEALTHCHECK | CMD_VERSION);
 }
 
+/* The version, and what data the database holds when it is the demo
+ * week. The database is only looked at: a SQLite file that does not exist
+ * is not created, and a database that cannot be read is not an error. */
 static int cmd_version(config *cfg)
 {
-    (void)cfg;
+    store_options opt = {"tvshows-version", 0, 0, NULL};
+    char err[256], from[DATE_LEN + 1], to[DATE_LEN + 1];
+    store *st = NULL;
+    int32_t day;
+
     printf("tvshows %s\n", TVSHOWS_VERSION);
+    if (!strncmp(cfg->database_url, "sqlite:", 7) && access(cfg->database_url + 7, F_OK) != 0)
+        return 0;
+    if (store_open(&st, cfg->database_url, &opt, err, sizeof(err)) != STORE_OK)
+        return 0;
+    if (demo_loaded(st, &day) > 0) {
+        date_format(day, from);
+        date_format(day + 6, to);
+        printf("data: the demo week, %s to %s (sample data; the first real import replaces it)\n",
+               from, to);
+    }
+    store_close(st);
     return 0;
 }
 
 static const command commands[] = {
-    {"serve", CMD_SERVE, cmd_serve, "tvshows serve [options]",
+    {"serve", CMD_SERVE, cmd_serve, 0, "tvshows serve [options]",
      "HTTP API (and, unless --no-worker, the job worker and scheduler)"},
-    {"migrate", CMD_MIGRATE, cmd_migrate, "tvshows migrate [options]",
+    {"migrate", CMD_MIGRATE, cmd_migrate, 0,
+     "tvshows migrate [--to N]\n       tvshows migrate --status [--format table|json]",
      "apply schema migrations (idempotent; safe to run concurrently)"},
-    {"import", CMD_IMPORT, cmd_import,
+    {"import", CMD_IMPORT, cmd_import, -1,
      "tvshows import [--days N] [--from DATE] [--countries CC,…] [--web|--no-web]\n"
      "       tvshows import --full\n       tvshows import --file PATH…",
      "import schedules from TVmaze now, in the foreground (exit 1 when a day failed)"},
-    {"worker", CMD_WORKER, cmd_worker, "tvshows worker [options]",
+    {"worker", CMD_WORKER, cmd_worker, 0, "tvshows worker [options]",
      "run queued jobs and the import schedule (the worker service)"},
-    {"jobs", CMD_JOBS, cmd_jobs,
-     "tvshows jobs stats|list|retry-dead [--format table|json]\n"
+    {"jobs", CMD_JOBS, cmd_jobs, -1,
+     "tvshows jobs stats|list|retry-dead [--format table|json|csv]\n"
      "       tvshows jobs enqueue import [--days N] [--from DATE] [--countries CC,…] "
      "[--no-web] [--full]",
      "look at and act on the job queue"},
-    {"analytics", CMD_ANALYTICS, cmd_analytics,
+    {"analytics", CMD_ANALYTICS, cmd_analytics, -1,
      "tvshows analytics networks|genres|schedule-density [--format table|json|csv]",
      "one analytical report (from the read replica when DATABASE_REPLICA_URL is set)"},
-    {"lists", CMD_LISTS, cmd_lists,
+    {"lists", CMD_LISTS, cmd_lists, -1,
      "tvshows lists create NAME [--owner OWNER] | list [--owner OWNER] | show ID\n"
      "       tvshows lists add ID SHOW_ID | remove ID SHOW_ID | rotate ID | delete ID",
      "followed-show lists of any owner, and their feed tokens (printed once)"},
-    {"webhooks", CMD_WEBHOOKS, cmd_webhooks,
+    {"webhooks", CMD_WEBHOOKS, cmd_webhooks, -1,
      "tvshows webhooks add URL [--secret S] [--filter QUERY] | list | remove ID | test ID\n"
      "       tvshows webhooks deliveries [--webhook ID] [--limit N]",
      "endpoints the change feed is POSTed to, signed; their deliveries"},
-    {"keys", CMD_KEYS, cmd_keys, "tvshows keys create NAME | list | revoke ID",
+    {"keys", CMD_KEYS, cmd_keys, -1, "tvshows keys create NAME | list | revoke ID",
      "API keys: a new key is printed once; only its SHA-256 is stored"},
-    {"healthcheck", CMD_HEALTHCHECK, cmd_healthcheck, "tvshows healthcheck [--url URL]",
+    {"healthcheck", CMD_HEALTHCHECK, cmd_healthcheck, 0, "tvshows healthcheck [--url URL]",
      "ask the local server's /up; exit 0 when it answers 200 (container health checks)"},
-    {"version", 0, cmd_version, "tvshows version", "print the version"},
+    {"version", CMD_VERSION, cmd_version, 0, "tvshows version",
+     "print the version, and whether the database holds the demo week"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -87,7 +110,26 @@ static void print_usage(FILE *out)
 static void print_command_help(const command *c)
 {
     printf("Usage: %s\n\n%s\n\nOptions:\n", c->usage, c->summary);
-    config_print_help(stdout, c->mask ? c->mask : 0x80000000u);
+    config_print_help(stdout, c->mask);
+}
+
+/* -h or --help anywhere before "--": help, whatever else is wrong. */
+static int asks_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return 1;
+    return 0;
+}
+
+/* The one line for a command given more arguments than it takes. */
+static int too_many_args(const command *c, const config *cfg)
+{
+    if (c->max_args < 0 || cfg->nargs <= c->max_args)
+        return 0;
+    fprintf(stderr, "tvshows: %s takes no arguments: unexpected \"%.64s\" (see tvshows help %s)\n",
+            c->name, cfg->args[c->max_args], c->name);
+    return 1;
 }
 
 static const command *find_command(const char *name)
@@ -110,6 +152,10 @@ int cli_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (argc > 3) {
+            fprintf(stderr, "tvshows: help takes one command: unexpected \"%.64s\"\n", argv[3]);
+            return EXIT_USAGE;
+        }
         if (argc > 2 && (c = find_command(argv[2]))) {
             print_command_help(c);
             return 0;
@@ -121,14 +167,15 @@ int cli_main(int argc, char **argv)
         print_usage(stdout);
         return 0;
     }
-    if (!strcmp(argv[1], "--version"))
-        return cmd_version(NULL);
-    if (!(c = find_command(argv[1]))) {
+    if (!(c = find_command(strcmp(argv[1], "--version") ? argv[1] : "version"))) {
         fprintf(stderr, "tvshows: unknown command \"%.64s\" (see tvshows help)\n", argv[1]);
         return EXIT_USAGE;
     }
-    if (config_load(&cfg, c->mask ? c->mask : 0x80000000u, argc - 2, argv + 2, err, sizeof(err)) !=
-        0) {
+    if (asks_help(argc - 2, argv + 2)) {
+        print_command_help(c);
+        return 0;
+    }
+    if (config_load(&cfg, c->mask, argc - 2, argv + 2, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
         config_free(&cfg);
         return EXIT_USAGE;
@@ -137,6 +184,10 @@ int cli_main(int argc, char **argv)
         print_command_help(c);
         config_free(&cfg);
         return 0;
+    }
+    if (too_many_args(c, &cfg)) {
+        config_free(&cfg);
+        return EXIT_USAGE;
     }
     if (output_is_data(c->mask))
         log_set_fd(STDERR_FILENO);

@@ -1,5 +1,6 @@
-/* tvshows import: runs an import in the foreground, with a progress bar on
- * a terminal and log lines otherwise, and a summary at the end. */
+/* tvshows import: runs an import in the foreground, with a progress line on
+ * a terminal (one line, redrawn in place) and log lines otherwise, and a
+ * summary at the end. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "services/demo.h"
 #include "services/import.h"
 #include "store/store.h"
 #include "util/date.h"
@@ -48,16 +50,17 @@ static void on_progress(void *ud, const char *day, const char *source, int ok,
     episodes = p->episodes += r->episodes - r->reported;
     ((import_result *)r)->reported = r->episodes;
     if (p->tty) {
-        char eta[32] = "?";
+        /* one line, redrawn in place (log_status keeps it to the width) */
+        char eta[32] = "?", line[160];
         double rate = secs > 0 ? (double)episodes / secs : 0;
-        int width = 30, filled = p->total ? (int)(done * width / p->total) : width;
+        int width = 20, filled = p->total ? (int)(done * width / p->total) : width;
         if (p->total >= done)
             fmt_duration(eta, sizeof(eta),
                          (int64_t)(secs / (double)done * (double)(p->total - done)));
-        fprintf(stderr, "\r[%.*s%.*s] %lld/%lld days  %lld episodes  %.0f eps/s  ETA %s  ", filled,
-                "##############################", width - filled, "                              ",
-                (long long)done, (long long)p->total, (long long)episodes, rate, eta);
-        fflush(stderr);
+        snprintf(line, sizeof(line), "[%.*s%.*s] %lld/%lld days, %lld episodes, %.0f/s, %s left",
+                 filled, "####################", width - filled, "....................",
+                 (long long)done, (long long)p->total, (long long)episodes, rate, eta);
+        log_status(line);
     }
     pthread_mutex_unlock(&p->lock);
     if (!p->tty)
@@ -79,7 +82,9 @@ static int window_start(const config *cfg, int32_t *from)
     return 0;
 }
 
-static void print_summary(const char *status, const import_result *r, int64_t ms)
+/* The summary on stdout; the first error on stderr unless say_error is 0
+ * (the caller says something better). */
+static void print_summary(const char *status, const import_result *r, int64_t ms, int say_error)
 {
     printf("import %s: %lld of %lld days ok, %lld failed; %lld episodes listed, %lld rows "
            "upserted, %lld episodes removed; %lld requests, %lld retries; %.1f s\n",
@@ -89,7 +94,7 @@ static void print_summary(const char *status, const import_result *r, int64_t ms
            (double)ms / 1000.0);
     printf("time: fetching %.1f s, parsing %.1f s, writing %.1f s (summed over the threads)\n",
            (double)r->fetch_us / 1e6, (double)r->map_us / 1e6, (double)r->write_us / 1e6);
-    if (r->days_failed)
+    if (r->days_failed && say_error)
         fprintf(stderr, "tvshows: import: %lld failed (%s); first error: %s\n",
                 (long long)r->days_failed, r->failed, r->error);
 }
@@ -160,7 +165,8 @@ static void *import_thread_main(void *arg)
         it->failed_setup = 1;
         goto done;
     }
-    while ((u = atomic_fetch_add(&pl->next, 1)) < pl->nunits)
+    /* nothing answering upstream ends the whole plan (import.h) */
+    while (!import_upstream_unreachable() && (u = atomic_fetch_add(&pl->next, 1)) < pl->nunits)
         run_unit(pl, st, tm, u, &it->r);
 done:
     tvmaze_client_free(tm);
@@ -245,6 +251,40 @@ static int run_plan(const config *cfg, store *st, tvmaze_limiter *lim, progress 
     return rc;
 }
 
+/* --demo: the week built into the binary, no network (services/demo.h). */
+static int import_demo(const config *cfg)
+{
+    char err[512], from[DATE_LEN + 1], to[DATE_LEN + 1];
+    demo_info info;
+    store *st;
+    int rc = 1;
+
+    if (cfg->import_files || cfg->import_full || cfg->import_from[0] || cfg->nargs) {
+        fprintf(stderr, "tvshows: --demo loads the week built into the binary: it takes no "
+                        "--file, --full, --from or arguments\n");
+        return EXIT_USAGE;
+    }
+    if (!(st = cli_open_store(cfg->database_url, "tvshows-import", cfg)))
+        return EXIT_USAGE;
+    if (cli_check_schema(st, !store_is_postgres(st)) != 0) {
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (demo_load(st, date_today_utc(), &info, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tvshows: import --demo: %s\n", err);
+        goto done;
+    }
+    date_format(info.from, from);
+    date_format(info.to, to);
+    printf("demo week loaded: %lld episodes from %d recorded days, %s to %s (sample data; the "
+           "first real import replaces it)\n",
+           (long long)info.episodes, info.days, from, to);
+    rc = 0;
+done:
+    store_close(st);
+    return rc;
+}
+
 int cmd_import(config *cfg)
 {
     char sources[MAX_SOURCES][IMPORT_SOURCE_MAX];
@@ -257,6 +297,8 @@ int cmd_import(config *cfg)
     int rc = EXIT_USAGE;
 
     memset(&r, 0, sizeof(r));
+    if (cfg->demo)
+        return import_demo(cfg);
     if (cfg->import_files && !cfg->nargs) {
         fprintf(stderr, "tvshows: --file needs at least one PATH\n");
         return EXIT_USAGE;
@@ -281,6 +323,7 @@ int cmd_import(config *cfg)
                   : (int64_t)cfg->import_days * (int64_t)import_sources(cfg->import_countries,
                                                                         cfg->import_web, sources,
                                                                         MAX_SOURCES);
+    import_upstream_init(cfg->tvmaze_base_url, (int64_t)cfg->import_pause_s * 1000, 0);
     if (!cfg->import_files && !(lim = tvmaze_limiter_new(cfg->import_rate, 10000))) {
         fprintf(stderr, "tvshows: out of memory\n");
         rc = 1;
@@ -302,8 +345,7 @@ int cmd_import(config *cfg)
         rc = 1;
         goto done;
     }
-    if (p.tty)
-        fputc('\n', stderr);
+    log_status(NULL);
     if (import_finish_run(st, run_id, &r, 0, &status) != STORE_OK) {
         fprintf(stderr, "tvshows: import: %s\n", store_errmsg(st));
         rc = 1;
@@ -312,8 +354,14 @@ int cmd_import(config *cfg)
     metrics_import_run(!strcmp(status, "succeeded") ? M_RUN_SUCCEEDED
                        : !strcmp(status, "partial") ? M_RUN_PARTIAL
                                                     : M_RUN_FAILED);
-    print_summary(status, &r, clock_mono_ms() - p.started_ms);
+    print_summary(status, &r, clock_mono_ms() - p.started_ms, !import_upstream_unreachable());
     rc = r.days_failed ? 1 : 0;
+    if (import_upstream_unreachable()) {
+        char msg[700];
+        import_upstream_message(msg, sizeof(msg));
+        fprintf(stderr, "tvshows: %s\n", msg);
+        rc = 1;
+    }
 done:
     tvmaze_limiter_free(lim);
     store_close(st);

@@ -1,5 +1,6 @@
 /* tvshows jobs: the queue seen from the command line. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,10 +9,22 @@
 #include "services/queue.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/json.h"
 
-static void print_stats(const queue *q, const queue_stats *s, int json)
+static void print_stats(const queue *q, const queue_stats *s, const char *format)
 {
-    if (json) {
+    if (!strcmp(format, "csv")) {
+        printf("type,queued,running,retrying,dead\r\n");
+        for (size_t i = 0; i < s->ntypes; i++) {
+            const queue_stat *t = &s->types[i];
+            printf("%s,%lld,%lld,%lld,%lld\r\n", t->type, (long long)t->queued,
+                   (long long)t->running, (long long)t->retrying, (long long)t->dead);
+        }
+        printf("total,%lld,%lld,%lld,%lld\r\n", (long long)s->queued, (long long)s->running,
+               (long long)s->retrying, (long long)s->dead);
+        return;
+    }
+    if (!strcmp(format, "json")) {
         printf("{\"queue\":\"%s\",\"types\":[", queue_backend(q));
         for (size_t i = 0; i < s->ntypes; i++) {
             const queue_stat *t = &s->types[i];
@@ -34,6 +47,111 @@ static void print_stats(const queue *q, const queue_stats *s, int json)
     }
     printf("%-14s %8lld %8lld %9lld %6lld\n", "total", (long long)s->queued, (long long)s->running,
            (long long)s->retrying, (long long)s->dead);
+}
+
+/* ---- jobs list: the queue's lines (id, type, state, attempts, key, last
+ * error, tab-separated), each job in the state stats counts it in ---- */
+
+#define LIST_FIELDS 6
+
+typedef struct job_line {
+    const char *f[LIST_FIELDS];
+    size_t n[LIST_FIELDS];
+} job_line;
+
+/* Splits the line at p into fields; the error, last, runs to the end of
+ * the line. Returns where the next line starts, NULL at the end. */
+static const char *next_job(const char *p, job_line *j)
+{
+    const char *eol = strchr(p, '\n');
+    size_t k = 0;
+
+    if (!*p)
+        return NULL;
+    if (!eol)
+        eol = p + strlen(p);
+    memset(j, 0, sizeof(*j));
+    for (; k < LIST_FIELDS; k++) {
+        const char *tab = k + 1 < LIST_FIELDS ? memchr(p, '\t', (size_t)(eol - p)) : NULL;
+        j->f[k] = p;
+        j->n[k] = (size_t)((tab ? tab : eol) - p);
+        if (!tab)
+            break;
+        p = tab + 1;
+    }
+    return *eol ? eol + 1 : eol;
+}
+
+static int64_t job_attempts(const job_line *j)
+{
+    char attempts[24];
+
+    snprintf(attempts, sizeof(attempts), "%.*s", (int)j->n[3], j->f[3] ? j->f[3] : "0");
+    return strtoll(attempts, NULL, 10);
+}
+
+static void job_state(const job_line *j, char *out, size_t n)
+{
+    char state[32];
+
+    snprintf(state, sizeof(state), "%.*s", (int)j->n[2], j->f[2] ? j->f[2] : "");
+    snprintf(out, n, "%s", queue_state_shown(state, job_attempts(j)));
+}
+
+static const char *const list_columns[LIST_FIELDS] = {"id",       "type", "state",
+                                                      "attempts", "key",  "last_error"};
+
+static void print_list(const char *lines, const char *format, buf *out)
+{
+    int json = !strcmp(format, "json"), csv = !strcmp(format, "csv");
+    char state[32];
+    jw_writer w;
+    job_line j;
+
+    if (json) {
+        jw_begin(&w, out);
+        jw_obj_open(&w);
+        jw_key(&w, "jobs");
+        jw_arr_open(&w);
+    } else if (csv) {
+        buf_puts(out, "id,type,state,attempts,key,last_error\r\n");
+    } else {
+        buf_puts(out, "ID\tTYPE\tSTATE\tATTEMPTS\tKEY\tLAST ERROR\n");
+    }
+    for (const char *p = lines; (p = next_job(p, &j)) != NULL;) {
+        job_state(&j, state, sizeof(state));
+        if (json) {
+            jw_obj_open(&w);
+            for (size_t k = 0; k < LIST_FIELDS; k++) {
+                jw_key(&w, list_columns[k]);
+                if (k == 2)
+                    jw_str(&w, state);
+                else if (k == 3)
+                    jw_int(&w, job_attempts(&j));
+                else
+                    jw_strn(&w, j.f[k] ? j.f[k] : "", j.n[k]);
+            }
+            jw_obj_close(&w);
+            continue;
+        }
+        for (size_t k = 0; k < LIST_FIELDS; k++) {
+            const char *f = k == 2 ? state : j.f[k] ? j.f[k] : "";
+            size_t n = k == 2 ? strlen(state) : j.n[k];
+            if (k)
+                buf_putc(out, csv ? ',' : '\t');
+            if (csv)
+                buf_put_csv(out, f, n);
+            else
+                buf_append(out, f, n);
+        }
+        buf_puts(out, csv ? "\r\n" : "\n");
+    }
+    if (json) {
+        jw_arr_close(&w);
+        jw_obj_close(&w);
+        jw_end(&w);
+        buf_putc(out, '\n');
+    }
 }
 
 /* A second plan while a queued run is in progress would import most of
@@ -83,15 +201,13 @@ int cmd_jobs(config *cfg)
     queue *q;
     int rc = 1;
 
-    if (strcmp(what, "stats") && strcmp(what, "list") && strcmp(what, "retry-dead") &&
-        (strcmp(what, "enqueue") || cfg->nargs != 2 || strcmp(cfg->args[1], "import"))) {
+    if (!((!strcmp(what, "stats") || !strcmp(what, "list") || !strcmp(what, "retry-dead")) &&
+          cfg->nargs <= 1) &&
+        !(!strcmp(what, "enqueue") && cfg->nargs == 2 && !strcmp(cfg->args[1], "import"))) {
         fprintf(stderr, "tvshows: jobs: expected stats, list, retry-dead or enqueue import\n");
         return EXIT_USAGE;
     }
-    if (strcmp(cfg->format, "table") && strcmp(cfg->format, "json")) {
-        fprintf(stderr, "tvshows: invalid --format \"%s\": must be table or json\n", cfg->format);
-        return EXIT_USAGE;
-    }
+
     snprintf(id, sizeof(id), "cli:%d", (int)getpid());
     if (!(q = queue_open(cfg, id, err, sizeof(err)))) {
         fprintf(stderr, "tvshows: %s: %s\n", cfg->redis_url[0] ? "REDIS_URL" : "DATABASE_URL", err);
@@ -100,16 +216,19 @@ int cmd_jobs(config *cfg)
     if (!strcmp(what, "stats")) {
         queue_stats s;
         if (queue_stats_get(q, &s) == 0) {
-            print_stats(q, &s, !strcmp(cfg->format, "json"));
+            print_stats(q, &s, cfg->format);
             rc = 0;
         }
     } else if (!strcmp(what, "list")) {
-        buf out;
-        buf_init(&out, (size_t)64 << 20);
-        if (queue_list(q, &out, 1000) == 0) {
-            printf("ID\tTYPE\tSTATE\tATTEMPTS\tKEY\tLAST ERROR\n%s", out.data ? out.data : "");
+        buf lines, out;
+        buf_init(&lines, (size_t)64 << 20);
+        buf_init(&out, (size_t)128 << 20);
+        if (queue_list(q, &lines, 1000) == 0) {
+            print_list(lines.data ? lines.data : "", cfg->format, &out);
+            fwrite(out.data ? out.data : "", 1, out.len, stdout);
             rc = 0;
         }
+        buf_free(&lines);
         buf_free(&out);
     } else if (!strcmp(what, "retry-dead")) {
         int64_t n;

@@ -9,6 +9,7 @@
 #include "tvmaze/tvmaze.h"
 #include "util/cidr.h"
 #include "util/cron.h"
+#include "util/date.h"
 #include "util/log.h"
 #include "util/num.h"
 #include "util/trace.h"
@@ -192,9 +193,9 @@ static int check_level(const char *v, char *why, size_t n)
 
 static int check_log_format(const char *v, char *why, size_t n)
 {
-    if (!strcmp(v, "json") || !strcmp(v, "text"))
+    if (!strcmp(v, "auto") || !strcmp(v, "json") || !strcmp(v, "text"))
         return 0;
-    snprintf(why, n, "must be json or text");
+    snprintf(why, n, "must be auto, json or text");
     return -1;
 }
 
@@ -235,11 +236,20 @@ static int check_format(const char *v, char *why, size_t n)
     return -1;
 }
 
+/* migrate --status: a sentence or an object; a table of one row is neither */
+static int check_status_format(const char *v, char *why, size_t n)
+{
+    if (!strcmp(v, "table") || !strcmp(v, "json"))
+        return 0;
+    snprintf(why, n, "must be table or json");
+    return -1;
+}
+
 static int check_date(const char *v, char *why, size_t n)
 {
-    size_t len = strlen(v);
+    int32_t days;
 
-    if (!len || (len == 10 && v[4] == '-' && v[7] == '-'))
+    if (!*v || date_parse(v, strlen(v), &days) == 0)
         return 0;
     snprintf(why, n, "must be a date YYYY-MM-DD");
     return -1;
@@ -248,7 +258,7 @@ static int check_date(const char *v, char *why, size_t n)
 #define SERVING (CMD_SERVE | CMD_WORKER)
 #define DB_CMDS                                                                                    \
     (CMD_SERVE | CMD_WORKER | CMD_MIGRATE | CMD_IMPORT | CMD_ANALYTICS | CMD_KEYS | CMD_JOBS |     \
-     CMD_LISTS | CMD_WEBHOOKS)
+     CMD_LISTS | CMD_WEBHOOKS | CMD_VERSION)
 #define IMPORTING (CMD_SERVE | CMD_WORKER | CMD_IMPORT | CMD_JOBS)
 
 static const opt options[] = {
@@ -312,10 +322,16 @@ static const opt options[] = {
      "read /schedule/full once instead of day by day"},
     {NULL, "file", OPT_PATHS, OFF(import_files), "false", 0, 0, NULL, CMD_IMPORT,
      "import saved responses (PATH…) instead of fetching: no network"},
+    {NULL, "demo", OPT_FLAG, OFF(demo), "false", 0, 0, NULL, CMD_IMPORT | CMD_SERVE,
+     "load the demo week: recorded TVmaze schedules moved into the coming seven days, built "
+     "into the binary (no network); the first real import replaces it"},
     {"IMPORT_TIMEOUT", "timeout", OPT_INT, OFF(import_timeout_s), "30", 1, 3600, NULL, IMPORTING,
      "seconds for one upstream request"},
     {"IMPORT_BACKOFF_MS", "backoff-ms", OPT_INT, OFF(import_backoff_ms), "1000", 1, 600000, NULL,
      IMPORTING, "first retry delay; doubles per retry, at most 60 s"},
+    {"IMPORT_PAUSE", "import-pause", OPT_INT, OFF(import_pause_s), "60", 1, 3600, NULL, IMPORTING,
+     "seconds imports pause once TVmaze is unreachable (a few days in a row found nothing "
+     "answering); doubles while it stays so, at most an hour"},
     {NULL, "to", OPT_INT, OFF(migrate_to), "0", 0, 100000, NULL, CMD_MIGRATE,
      "apply migrations up to this version only (0: all)"},
     {NULL, "status", OPT_FLAG, OFF(migrate_status), "false", 0, 0, NULL, CMD_MIGRATE,
@@ -378,8 +394,8 @@ static const opt options[] = {
      CMD_SERVE, "peers whose X-Forwarded-For is believed"},
     {"LOG_LEVEL", "log-level", OPT_STR, OFF(log_level), "info", 0, 0, check_level, CMD_ALL,
      "debug, info, warn or error"},
-    {"LOG_FORMAT", "log-format", OPT_STR, OFF(log_format), "json", 0, 0, check_log_format, CMD_ALL,
-     "json or text"},
+    {"LOG_FORMAT", "log-format", OPT_STR, OFF(log_format), "auto", 0, 0, check_log_format, CMD_ALL,
+     "auto (text on a terminal, one JSON object a line otherwise), text or json"},
     {"LOG_EMF", "log-emf", OPT_BOOL, OFF(log_emf), "false", 0, 0, NULL, SERVING,
      "also write CloudWatch Embedded Metric Format lines"},
     {"METRICS_ENVIRONMENT", "metrics-environment", OPT_STR, OFF(metrics_environment), "local", 0, 0,
@@ -399,8 +415,10 @@ static const opt options[] = {
     {"OTEL_SERVICE_NAME", "otel-service-name", OPT_STR, OFF(otel_service_name), "", 0, 0,
      check_dimension_or_empty, SERVING,
      "service.name of the spans (default: tvshows-api for serve, tvshows-worker for worker)"},
-    {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_format,
-     CMD_ANALYTICS | CMD_JOBS | CMD_MIGRATE, "output: table, json or csv"},
+    {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_format, CMD_ANALYTICS | CMD_JOBS,
+     "output: table, json or csv"},
+    {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_status_format, CMD_MIGRATE,
+     "migrate --status output: table (a sentence) or json"},
     {NULL, "url", OPT_STR, OFF(url), "", 0, 0, check_http_url, CMD_HEALTHCHECK,
      "URL to ask instead of http://HOST:PORT/up"},
     {NULL, "help", OPT_FLAG, OFF(help), "false", 0, 0, NULL, CMD_ALL, "show this help"},
@@ -491,8 +509,33 @@ static const opt *find_flag(const char *name, size_t n, unsigned cmd, int *negat
     return NULL;
 }
 
+/* "-p 4302": options take two dashes. Says so in err, naming the one
+ * option of the command the letters could stand for, when there is one. */
+static void single_dash(const char *a, unsigned cmd, char *err, size_t errlen)
+{
+    const opt *match = NULL;
+    size_t n = strlen(a + 1);
+    int matches = 0;
+
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if ((options[i].cmds & cmd) && !strncmp(options[i].flag, a + 1, n) &&
+            (!match || strcmp(match->flag, options[i].flag))) {
+            match = &options[i];
+            matches++;
+        }
+    if (matches == 1)
+        snprintf(err, errlen,
+                 "tvshows: unknown option %.32s: options take two dashes, as in --%s (see --help)",
+                 a, match->flag);
+    else
+        snprintf(err, errlen, "tvshows: unknown option %.32s: options take two dashes (see --help)",
+                 a);
+}
+
 static int parse_argv(config *cfg, unsigned cmd, int argc, char **argv, char *err, size_t errlen)
 {
+    int options_end = 0;
+
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *eq, *value;
         const opt *o;
@@ -500,9 +543,21 @@ static int parse_argv(config *cfg, unsigned cmd, int argc, char **argv, char *er
         size_t flen;
         int neg;
 
-        if (strncmp(a, "--", 2) || !a[2]) {
+        if (options_end || a[0] != '-' || !a[1]) {
             cfg->args[cfg->nargs++] = a;
             continue;
+        }
+        if (!strcmp(a, "--")) { /* the rest are arguments, whatever they look like */
+            options_end = 1;
+            continue;
+        }
+        if (!strcmp(a, "-h")) {
+            cfg->help = 1;
+            continue;
+        }
+        if (a[1] != '-') {
+            single_dash(a, cmd, err, errlen);
+            return -1;
         }
         a += 2;
         eq = strchr(a, '=');

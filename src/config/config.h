@@ -26,6 +26,7 @@ enum {
     CMD_HEALTHCHECK = 1 << 7,
     CMD_LISTS = 1 << 8,
     CMD_WEBHOOKS = 1 << 9,
+    CMD_VERSION = 1 << 10,
     CMD_ALL = 0xffff
 };
 
@@ -63,8 +64,10 @@ typedef struct config {
     char *import_from;
     int import_full;
     int import_files; /* --file: the positional arguments are saved responses */
+    int demo;         /* --demo: load the demo week (services/demo.h) */
     int import_timeout_s;
     int import_backoff_ms;
+    int import_pause_s; /* first pause of imports while TVmaze is unreachable */
     int import_removal_warn_pct;
     int changes_retention_days;
     char *metrics_environment, *metrics_service;

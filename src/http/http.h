@@ -10,7 +10,20 @@
  * buffer and is valid only during the handler call.
  * Responses: the handler fills http_response (status, header lines, body);
  * the server adds Date, Content-Length and Connection, and drops the body
- * for HEAD. Errors from start: -1 with a message in err. */
+ * for HEAD. A body may also be lent (http_response_set_body_ref): it is
+ * written from where it lies, with the head, by one writev, and released
+ * once written. Errors from start: -1 with a message in err.
+ *
+ * A handler that must wait (for a database, another server) parks the
+ * request (http_park) and returns; the loop serves other connections, and
+ * the request's answer is given later on the same loop thread
+ * (http_resume). A parked connection takes no further request until then,
+ * so pipelined answers stay in order. The loop also watches the
+ * descriptors and deadlines of those other servers (http_watch_*,
+ * http_loop_wake_at), so nothing on the loop waits on the network.
+ *
+ * Closing is deferred: a connection (or watch) closed during a callback is
+ * freed after the loop's turn, so no caller has to return at once. */
 #ifndef TVSHOWS_HTTP_H
 #define TVSHOWS_HTTP_H
 
@@ -43,6 +56,9 @@ typedef struct http_header {
     size_t value_len;
 } http_header;
 
+struct http_conn;
+typedef struct http_loop http_loop; /* one event loop thread of a server */
+
 typedef struct http_request {
     http_method method;
     const char *method_str;
@@ -61,10 +77,14 @@ typedef struct http_request {
     /* the socket peer, as 16 bytes (IPv4-mapped) and as text */
     uint8_t peer[16];
     char peer_text[48];
+    struct http_conn *conn; /* the server's; what http_park needs */
 } http_request;
 
 /* The last value of a header (case-insensitive name), or NULL. */
 const char *http_request_header(const http_request *r, const char *name, size_t *len);
+
+/* Gives back a lent body once it is written or dropped. */
+typedef void (*http_release_fn)(void *ref);
 
 typedef struct http_response {
     int status;
@@ -72,12 +92,26 @@ typedef struct http_response {
     buf body;
     int close;   /* close the connection after this response */
     int no_body; /* a 304 / 204: no body and no Content-Length */
+    /* a lent body, sent instead of body when ext is set */
+    const char *ext;
+    size_t ext_len;
+    http_release_fn ext_release; /* NULL: the bytes outlive the server */
+    void *ext_ref;
 } http_response;
 
 void http_response_header(http_response *res, const char *name, const char *value);
 void http_response_headern(http_response *res, const char *name, const char *value, size_t n);
 void http_response_set_body(http_response *res, const char *content_type, const char *data,
                             size_t n);
+/* Lends data[0..n) as the body (replacing any body): the server writes it
+ * from there and calls release(ref) once it is written, dropped (HEAD, a
+ * closed connection) or replaced. release may be NULL for static bytes. */
+void http_response_set_body_ref(http_response *res, const char *content_type, const char *data,
+                                size_t n, http_release_fn release, void *ref);
+/* The body's length, lent or not. */
+size_t http_response_body_len(const http_response *res);
+/* Drops a lent body (releasing it) and empties the buffered one. */
+void http_response_clear_body(http_response *res);
 const char *http_status_reason(int status);
 
 typedef void (*http_handler)(void *thread_ctx, const http_request *req, http_response *res);
@@ -113,14 +147,56 @@ typedef struct http_server_config {
      * would pass it gets 503 and a close (0: HTTP_BODY_BUDGET_DEFAULT) */
     size_t body_budget;
     void *app;
-    /* per loop thread: make a context, release it, and a hook called after each
-     * batch of events (flush buffered logs, look at clocks) */
-    void *(*thread_init)(void *app, int index);
+    /* per loop thread: make a context, release it (after the loop has ended:
+     * every request still parked must be resumed here), and a hook called
+     * after each batch of events (flush buffered logs, look at clocks) */
+    void *(*thread_init)(void *app, http_loop *loop, int index);
     void (*thread_fini)(void *thread_ctx);
     void (*thread_idle)(void *thread_ctx);
 } http_server_config;
 
 typedef struct http_server http_server;
+
+/* ---- parking: answering later ---- */
+
+typedef struct http_parked http_parked;
+
+/* Called by a handler for req: the response is given later through the
+ * returned handle, and whatever the handler wrote into its own response
+ * is ignored. NULL when out of memory (then answer at once).
+ * Ownership: the server's, until http_resume. */
+http_parked *http_park(const http_request *req);
+/* The request, as the handler saw it, valid until http_resume (its bytes
+ * stay where they are meanwhile). */
+const http_request *http_parked_request(const http_parked *p);
+/* The response to fill: empty (status 200) until filled. */
+http_response *http_parked_response(http_parked *p);
+/* Whether the peer is gone: the answer will be dropped (work may stop). */
+int http_parked_gone(const http_parked *p);
+/* Sends the filled response (or drops it when the peer is gone) and frees
+ * p. Loop thread only; safe from any callback, a handler included: the
+ * connection takes up its next request after the current callback. */
+void http_resume(http_parked *p);
+
+/* ---- other descriptors on the loop ---- */
+
+typedef struct http_watch http_watch;
+/* events: EPOLLIN / EPOLLOUT bits; EPOLLERR and EPOLLHUP always come. */
+typedef void (*http_watch_fn)(void *arg, uint32_t events);
+
+/* Watches fd on loop l (loop thread only); NULL when out of memory or
+ * epoll refuses. The caller still owns fd. */
+http_watch *http_watch_add(http_loop *l, int fd, uint32_t events, http_watch_fn cb, void *arg);
+/* Changes what is watched; -1 when epoll refuses. */
+int http_watch_set(http_watch *w, uint32_t events);
+/* Stops watching (before the caller closes fd); no callback comes after,
+ * and the memory goes after the loop's turn, so this is safe in a
+ * callback, w's own included. NULL is fine. */
+void http_watch_remove(http_watch *w);
+/* The loop wakes no later than at (clock_mono_ms), then runs thread_idle. */
+void http_loop_wake_at(http_loop *l, int64_t at_ms);
+/* The loop's clock at the start of its turn (clock_mono_ms). */
+int64_t http_loop_now(const http_loop *l);
 
 /* Binds every listener (errors such as EADDRINUSE are reported here), then
  * starts the loop threads. */

@@ -34,13 +34,41 @@ void http_response_header(http_response *res, const char *name, const char *valu
     http_response_headern(res, name, value, strlen(value));
 }
 
+void http_response_clear_body(http_response *res)
+{
+    if (res->ext && res->ext_release)
+        res->ext_release(res->ext_ref);
+    res->ext = NULL;
+    res->ext_len = 0;
+    res->ext_release = NULL;
+    res->ext_ref = NULL;
+    buf_reset(&res->body);
+}
+
 void http_response_set_body(http_response *res, const char *content_type, const char *data,
                             size_t n)
 {
     if (content_type)
         http_response_header(res, "Content-Type", content_type);
-    buf_reset(&res->body);
+    http_response_clear_body(res);
     buf_append(&res->body, data, n);
+}
+
+void http_response_set_body_ref(http_response *res, const char *content_type, const char *data,
+                                size_t n, http_release_fn release, void *ref)
+{
+    if (content_type)
+        http_response_header(res, "Content-Type", content_type);
+    http_response_clear_body(res);
+    res->ext = data;
+    res->ext_len = n;
+    res->ext_release = release;
+    res->ext_ref = ref;
+}
+
+size_t http_response_body_len(const http_response *res)
+{
+    return res->ext ? res->ext_len : res->body.len;
 }
 
 const char *http_status_reason(int status)

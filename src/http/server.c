@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,16 +24,37 @@
 #define IN_CAP            (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + HTTP_MAX_BODY + 2 * READ_CHUNK)
 #define OUT_CAP           ((size_t)64 << 20)
 #define OUT_HIGH_WATER    ((size_t)1 << 20) /* stop reading requests above this */
+#define LEND_MIN          1024 /* smaller lent bodies are copied: an iovec costs more */
+#define IOV_MAX_USED      32
 #define MAX_EVENTS        256
 #define ACCEPT_BACKOFF_MS 100  /* the listener rests this long when descriptors run out */
 #define DRAIN_MS          1000 /* on stop: the backlog and idle connections are served this long */
 
-typedef struct conn {
+/* What an epoll event points at (the listener and the eventfd are told
+ * apart by address). */
+enum { EV_CONN = 1, EV_WATCH };
+
+/* A lent body in the output: written after the first `at` bytes of out. */
+typedef struct out_seg {
+    size_t at;
+    const char *data;
+    size_t len;
+    http_release_fn release;
+    void *ref;
+} out_seg;
+
+typedef struct http_conn conn;
+
+struct http_conn {
+    int kind; /* EV_CONN */
     int fd;
-    size_t slot; /* index in loop->conns */
+    http_loop *loop;
+    size_t slot; /* index in loop->conns, while open */
     buf in;
     buf out;
     size_t out_off;
+    out_seg *segs; /* lent bodies, in order; [seg_head, nsegs) unwritten */
+    size_t nsegs, seg_cap, seg_head, seg_off;
     /* the request being received, relative to in.data */
     size_t scan, skip;
     long head_len;
@@ -46,12 +68,36 @@ typedef struct conn {
     int close_after;
     int held; /* complete requests wait in the input for the output to drain */
     int read_eof;
-    int writing; /* EPOLLOUT armed */
+    int writing;           /* EPOLLOUT wanted */
+    uint32_t events;       /* what epoll watches now */
+    http_parked *parked;   /* the request waiting for its answer */
+    size_t parked_through; /* input bytes used up to the parked request's end */
+    unsigned parks;        /* requests parked so far: tells a dispatch that parked */
+    int closed;            /* closed: freed after the loop's turn (and the parked answer) */
+    int ready;             /* on the loop's ready list */
+    conn *next;            /* on the ready or the dead list */
     uint8_t peer[16];
     char peer_text[48];
-} conn;
+};
 
-typedef struct http_loop {
+struct http_parked {
+    conn *c;
+    int head, minor, keep;
+    http_request req; /* points into c->in, which is left alone until resumed */
+    http_response res;
+};
+
+struct http_watch {
+    int kind; /* EV_WATCH */
+    int fd;
+    int removed;
+    http_loop *loop;
+    http_watch_fn cb;
+    void *arg;
+    http_watch *next_dead;
+};
+
+struct http_loop {
     http_server *srv;
     int index;
     int epfd, lfd, evfd;
@@ -59,7 +105,11 @@ typedef struct http_loop {
     void *ctx;
     conn **conns;
     size_t nconns, cap;
+    conn *ready;              /* resumed connections whose next requests are due */
+    conn *dead;               /* closed this turn */
+    http_watch *dead_watches; /* removed this turn */
     int64_t now;
+    int64_t wake_at; /* an owner of a watch asked to be woken then (0: none) */
     int64_t date_sec;
     char date[64];
     int stopping;
@@ -69,7 +119,7 @@ typedef struct http_loop {
     int64_t accept_resume; /* listener unwatched until then (0: watched) */
     http_request req;
     http_response res;
-} http_loop;
+};
 
 struct http_server {
     http_server_config cfg;
@@ -80,6 +130,13 @@ struct http_server {
     atomic_int stopping;
     atomic_size_t body_bytes; /* budget held by requests whose body is being read */
 };
+
+/* How the answer to a request is framed. */
+typedef struct frame {
+    int head;  /* a HEAD: the length, not the body */
+    int minor; /* HTTP/1.x */
+    int keep;  /* keep the connection open after it */
+} frame;
 
 static void loop_update_date(http_loop *l)
 {
@@ -98,11 +155,17 @@ static void loop_update_date(http_loop *l)
              tm.tm_min, tm.tm_sec);
 }
 
-static int epoll_set(http_loop *l, conn *c, uint32_t events, int op)
+/* Watches what the connection needs now: its output draining, or the next
+ * request (not while one is parked: its successors wait in the socket). */
+static void conn_watch(http_loop *l, conn *c)
 {
-    struct epoll_event ev = {.events = events, .data.ptr = c};
+    uint32_t want = c->writing ? EPOLLOUT : c->parked ? 0 : EPOLLIN;
+    struct epoll_event ev = {.events = want, .data.ptr = c};
 
-    return epoll_ctl(l->epfd, op, c->fd, &ev);
+    if (c->closed || want == c->events)
+        return;
+    if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+        c->events = want;
 }
 
 static void conn_release_body(http_server *s, conn *c)
@@ -112,18 +175,80 @@ static void conn_release_body(http_server *s, conn *c)
     c->body_held = 0;
 }
 
+/* Gives back the lent bodies not yet written. */
+static void conn_release_segs(conn *c)
+{
+    for (size_t i = c->seg_head; i < c->nsegs; i++)
+        if (c->segs[i].release)
+            c->segs[i].release(c->segs[i].ref);
+    c->nsegs = c->seg_head = c->seg_off = 0;
+}
+
+/* Unsent output bytes, lent ones included. */
+static size_t conn_pending(const conn *c)
+{
+    size_t n = c->out.len - c->out_off;
+
+    for (size_t i = c->seg_head; i < c->nsegs; i++)
+        n += c->segs[i].len - (i == c->seg_head ? c->seg_off : 0);
+    return n;
+}
+
+/* Closes the socket at once and frees the rest after the loop's turn: the
+ * caller, and events of this turn that still point at c, see c->closed.
+ * A parked request keeps c until it is resumed. */
 static void conn_close(http_loop *l, conn *c)
 {
-    conn *last = l->conns[--l->nconns];
+    conn *last;
 
-    conn_release_body(l->srv, c);
+    if (c->closed)
+        return;
+    last = l->conns[--l->nconns];
     last->slot = c->slot;
     l->conns[c->slot] = last;
+    c->closed = 1;
+    conn_release_body(l->srv, c);
+    conn_release_segs(c);
     close(c->fd); /* also removes it from the epoll set */
-    buf_free(&c->in);
-    buf_free(&c->out);
-    free(c);
+    c->fd = -1;
+    c->next = l->dead;
+    l->dead = c;
     atomic_fetch_sub(&l->srv->conns, 1);
+}
+
+static void parked_free(http_parked *p)
+{
+    http_response_clear_body(&p->res);
+    buf_free(&p->res.headers);
+    buf_free(&p->res.body);
+    free(p);
+}
+
+/* Frees what was closed this turn. A closed connection that is still
+ * parked waits for its answer (http_resume puts it back here). */
+static void loop_bury(http_loop *l)
+{
+    conn *c = l->dead, *keep = NULL;
+
+    while (c) {
+        conn *next = c->next;
+        if (c->parked) {
+            c->next = keep;
+            keep = c;
+        } else {
+            buf_free(&c->in);
+            buf_free(&c->out);
+            free(c->segs);
+            free(c);
+        }
+        c = next;
+    }
+    l->dead = keep;
+    while (l->dead_watches) {
+        http_watch *w = l->dead_watches;
+        l->dead_watches = w->next_dead;
+        free(w);
+    }
 }
 
 static void conn_reset_request(http_loop *l, conn *c)
@@ -142,16 +267,38 @@ static void response_reset(http_response *res)
     res->close = 0;
     res->no_body = 0;
     buf_reset(&res->headers);
-    buf_reset(&res->body);
+    http_response_clear_body(res);
 }
 
-/* Serialises l->res after the status line rules of RFC 9110 §6.4.1: no body
- * and no Content-Length on 1xx/204/304; HEAD keeps the length, drops the body. */
-static void conn_append_response(http_loop *l, conn *c, const http_request *req, int keep)
+/* Queues a lent body after the output so far; a small one, or one that
+ * cannot be queued, is copied instead. Takes over the reference. */
+static void conn_lend(conn *c, const char *data, size_t len, http_release_fn release, void *ref)
 {
-    http_response *res = &l->res;
+    if (len >= LEND_MIN) {
+        if (c->nsegs == c->seg_cap) {
+            size_t cap = c->seg_cap ? c->seg_cap * 2 : 8;
+            out_seg *grown = realloc(c->segs, cap * sizeof(*grown));
+            if (grown) {
+                c->segs = grown;
+                c->seg_cap = cap;
+            }
+        }
+        if (c->nsegs < c->seg_cap) {
+            c->segs[c->nsegs++] = (out_seg){c->out.len, data, len, release, ref};
+            return;
+        }
+    }
+    buf_append(&c->out, data, len);
+    if (release)
+        release(ref);
+}
+
+/* Serialises res after the status line rules of RFC 9110 §6.4.1: no body
+ * and no Content-Length on 1xx/204/304; HEAD keeps the length, drops the
+ * body. A lent body passes to the connection (or is released). */
+static void conn_append_response(http_loop *l, conn *c, http_response *res, frame f)
+{
     buf *o = &c->out;
-    int is_head = req && req->method == HTTP_HEAD;
     int bodyless = res->no_body || res->status == 204 || res->status == 304;
 
     loop_update_date(l);
@@ -159,17 +306,22 @@ static void conn_append_response(http_loop *l, conn *c, const http_request *req,
     buf_puts(o, l->date);
     if (!bodyless) {
         buf_puts(o, "Content-Length: ");
-        buf_put_i64(o, (int64_t)res->body.len);
+        buf_put_i64(o, (int64_t)http_response_body_len(res));
         buf_append(o, "\r\n", 2);
     }
-    if (!keep)
+    if (!f.keep)
         buf_puts(o, "Connection: close\r\n");
-    else if (req && req->minor_version == 0)
+    else if (f.minor == 0)
         buf_puts(o, "Connection: keep-alive\r\n");
     buf_append(o, res->headers.data ? res->headers.data : "", res->headers.len);
     buf_append(o, "\r\n", 2);
-    if (!bodyless && !is_head)
+    if (!bodyless && !f.head && res->ext) {
+        conn_lend(c, res->ext, res->ext_len, res->ext_release, res->ext_ref);
+        res->ext = NULL; /* the connection holds it now */
+    } else if (!bodyless && !f.head) {
         buf_append(o, res->body.data ? res->body.data : "", res->body.len);
+    }
+    http_response_clear_body(res);
 }
 
 /* Answers with an error and closes after it: no more of the request is read,
@@ -190,22 +342,88 @@ static void conn_error(http_loop *l, conn *c, int status, const http_request *re
         http_response_set_body(&l->res, "application/json; charset=utf-8", body, (size_t)n);
     }
     l->res.status = status;
-    conn_append_response(l, c, NULL, 0);
+    conn_append_response(l, c, &l->res, (frame){0, 1, 0});
     c->close_after = 1;
 }
 
 static void conn_dispatch(http_loop *l, conn *c, http_request *req)
 {
-    int keep;
+    frame f = {req->method == HTTP_HEAD, req->minor_version, 0};
+    unsigned parks;
 
     memcpy(req->peer, c->peer, sizeof(req->peer));
     memcpy(req->peer_text, c->peer_text, sizeof(req->peer_text));
+    req->conn = c;
     response_reset(&l->res);
+    parks = c->parks;
     l->srv->cfg.handler(l->ctx, req, &l->res);
-    keep = req->keep_alive && !l->res.close && !l->stopping && !c->read_eof;
-    conn_append_response(l, c, req, keep);
-    if (!keep)
+    if (c->parks != parks) {
+        /* the answer comes (or, resumed before the handler returned, came)
+         * through http_resume */
+        response_reset(&l->res);
+        return;
+    }
+    f.keep = req->keep_alive && !l->res.close && !l->stopping && !c->read_eof;
+    conn_append_response(l, c, &l->res, f);
+    if (!f.keep)
         c->close_after = 1;
+}
+
+http_parked *http_park(const http_request *req)
+{
+    conn *c = req->conn;
+    http_parked *p;
+
+    if (!c || c->parked || !(p = calloc(1, sizeof(*p))))
+        return NULL;
+    p->c = c;
+    p->req = *req;
+    p->head = req->method == HTTP_HEAD;
+    p->minor = req->minor_version;
+    p->keep = req->keep_alive;
+    p->res.status = 200;
+    buf_init(&p->res.headers, 1 << 20);
+    buf_init(&p->res.body, OUT_CAP);
+    c->parked = p;
+    c->parks++;
+    return p;
+}
+
+http_response *http_parked_response(http_parked *p)
+{
+    return &p->res;
+}
+
+const http_request *http_parked_request(const http_parked *p)
+{
+    return &p->req;
+}
+
+int http_parked_gone(const http_parked *p)
+{
+    return p->c->closed;
+}
+
+void http_resume(http_parked *p)
+{
+    conn *c = p->c;
+    http_loop *l = c->loop;
+
+    c->parked = NULL;
+    if (!c->closed) {
+        frame f = {p->head, p->minor, 0};
+        f.keep = p->keep && !p->res.close && !l->stopping && !c->read_eof;
+        conn_append_response(l, c, &p->res, f);
+        if (!f.keep)
+            c->close_after = 1;
+        if (!c->ready) {
+            c->ready = 1;
+            c->next = l->ready;
+            l->ready = c;
+        }
+    }
+    /* a closed connection is on the dead list already: freed after this turn */
+    parked_free(p);
 }
 
 /* Decides on a request's body before a byte of it is read: the route's cap
@@ -280,17 +498,17 @@ static long conn_take_request(http_loop *l, conn *c, char *data, size_t len)
 
 static void conn_flush(http_loop *l, conn *c);
 
-/* Handles every complete request in the input buffer, in order, until the
- * output passes OUT_HIGH_WATER: then c->held says that requests wait for it
- * to drain (conn_flush takes them up). */
+/* Handles every complete request in the input buffer, in order, until one
+ * is parked or the output passes OUT_HIGH_WATER: then c->held says that
+ * requests wait for it to drain (conn_flush takes them up). */
 static void conn_process(http_loop *l, conn *c)
 {
     size_t off = 0;
 
     c->held = 0;
-    while (!c->close_after && off < c->in.len) {
+    while (!c->close_after && !c->parked && !c->closed && off < c->in.len) {
         long used;
-        if (c->out.len - c->out_off >= OUT_HIGH_WATER) {
+        if (conn_pending(c) >= OUT_HIGH_WATER) {
             c->held = 1;
             break;
         }
@@ -305,6 +523,12 @@ static void conn_process(http_loop *l, conn *c)
             break;
         }
         off += (size_t)used;
+        if (c->parked) {
+            /* its request points into the input: kept as it is until the
+             * answer is given */
+            c->parked_through = off;
+            return;
+        }
     }
     if (off) {
         /* offsets kept for a partial request are relative to its start, which
@@ -319,26 +543,72 @@ static void conn_process(http_loop *l, conn *c)
     c->idle_since = l->now;
 }
 
-/* Writes the output. Once all of it is written, the requests held back
- * while it drained are taken up, and so on until the socket is full (then
- * EPOLLOUT says when to go on) or nothing is left: a client that sent its
- * requests at once sends nothing more to wake us. */
+/* The unwritten output as iovecs: runs of out between the lent bodies. */
+static int conn_iov(const conn *c, struct iovec *iov)
+{
+    size_t pos = c->out_off;
+    int n = 0;
+
+    for (size_t i = c->seg_head; n < IOV_MAX_USED; i++) {
+        size_t end = i < c->nsegs ? c->segs[i].at : c->out.len;
+        size_t skip = i == c->seg_head ? c->seg_off : 0;
+        if (pos < end)
+            iov[n++] = (struct iovec){c->out.data + pos, end - pos};
+        if (i >= c->nsegs || n == IOV_MAX_USED)
+            break;
+        iov[n++] = (struct iovec){(void *)(c->segs[i].data + skip), c->segs[i].len - skip};
+        pos = end;
+    }
+    return n;
+}
+
+/* Moves past k written bytes, giving back each lent body once written. */
+static void conn_advance(conn *c, size_t k)
+{
+    while (k) {
+        size_t end = c->seg_head < c->nsegs ? c->segs[c->seg_head].at : c->out.len;
+        out_seg *sg;
+        size_t m;
+        if (c->out_off < end) {
+            m = end - c->out_off < k ? end - c->out_off : k;
+            c->out_off += m;
+            k -= m;
+            continue;
+        }
+        sg = &c->segs[c->seg_head];
+        m = sg->len - c->seg_off < k ? sg->len - c->seg_off : k;
+        c->seg_off += m;
+        k -= m;
+        if (c->seg_off == sg->len) {
+            if (sg->release)
+                sg->release(sg->ref);
+            c->seg_head++;
+            c->seg_off = 0;
+        }
+    }
+}
+
+/* Writes the output, the head and lent bodies of a response in one writev.
+ * Once all of it is written, the requests held back while it drained are
+ * taken up, and so on until the socket is full (then EPOLLOUT says when to
+ * go on) or nothing is left: a client that sent its requests at once sends
+ * nothing more to wake us. */
 static void conn_flush(http_loop *l, conn *c)
 {
-    for (;;) {
-        while (c->out_off < c->out.len) {
-            ssize_t n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+    while (!c->closed) {
+        while (conn_pending(c)) {
+            struct iovec iov[IOV_MAX_USED];
+            int niov = conn_iov(c, iov);
+            ssize_t n = writev(c->fd, iov, niov);
             if (n > 0) {
-                c->out_off += (size_t)n;
+                conn_advance(c, (size_t)n);
                 continue;
             }
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                if (!c->writing) {
-                    c->writing = 1;
-                    epoll_set(l, c, EPOLLOUT, EPOLL_CTL_MOD);
-                }
+                c->writing = 1;
+                conn_watch(l, c);
                 return;
             }
             conn_close(l, c);
@@ -348,15 +618,14 @@ static void conn_flush(http_loop *l, conn *c)
             buf_free(&c->out);
         buf_reset(&c->out);
         c->out_off = 0;
-        if (c->close_after || (c->read_eof && !c->in.len)) {
+        c->nsegs = c->seg_head = c->seg_off = 0;
+        if (c->close_after || (c->read_eof && !c->in.len && !c->parked)) {
             conn_close(l, c);
             return;
         }
-        if (c->writing) {
-            c->writing = 0;
-            epoll_set(l, c, EPOLLIN, EPOLL_CTL_MOD);
-        }
-        if (!c->held)
+        c->writing = 0;
+        conn_watch(l, c);
+        if (!c->held || c->parked)
             return;
         conn_process(l, c);
     }
@@ -367,7 +636,7 @@ static void conn_flush(http_loop *l, conn *c)
  * is not buffered. */
 static void conn_on_readable(http_loop *l, conn *c)
 {
-    for (int i = 0; i < 8 && !c->close_after; i++) {
+    for (int i = 0; i < 8 && !c->close_after && !c->parked && !c->closed; i++) {
         ssize_t n;
         size_t room;
         if (buf_reserve(&c->in, READ_CHUNK) != 0) {
@@ -396,11 +665,90 @@ static void conn_on_readable(http_loop *l, conn *c)
         if (c->held || (size_t)n < room)
             break; /* the output must drain first, or nothing is left to read */
     }
-    if (c->read_eof && c->in.len && !c->close_after && c->out.len == c->out_off) {
+    if (c->closed)
+        return;
+    if (c->read_eof && c->in.len && !c->close_after && !c->parked && !conn_pending(c)) {
         conn_close(l, c); /* half a request, then the peer left */
         return;
     }
+    conn_watch(l, c);
     conn_flush(l, c);
+}
+
+static void conn_on_event(http_loop *l, conn *c, uint32_t events)
+{
+    if (c->closed)
+        return; /* closed earlier in this turn */
+    if (c->parked && (events & (EPOLLERR | EPOLLHUP))) {
+        conn_close(l, c); /* nobody is left to answer */
+        return;
+    }
+    if (events & EPOLLOUT)
+        conn_flush(l, c);
+    else
+        conn_on_readable(l, c);
+}
+
+/* Connections whose parked request was answered: the answer is written and
+ * the requests that waited behind it are taken up. */
+static void loop_run_ready(http_loop *l)
+{
+    while (l->ready) {
+        conn *c = l->ready;
+        l->ready = c->next;
+        c->ready = 0;
+        if (c->closed)
+            continue;
+        buf_consume(&c->in, c->parked_through);
+        c->parked_through = 0;
+        conn_process(l, c);
+        conn_watch(l, c);
+        conn_flush(l, c);
+    }
+}
+
+http_watch *http_watch_add(http_loop *l, int fd, uint32_t events, http_watch_fn cb, void *arg)
+{
+    http_watch *w = calloc(1, sizeof(*w));
+    struct epoll_event ev = {.events = events};
+
+    if (!w)
+        return NULL;
+    *w = (http_watch){.kind = EV_WATCH, .fd = fd, .loop = l, .cb = cb, .arg = arg};
+    ev.data.ptr = w;
+    if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int http_watch_set(http_watch *w, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = w};
+
+    return epoll_ctl(w->loop->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+}
+
+void http_watch_remove(http_watch *w)
+{
+    if (!w || w->removed)
+        return;
+    w->removed = 1;
+    epoll_ctl(w->loop->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+    w->next_dead = w->loop->dead_watches;
+    w->loop->dead_watches = w;
+}
+
+void http_loop_wake_at(http_loop *l, int64_t at_ms)
+{
+    if (!l->wake_at || at_ms < l->wake_at)
+        l->wake_at = at_ms;
+}
+
+int64_t http_loop_now(const http_loop *l)
+{
+    return l->now;
 }
 
 static void peer_of(conn *c, const struct sockaddr_storage *ss)
@@ -479,13 +827,16 @@ static void loop_accept(http_loop *l)
             continue;
         }
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c->kind = EV_CONN;
         c->fd = fd;
+        c->loop = l;
+        c->events = EPOLLIN;
         buf_init(&c->in, IN_CAP);
         buf_init(&c->out, OUT_CAP);
         c->idle_since = l->now;
         c->req_start = l->now; /* the first request is due within the header timeout */
         peer_of(c, &ss);
-        if (epoll_set(l, c, EPOLLIN, EPOLL_CTL_ADD) != 0) {
+        if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){EPOLLIN, {.ptr = c}})) {
             buf_free(&c->in);
             buf_free(&c->out);
             free(c);
@@ -501,7 +852,7 @@ static void loop_accept(http_loop *l)
 /* Nothing received or to send: a connection between requests. */
 static int conn_is_idle(const conn *c)
 {
-    return !c->in.len && c->out.len == c->out_off && !c->head_len;
+    return !c->in.len && !conn_pending(c) && !c->head_len && !c->parked;
 }
 
 /* Once a second: requests whose headers or body are late get 408
@@ -519,6 +870,8 @@ static void loop_check_timeouts(http_loop *l)
         } else if (l->stopping && l->now >= l->drain_until && conn_is_idle(c) &&
                    l->now - c->idle_since >= l->drain_ms) {
             conn_close(l, c);
+        } else if (c->parked) {
+            /* its answer is on the way: the owner of the wait bounds it */
         } else if (c->writing) {
             if (l->now - c->idle_since > cfg->idle_timeout_ms)
                 conn_close(l, c);
@@ -564,6 +917,37 @@ static void loop_drain_listener(http_loop *l)
     l->lfd = -1;
 }
 
+/* Until the next second's checks, or sooner: the listener's rest, a
+ * deadline an owner of a watch asked for, the stop's drain. */
+static int loop_wait_ms(const http_loop *l)
+{
+    int64_t now = clock_mono_ms(), wait = l->stopping ? 50 : 1000;
+
+    if (l->accept_resume)
+        wait = l->accept_resume > now ? l->accept_resume - now : 0;
+    if (l->wake_at && l->wake_at - now < wait)
+        wait = l->wake_at > now ? l->wake_at - now : 0;
+    return (int)wait;
+}
+
+static void loop_on_event(http_loop *l, void *p, uint32_t events)
+{
+    if (p == &l->lfd) {
+        loop_accept(l);
+    } else if (p == &l->evfd) {
+        uint64_t v;
+        if (read(l->evfd, &v, sizeof(v)) < 0) {
+            /* nothing to do: the stop flag is what counts */
+        }
+    } else if (*(const int *)p == EV_WATCH) {
+        http_watch *w = p;
+        if (!w->removed)
+            w->cb(w->arg, events);
+    } else {
+        conn_on_event(l, p, events);
+    }
+}
+
 static void *loop_run(void *arg)
 {
     http_loop *l = arg;
@@ -571,34 +955,20 @@ static void *loop_run(void *arg)
     struct epoll_event events[MAX_EVENTS];
     int64_t last_check = clock_mono_ms();
 
+    l->now = last_check;
     if (s->cfg.thread_init)
-        l->ctx = s->cfg.thread_init(s->cfg.app, l->index);
+        l->ctx = s->cfg.thread_init(s->cfg.app, l, l->index);
     buf_init(&l->res.headers, 1 << 20);
     buf_init(&l->res.body, OUT_CAP);
     for (;;) {
-        int wait_ms = l->stopping ? 50 : 1000, n;
-        if (l->accept_resume)
-            wait_ms = l->accept_resume > l->now ? (int)(l->accept_resume - l->now) : 0;
-        n = epoll_wait(l->epfd, events, MAX_EVENTS, wait_ms);
+        int n = epoll_wait(l->epfd, events, MAX_EVENTS, loop_wait_ms(l));
         l->now = clock_mono_ms();
+        if (l->wake_at && l->now >= l->wake_at)
+            l->wake_at = 0;
         loop_watch_listener(l);
-        for (int i = 0; i < n; i++) {
-            void *p = events[i].data.ptr;
-            if (p == &l->lfd) {
-                loop_accept(l);
-            } else if (p == &l->evfd) {
-                uint64_t v;
-                if (read(l->evfd, &v, sizeof(v)) < 0) {
-                    /* nothing to do: the flag below is what counts */
-                }
-            } else {
-                conn *c = p;
-                if (events[i].events & EPOLLOUT)
-                    conn_flush(l, c);
-                else
-                    conn_on_readable(l, c);
-            }
-        }
+        for (int i = 0; i < n; i++)
+            loop_on_event(l, events[i].data.ptr, events[i].events);
+        loop_run_ready(l);
         if (atomic_load(&s->stopping)) {
             loop_begin_stop(l);
             loop_drain_listener(l);
@@ -609,11 +979,14 @@ static void *loop_run(void *arg)
         }
         if (s->cfg.thread_idle)
             s->cfg.thread_idle(l->ctx);
+        loop_run_ready(l); /* answers given by the idle hook */
+        loop_bury(l);
         if (l->stopping && !l->nconns && l->lfd < 0)
             break;
     }
     if (s->cfg.thread_fini)
         s->cfg.thread_fini(l->ctx);
+    loop_bury(l);
     buf_free(&l->res.headers);
     buf_free(&l->res.body);
     return NULL;
@@ -704,6 +1077,7 @@ static void loop_release(http_loop *l)
 {
     for (size_t i = l->nconns; i-- > 0;)
         conn_close(l, l->conns[i]);
+    loop_bury(l);
     free(l->conns);
     if (l->lfd >= 0)
         close(l->lfd);

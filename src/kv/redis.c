@@ -20,12 +20,23 @@
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/num.h"
+#include "util/task.h"
 #include "util/trace.h"
 
 #define MAX_ARGS    64
 #define RETRY_MS    1000  /* after a refused or broken connection */
 #define BACKOFF_MAX 60000 /* timeouts back off 1 s, 2 s, 4 s … up to this */
 #define PROBE_WAIT  20    /* ms a non-blocking reconnect may wait in one call */
+
+/* A command sent from a loop, waiting for its reply. */
+typedef struct pending {
+    redis_reply_fn fn; /* NULL: the reply is dropped */
+    void *ud;
+    int64_t deadline; /* monotonic ms */
+    redisReply *reply;
+    struct pending *next;
+    trace_span *span; /* recorded: its client span, ended with the reply */
+} pending;
 
 /* A connection is made in steps, so that it can be made without waiting:
  * connect, the TLS handshake, then AUTH, SELECT and PING sent at once and
@@ -56,6 +67,16 @@ struct redis {
     int was_up;                    /* for logging state changes once */
     int64_t retry_at;              /* monotonic ms: no reconnect before */
     char err[512];
+    /* on a loop (redis_set_loop): commands queued, sent without waiting,
+     * their replies handed to callbacks in order */
+    int on_loop;
+    task_loop loop;
+    int watched_fd; /* -1: none */
+    unsigned want;
+    buf out; /* commands not yet written (written once the link is up) */
+    size_t out_off;
+    pending *head, *tail; /* replies due, in order */
+    pending *done;        /* replies to hand out from the loop */
 };
 
 /* %XX in user info */
@@ -147,6 +168,7 @@ redis *redis_new(const char *url, int timeout_ms, char *err, size_t errlen)
         return NULL;
     }
     r->fd = -1;
+    r->watched_fd = -1;
     r->state = LINK_DOWN;
     r->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
     if (parse_url(r, url, err, errlen) != 0) {
@@ -181,6 +203,8 @@ void redis_free(redis *r)
 {
     if (!r)
         return;
+    redis_abandon(r);
+    buf_free(&r->out);
     disconnect(r);
     if (r->ctx)
         SSL_CTX_free(r->ctx);
@@ -338,6 +362,9 @@ static int tls_begin(redis *r)
         SSL_CTX_set_verify(r->ctx, SSL_VERIFY_PEER, NULL);
     }
     if (!(r->ssl = SSL_new(r->ctx)) || SSL_set_fd(r->ssl, r->fd) != 1 ||
+        !(SSL_set_mode(r->ssl,
+                       SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER) &
+          SSL_MODE_ENABLE_PARTIAL_WRITE) ||
         SSL_set_tlsext_host_name(r->ssl, r->host) != 1 || SSL_set1_host(r->ssl, r->host) != 1)
         return tls_fail(r);
     r->state = LINK_TLS;
@@ -589,6 +616,349 @@ static int link_ready(redis *r)
     return link_drive(r, r->nonblocking ? until : r->deadline);
 }
 
+/* ---- traces: a client span per command ---- */
+
+/* Its name only, never its arguments (keys and values may be client
+ * addresses or API key digests). */
+static void cmd_span_begin(const redis *r, trace_span *s, int argc, const char **argv,
+                           const size_t *lens)
+{
+    char name[24];
+    size_t n;
+
+    trace_begin_child(s, TRACE_CLIENT, NULL);
+    if (!trace_recording(s) || argc < 1)
+        return;
+    n = lens ? lens[0] : strlen(argv[0]);
+    if (n > sizeof(name) - 1)
+        n = sizeof(name) - 1;
+    for (size_t i = 0; i < n; i++)
+        name[i] = (char)toupper((unsigned char)argv[0][i]);
+    trace_set_name(s, name, n);
+    trace_attr_strn(s, "db.system.name", "redis", 5);
+    trace_attr_strn(s, "db.operation.name", name, n);
+    trace_attr_str(s, "server.address", r->host);
+}
+
+static void cmd_span_end(trace_span *s, const redisReply *rep)
+{
+    if (!rep || rep->type == REDIS_REPLY_ERROR) {
+        trace_attr_str(s, "error.type", rep ? "redis_error" : "redis_unavailable");
+        trace_set_error(s);
+    }
+    trace_end(s);
+}
+
+/* ---- on a loop: sent without waiting, replies to callbacks ---- */
+
+static void lp_on_ready(void *arg, unsigned ready);
+
+static void lp_watch(redis *r, int fd, unsigned want)
+{
+    if (fd != r->watched_fd && r->watched_fd >= 0) {
+        r->loop.watch(r->loop.ud, r->watched_fd, 0, lp_on_ready, r);
+        r->want = 0;
+    }
+    r->watched_fd = fd;
+    if (fd >= 0 && want != r->want && r->loop.watch(r->loop.ud, fd, want, lp_on_ready, r) == 0)
+        r->want = want;
+}
+
+/* Replies are handed out from the loop, never from inside a task (a
+ * callback may resume one). */
+static void lp_dispatch(redis *r)
+{
+    if (r->loop.current(r->loop.ud)) {
+        if (r->done)
+            r->loop.wake_at(r->loop.ud, 1);
+        return;
+    }
+    while (r->done) {
+        pending *p = r->done;
+        r->done = p->next;
+        if (p->span) {
+            cmd_span_end(p->span, p->reply);
+            free(p->span);
+        }
+        if (p->fn)
+            p->fn(p->ud, p->reply);
+        else if (p->reply)
+            freeReplyObject(p->reply);
+        free(p);
+    }
+}
+
+/* The link failed (or timed out): every command waiting gets NULL, and
+ * the next attempt is put off as link_failed says. */
+static void lp_fail(redis *r)
+{
+    lp_watch(r, -1, 0);
+    link_failed(r);
+    buf_reset(&r->out);
+    r->out_off = 0;
+    while (r->head) {
+        pending *p = r->head;
+        r->head = p->next;
+        p->reply = NULL;
+        p->next = r->done;
+        r->done = p;
+    }
+    r->tail = NULL;
+}
+
+void redis_abandon(redis *r)
+{
+    if (!r || !r->on_loop)
+        return;
+    if (r->head || r->state != LINK_DOWN) {
+        snprintf(r->err, sizeof(r->err), "closing");
+        lp_fail(r);
+    }
+    lp_dispatch(r);
+}
+
+/* Writes what is queued, as far as the socket takes it. */
+static void lp_flush(redis *r)
+{
+    unsigned want = TASK_WANT_READ;
+
+    while (r->out_off < r->out.len) {
+        const char *p = r->out.data + r->out_off;
+        size_t n = r->out.len - r->out_off;
+        ssize_t w;
+        if (r->ssl) {
+            int rc = SSL_write(r->ssl, p, (int)n), e;
+            if (rc > 0) {
+                r->out_off += (size_t)rc;
+                continue;
+            }
+            e = SSL_get_error(r->ssl, rc);
+            if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+                want |= e == SSL_ERROR_WANT_WRITE ? TASK_WANT_WRITE : 0;
+                break;
+            }
+            goto fail;
+        }
+        w = send(r->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) {
+            r->out_off += (size_t)w;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else if (w < 0 && errno == EAGAIN) {
+            want |= TASK_WANT_WRITE;
+            break;
+        } else {
+            goto fail;
+        }
+    }
+    if (r->out_off == r->out.len) {
+        buf_reset(&r->out);
+        r->out_off = 0;
+    }
+    lp_watch(r, r->fd, want);
+    return;
+fail:
+    snprintf(r->err, sizeof(r->err), "write to %.200s:%s failed", r->host, r->port);
+    lp_fail(r);
+}
+
+/* Reads what has come and hands each reply to its command, in order. */
+static void lp_read(redis *r)
+{
+    char chunk[16384];
+    void *reply;
+    ssize_t got;
+
+    while ((got = io_read(r, chunk, sizeof(chunk), 0)) > 0)
+        if (redisReaderFeed(r->reader, chunk, (size_t)got) != REDIS_OK)
+            break;
+    if (got < 0) {
+        snprintf(r->err, sizeof(r->err), "%.200s:%s closed the connection", r->host, r->port);
+        lp_fail(r);
+        return;
+    }
+    while (r->head) {
+        pending *p = r->head;
+        if (redisReaderGetReply(r->reader, &reply) != REDIS_OK) {
+            snprintf(r->err, sizeof(r->err), "bad reply from %.200s:%s", r->host, r->port);
+            lp_fail(r);
+            return;
+        }
+        if (!reply)
+            break;
+        r->head = p->next;
+        if (!r->head)
+            r->tail = NULL;
+        p->reply = reply;
+        p->next = r->done;
+        r->done = p;
+    }
+    r->up = 1;
+    r->backoff_ms = 0;
+}
+
+/* Connecting: one more step; once up, what was queued meanwhile goes. */
+static void lp_step(redis *r)
+{
+    short events = 0;
+    int rc = link_step(r, &events);
+
+    if (rc < 0) {
+        lp_fail(r);
+    } else if (rc == 0) {
+        lp_watch(r, r->fd, events & POLLOUT ? TASK_WANT_WRITE : TASK_WANT_READ);
+    } else {
+        r->timed_out = 0;
+        if (!r->was_up) {
+            r->was_up = 1;
+            log_debug("redis connected", LF_S("host", r->host));
+        }
+        lp_flush(r);
+    }
+}
+
+static void lp_on_ready(void *arg, unsigned ready)
+{
+    redis *r = arg;
+
+    if (r->state != LINK_UP) {
+        lp_step(r);
+    } else {
+        if (ready & TASK_WANT_WRITE)
+            lp_flush(r);
+        if (r->state == LINK_UP && (ready & TASK_WANT_READ || !ready))
+            lp_read(r);
+    }
+    lp_dispatch(r);
+}
+
+void redis_tick(redis *r)
+{
+    int64_t now;
+
+    if (!r || !r->on_loop)
+        return;
+    now = clock_mono_ms();
+    if (r->state != LINK_DOWN && r->state != LINK_UP && now >= r->deadline) {
+        r->timed_out = 1;
+        snprintf(r->err, sizeof(r->err), "no answer from %.200s:%s within %d ms", r->host, r->port,
+                 r->timeout_ms);
+        lp_fail(r);
+    } else if (r->head && now >= r->head->deadline) {
+        r->timed_out = 1;
+        snprintf(r->err, sizeof(r->err), "no answer from %.200s:%s within %d ms", r->host, r->port,
+                 r->timeout_ms);
+        lp_fail(r);
+    }
+    lp_dispatch(r);
+}
+
+void redis_set_loop(redis *r, const task_loop *loop)
+{
+    r->loop = *loop;
+    r->on_loop = 1;
+    r->nonblocking = 1;
+    buf_init(&r->out, (size_t)64 << 20);
+}
+
+/* Queues the command (connecting first when the link is down); its
+ * pending entry, or NULL when it cannot be sent now. */
+static pending *lp_queue(redis *r, int argc, const char **argv, const size_t *lens,
+                         redis_reply_fn fn, void *ud)
+{
+    int64_t now = clock_mono_ms();
+    size_t l[MAX_ARGS];
+    char *cmd = NULL;
+    pending *p;
+    int n;
+
+    if (argc > MAX_ARGS)
+        return NULL;
+    if (r->state == LINK_DOWN) {
+        if (now < r->retry_at)
+            return NULL;
+        if (link_start(r, now) != 0) {
+            lp_fail(r);
+            return NULL;
+        }
+        r->loop.wake_at(r->loop.ud, r->deadline);
+        lp_step(r);
+        if (r->state == LINK_DOWN)
+            return NULL;
+    }
+    for (int i = 0; i < argc; i++)
+        l[i] = lens ? lens[i] : strlen(argv[i]);
+    if ((n = redisFormatCommandArgv(&cmd, argc, argv, l)) < 0 || !(p = calloc(1, sizeof(*p)))) {
+        redisFreeCommand(cmd);
+        return NULL;
+    }
+    if (buf_append(&r->out, cmd, (size_t)n) != 0) {
+        redisFreeCommand(cmd);
+        free(p);
+        return NULL;
+    }
+    redisFreeCommand(cmd);
+    *p = (pending){fn, ud, now + r->timeout_ms, NULL, NULL, NULL};
+    if (r->tail)
+        r->tail->next = p;
+    else
+        r->head = p;
+    r->tail = p;
+    r->loop.wake_at(r->loop.ud, p->deadline);
+    if (r->state == LINK_UP)
+        lp_flush(r);
+    return p;
+}
+
+/* The command's span begins now, under the current one (a task's request),
+ * and ends when its reply is handed out (lp_dispatch). */
+int redis_send(redis *r, int argc, const char **argv, const size_t *lens, redis_reply_fn fn,
+               void *ud)
+{
+    trace_span s;
+    pending *p;
+
+    if (!r->on_loop)
+        return -1;
+    cmd_span_begin(r, &s, argc, argv, lens);
+    if (!(p = lp_queue(r, argc, argv, lens, fn, ud))) {
+        cmd_span_end(&s, NULL);
+        return -1;
+    }
+    if (trace_recording(&s) && (p->span = malloc(sizeof(s))))
+        *p->span = s;
+    return 0;
+}
+
+/* A task's command on a loop client: sent, and the task waits for it. */
+typedef struct task_wait {
+    void *token;
+    redisReply *reply;
+    int done;
+    task_loop *loop;
+} task_wait;
+
+static void task_wake(void *ud, redisReply *reply)
+{
+    task_wait *w = ud;
+
+    w->reply = reply;
+    w->done = 1;
+    w->loop->resume(w->loop->ud, w->token);
+}
+
+static redisReply *lp_command(redis *r, int argc, const char **argv, const size_t *lens)
+{
+    task_wait w = {r->loop.current(r->loop.ud), NULL, 0, &r->loop};
+
+    /* outside a task the loop would have to wait: not here */
+    if (!w.token || redis_send(r, argc, argv, lens, task_wake, &w) != 0)
+        return NULL;
+    while (!w.done)
+        r->loop.suspend(r->loop.ud);
+    return w.reply;
+}
+
 static redisReply *command_wait(redis *r, int extra_ms, int argc, const char **argv,
                                 const size_t *lens)
 {
@@ -613,32 +983,17 @@ static redisReply *command_wait(redis *r, int extra_ms, int argc, const char **a
     return NULL;
 }
 
-/* A client span per command: its name only, never its arguments (keys
- * and values may be client addresses or API key digests). */
 redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **argv,
                                const size_t *lens)
 {
     trace_span s;
     redisReply *rep;
 
-    trace_begin_child(&s, TRACE_CLIENT, NULL);
-    if (trace_recording(&s) && argc > 0) {
-        char name[24];
-        size_t n = lens ? lens[0] : strlen(argv[0]);
-        for (size_t i = 0; i < n && i < sizeof(name) - 1; i++)
-            name[i] = (char)toupper((unsigned char)argv[0][i]);
-        name[n < sizeof(name) - 1 ? n : sizeof(name) - 1] = '\0';
-        trace_set_name(&s, name, strlen(name));
-        trace_attr_str(&s, "db.system.name", "redis");
-        trace_attr_str(&s, "db.operation.name", name);
-        trace_attr_str(&s, "server.address", r->host);
-    }
+    if (r->on_loop)
+        return lp_command(r, argc, argv, lens); /* redis_send spans it */
+    cmd_span_begin(r, &s, argc, argv, lens);
     rep = command_wait(r, extra_ms, argc, argv, lens);
-    if (!rep || rep->type == REDIS_REPLY_ERROR) {
-        trace_attr_str(&s, "error.type", rep ? "redis_error" : "redis_unavailable");
-        trace_set_error(&s);
-    }
-    trace_end(&s);
+    cmd_span_end(&s, rep);
     return rep;
 }
 

@@ -13,6 +13,9 @@
  * then waits at most a few milliseconds in the call that starts it, and
  * later calls look at the socket without waiting until it is up (they
  * return NULL meanwhile) or its timeout has passed.
+ * Traces: every command is a client span (util/trace.h) under the
+ * thread's current span, named after the command alone; on a loop it
+ * begins when the command is queued and ends when its reply is handed out.
  * Threads: a client belongs to one thread.
  * Errors: redis_command() returns NULL when Redis cannot be reached or did
  * not answer in time (redis_errmsg() says why); a Redis error reply is a
@@ -24,6 +27,8 @@
 #include <hiredis/hiredis.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util/task.h"
 
 typedef struct redis redis;
 
@@ -39,6 +44,33 @@ int redis_is_up(const redis *r);
 void redis_set_nonblocking_reconnect(redis *r);
 
 redisReply *redis_command(redis *r, int argc, const char **argv, const size_t *lens);
+
+/* ---- on an event loop ----
+ * A client of a loop thread never blocks it: redis_set_loop() makes every
+ * command queued and sent without waiting (pipelined with the others in
+ * flight), its reply handed to a callback on the loop in the order sent.
+ * A command not answered within the timeout fails the link (every command
+ * waiting gets NULL) and the next attempt backs off as above. On such a
+ * client redis_command() must run in a task (util/task.h): the task waits
+ * for the reply, the loop goes on; outside a task it returns NULL at once.
+ * The connection itself is made in steps on the loop too; only the lookup
+ * of the host name (getaddrinfo) blocks, once per connect. */
+
+/* The reply, or NULL when Redis could not be asked or did not answer in
+ * time; the callback owns the reply (freeReplyObject). */
+typedef void (*redis_reply_fn)(void *ud, redisReply *reply);
+
+/* Puts the client on loop (copied). */
+void redis_set_loop(redis *r, const task_loop *loop);
+/* Queues a command: 0, and fn(ud, reply) is called once, later, from the
+ * loop (fn NULL: the reply is dropped); -1 when it cannot be sent now
+ * (Redis down and the retry not due, out of memory): fn is not called. */
+int redis_send(redis *r, int argc, const char **argv, const size_t *lens, redis_reply_fn fn,
+               void *ud);
+/* After each turn of the loop: replies past their time fail. */
+void redis_tick(redis *r);
+/* At the loop's end: every command waiting gets NULL. NULL is fine. */
+void redis_abandon(redis *r);
 /* The same with up to extra_ms more to wait for the reply (blocking
  * commands such as XREADGROUP … BLOCK). */
 redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **argv,

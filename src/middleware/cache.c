@@ -1,6 +1,7 @@
 #include "middleware/cache.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ typedef struct entry {
     struct entry *hnext;
     lru_node lru;
     uint64_t hash;
+    atomic_int refs; /* the shard's hold (while linked), and each loan */
     int64_t generation;
     size_t klen, blen;
     cache_meta meta;
@@ -53,7 +55,7 @@ void cache_free(cache *c)
         lru_node *n = c->shards[i].lru.newest, *older;
         for (; n; n = older) {
             older = n->older;
-            free(LRU_ELEMENT(n, entry, lru));
+            cache_release(LRU_ELEMENT(n, entry, lru));
         }
         pthread_mutex_destroy(&c->shards[i].lock);
     }
@@ -82,7 +84,25 @@ static size_t entry_size(const entry *e)
     return sizeof(*e) + e->klen + e->blen;
 }
 
-/* Unlinks e from its bucket and the LRU, then frees it. */
+void cache_release(void *ref)
+{
+    entry *e = ref;
+
+    if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
+        free(e);
+}
+
+static void lend(entry *e, cache_loan *out)
+{
+    atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+    out->body = e->data + e->klen;
+    out->len = e->blen;
+    out->meta = e->meta;
+    out->ref = e;
+}
+
+/* Unlinks e from its bucket and the LRU, then lets go of it (freed now,
+ * or when the last loan is given back). */
 static void drop(shard *s, entry *e)
 {
     entry **pp = &s->buckets[e->hash % BUCKETS];
@@ -94,7 +114,7 @@ static void drop(shard *s, entry *e)
     lru_unlink(&s->lru, &e->lru);
     s->bytes -= entry_size(e);
     metrics_gauge_add(M_CACHE_BYTES, -(int64_t)entry_size(e));
-    free(e);
+    cache_release(e);
 }
 
 static entry *find(shard *s, uint64_t h, const char *key, size_t klen)
@@ -147,20 +167,38 @@ int cache_get_any(cache *c, const char *key, size_t klen, buf *out, cache_meta *
     return lookup(c, key, klen, ANY_GENERATION, out, meta, generation);
 }
 
-void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const char *body,
-               size_t blen, const cache_meta *meta)
+int cache_lend(cache *c, const char *key, size_t klen, int64_t generation, cache_loan *out)
+{
+    uint64_t h = hash_fnv1a(key, klen);
+    shard *s = shard_of(c, h);
+    entry *e;
+    int hit = 0;
+
+    pthread_mutex_lock(&s->lock);
+    if ((e = find(s, h, key, klen)) && e->generation == generation) {
+        lend(e, out);
+        lru_touch(&s->lru, &e->lru);
+        hit = 1;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return hit;
+}
+
+int cache_put(cache *c, const char *key, size_t klen, int64_t generation, const char *body,
+              size_t blen, const cache_meta *meta, cache_loan *out)
 {
     uint64_t h = hash_fnv1a(key, klen);
     shard *s = shard_of(c, h);
     entry *e = malloc(sizeof(*e) + klen + blen), *old;
 
     if (!e)
-        return;
+        return 0;
     if (sizeof(*e) + klen + blen > c->max_per_shard) {
         free(e); /* larger than the whole shard: not worth keeping */
-        return;
+        return 0;
     }
     memset(e, 0, sizeof(*e));
+    atomic_init(&e->refs, 1);
     e->hash = h;
     e->generation = generation;
     e->klen = klen;
@@ -173,7 +211,7 @@ void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const
         /* a thread that read the generation before an import was seen */
         pthread_mutex_unlock(&s->lock);
         free(e);
-        return;
+        return 0;
     }
     if (old)
         drop(s, old);
@@ -186,8 +224,11 @@ void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const
         drop(s, LRU_ELEMENT(s->lru.oldest, entry, lru));
         metrics_inc(M_CACHE_EVICTIONS);
     }
+    if (out)
+        lend(e, out);
     pthread_mutex_unlock(&s->lock);
     metrics_inc(M_CACHE_STORES);
+    return 1;
 }
 
 size_t cache_bytes(cache *c)

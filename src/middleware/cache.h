@@ -8,7 +8,9 @@
  * Entries hold the body as it will be sent (gzip-compressed when that pays)
  * with its strong ETag precomputed.
  * Thread-safe: one mutex per shard, held only to find and copy an entry.
- * Ownership: the cache copies what it stores; cache_get copies out. */
+ * Ownership: the cache copies what it stores; cache_get copies out, while
+ * cache_lend (and cache_put's lend) hands out the entry itself, counted:
+ * it stays readable, even once replaced or evicted, until cache_release. */
 #ifndef TVSHOWS_CACHE_H
 #define TVSHOWS_CACHE_H
 
@@ -37,10 +39,24 @@ int cache_get(cache *c, const char *key, size_t klen, int64_t generation, buf *o
  * render now (stale-if-error); it does not count as a use for the LRU. */
 int cache_get_any(cache *c, const char *key, size_t klen, buf *out, cache_meta *meta,
                   int64_t *generation);
+/* A lent entry: its stored body and meta, readable until
+ * cache_release(ref). */
+typedef struct cache_loan {
+    const char *body;
+    size_t len;
+    cache_meta meta;
+    void *ref;
+} cache_loan;
+
+/* 1 on a hit, the entry lent in *out; 0 on a miss. */
+int cache_lend(cache *c, const char *key, size_t klen, int64_t generation, cache_loan *out);
+/* Gives a lent entry back (an http_release_fn). */
+void cache_release(void *ref);
 /* Stores body for key, replacing an entry of the same or an older
- * generation (never a newer one). */
-void cache_put(cache *c, const char *key, size_t klen, int64_t generation, const char *body,
-               size_t blen, const cache_meta *meta);
+ * generation (never a newer one). With out (may be NULL), the stored
+ * entry is lent as well: 1 then, 0 when nothing was stored. */
+int cache_put(cache *c, const char *key, size_t klen, int64_t generation, const char *body,
+              size_t blen, const cache_meta *meta, cache_loan *out);
 size_t cache_bytes(cache *c);
 
 /* The cache is split into CACHE_SHARDS shards, each bounded to a share of

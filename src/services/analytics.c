@@ -285,24 +285,13 @@ void analytics_json(const report *r, int64_t generated_at, buf *out)
     jw_end(&w);
 }
 
-/* RFC 4180: quote a field holding a comma, quote or line break. */
 static void csv_field(const cell *c, buf *out)
 {
     buf tmp;
-    int quote;
 
     buf_init(&tmp, 1 << 16);
     cell_text(c, &tmp);
-    quote = tmp.len && strpbrk(tmp.data, ",\"\r\n");
-    if (quote)
-        buf_putc(out, '"');
-    for (size_t i = 0; i < tmp.len; i++) {
-        if (tmp.data[i] == '"')
-            buf_putc(out, '"');
-        buf_putc(out, tmp.data[i]);
-    }
-    if (quote)
-        buf_putc(out, '"');
+    buf_put_csv(out, tmp.data, tmp.len);
     buf_free(&tmp);
 }
 

@@ -1,6 +1,7 @@
 #include "services/import.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "services/demo.h"
 #include "util/date.h"
 #include "util/idmap.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/url.h"
 
 #define FILE_CAP ((size_t)512 << 20)
 
@@ -46,6 +49,117 @@ static void note_failure(import_result *res, const char *day, const char *source
     if (!res->error[0])
         snprintf(res->error, sizeof(res->error), "%s: %s", unit, error);
     snprintf(res->failed + l, sizeof(res->failed) - l, "%s%s", l ? "," : "", unit);
+}
+
+/* ---- an upstream nothing answers at (import.h) ---- */
+
+#define PAUSE_MAX_MS ((int64_t)60 * 60 * 1000)
+
+static struct {
+    pthread_mutex_t lock;
+    int failures;     /* units in a row that found nothing answering */
+    int64_t pause_ms; /* the current pause; 0 while the upstream answers */
+    int64_t until_ms; /* monotonic: when the current pause ends */
+    int64_t first_ms; /* IMPORT_PAUSE */
+    int log_it;
+    char base_url[512]; /* without a password */
+} upstream = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 60 * 1000, 0, "TVMAZE_BASE_URL"};
+
+void import_upstream_init(const char *base_url, int64_t first_pause_ms, int log_it)
+{
+    pthread_mutex_lock(&upstream.lock);
+    url_redact(base_url, upstream.base_url, sizeof(upstream.base_url));
+    upstream.first_ms = first_pause_ms;
+    upstream.log_it = log_it;
+    pthread_mutex_unlock(&upstream.lock);
+}
+
+void import_upstream_message(char *out, size_t n)
+{
+    pthread_mutex_lock(&upstream.lock);
+    snprintf(out, n,
+             "TVmaze is unreachable at %s — check the network or TVMAZE_BASE_URL; `tvshows "
+             "import --demo` loads sample data",
+             upstream.base_url);
+    pthread_mutex_unlock(&upstream.lock);
+}
+
+/* Under the lock: the pause begins, or (a try after it found nothing
+ * either) doubles. */
+static void pause_locked(int64_t now)
+{
+    upstream.pause_ms = upstream.pause_ms ? upstream.pause_ms * 2 : upstream.first_ms;
+    if (upstream.pause_ms > PAUSE_MAX_MS)
+        upstream.pause_ms = PAUSE_MAX_MS;
+    upstream.until_ms = now + upstream.pause_ms;
+}
+
+void import_upstream_down(void)
+{
+    pthread_mutex_lock(&upstream.lock);
+    if (upstream.failures < IMPORT_UNREACHABLE_AFTER) {
+        upstream.failures = IMPORT_UNREACHABLE_AFTER;
+        pause_locked(clock_mono_ms());
+    }
+    pthread_mutex_unlock(&upstream.lock);
+}
+
+int import_upstream_unreachable(void)
+{
+    int down;
+
+    pthread_mutex_lock(&upstream.lock);
+    down = upstream.failures >= IMPORT_UNREACHABLE_AFTER;
+    pthread_mutex_unlock(&upstream.lock);
+    return down;
+}
+
+int64_t import_upstream_pause_ms(void)
+{
+    int64_t left;
+
+    pthread_mutex_lock(&upstream.lock);
+    left = upstream.pause_ms ? upstream.until_ms - clock_mono_ms() : 0;
+    pthread_mutex_unlock(&upstream.lock);
+    return left > 0 ? left : 0;
+}
+
+/* Counts a unit's request by its outcome: an answer, nothing answering,
+ * or neither (an HTTP error, a shutdown: the count stays). Says when the
+ * upstream turns unreachable, when a pause grows, and when it answers
+ * again: once per change, never once per unit. */
+static void note_upstream(int got)
+{
+    int reached = got == TVMAZE_OK;
+    char msg[700];
+    int64_t now = clock_mono_ms(), pause = 0;
+    int event = 0; /* 1 down, 2 still down, 3 back */
+
+    if (got != TVMAZE_OK && got != TVMAZE_EUNREACHABLE)
+        return;
+    pthread_mutex_lock(&upstream.lock);
+    if (reached) {
+        event = upstream.failures >= IMPORT_UNREACHABLE_AFTER ? 3 : 0;
+        upstream.failures = 0;
+        upstream.pause_ms = 0;
+    } else if (++upstream.failures == IMPORT_UNREACHABLE_AFTER) {
+        pause_locked(now);
+        event = 1;
+    } else if (upstream.failures > IMPORT_UNREACHABLE_AFTER && now >= upstream.until_ms) {
+        pause_locked(now);
+        event = 2;
+    }
+    pause = upstream.pause_ms;
+    event = upstream.log_it ? event : 0;
+    pthread_mutex_unlock(&upstream.lock);
+    if (event == 1) {
+        import_upstream_message(msg, sizeof(msg));
+        log_warn(msg, LF_I("imports_pause_s", pause / 1000));
+    } else if (event == 2) {
+        log_info("imports paused: TVmaze is still unreachable", LF_I("pause_s", pause / 1000));
+    } else if (event == 3) {
+        log_msg(LOG_INFO, "TVmaze answers again: imports resume");
+    }
 }
 
 static _Atomic int removal_warn_pct = 50;
@@ -104,6 +218,21 @@ static void note_success(import_result *res, const store_day_stats *s)
     metrics_add(M_IMPORT_EPISODES_REMOVED, (uint64_t)s->removed);
 }
 
+/* The first real day written replaces the demo week (services/demo.h):
+ * a real schedule is never shown mixed with sample data. */
+static void drop_demo(store *st)
+{
+    char err[512];
+    int32_t from;
+    int loaded = demo_loaded(st, &from);
+
+    if (loaded > 0 && demo_clear(st, err, sizeof(err)) == 0)
+        log_msg(LOG_INFO, "demo week removed: imported data replaces it");
+    else if (loaded != 0)
+        log_warn("the demo week could not be removed",
+                 LF_S("error", loaded < 0 ? store_errmsg(st) : err));
+}
+
 /* Writes one (day, source) batch and accounts for it. */
 static int64_t now_us(void)
 {
@@ -125,6 +254,7 @@ static int write_unit(store *st, const tv_batch *b, const char *source, const ch
     check_removals(day, source, &s);
     note_success(res, &s);
     prune_changes(st);
+    drop_demo(st);
     return 0;
 }
 
@@ -157,7 +287,9 @@ int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, im
     t0 = now_us();
     got = tvmaze_get(tm, path, &body, &res->net, err, sizeof(err));
     res->fetch_us += now_us() - t0;
+    note_upstream(got);
     if (got != TVMAZE_OK) {
+        res->unreachable += got == TVMAZE_EUNREACHABLE;
         note_failure(res, d, source, err);
         goto done;
     }
@@ -231,7 +363,9 @@ int import_full(store *st, tvmaze_client *tm, import_progress_fn progress, void 
     tv_batch_init(&b);
     buf_init(&body, TVMAZE_FULL_BODY_MAX);
     got = tvmaze_get(tm, "/schedule/full", &body, &res->net, err, sizeof(err));
+    note_upstream(got);
     if (got != TVMAZE_OK) {
+        res->unreachable += got == TVMAZE_EUNREACHABLE;
         note_failure(res, "all", "full", err);
         goto done;
     }

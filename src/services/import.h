@@ -29,6 +29,7 @@ typedef struct import_result {
     char error[512];                    /* the first failure */
     char failed[4096];                  /* "day/source" of each failed unit, comma-separated */
     int64_t reported;                   /* episodes already passed to a progress report */
+    int64_t unreachable;                /* units failed because nothing answered upstream */
     int64_t fetch_us, map_us, write_us; /* where the time went (summed over threads) */
 } import_result;
 
@@ -58,6 +59,32 @@ void import_set_removal_warning(int percent);
 /* How long the change feed keeps a change (CHANGES_RETENTION_DAYS); set
  * once at start. Imports prune older changes, at most once an hour. */
 void import_set_change_retention(int days);
+
+/* ---- an upstream nothing answers at ----
+ * Units whose request found nothing answering (TVMAZE_EUNREACHABLE: the
+ * name does not resolve, connections are refused or time out) are counted
+ * across days and threads. After IMPORT_UNREACHABLE_AFTER in a row the
+ * upstream counts as unreachable: that is said once (in the log, when
+ * import_upstream_init asked for it) and imports pause, for IMPORT_PAUSE
+ * (a minute), then twice as long each time a try after a pause finds
+ * nothing either, up to an hour (1, 2, 4 … 60 minutes).
+ * Any answer from the upstream ends it. Process-wide; thread-safe. */
+#define IMPORT_UNREACHABLE_AFTER 3
+
+/* Once at start: the base URL the message names, the first pause
+ * (IMPORT_PAUSE), and whether to log it (services) or leave it to the
+ * caller (the foreground import says it itself). Keeps what was recorded
+ * so far. */
+void import_upstream_init(const char *base_url, int64_t first_pause_ms, int log_it);
+/* Something else found nothing answering (serve's first-run probe) and
+ * said so: unreachable at once, the pause begins. */
+void import_upstream_down(void);
+/* 1 while the upstream counts as unreachable. */
+int import_upstream_unreachable(void);
+/* How long imports should still wait, in ms; 0 when they may go on. */
+int64_t import_upstream_pause_ms(void);
+/* The line that says it: "TVmaze is unreachable at …". */
+void import_upstream_message(char *out, size_t n);
 
 /* The sources of a plan: one per country of a "US,GB" list, then "web".
  * Returns how many were written to out. */

@@ -207,7 +207,7 @@ static int run_day(job_env *env, json_t *p, char *err, size_t errlen)
      * attempt's requests count now */
     report_attempt(env, run, &r);
     snprintf(err, errlen, "%s", r.error);
-    return -1;
+    return r.unreachable ? JOBS_EUPSTREAM : -1;
 }
 
 static int run_full(job_env *env, char *err, size_t errlen)
@@ -243,6 +243,11 @@ static int plan_overlaps(job_env *env)
     log_info("import plan skipped: a run is in progress", LF_I("run", run), LF_I("days_in", done),
              LF_I("days", total));
     return 1;
+}
+
+int jobs_use_upstream(const queue_job *job)
+{
+    return !strcmp(job->type, "import-day") || !strcmp(job->type, "import-full");
 }
 
 int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen)

@@ -12,7 +12,9 @@
  * Threads: a job_env belongs to one worker thread. Errors: jobs_run()
  * returns 0, -1 with the reason in err (the queue retries the job), or
  * JOBS_EDEFER: the database is unavailable, nothing was asked of the
- * upstream, and the job should wait for it without counting the attempt. */
+ * upstream, and the job should wait for it without counting the attempt;
+ * or JOBS_EUPSTREAM: nothing answered upstream (import.h), and the job
+ * should wait for the import pause without counting the attempt. */
 #ifndef TVSHOWS_JOBS_H
 #define TVSHOWS_JOBS_H
 
@@ -40,7 +42,12 @@ typedef struct import_plan {
 
 /* Enqueues a plan (unique: while a plan is queued, another is not added). */
 int jobs_enqueue_plan(queue *q, const import_plan *p, int *enqueued);
-#define JOBS_EDEFER (-2)
+#define JOBS_EDEFER    (-2)
+#define JOBS_EUPSTREAM (-3)
+
+/* 1 for the jobs that ask the upstream (imports): they wait out the import
+ * pause of an unreachable upstream instead of running. */
+int jobs_use_upstream(const queue_job *job);
 
 int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen);
 /* A job that will not be retried any more: its day counts as failed. */

@@ -129,6 +129,11 @@ void queue_job_clear(queue_job *j)
     memset(j, 0, sizeof(*j));
 }
 
+const char *queue_state_shown(const char *state, int64_t attempts)
+{
+    return !strcmp(state, "queued") && attempts > 0 ? "retrying" : state;
+}
+
 void queue_stats_add(queue_stats *s, const char *type, const char *state, int retrying, int64_t n)
 {
     queue_stat *t = NULL;
@@ -141,13 +146,14 @@ void queue_stats_add(queue_stats *s, const char *type, const char *state, int re
         t = &s->types[s->ntypes++];
         snprintf(t->type, sizeof(t->type), "%s", type);
     }
+    state = queue_state_shown(state, retrying);
     if (!strcmp(state, "running")) {
         slot = t ? &t->running : NULL;
         total = &s->running;
     } else if (!strcmp(state, "dead")) {
         slot = t ? &t->dead : NULL;
         total = &s->dead;
-    } else if (retrying) {
+    } else if (!strcmp(state, "retrying")) {
         slot = t ? &t->retrying : NULL;
         total = &s->retrying;
     } else {

@@ -72,6 +72,9 @@ int queue_touch(queue *q, queue_job *j);
 int queue_stats_get(queue *q, queue_stats *out);
 /* Appends one line per job (id, type, state, attempts, key, error). */
 int queue_list(queue *q, buf *out, int limit);
+/* The state a job is shown in, in stats and lists alike: a queued job that
+ * ran before (attempts > 0) is "retrying". */
+const char *queue_state_shown(const char *state, int64_t attempts);
 int queue_retry_dead(queue *q, int64_t *count);
 /* The first process to claim a scheduler tick wins it. */
 int queue_claim_tick(queue *q, int64_t tick, int *won);

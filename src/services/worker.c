@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "services/import.h"
 #include "services/jobs.h"
 #include "services/webhooks.h"
 #include "services/queue.h"
@@ -138,6 +139,18 @@ static int run_job_traced(job_env *env, const queue_job *job, char *err, size_t 
     return rc;
 }
 
+/* An import while nothing answers upstream waits out the pause (import.h)
+ * without asking, its attempt not counted: a plan stays put rather than
+ * churning through its days. 1 when the job was handed back. */
+static int wait_for_upstream(worker_thread *t, job_env *env, int64_t wait)
+{
+    if (wait <= 0)
+        return 0;
+    queue_defer(env->q, &t->job, wait, "TVmaze unreachable: imports paused");
+    log_debug("job waits for the upstream", LF_S("id", t->job.id), LF_I("wait_ms", wait));
+    return 1;
+}
+
 /* Runs one claimed job and settles it with the queue; 1 when it was
  * deferred (the database is away: the thread should pause). */
 static int run_one(worker_thread *t, job_env *env)
@@ -147,6 +160,8 @@ static int run_one(worker_thread *t, job_env *env)
     int dead = 0, rc;
     int64_t started = clock_mono_ms();
 
+    if (jobs_use_upstream(&t->job) && wait_for_upstream(t, env, import_upstream_pause_ms()))
+        return 0;
     log_info("job started", LF_S("id", t->job.id), LF_S("type", t->job.type),
              LF_S("key", t->job.unique_key), LF_I("attempt", t->job.attempts));
     rc = run_job_traced(env, &t->job, err, sizeof(err));
@@ -157,6 +172,11 @@ static int run_one(worker_thread *t, job_env *env)
         queue_defer(env->q, &t->job, w->cfg->job_backoff_ms, err);
         log_debug("job deferred", LF_S("id", t->job.id), LF_S("error", err));
         return 1;
+    }
+    if (rc == JOBS_EUPSTREAM) {
+        int64_t pause = import_upstream_pause_ms();
+        wait_for_upstream(t, env, pause > w->cfg->job_backoff_ms ? pause : w->cfg->job_backoff_ms);
+        return 0;
     }
     if (rc == 0) {
         if (ack_done(t, env->q) == 0)
@@ -418,6 +438,7 @@ worker *worker_start(const config *cfg, int with_scheduler, char *err, size_t er
     gethostname(host, sizeof(host) - 1);
     snprintf(w->name, sizeof(w->name), "%.31s:%d", host, (int)getpid());
     w->limiter = tvmaze_limiter_new(cfg->import_rate, 10000);
+    import_upstream_init(cfg->tvmaze_base_url, (int64_t)cfg->import_pause_s * 1000, 1);
     w->nthreads = cfg->concurrency > MAX_THREADS ? MAX_THREADS : cfg->concurrency;
     for (int i = 0; i < w->nthreads; i++) {
         worker_thread *t = &w->threads[i];

@@ -147,15 +147,19 @@ static int sql_ident_char(char c)
            c == '.';
 }
 
-/* The identifier after the first whole word kw (case-insensitive) in sql,
- * into out; "" when there is none. */
+/* The identifier after the first whole word kw (case-insensitive) in sql
+ * outside parentheses (a subquery's FROM is not the statement's), into
+ * out; "" when there is none. */
 static void sql_word_after(const char *sql, const char *kw, char *out, size_t outlen)
 {
     size_t k = strlen(kw), n = 0;
+    int depth = 0;
 
     out[0] = '\0';
     for (const char *p = sql; *p; p++) {
-        if ((p > sql && sql_ident_char(p[-1])) || strncasecmp(p, kw, k) || !sql_space(p[k]))
+        depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+        if (depth > 0 || (p > sql && sql_ident_char(p[-1])) || strncasecmp(p, kw, k) ||
+            !sql_space(p[k]))
             continue;
         for (p += k; sql_space(*p); p++)
             ;
@@ -242,6 +246,8 @@ int db_connect(db **out, const char *url, const db_options *opt, char *err, size
     *out = NULL;
     if (!strncmp(url, "sqlite:", 7))
         return db_sqlite_connect(out, url + 7, opt, err, errlen);
+    if ((!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)) && opt->loop)
+        return db_pg_async_connect(out, url, opt, err, errlen);
     if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
         return db_pg_connect(out, url, opt, err, errlen);
     snprintf(err, errlen, "unknown database URL scheme");
@@ -272,6 +278,18 @@ int db_ping(db *d)
 int64_t db_reconnects(const db *d)
 {
     return d->reconnects;
+}
+
+void db_tick(db *d)
+{
+    if (d && d->drv->tick)
+        d->drv->tick(d);
+}
+
+void db_abandon(db *d)
+{
+    if (d && d->drv->abandon)
+        d->drv->abandon(d);
 }
 
 int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes)

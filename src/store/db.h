@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/task.h"
+
 #define DB_OK   0
 #define DB_ERR  (-1)
 #define DB_DOWN (-2)
@@ -61,6 +63,7 @@ typedef struct db_options {
      * them reconnects, the others retry at once instead of waiting out
      * their own pause */
     _Atomic int64_t *last_connect_us;
+    const task_loop *loop; /* PostgreSQL on an event loop (NULL: blocking); copied */
 } db_options;
 
 typedef struct db db;
@@ -74,6 +77,12 @@ const char *db_errmsg(const db *d);
 int db_ping(db *d);
 /* Times the connection was re-established since it opened. */
 int64_t db_reconnects(const db *d);
+/* For a connection on a loop: deadlines (a connect that takes too long)
+ * are checked; call after each turn of the loop. Else nothing. */
+void db_tick(db *d);
+/* For a connection on a loop, at the loop's end: every statement waiting
+ * fails (DB_DOWN) and its task is resumed. Else nothing. */
+void db_abandon(db *d);
 
 int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes);
 int db_query(db *d, const char *sql, const db_val *params, int nparams, db_rows **out);

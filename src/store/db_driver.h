@@ -20,6 +20,8 @@ typedef struct db_driver {
     int (*begin_write)(db *d);
     int (*upsert)(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
                   int64_t *changes, db_pair_fn fn, void *ud);
+    void (*tick)(db *d);    /* may be NULL */
+    void (*abandon)(db *d); /* may be NULL */
 } db_driver;
 
 struct db {
@@ -39,5 +41,7 @@ struct db_rows {
 
 int db_sqlite_connect(db **out, const char *path, const db_options *opt, char *err, size_t errlen);
 int db_pg_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
+/* On opt->loop: returns at once, connecting in the background. */
+int db_pg_async_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
 
 #endif

@@ -4,12 +4,12 @@
 #include <string.h>
 
 #include "store/db_driver.h"
+#include "store/db_pg_internal.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/metrics.h"
 #include "util/url.h"
 
-#define PG_MAX_PARAMS         64
 #define RECONNECT_INTERVAL_US 1000000
 
 typedef struct pg_db {
@@ -28,34 +28,37 @@ typedef struct pg_rows {
     int row, nrows;
 } pg_rows;
 
-static void pg_quiet(void *arg, const char *message)
+void db_pg_quiet(void *arg, const char *message)
 {
     (void)arg;
     (void)message; /* NOTICEs ("already exists, skipping") are not errors */
 }
 
-static PGconn *pg_open(const char *url, const db_options *opt)
+void db_pg_conn_params(const char *url, const db_options *opt, db_pg_conn *c)
 {
-    char options[256] = "";
-    const char *keys[] = {"dbname",
-                          "connect_timeout",
-                          "application_name",
-                          "client_encoding",
-                          "keepalives",
-                          "keepalives_idle",
-                          "keepalives_interval",
-                          "keepalives_count",
-                          "tcp_user_timeout",
-                          "options",
-                          NULL};
-    const char *vals[] = {url,     "3", opt->application_name ? opt->application_name : "tvshows",
-                          "UTF8",  "1", "10",
-                          "5",     "3", "10000",
-                          options, NULL};
-    PGconn *c;
+    static const char *const keys[] = {"dbname",
+                                       "connect_timeout",
+                                       "application_name",
+                                       "client_encoding",
+                                       "keepalives",
+                                       "keepalives_idle",
+                                       "keepalives_interval",
+                                       "keepalives_count",
+                                       "tcp_user_timeout",
+                                       "options",
+                                       NULL};
+    const char *vals[] = {
+        url,        "3", opt->application_name ? opt->application_name : "tvshows",
+        "UTF8",     "1", "10",
+        "5",        "3", "10000",
+        c->options, NULL};
 
+    memcpy(c->keys, keys, sizeof(keys));
+    memcpy(c->vals, vals, sizeof(vals));
+    c->options[0] = '\0';
     if (opt->statement_timeout_ms)
-        snprintf(options, sizeof(options), "-c statement_timeout=%d", opt->statement_timeout_ms);
+        snprintf(c->options, sizeof(c->options), "-c statement_timeout=%d",
+                 opt->statement_timeout_ms);
     /* The API's reads are a few statements whose plans do not depend on
      * the values (their shape is chosen by the caller, see store_read.c),
      * run thousands of times a second: planning each time would cost more
@@ -64,23 +67,31 @@ static PGconn *pg_open(const char *url, const db_options *opt)
      * its tables, and measured, planning its statements every time made it
      * half as slow again. */
     if (opt->generic_plans)
-        snprintf(options + strlen(options), sizeof(options) - strlen(options),
+        snprintf(c->options + strlen(c->options), sizeof(c->options) - strlen(c->options),
                  " -c plan_cache_mode=force_generic_plan");
     /* search (store_search_shows): pg_trgm proposes names that share 30 %
      * of the query's trigrams, not its default 60 %: a short word with two
      * letters swapped shares about half; the ranking drops weak ones */
     if (opt->generic_plans)
-        snprintf(options + strlen(options), sizeof(options) - strlen(options),
+        snprintf(c->options + strlen(c->options), sizeof(c->options) - strlen(c->options),
                  " -c pg_trgm.word_similarity_threshold=0.3");
-    c = PQconnectdbParams(keys, vals, 1);
+}
+
+static PGconn *pg_open(const char *url, const db_options *opt)
+{
+    db_pg_conn p;
+    PGconn *c;
+
+    db_pg_conn_params(url, opt, &p);
+    c = PQconnectdbParams(p.keys, p.vals, 1);
     if (c)
-        PQsetNoticeProcessor(c, pg_quiet, NULL);
+        PQsetNoticeProcessor(c, db_pg_quiet, NULL);
     return c;
 }
 
 /* libpq's messages span lines ("…\n\tIs the server running…"): one line
  * here, since errors end up in single-line logs and CLI messages */
-static void one_line(char *s)
+void db_pg_one_line(char *s)
 {
     char *w = s;
 
@@ -102,7 +113,7 @@ static void pg_set_err(pg_db *d, const char *what)
     const char *msg = d->conn ? PQerrorMessage(d->conn) : "out of memory";
 
     snprintf(d->base.err, sizeof(d->base.err), "%s%s%s", what ? what : "", what ? ": " : "", msg);
-    one_line(d->base.err);
+    db_pg_one_line(d->base.err);
     /* libpq quotes what it could not parse: the URL, or a piece of its
      * password */
     url_scrub(d->base.err, sizeof(d->base.err), d->url);
@@ -189,8 +200,8 @@ static const char *pg_prepare(pg_db *d, const char *sql)
  * format, which for text-like types is the bytes themselves: libpq then
  * uses their length instead of looking for a NUL, so a value need not be
  * NUL-terminated (and is never copied). */
-static int pg_params(const db_val *p, int n, const char **vals, int *lens, int *formats,
-                     char *scratch, size_t scratch_len)
+int db_pg_params(const db_val *p, int n, const char **vals, int *lens, int *formats, char *scratch,
+                 size_t scratch_len)
 {
     size_t used = 0;
 
@@ -226,16 +237,34 @@ static int pg_params(const db_val *p, int n, const char **vals, int *lens, int *
     return 0;
 }
 
+int db_pg_result_error(const PGresult *res, char *err, size_t errlen)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *detail = PQresultErrorMessage(res);
+
+    if (detail && *detail) {
+        snprintf(err, errlen, "%s", detail);
+        db_pg_one_line(err);
+    }
+    if (state && (!strcmp(state, "40P01") || !strcmp(state, "40001")))
+        return DB_RETRY;
+    /* the statement timeout: the database is too slow right now, which a
+     * client should hear as "try again shortly" (503), not as a fault */
+    if (state && !strcmp(state, "57014"))
+        return DB_DOWN;
+    return DB_ERR;
+}
+
 /* Runs a prepared statement; retries once on a fresh connection when the old
  * one turns out to be dead and no transaction was open on it. */
 static int pg_run(pg_db *d, const char *sql, const db_val *p, int n, PGresult **out)
 {
     const char *vals[PG_MAX_PARAMS];
     int lens[PG_MAX_PARAMS], formats[PG_MAX_PARAMS] = {0};
-    char scratch[PG_MAX_PARAMS * 26];
+    char scratch[PG_PARAM_SCRATCH];
     int64_t t0 = db_now_us();
 
-    if (pg_params(p, n, vals, lens, formats, scratch, sizeof(scratch)) != 0) {
+    if (db_pg_params(p, n, vals, lens, formats, scratch, sizeof(scratch)) != 0) {
         snprintf(d->base.err, sizeof(d->base.err), "too many parameters");
         return DB_ERR;
     }
@@ -261,19 +290,10 @@ static int pg_run(pg_db *d, const char *sql, const db_val *p, int n, PGresult **
             return DB_OK;
         }
         pg_set_err(d, NULL);
-        {
-            const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            const char *detail = PQresultErrorMessage(res);
-            int retry = state && (!strcmp(state, "40P01") || !strcmp(state, "40001"));
-            if (detail && *detail) {
-                snprintf(d->base.err, sizeof(d->base.err), "%s", detail);
-                one_line(d->base.err);
-            }
-            if (retry) {
-                PQclear(res);
-                metrics_inc(M_DB_ERRORS);
-                return DB_RETRY;
-            }
+        if ((rc = db_pg_result_error(res, d->base.err, sizeof(d->base.err))) != DB_ERR) {
+            PQclear(res);
+            metrics_inc(M_DB_ERRORS);
+            return rc;
         }
         PQclear(res);
         if (pg_classify(d) == DB_DOWN && !in_tx)
@@ -283,39 +303,46 @@ static int pg_run(pg_db *d, const char *sql, const db_val *p, int n, PGresult **
     return DB_DOWN;
 }
 
-static int pg_exec(db *base, const char *sql, const db_val *p, int n, int64_t *changes)
+int db_pg_changes(PGresult *res, int64_t *changes)
 {
-    pg_db *d = (pg_db *)base;
-    PGresult *res;
-    int rc = pg_run(d, sql, p, n, &res);
-
-    if (rc != DB_OK)
-        return rc;
     if (changes)
         *changes = strtoll(PQcmdTuples(res), NULL, 10);
     PQclear(res);
     return DB_OK;
 }
 
-static int pg_query(db *base, const char *sql, const db_val *p, int n, db_rows **out)
+static int pg_exec(db *base, const char *sql, const db_val *p, int n, int64_t *changes)
 {
-    pg_db *d = (pg_db *)base;
     PGresult *res;
-    pg_rows *r;
-    int rc = pg_run(d, sql, p, n, &res);
+    int rc = pg_run((pg_db *)base, sql, p, n, &res);
 
-    if (rc != DB_OK)
-        return rc;
-    if (!(r = calloc(1, sizeof(*r)))) {
+    return rc != DB_OK ? rc : db_pg_changes(res, changes);
+}
+
+static const db_driver pg_driver;
+
+int db_pg_rows(PGresult *res, db_rows **out)
+{
+    pg_rows *r = calloc(1, sizeof(*r));
+
+    if (!r) {
         PQclear(res);
         return DB_ERR;
     }
-    r->base.drv = base->drv;
+    r->base.drv = &pg_driver;
     r->res = res;
     r->row = -1;
     r->nrows = PQntuples(res);
     *out = &r->base;
     return DB_OK;
+}
+
+static int pg_query(db *base, const char *sql, const db_val *p, int n, db_rows **out)
+{
+    PGresult *res;
+    int rc = pg_run((pg_db *)base, sql, p, n, &res);
+
+    return rc != DB_OK ? rc : db_pg_rows(res, out);
 }
 
 static int pg_next(db_rows *base)

@@ -91,6 +91,7 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
         dopt.slow_query_ms = opt->slow_query_ms;
         dopt.last_connect_us = opt->last_connect_us;
         dopt.generic_plans = opt->reads;
+        dopt.loop = opt->loop;
     }
     idmap_init(&st->memo.ids);
     idmap_init(&st->memo.hashes);
@@ -122,6 +123,18 @@ int store_is_postgres(const store *st)
     return db_dialect_of(st->db) == DB_PG;
 }
 
+void store_tick(store *st)
+{
+    if (st)
+        db_tick(st->db);
+}
+
+void store_abandon(store *st)
+{
+    if (st)
+        db_abandon(st->db);
+}
+
 int store_ping(store *st)
 {
     int rc = db_ping(st->db);
@@ -132,4 +145,23 @@ int store_ping(store *st)
 int store_generation(store *st, int64_t *gen)
 {
     return store_query_int(st, "SELECT value FROM meta WHERE key = 'generation'", NULL, 0, gen);
+}
+
+int store_meta_get(store *st, const char *key, int64_t *value)
+{
+    db_val p[1] = {dbv_text(key)};
+
+    return store_query_int(st, "SELECT value FROM meta WHERE key = $1", p, 1, value);
+}
+
+int store_meta_set(store *st, const char *key, int64_t value)
+{
+    db_val p[2] = {dbv_text(key), dbv_int(value)};
+    int rc = value ? db_exec(st->db,
+                             "INSERT INTO meta (key, value) VALUES ($1, $2)"
+                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             p, 2, NULL)
+                   : db_exec(st->db, "DELETE FROM meta WHERE key = $1", p, 1, NULL);
+
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "model/model.h"
+#include "util/task.h"
 #include "util/arena.h"
 
 #define STORE_OK        0
@@ -33,6 +34,7 @@ typedef struct store_options {
     int slow_query_ms;
     _Atomic int64_t *last_connect_us; /* shared reconnect hint, see db.h */
     int reads;                        /* serves the API: one plan per statement on PostgreSQL */
+    const task_loop *loop; /* PostgreSQL on an event loop, used from tasks (db.h); NULL: blocking */
 } store_options;
 
 int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen);
@@ -40,6 +42,12 @@ void store_close(store *st); /* NULL is fine */
 const char *store_errmsg(const store *st);
 int store_is_postgres(const store *st);
 int store_ping(store *st);
+/* On a loop: checks the connection's deadlines (call after each turn);
+ * else nothing. */
+void store_tick(store *st);
+/* On a loop, at its end: every statement still waiting fails
+ * (STORE_EDOWN), its task resumed. Else nothing. */
+void store_abandon(store *st);
 
 /* ---- schema (schema.c) ---- */
 
@@ -60,6 +68,13 @@ int store_app_role(store *st, const char *role, const char *password);
 /* ---- data generation: bumped by every import commit that changed data ---- */
 
 int store_generation(store *st, int64_t *gen);
+
+/* ---- meta: named integers the whole deployment shares ---- */
+
+/* The value of key, 0 when it is not set. */
+int store_meta_get(store *st, const char *key, int64_t *value);
+/* Sets key to value; 0 removes it. */
+int store_meta_set(store *st, const char *key, int64_t value);
 
 /* ---- import (store_import.c) ---- */
 

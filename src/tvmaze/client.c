@@ -213,7 +213,26 @@ static int pause_ms(const tvmaze_client *c, int64_t ms)
 }
 
 /* What to do with one attempt's outcome. */
-typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAIL } attempt_verdict;
+typedef enum { ATTEMPT_DONE, ATTEMPT_RETRY, ATTEMPT_FAIL, ATTEMPT_UNREACHABLE } attempt_verdict;
+
+/* Nothing answered: the name did not resolve, the connection was refused,
+ * or connecting timed out (no connection was made before the timeout). */
+static int nothing_answered(CURL *curl, CURLcode cc)
+{
+    curl_off_t connect_us = 0;
+
+    switch (cc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+        return 1;
+    case CURLE_OPERATION_TIMEDOUT:
+        return curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connect_us) == CURLE_OK &&
+               connect_us == 0;
+    default:
+        return 0;
+    }
+}
 
 static attempt_verdict judge(const tvmaze_client *c, CURLcode cc, long status, const buf *out,
                              char *err, size_t errlen, const char *path)
@@ -230,10 +249,10 @@ static attempt_verdict judge(const tvmaze_client *c, CURLcode cc, long status, c
     }
     if (cc != CURLE_OK) {
         snprintf(err, errlen, "GET %s: %s", path, curl_easy_strerror(cc));
+        if (nothing_answered(c->curl, cc))
+            return ATTEMPT_UNREACHABLE;
         switch (cc) {
         case CURLE_OPERATION_TIMEDOUT:
-        case CURLE_COULDNT_CONNECT:
-        case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_RECV_ERROR:
         case CURLE_SEND_ERROR:
         case CURLE_GOT_NOTHING:
@@ -291,6 +310,10 @@ static int get_with_retries(tvmaze_client *c, const char *path_query, buf *out, 
             return TVMAZE_EFAIL; /* shutting down: no retries */
         if (v == ATTEMPT_DONE)
             return TVMAZE_OK;
+        /* nothing answering is tried once more (a blip), never the whole
+         * IMPORT_RETRIES: the importer pauses instead (import.h) */
+        if (v == ATTEMPT_UNREACHABLE && (attempt >= 1 || attempt >= c->opt.retries))
+            return TVMAZE_EUNREACHABLE;
         if (v == ATTEMPT_FAIL || attempt >= c->opt.retries) {
             if (v == ATTEMPT_RETRY && errlen > 0) {
                 size_t l = strlen(err);
@@ -348,5 +371,40 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
         }
     }
     trace_end(&s);
+    return rc;
+}
+
+static size_t discard(char *p, size_t size, size_t nmemb, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return size * nmemb;
+}
+
+int tvmaze_probe(const tvmaze_options *opt, char *err, size_t errlen)
+{
+    tvmaze_options o = *opt;
+    tvmaze_client *c;
+    char url[2048];
+    CURLcode cc;
+    int rc;
+
+    o.retries = 0;
+    o.timeout_ms = 2 * (o.connect_timeout_ms ? o.connect_timeout_ms : 5000);
+    if (!(c = tvmaze_client_new(&o))) {
+        snprintf(err, errlen, "out of memory");
+        return TVMAZE_EFAIL;
+    }
+    snprintf(url, sizeof(url), "%s/", c->base_url);
+    curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, discard);
+    cc = curl_easy_perform(c->curl);
+    rc = cc == CURLE_OK                  ? TVMAZE_OK
+         : nothing_answered(c->curl, cc) ? TVMAZE_EUNREACHABLE
+                                         : TVMAZE_EFAIL;
+    if (cc != CURLE_OK)
+        snprintf(err, errlen, "HEAD %s: %s", url, curl_easy_strerror(cc));
+    tvmaze_client_free(c);
     return rc;
 }

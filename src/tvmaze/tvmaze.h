@@ -5,8 +5,9 @@
  * User-Agent naming tvshows, one reused connection per client. A limiter
  * (token bucket) is shared by every client of a process: TVmaze allows about
  * 20 requests per 10 s per IP. 429 waits Retry-After when given, otherwise an
- * exponential backoff with jitter (capped at 60 s); 5xx, timeouts, resets and
- * refused connections are retried the same way, a bounded number of times;
+ * exponential backoff with jitter (capped at 60 s); 5xx, timeouts and resets
+ * are retried the same way, a bounded number of times (a host that does not
+ * resolve or refuses connections only once: TVMAZE_EUNREACHABLE);
  * any other 4xx fails at once, 404 included (TVmaze lists an empty day as
  * [], so a 404 means the URL is wrong, never that a day is empty).
  * Transport: the base URL is https (plain http only to a loopback host, see
@@ -30,6 +31,11 @@
 #define TVMAZE_OK    0
 #define TVMAZE_EFAIL (-1) /* gave up: retries exhausted, or a 4xx */
 #define TVMAZE_EBODY (-2) /* a body that is not what the endpoint returns */
+/* Nothing answered: the host name did not resolve, the connection was
+ * refused, or connecting timed out. Such a failure is tried once more (a
+ * blip), not IMPORT_RETRIES times: a machine off the network stays off it
+ * for longer than a backoff, and the importer pauses instead (import.h). */
+#define TVMAZE_EUNREACHABLE (-3)
 
 /* Upstream answers are read into buffers capped at these sizes (decoded,
  * after gzip). /schedule/full is about 11 MB today and a busy day's
@@ -89,6 +95,12 @@ void tvmaze_client_free(tvmaze_client *c);
  * longer than out's cap fails with "larger than N MiB". */
 int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats, char *err,
                size_t errlen);
+
+/* Whether the upstream answers at all: one HEAD of the base URL, no
+ * retries, connect_timeout_ms (and twice that in all). TVMAZE_OK on any
+ * HTTP answer, TVMAZE_EUNREACHABLE when nothing answered, TVMAZE_EFAIL on
+ * anything else (TLS, memory); err says why. */
+int tvmaze_probe(const tvmaze_options *opt, char *err, size_t errlen);
 
 /* ---- mapper ---- */
 

@@ -121,6 +121,24 @@ int buf_put_i64(buf *b, int64_t v)
     return buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
+int buf_put_csv(buf *b, const char *s, size_t n)
+{
+    int quote = 0, rc = 0;
+
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (quote)
+        rc |= buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            rc |= buf_putc(b, '"');
+        rc |= buf_putc(b, s[i]);
+    }
+    if (quote)
+        rc |= buf_putc(b, '"');
+    return rc ? -1 : 0;
+}
+
 void buf_consume(buf *b, size_t n)
 {
     if (n >= b->len) {

@@ -34,6 +34,9 @@ int buf_putc(buf *b, char c);
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(buf *b, const char *fmt, va_list ap);
 int buf_put_i64(buf *b, int64_t v);
+/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line
+ * break, its quotes doubled. */
+int buf_put_csv(buf *b, const char *s, size_t n);
 /* Removes the first n bytes, keeping the rest (used by connection buffers). */
 void buf_consume(buf *b, size_t n);
 

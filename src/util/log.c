@@ -4,19 +4,38 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "util/date.h"
 #include "util/json.h"
 
+#define STATUS_MAX 512
+
+typedef enum { FORMAT_AUTO, FORMAT_JSON, FORMAT_TEXT } log_format_kind;
+
 static log_level g_level = LOG_INFO;
+static log_format_kind g_format = FORMAT_AUTO;
 static int g_json = 1;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_fd = STDOUT_FILENO;
+static char g_status[STATUS_MAX]; /* the status line shown, "" when none (under g_lock) */
+
+/* auto: people read a terminal; anything else is read by a program */
+static void decide_format(void)
+{
+    g_json = g_format == FORMAT_JSON || (g_format == FORMAT_AUTO && !isatty(g_fd));
+}
 
 void log_set_fd(int fd)
 {
     g_fd = fd;
+    decide_format();
+}
+
+int log_is_json(void)
+{
+    return g_json;
 }
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -35,11 +54,14 @@ int log_configure(const char *level, const char *format)
         return -1;
     if (format) {
         if (!strcasecmp(format, "json"))
-            g_json = 1;
+            g_format = FORMAT_JSON;
         else if (!strcasecmp(format, "text"))
-            g_json = 0;
+            g_format = FORMAT_TEXT;
+        else if (!strcasecmp(format, "auto"))
+            g_format = FORMAT_AUTO;
         else
             return -1;
+        decide_format();
     }
     return 0;
 }
@@ -107,16 +129,63 @@ int log_format(buf *out, log_level lvl, const char *msg, const log_field *fields
     return rc ? -1 : 0;
 }
 
-void log_write_lines(const char *data, size_t n)
+static void write_all(int fd, const char *data, size_t n)
 {
-    pthread_mutex_lock(&g_lock);
     while (n) {
-        ssize_t w = write(g_fd, data, n);
+        ssize_t w = write(fd, data, n);
         if (w <= 0)
-            break; /* stdout gone: logs are best effort, never fatal */
+            break; /* the terminal or pipe is gone: logs are best effort, never fatal */
         data += w;
         n -= (size_t)w;
     }
+}
+
+/* "\r" and erase to the end of the line: the status line's place is empty */
+#define ERASE_LINE "\r\033[K"
+
+void log_write_lines(const char *data, size_t n)
+{
+    int above = 0;
+
+    pthread_mutex_lock(&g_lock);
+    /* a line written to the terminal the status is on goes above it */
+    if (g_status[0] && isatty(g_fd)) {
+        write_all(STDERR_FILENO, ERASE_LINE, strlen(ERASE_LINE));
+        above = 1;
+    }
+    write_all(g_fd, data, n);
+    if (above)
+        write_all(STDERR_FILENO, g_status, strlen(g_status));
+    pthread_mutex_unlock(&g_lock);
+}
+
+static size_t terminal_width(void)
+{
+    struct winsize ws;
+
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
+        return ws.ws_col;
+    return 80;
+}
+
+void log_status(const char *text)
+{
+    size_t n = text ? strlen(text) : 0, width;
+
+    if (!isatty(STDERR_FILENO))
+        return;
+    /* one column short of the width: a line that fills it would wrap, and
+     * "\r" would then redraw only its last row */
+    width = terminal_width() - 1;
+    if (n > width)
+        n = width;
+    if (n >= STATUS_MAX)
+        n = STATUS_MAX - 1;
+    pthread_mutex_lock(&g_lock);
+    memcpy(g_status, text ? text : "", n);
+    g_status[n] = '\0';
+    write_all(STDERR_FILENO, ERASE_LINE, strlen(ERASE_LINE));
+    write_all(STDERR_FILENO, g_status, n);
     pthread_mutex_unlock(&g_lock);
 }
 

@@ -311,25 +311,134 @@ def test_a_feed_s_token_stays_out_of_the_trace(migrated, serve, receiver):
     assert "S3cr3t" not in receiver.dump()
 
 
-@pytest.mark.postgres_only
 def test_redis_commands_are_children_of_the_server_span(migrated, serve, receiver, redis_url):
+    # sent from the request's task on the loop: the budget's script, the
+    # shared cache's lookup, and its write, whose reply nothing waits for
     s = serve(env=traced(receiver, REDIS_URL=redis_url, RATE_LIMIT_IP_PER_MIN="1000",
                          CACHE_MB="32"))
     r = s.get("/api/v1/networks", headers={"X-API-Key": "k3y-n0t-in-traces"})
     assert r.status == 200
     trace_id, span_id, _ = response_context(r)
-    spans = receiver.trace(trace_id, want=3)
+    deadline = time.time() + 10
+    while True:
+        spans = receiver.trace(trace_id, want=3)
+        cmds = [sp for sp in spans if attrs(sp).get("db.system.name") == "redis"]
+        if sorted(sp["name"] for sp in cmds) == ["EVAL", "GET", "SET"] or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    assert sorted(sp["name"] for sp in cmds) == ["EVAL", "GET", "SET"], spans
     root = server_span(spans)
-    cmds = [sp for sp in spans if attrs(sp).get("db.system.name") == "redis"]
-    assert cmds, spans
     for sp in cmds:
         assert sp["kind"] == CLIENT and sp["parentSpanId"] == root["spanId"] == span_id
         a = attrs(sp)
         # the command's name, never its keys or values
         assert re.fullmatch(r"[A-Z]+", sp["name"]) and a["db.operation.name"] == sp["name"]
         assert set(a) <= {"db.system.name", "db.operation.name", "server.address", "error.type"}
-    assert any(attrs(sp).get("db.system.name") == "postgresql" for sp in spans)
+        assert "status" not in sp
+    assert any(attrs(sp).get("db.system.name") == DB_SYSTEM for sp in spans)
     assert "k3y-n0t" not in receiver.dump()
+
+
+# ---- requests that wait on one loop thread ----
+
+TV_DAY = "/api/v1/tvshows?date_from=2026-07-07&date_to=2026-07-07"
+
+
+def caller(i):
+    """A sampled caller's context of its own: (trace id, span id, header)."""
+    trace_id, span_id = "%032x" % (0x5eed0000 + i), "%016x" % (0xca11e400 + i)
+    return trace_id, span_id, "00-%s-%s-01" % (trace_id, span_id)
+
+
+def get_in_background(s, requests):
+    """GETs each (path, headers) on a connection of its own; the results,
+    by index, as they end."""
+    results = {}
+
+    def one(i, path, headers):
+        try:
+            results[i] = s.get(path, headers=headers, timeout=30)
+        except Exception as e:  # a hang shows as a timeout
+            results[i] = e
+
+    threads = [threading.Thread(target=one, args=(i, p, h)) for i, (p, h) in enumerate(requests)]
+    for t in threads:
+        t.start()
+    return threads, results
+
+
+def request_trace(receiver, r, trace_id, parent, want=2):
+    """The answer's spans: its server span (named by the answer, child of
+    the caller's span) and the rest, each a child of that one."""
+    assert r.status == 200, r.status
+    got_trace, span_id, _ = response_context(r)
+    assert got_trace == trace_id
+    spans = receiver.trace(trace_id, want=want)
+    root = server_span(spans)
+    assert root["spanId"] == span_id and root["parentSpanId"] == parent
+    children = [sp for sp in spans if sp is not root]
+    for sp in children:
+        assert sp["kind"] == CLIENT and sp["parentSpanId"] == root["spanId"], sp
+    return root, children
+
+
+@pytest.mark.postgres_only
+def test_requests_waiting_together_on_one_loop_thread_each_keep_their_own_spans(
+        migrated, db, serve, receiver):
+    from test_loop_waits import Locker
+    s = serve(env=traced(receiver, THREADS="1"))
+    # the schedule's index is read once (and named after its table, not
+    # after the subquery in its columns); requests after it read the same
+    tid, sid, tp = caller(98)
+    _, first = request_trace(receiver, s.get(TV_DAY, headers={"traceparent": tp}), tid, sid)
+    assert "SELECT episodes" in [sp["name"] for sp in first]
+    assert "SELECT meta" not in [sp["name"] for sp in first]
+    # alone: the spans a request of this route has
+    tid, sid, tp = caller(99)
+    _, alone = request_trace(receiver, s.get(TV_DAY, headers={"traceparent": tp}), tid, sid)
+    alone_names = sorted(sp["name"] for sp in alone)
+    assert "SELECT episodes" in alone_names
+
+    locker = Locker(db.url)
+    locker.lock()
+    try:
+        threads, results = get_in_background(
+            s, [(TV_DAY, {"traceparent": caller(i)[2]}) for i in range(3)])
+        time.sleep(0.8)
+        assert results == {}, "answered while their statements were blocked"
+        # the loop thread answers another meanwhile, in a trace of its own
+        up = s.get("/up", headers={"traceparent": caller(50)[2]})
+        assert up.status == 200 and results == {}
+    finally:
+        released = time.time_ns()
+        locker.release()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == [0, 1, 2]
+    assert request_trace(receiver, up, caller(50)[0], caller(50)[1], want=1)[1] == []
+    for i, r in results.items():
+        tid, sid, _ = caller(i)
+        root, children = request_trace(receiver, r, tid, sid, want=1 + len(alone))
+        # the same statements as alone, none lost to another request and
+        # none taken from one: those after the wait too
+        assert sorted(sp["name"] for sp in children) == alone_names, (i, children)
+        # the statement that waited for the lock spans it
+        waited = [sp for sp in children if int(sp["startTimeUnixNano"]) < released
+                  < int(sp["endTimeUnixNano"])]
+        assert [sp["name"] for sp in waited] == ["SELECT episodes"], (i, children)
+        # the server span ends with the answer, not when the request parked
+        assert int(root["endTimeUnixNano"]) > released
+        assert all(int(sp["endTimeUnixNano"]) <= int(root["endTimeUnixNano"])
+                   for sp in children)
+        assert attrs(root)["http.response.status_code"] == 200
+    # nothing anywhere is a child of a span outside its own trace
+    by_trace = {}
+    for sp in receiver.spans():
+        by_trace.setdefault(sp["traceId"], set()).add(sp["spanId"])
+    for sp in receiver.spans():
+        if sp["kind"] == CLIENT:
+            assert sp["parentSpanId"] in by_trace[sp["traceId"]], sp
+    s.check_clean_exit(s.stop())
 
 
 # ---- sampling and failures ----

@@ -79,6 +79,36 @@ describe('Dockerfile', () => {
     assert.ok(roots.length >= 3 && roots.every((r) => r === dest), `CloudFormation sslrootcert ${[...new Set(roots)]}`);
   });
 
+  test('the build stage copies every file the build reads, and .dockerignore keeps them', () => {
+    // what src/meson.build reads outside src/: files('../x/…') and source_root / 'x'
+    const mb = fs.readFileSync(path.join(REPO, 'src', 'meson.build'), 'utf8');
+    const read = new Set();
+    for (const m of mb.matchAll(/files\('\.\.\/([^']+)'\)/g)) read.add(m[1]);
+    for (const m of mb.matchAll(/project_source_root\(\)\s*\/\s*'([^']+)'/g)) read.add(m[1]);
+    assert.ok(read.size >= 3, `what the build reads: ${[...read]}`);
+    const copied = df.stages[0].instructions.filter((i) => i.cmd === 'COPY')
+      .flatMap((c) => argv(c.args).slice(0, -1));
+    const ig = fs.readFileSync(path.join(REPO, '.dockerignore'), 'utf8').split('\n')
+      .map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    // .dockerignore's rule: the last pattern that matches decides
+    const ignored = (f) => {
+      let out = false;
+      for (const pat of ig) {
+        const neg = pat.startsWith('!');
+        const body = (neg ? pat.slice(1) : pat).replace(/\/$/, '');
+        const re = new RegExp(`^${body.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*\*\//g, '(.*/)?').replace(/\*/g, '[^/]*')}(/|$)`);
+        if (re.test(f)) out = !neg;
+      }
+      return out;
+    };
+    for (const f of read) {
+      assert.ok(copied.some((c) => f === c || f.startsWith(`${c.replace(/\/$/, '')}/`)),
+        `${f} is read by the build but not copied into the build stage`);
+      assert.ok(!ignored(f), `${f} is read by the build but .dockerignore leaves it out`);
+    }
+  });
+
   test('.dockerignore keeps the build context small', () => {
     const ig = fs.readFileSync(path.join(REPO, '.dockerignore'), 'utf8').split('\n');
     for (const p of ['.git', 'build*/', '**/node_modules']) assert.ok(ig.includes(p), p);

@@ -52,7 +52,7 @@ static cache_meta meta_of(const char *etag, int gz)
 static void put(cache *c, const char *key, int64_t gen, const char *body, size_t n)
 {
     cache_meta m = meta_of(key, 0);
-    cache_put(c, key, strlen(key), gen, body, n, &m);
+    cache_put(c, key, strlen(key), gen, body, n, &m, NULL);
 }
 
 static int get(cache *c, const char *key, int64_t gen, buf *out)
@@ -72,7 +72,7 @@ static void test_cache_hits_after_put_and_misses_unknown_key(void **state)
     (void)state;
     assert_non_null(c);
     buf_init(&b, 0);
-    cache_put(c, "/a", 2, 7, "body-a", 6, &in);
+    cache_put(c, "/a", 2, 7, "body-a", 6, &in, NULL);
     memset(&out, 0, sizeof(out));
     assert_int_equal(cache_get(c, "/a", 2, 7, &b, &out), 1);
     assert_int_equal(b.len, 6);
@@ -320,7 +320,7 @@ static void *work(void *arg)
             n = body_for(k, g, body, sizeof(body));
             memset(&m, 0, sizeof(m));
             snprintf(m.etag, sizeof(m.etag), "%s", key);
-            cache_put(w->c, key, strlen(key), g, body, n, &m);
+            cache_put(w->c, key, strlen(key), g, body, n, &m, NULL);
         }
     }
     buf_free(&out);
@@ -350,6 +350,44 @@ static void test_cache_survives_concurrent_use(void **state)
     cache_free(c);
 }
 
+/* A lent entry stays whole while it is replaced, evicted, or the cache
+ * freed, and goes when it is given back (ASan says if it leaks or is read
+ * after being freed). */
+static void test_cache_lent_entry_outlives_its_replacement_and_eviction(void **state)
+{
+    cache *c = cache_new(16 * 4096); /* 4 KiB a shard */
+    cache_meta m = meta_of("v1", 0);
+    cache_loan a, b, d;
+    char big[3000];
+
+    (void)state;
+    memset(big, 'x', sizeof(big));
+    assert_int_equal(cache_put(c, "/k", 2, 1, "first", 5, &m, &a), 1);
+    assert_memory_equal(a.body, "first", 5);
+    assert_string_equal(a.meta.etag, "\"v1\"");
+    assert_int_equal(cache_lend(c, "/k", 2, 1, &b), 1);
+    assert_ptr_equal(b.ref, a.ref); /* the same entry, not a copy */
+    assert_int_equal(cache_lend(c, "/k", 2, 2, &d), 0);
+    /* replaced: the loans still read the old body */
+    put(c, "/k", 2, "second", 6);
+    assert_memory_equal(a.body, "first", 5);
+    assert_int_equal(cache_lend(c, "/k", 2, 2, &d), 1);
+    assert_memory_equal(d.body, "second", 6);
+    cache_release(b.ref);
+    /* evicted by a large entry in the same shard, and the cache freed */
+    for (int i = 0, stored = 0; stored < 2; i++) {
+        snprintf(big, 9, "/big%04u", (unsigned)i % 10000u);
+        if (cache_shard_of(big, 8) == cache_shard_of("/k", 2))
+            stored += cache_put(c, big, 8, 2, big, 2000, &m, NULL);
+    }
+    assert_int_equal(cache_lend(c, "/k", 2, 2, &b), 0);
+    assert_memory_equal(d.body, "second", 6);
+    cache_free(c);
+    assert_memory_equal(a.body, "first", 5);
+    cache_release(a.ref);
+    cache_release(d.ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_cache_disabled_with_zero_bound),
         cmocka_unit_test(test_cache_miss_when_output_buffer_is_full),
         cmocka_unit_test(test_cache_survives_concurrent_use),
+        cmocka_unit_test(test_cache_lent_entry_outlives_its_replacement_and_eviction),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,7 +83,7 @@ static void test_config_uses_defaults(void **state)
     assert_string_equal(cfg.auth_mode_name, "none");
     assert_string_equal(cfg.redis_url, "");
     assert_string_equal(cfg.log_level, "info");
-    assert_string_equal(cfg.log_format, "json");
+    assert_string_equal(cfg.log_format, "auto");
     assert_int_equal(cfg.serve_worker, 1);
     assert_int_equal(cfg.help, 0);
     assert_int_equal(cfg.nargs, 0);
@@ -186,18 +186,37 @@ static void test_config_sets_flag_only_options(void **state)
 
 static void test_config_keeps_positional_arguments(void **state)
 {
-    char *argv[] = {"first", "--port=1", "second", "--", "-x"};
+    char *argv[] = {"first", "--port=1", "second", "--", "-x", "--port=2"};
     config cfg;
     char err[256];
 
     (void)state;
-    assert_int_equal(load(&cfg, CMD_SERVE, argv, 5, err, sizeof(err)), 0);
+    assert_int_equal(load(&cfg, CMD_SERVE, argv, 6, err, sizeof(err)), 0);
+    /* "--" ends the options: what follows is an argument whatever it looks like */
     assert_int_equal(cfg.nargs, 4);
     assert_string_equal(cfg.args[0], "first");
     assert_string_equal(cfg.args[1], "second");
-    assert_string_equal(cfg.args[2], "--");
-    assert_string_equal(cfg.args[3], "-x");
+    assert_string_equal(cfg.args[2], "-x");
+    assert_string_equal(cfg.args[3], "--port=2");
     assert_int_equal(cfg.port, 1);
+    config_free(&cfg);
+}
+
+static void test_config_rejects_single_dash_options(void **state)
+{
+    char *p[] = {"-p", "4302"};
+    char *word[] = {"-port", "4302"};
+    char *unknown[] = {"-z"};
+    char *help[] = {"-h"};
+    config cfg;
+    char err[256];
+
+    (void)state;
+    load_fails(CMD_SERVE, p, 2, "-p: options take two dashes, as in --port");
+    load_fails(CMD_SERVE, word, 2, "-port: options take two dashes, as in --port");
+    load_fails(CMD_SERVE, unknown, 1, "-z: options take two dashes (see --help)");
+    assert_int_equal(load(&cfg, CMD_SERVE, help, 1, err, sizeof(err)), 0);
+    assert_int_equal(cfg.help, 1);
     config_free(&cfg);
 }
 
@@ -363,6 +382,7 @@ int main(void)
         cmocka_unit_test_teardown(test_config_rejects_value_on_negated_flag, teardown),
         cmocka_unit_test_teardown(test_config_sets_flag_only_options, teardown),
         cmocka_unit_test_teardown(test_config_keeps_positional_arguments, teardown),
+        cmocka_unit_test_teardown(test_config_rejects_single_dash_options, teardown),
         cmocka_unit_test_teardown(test_config_rejects_invalid_port, teardown),
         cmocka_unit_test_teardown(test_config_rejects_unknown_database_scheme, teardown),
         cmocka_unit_test_teardown(test_config_rejects_bad_cron, teardown),
