@@ -297,7 +297,10 @@ def test_serve_prints_urls_that_answer(serve, tvshows):
     import urllib.request
     load_demo(tvshows)
     s = serve(env={"HOST": "0.0.0.0"})  # every address: the URLs name loopback
-    line = next(l for l in s.log_lines() if l.get("msg") == "listening")
+    # the port answers a moment before the line is written
+    line = wait_for(lambda: next((l for l in s.log_lines() if l.get("msg") == "listening"),
+                                 None), timeout=10)
+    assert line, "no listening line"
     base = "http://127.0.0.1:%d" % s.port
     assert line["this_week"] == base + "/api/v1/tvshows?date_from=%s&date_to=%s" % (
         week()[0], week()[6])
