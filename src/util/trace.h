@@ -14,13 +14,15 @@
  *     trace_end(&span);
  *     trace_current_set(outer);
  *
- * Parked work: a request that waits for something (a PostgreSQL result sent
- * asynchronously) keeps its trace_span inside its own parked state; before
- * the loop goes on to other requests it calls trace_current_set(outer) (or
- * NULL), and when it is resumed, trace_current_set(&parked->span) again. A
- * child span that outlives one callback (a query sent now, answered later)
- * is stored the same way and ended when its answer arrives. Nothing in this
- * module assumes that a span ends on the stack frame that began it.
+ * Parked work: a request that waits for another server runs as a task on
+ * its loop thread (api/wait.c), several of them interleaved. Its server
+ * span lives with the parked request and ends when the answer is given;
+ * the thread's current span is part of the task's state, set when the task
+ * runs and put back when it yields, so each task's children name their own
+ * request. A child span that outlives one callback (a Redis command sent
+ * now, answered later) is kept with what waits for the answer and ended
+ * when it arrives. Nothing in this module assumes that a span ends on the
+ * stack frame that began it.
  *
  * Sampling is parent-based: a caller's sampled flag is followed (sampled:
  * recorded; not sampled: not recorded); a new trace is recorded with the
