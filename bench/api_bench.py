@@ -93,8 +93,8 @@ def measure(pid, url, conns, seconds, script=None):
 
 def serve(binary, db_url, port, cache_mb, work, threads=1, extra=None):
     env = dict(os.environ, DATABASE_URL=db_url, PORT=str(port), THREADS=str(threads),
-               SERVE_WORKER="false", RATE_LIMIT_IP_PER_MIN="0", CACHE_MB=str(cache_mb),
-               **(extra or {}))
+               SERVE_WORKER="false", RATE_LIMIT_IP_PER_MIN="0", CACHE_MB=str(cache_mb))
+    env.update(extra or {})
     p = subprocess.Popen(["taskset", "-c", SERVER_CORE, binary, "serve"], env=env, cwd=work,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if not wait_port(port, 30):
