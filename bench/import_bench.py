@@ -6,7 +6,8 @@ served by the fake upstream over HTTP with no rate limit, imported by
     bench/import_bench.py [--episodes 100000] [--backend sqlite|postgres|both]
                           [--concurrency 2] [--bin build/release/tvshows]
 
-Prints, per backend: wall time, episodes per second, and where the time went
+Prints, per backend: wall time, episodes per second, the import's peak
+resident memory, and where the time went
 (fetching, parsing, writing, summed over the import threads); then the same
 for a second import of unchanged data."""
 import argparse
@@ -79,14 +80,20 @@ def run_import(binary, url, fake, concurrency, cwd):
                WORKER_CONCURRENCY=str(concurrency), LOG_LEVEL="warn")
     subprocess.run([binary, "migrate"], env=env, check=True, capture_output=True, cwd=cwd)
     t0 = time.time()
-    p = subprocess.run([binary, "import", "--from", START, "--days", str(DAYS), "--countries",
-                        COUNTRIES], env=env, capture_output=True, text=True, cwd=cwd)
-    wall = time.time() - t0
+    with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
+        p = subprocess.Popen([binary, "import", "--from", START, "--days", str(DAYS),
+                              "--countries", COUNTRIES], env=env, stdout=out, stderr=err, cwd=cwd)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.time() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if p.returncode != 0:
-        raise SystemExit("import failed:\n" + p.stdout + p.stderr)
-    summary = [l for l in p.stdout.splitlines() if l.startswith(("import ", "time:"))]
+        raise SystemExit("import failed:\n" + stdout + stderr)
+    summary = [l for l in stdout.splitlines() if l.startswith(("import ", "time:"))]
     listed = int(re.search(r"(\d+) episodes listed", summary[0]).group(1))
-    return wall, listed, summary
+    return wall, listed, summary, usage.ru_maxrss / 1024.0
 
 
 def main():
@@ -106,10 +113,11 @@ def main():
             url, pg = database(backend, work, durable=not args.no_fsync)
             try:
                 for label in ("first import", "re-import (unchanged)"):
-                    wall, listed, summary = run_import(args.bin, url, fake, args.concurrency, work)
+                    wall, listed, summary, rss = run_import(args.bin, url, fake,
+                                                            args.concurrency, work)
                     rows.append((backend, label, wall, listed))
-                    print("%-8s %-22s %6.2f s  %7.0f episodes/s" % (backend, label, wall,
-                                                                    listed / wall))
+                    print("%-8s %-22s %6.2f s  %7.0f episodes/s  peak RSS %5.0f MB"
+                          % (backend, label, wall, listed / wall, rss))
                     for line in summary:
                         print("         " + line)
             finally:

@@ -9,6 +9,7 @@
 #include "model/model.h"
 #include "schedule/schedule.h"
 #include "store/store.h"
+#include "store/store_read.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/cidr.h"

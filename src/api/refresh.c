@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "config/store_options.h"
 #include "api/api_internal.h"
 #include "middleware/auth.h"
 #include "util/log.h"
@@ -26,14 +27,12 @@ struct refresher {
 static void refresh_once(refresher *r)
 {
     const config *cfg = r->app->cfg;
-    store_options opt = {"tvshows-refresh", cfg->db_statement_timeout_ms, 0};
+    store_options opt = store_options_for(cfg, STORE_ROLE_REFRESH);
     char err[256];
-    int64_t gen;
+    int64_t gen, retry_at = 0; /* every refresh may try */
 
-    if (!r->st && store_open(&r->st, cfg->database_url, &opt, err, sizeof(err)) != STORE_OK) {
-        r->st = NULL;
+    if (!store_open_lazy(&r->st, &retry_at, cfg->database_url, &opt, 0, err, sizeof(err)))
         return;
-    }
     if (store_generation(r->st, &gen) == STORE_OK)
         atomic_store_explicit(&r->app->generation, gen, memory_order_release);
     /* the key set: reloaded as soon as a key is created or revoked anywhere

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/store_options.h"
 #include "api/api_internal.h"
 #include "kv/redis.h"
 #include "middleware/cache.h"
@@ -103,24 +104,14 @@ void api_send_json(api_thread *t, http_response *res, int status, const char *ca
 store *api_store_open(api_thread *t)
 {
     const config *cfg = t->app->cfg;
-    store_options opt = {.application_name = "tvshows-api",
-                         .statement_timeout_ms = cfg->db_statement_timeout_ms,
-                         .slow_query_ms = cfg->slow_query_ms,
-                         .last_connect_us = &t->app->db_connected_us,
-                         .reads = 1,
-                         .loop = api_db_loop(t)};
-    int64_t now = clock_mono_ms();
+    store_options opt = store_options_on_loop(cfg, STORE_ROLE_API, api_db_loop(t));
     char err[256];
 
-    if (t->st || now < t->st_retry_at) {
-        db_used |= t->st != NULL;
-        return t->st;
-    }
-    if (store_open(&t->st, cfg->database_url, &opt, err, sizeof(err)) != STORE_OK) {
-        t->st = NULL;
-        t->st_retry_at = now + 1000;
+    opt.last_connect_us = &t->app->db_connected_us;
+    if (!store_open_lazy(&t->st, &t->st_retry_at, cfg->database_url, &opt, 1000, err,
+                         sizeof(err)) &&
+        err[0])
         note_db(0, err);
-    }
     db_used |= t->st != NULL;
     return t->st;
 }

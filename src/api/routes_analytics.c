@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/store_options.h"
 #include "api/api_internal.h"
 #include "services/analytics.h"
 #include "util/date.h"
@@ -20,21 +21,13 @@ typedef struct analytics_query {
 /* Replica i, (re)opened at most once a second; NULL while it is down. */
 static store *replica(api_thread *t, size_t i)
 {
-    const config *cfg = t->app->cfg;
-    store_options opt = {.application_name = "tvshows-analytics",
-                         .statement_timeout_ms = cfg->db_statement_timeout_ms * 6,
-                         .slow_query_ms = cfg->slow_query_ms,
-                         .loop = api_db_loop(t)};
-    int64_t now = clock_mono_ms();
+    store_options opt = store_options_on_loop(t->app->cfg, STORE_ROLE_REPLICA, api_db_loop(t));
     char err[256];
 
-    if (t->replicas[i] || now < t->replica_retry_at[i])
-        return t->replicas[i];
-    if (store_open(&t->replicas[i], t->app->replica_urls[i], &opt, err, sizeof(err)) != STORE_OK) {
-        t->replicas[i] = NULL;
-        t->replica_retry_at[i] = now + 1000;
+    if (!store_open_lazy(&t->replicas[i], &t->replica_retry_at[i], t->app->replica_urls[i], &opt,
+                         1000, err, sizeof(err)) &&
+        err[0])
         log_warn("replica unavailable", LF_I("replica", (int64_t)i), LF_S("error", err));
-    }
     return t->replicas[i];
 }
 

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/store_options.h"
 #include "api/api.h"
 #include "http/http.h"
 #include "services/demo.h"
 #include "services/import.h"
 #include "store/store.h"
+#include "store/store_admin.h"
 #include "tvmaze/tvmaze.h"
 #include "util/date.h"
 #include "util/log.h"
@@ -37,7 +39,7 @@ static int output_is_data(unsigned mask)
  * is not created, and a database that cannot be read is not an error. */
 static int cmd_version(config *cfg)
 {
-    store_options opt = {"tvshows-version", 0, 0, NULL};
+    store_options opt = store_options_for(cfg, STORE_ROLE_CLI);
     char err[256], from[DATE_LEN + 1], to[DATE_LEN + 1];
     store *st = NULL;
     int32_t day;
@@ -45,6 +47,7 @@ static int cmd_version(config *cfg)
     printf("tvshows %s\n", TVSHOWS_VERSION);
     if (!strncmp(cfg->database_url, "sqlite:", 7) && access(cfg->database_url + 7, F_OK) != 0)
         return 0;
+    opt.application_name = "tvshows-version";
     if (store_open(&st, cfg->database_url, &opt, err, sizeof(err)) != STORE_OK)
         return 0;
     if (demo_loaded(st, &day) > 0) {
@@ -204,10 +207,11 @@ int cli_main(int argc, char **argv)
 
 store *cli_open_store(const char *url, const char *app_name, const config *cfg)
 {
-    store_options opt = {app_name, cfg->db_statement_timeout_ms, cfg->slow_query_ms};
+    store_options opt = store_options_for(cfg, STORE_ROLE_CLI);
     char err[512];
     store *st;
 
+    opt.application_name = app_name;
     if (store_open(&st, url, &opt, err, sizeof(err)) != STORE_OK) {
         url_scrub(err, sizeof(err), url); /* the driver's words may quote the URL */
         fprintf(stderr, "tvshows: DATABASE_URL: cannot open the database: %s\n", err);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/store_options.h"
 #include "cli/cli.h"
 #include "services/analytics.h"
 #include "store/store.h"
@@ -26,7 +27,7 @@ int cmd_analytics(config *cfg)
     }
     /* the first replica that answers, else the primary */
     for (size_t i = 0; !st && cfg->database_replica_url[0]; i++) {
-        store_options opt = {"tvshows-analytics", 0, cfg->slow_query_ms, NULL};
+        store_options opt = store_options_for(cfg, STORE_ROLE_REPORT);
         char url[4096], err[256];
         if (config_list_item(cfg->database_replica_url, i, url, sizeof(url)) != 0) {
             log_warn("no replica answered, reading from the primary", LF_I("replicas", (int64_t)i));

@@ -4,10 +4,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/store_options.h"
 #include "cli/cli.h"
 #include "services/jobs.h"
 #include "services/queue.h"
 #include "store/store.h"
+#include "store/store_jobs.h"
 #include "util/buf.h"
 #include "util/json.h"
 
@@ -159,7 +161,7 @@ static void print_list(const char *lines, const char *format, buf *out)
  * through anyway). When the database cannot be asked, the worker decides. */
 static int run_in_progress(const config *cfg)
 {
-    store_options opt = {"tvshows-jobs", cfg->db_statement_timeout_ms, cfg->slow_query_ms, NULL};
+    store_options opt = store_options_for(cfg, STORE_ROLE_CLI);
     int64_t run, done, total;
     char err[256];
     store *st;
@@ -180,8 +182,11 @@ static int run_in_progress(const config *cfg)
 
 static int enqueue_import(const config *cfg, queue *q)
 {
-    import_plan p = {cfg->import_days, cfg->import_from, cfg->import_countries, cfg->import_web,
-                     cfg->import_full};
+    import_plan p = {.days = cfg->import_days,
+                     .from = cfg->import_from,
+                     .countries = cfg->import_countries,
+                     .web = cfg->import_web,
+                     .full = cfg->import_full};
     int added = 0;
 
     if (run_in_progress(cfg))

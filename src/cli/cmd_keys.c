@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "middleware/auth.h"
 #include "store/store.h"
+#include "store/store_admin.h"
 #include "util/date.h"
 #include "util/hash.h"
 #include "util/num.h"

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "services/lists.h"
 #include "store/store.h"
+#include "store/store_read.h"
 #include "util/date.h"
 #include "util/num.h"
 

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "store/store.h"
+#include "store/store_admin.h"
 #include "util/log.h"
 
 /* The database's version, this binary's, the oldest binary that can serve

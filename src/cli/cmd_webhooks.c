@@ -6,6 +6,8 @@
 #include "cli/cli.h"
 #include "services/webhooks.h"
 #include "store/store.h"
+#include "store/store_jobs.h"
+#include "store/store_read.h"
 #include "util/date.h"
 #include "util/hash.h"
 #include "util/num.h"

@@ -211,8 +211,6 @@ int http_server_start(http_server **out, const http_server_config *cfg, char *er
 void http_server_stop(http_server *s);
 /* Waits for the loops to end, then frees the server. */
 void http_server_join(http_server *s);
-/* Connections open now, over all loops. */
-long http_server_connections(const http_server *s);
 /* The port actually bound (useful with port 0). */
 int http_server_port(const http_server *s);
 

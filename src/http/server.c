@@ -1170,11 +1170,6 @@ void http_server_join(http_server *s)
     free(s);
 }
 
-long http_server_connections(const http_server *s)
-{
-    return atomic_load(&((http_server *)s)->conns);
-}
-
 int http_server_port(const http_server *s)
 {
     return s->port;

@@ -216,11 +216,6 @@ const char *redis_errmsg(const redis *r)
     return r->err;
 }
 
-int redis_is_up(const redis *r)
-{
-    return r && r->up;
-}
-
 /* Waits for the socket until deadline: 0 ready, -1 error, or -1 with
  * r->timed_out set when the deadline passed. */
 static int wait_fd(redis *r, short events, int64_t deadline)

@@ -37,8 +37,6 @@ typedef struct redis redis;
 redis *redis_new(const char *url, int timeout_ms, char *err, size_t errlen);
 void redis_free(redis *r); /* NULL is fine */
 const char *redis_errmsg(const redis *r);
-/* 1 when the last command got through. */
-int redis_is_up(const redis *r);
 /* Reconnects without waiting (see above): for clients used on an event
  * loop. */
 void redis_set_nonblocking_reconnect(redis *r);

@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "store/store_admin.h"
 #include "util/metrics.h"
 
 typedef struct auth auth;

@@ -33,6 +33,7 @@
 #include "http/http.h"
 #include "model/model.h"
 #include "store/store.h"
+#include "store/store_read.h"
 #include "util/tz.h"
 
 #define SCHEDULE_MAX_ENTRIES (1 << 21)

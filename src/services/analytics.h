@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/store_read.h"
 #include "util/buf.h"
 
 typedef enum { REPORT_NETWORKS, REPORT_GENRES, REPORT_DENSITY } report_kind;

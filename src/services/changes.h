@@ -7,6 +7,7 @@
 #define TVSHOWS_CHANGES_H
 
 #include "store/store.h"
+#include "store/store_read.h"
 #include "util/json.h"
 
 void changes_render_open(jw_writer *w, const store_change *c);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/store_write.h"
 #include "tvmaze/tvmaze.h"
 #include "util/date.h"
 #include "util/gzip.h"

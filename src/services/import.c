@@ -1,4 +1,4 @@
-#include "services/import.h"
+#include "services/import_internal.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -3,16 +3,12 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "services/import.h"
 #include "services/webhooks.h"
 #include "util/date.h"
 #include "util/json.h"
 #include "util/log.h"
-#include "util/metrics.h"
-
-#define MAX_SOURCES 64
 
 int jobs_enqueue_plan(queue *q, const import_plan *p, int *enqueued)
 {
@@ -48,11 +44,7 @@ static void run_finished(int64_t run, const char *status, int first)
         log_info("import run outcome changed", LF_I("run", run), LF_S("status", status));
         return;
     }
-    metrics_import_run(!strcmp(status, "succeeded") ? M_RUN_SUCCEEDED
-                       : !strcmp(status, "partial") ? M_RUN_PARTIAL
-                                                    : M_RUN_FAILED);
-    if (strcmp(status, "failed"))
-        metrics_gauge_set(M_LAST_IMPORT_SUCCESS, (int64_t)time(NULL));
+    import_count_run(status);
     log_info("import run finished", LF_I("run", run), LF_S("status", status));
 }
 
@@ -127,41 +119,47 @@ static int enqueue_unit(job_env *env, int64_t run, const char *day, const char *
     return 0;
 }
 
+/* The window of an import-plan job's payload. */
+static import_plan plan_of(json_t *p)
+{
+    import_plan plan = {.days = (int)json_integer_value(json_object_get(p, "days")),
+                        .from = json_string_value(json_object_get(p, "from")),
+                        .countries = json_string_value(json_object_get(p, "countries")),
+                        .web = json_is_true(json_object_get(p, "web"))};
+
+    return plan;
+}
+
 static int fan_out(job_env *env, json_t *p, char *err, size_t errlen)
 {
-    char sources[MAX_SOURCES][IMPORT_SOURCE_MAX], day[DATE_LEN + 1];
-    const char *from = json_string_value(json_object_get(p, "from"));
-    const char *countries = json_string_value(json_object_get(p, "countries"));
-    int days = (int)json_integer_value(json_object_get(p, "days"));
-    int web = json_is_true(json_object_get(p, "web"));
-    int32_t start = date_today_utc();
+    import_plan plan = plan_of(p);
+    import_units u;
+    char day[DATE_LEN + 1], why[128];
     const char *status;
-    size_t nsources;
     int64_t run, queued = 0;
 
-    if (from && date_parse(from, strlen(from), &start) != 0) {
-        snprintf(err, errlen, "bad plan: from \"%.20s\"", from);
+    if (import_plan_units(&plan, &u, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "bad plan: %s", why);
         return -1;
     }
-    nsources = import_sources(countries ? countries : "", web, sources, MAX_SOURCES);
     if (store_run_begin(env->st, "days", 0, &run) != STORE_OK) {
         snprintf(err, errlen, "%s", store_errmsg(env->st));
         return -1;
     }
     /* every unit is planned before any is enqueued: a job may report before
      * the fan-out ends, and the run must not look complete until all are in */
-    for (int i = 0; i < days * (int)nsources; i++) {
-        date_format(start + i / (int)nsources, day);
-        if (store_run_plan_unit(env->st, run, day, sources[i % (int)nsources]) != STORE_OK) {
+    for (int64_t i = 0; i < u.n; i++) {
+        const char *source = import_unit_at(&u, i, day);
+        if (store_run_plan_unit(env->st, run, day, source) != STORE_OK) {
             snprintf(err, errlen, "%s", store_errmsg(env->st));
             store_run_delete(env->st, run);
             return -1;
         }
     }
-    for (int i = 0; i < days * (int)nsources; i++) {
+    for (int64_t i = 0; i < u.n; i++) {
         int added = 0;
-        date_format(start + i / (int)nsources, day);
-        if (enqueue_unit(env, run, day, sources[i % (int)nsources], &added, err, errlen) != 0) {
+        const char *source = import_unit_at(&u, i, day);
+        if (enqueue_unit(env, run, day, source, &added, err, errlen) != 0) {
             /* the rest stay planned: the scheduler's reaper enqueues the
              * days of a run whose jobs never made it */
             log_warn("import plan cut short", LF_I("run", run), LF_S("error", err));
@@ -180,11 +178,21 @@ static int fan_out(job_env *env, json_t *p, char *err, size_t errlen)
     return 0;
 }
 
+/* The worker's thread runs a unit on its own store and client. */
+static import_exec exec_of(job_env *env)
+{
+    import_exec x = {.cfg = env->cfg, .st = env->st, .tm = env->tm};
+
+    return x;
+}
+
 static int run_day(job_env *env, json_t *p, char *err, size_t errlen)
 {
     const char *day = json_string_value(json_object_get(p, "day"));
     const char *source = json_string_value(json_object_get(p, "source"));
     int64_t run = json_integer_value(json_object_get(p, "run"));
+    import_plan plan = {.days = 1, .from = day, .source = source};
+    import_exec x = exec_of(env);
     import_result r;
     int32_t d;
 
@@ -199,7 +207,13 @@ static int run_day(job_env *env, json_t *p, char *err, size_t errlen)
         return JOBS_EDEFER;
     }
     memset(&r, 0, sizeof(r));
-    if (import_day(env->st, env->tm, source, d, &r) == 0) {
+    if (import_run_plan(&plan, &x, &r, err, errlen) != 0)
+        return -1;
+    if (r.skipped) {
+        snprintf(err, errlen, "TVmaze unreachable: imports paused");
+        return JOBS_EUPSTREAM;
+    }
+    if (!r.days_failed) {
         report_day(env, run, day, source, 1, &r, NULL);
         return 0;
     }
@@ -212,18 +226,23 @@ static int run_day(job_env *env, json_t *p, char *err, size_t errlen)
 
 static int run_full(job_env *env, char *err, size_t errlen)
 {
+    import_plan plan = {.full = 1};
+    import_exec x = exec_of(env);
     import_result r;
-    const char *status;
-    int64_t run;
 
     memset(&r, 0, sizeof(r));
-    if (store_run_begin(env->st, "full", 0, &run) != STORE_OK) {
-        snprintf(err, errlen, "%s", store_errmsg(env->st));
-        return -1;
+    x.runs = env->st;
+    if (import_run_plan(&plan, &x, &r, err, errlen) != 0) {
+        if (!r.run || !r.days_ok)
+            return -1;
+        /* the days are in; only the run's record is behind */
+        warn_run(env->st, r.run);
+    } else if (r.skipped) {
+        snprintf(err, errlen, "TVmaze unreachable: imports paused");
+        return JOBS_EUPSTREAM;
+    } else {
+        log_info("import run finished", LF_I("run", r.run), LF_S("status", r.status));
     }
-    import_full(env->st, env->tm, NULL, NULL, &r);
-    if (import_finish_run(env->st, run, &r, r.days_ok + r.days_failed, &status) == STORE_OK)
-        run_finished(run, status, 1);
     if (r.days_failed && !r.days_ok) {
         snprintf(err, errlen, "%s", r.error);
         return -1;

@@ -2,8 +2,9 @@
  *   import-plan  {"days", "from", "countries", "web", "full"}: opens an
  *                import run and fans out into one import-day job per
  *                (day, source), or one import-full job;
- *   import-day   {"day", "source", "run"}: import_day(), reported to its run;
- *   import-full  {"run"}: import_full();
+ *   import-day   {"day", "source", "run"}: that unit as a plan of its own
+ *                (import_run_plan), reported to its run;
+ *   import-full  {}: the full schedule as a plan, recorded as its own run;
  *   webhook      {"webhook"}: deliver what a webhook has not been told of.
  * A run is finished (and counted in the metrics) when its last day is in:
  * done, or dead after its last attempt.
@@ -21,8 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "services/import.h"
 #include "services/queue.h"
 #include "store/store.h"
+#include "store/store_jobs.h"
+#include "store/store_write.h"
 #include "tvmaze/tvmaze.h"
 
 typedef struct job_env {
@@ -32,15 +36,9 @@ typedef struct job_env {
     queue *q;
 } job_env;
 
-typedef struct import_plan {
-    int days;
-    const char *from; /* "YYYY-MM-DD", or NULL for today */
-    const char *countries;
-    int web;
-    int full;
-} import_plan;
-
-/* Enqueues a plan (unique: while a plan is queued, another is not added). */
+/* Enqueues a plan as an import-plan job (unique: while a plan is queued,
+ * another is not added). Its window only: days, from, countries, web,
+ * full. */
 int jobs_enqueue_plan(queue *q, const import_plan *p, int *enqueued);
 #define JOBS_EDEFER    (-2)
 #define JOBS_EUPSTREAM (-3)

@@ -20,32 +20,10 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "services/queue_job.h"
 #include "util/buf.h"
 
 typedef struct queue queue;
-
-typedef struct queue_job {
-    char id[48];
-    char type[32];
-    char unique_key[160];
-    char *payload;
-    int attempts; /* including this one */
-    int64_t backend_id;
-    char holder[96]; /* the claimant's name: a heartbeat on another handle touches for it */
-} queue_job;
-
-typedef struct queue_stat {
-    char type[32];
-    int64_t queued, running, retrying, dead;
-} queue_stat;
-
-#define QUEUE_MAX_TYPES 8
-
-typedef struct queue_stats {
-    queue_stat types[QUEUE_MAX_TYPES];
-    size_t ntypes;
-    int64_t queued, running, retrying, dead; /* totals */
-} queue_stats;
 
 /* Redis when cfg->redis_url is set, else the database. worker names this
  * process in locks ("host:pid:thread"). */
@@ -72,44 +50,9 @@ int queue_touch(queue *q, queue_job *j);
 int queue_stats_get(queue *q, queue_stats *out);
 /* Appends one line per job (id, type, state, attempts, key, error). */
 int queue_list(queue *q, buf *out, int limit);
-/* The state a job is shown in, in stats and lists alike: a queued job that
- * ran before (attempts > 0) is "retrying". */
-const char *queue_state_shown(const char *state, int64_t attempts);
 int queue_retry_dead(queue *q, int64_t *count);
 /* The first process to claim a scheduler tick wins it. */
 int queue_claim_tick(queue *q, int64_t tick, int *won);
 void queue_job_clear(queue_job *j);
-
-/* ---- for the backends (queue.c, queue_db.c, queue_redis.c) ---- */
-
-typedef struct queue_ops {
-    void (*close)(queue *q);
-    const char *(*errmsg)(queue *q);
-    int (*enqueue)(queue *q, const char *type, const char *payload, const char *unique_key,
-                   int64_t run_at_ms, int *enqueued);
-    int (*claim)(queue *q, queue_job *out, int wait_ms);
-    int (*done)(queue *q, queue_job *j);
-    int (*retry)(queue *q, queue_job *j, int64_t run_at_ms, const char *error, int count);
-    int (*bury)(queue *q, queue_job *j, const char *error);
-    int (*touch)(queue *q, queue_job *j);
-    int (*stats)(queue *q, queue_stats *out);
-    int (*list)(queue *q, buf *out, int limit);
-    int (*retry_dead)(queue *q, int64_t *count);
-    int (*claim_tick)(queue *q, int64_t tick, int *won);
-} queue_ops;
-
-struct queue {
-    const queue_ops *ops;
-    const char *backend;
-    char worker[96];
-    int64_t visibility_ms;
-    int max_attempts;
-    int64_t backoff_base_ms, backoff_cap_ms;
-};
-
-queue *queue_db_open(const config *cfg, char *err, size_t errlen);
-queue *queue_redis_open(const config *cfg, char *err, size_t errlen);
-/* Adds one count to a stats table (per type and in the totals). */
-void queue_stats_add(queue_stats *s, const char *type, const char *state, int retrying, int64_t n);
 
 #endif

@@ -4,8 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "services/queue.h"
+#include "config/store_options.h"
+#include "services/queue_backend.h"
 #include "store/store.h"
+#include "store/store_jobs.h"
 #include "util/date.h"
 
 typedef struct db_queue {
@@ -151,7 +153,7 @@ static const queue_ops db_ops = {
 queue *queue_db_open(const config *cfg, char *err, size_t errlen)
 {
     db_queue *d = calloc(1, sizeof(*d));
-    store_options opt = {"tvshows-worker", 0, cfg->slow_query_ms, NULL};
+    store_options opt = store_options_for(cfg, STORE_ROLE_WORKER);
 
     if (!d) {
         snprintf(err, errlen, "out of memory");

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "kv/redis.h"
-#include "services/queue.h"
+#include "services/queue_backend.h"
 #include "util/date.h"
 #include "util/hash.h"
 #include "util/json.h"

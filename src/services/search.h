@@ -17,6 +17,7 @@
 
 #include "model/model.h"
 #include "store/store.h"
+#include "store/store_read.h"
 
 #define SEARCH_LIMIT_MAX 50
 

@@ -24,6 +24,8 @@
 
 #include "services/queue.h"
 #include "store/store.h"
+#include "store/store_jobs.h"
+#include "store/store_read.h"
 
 #define WEBHOOKS_BATCH      200
 #define WEBHOOKS_TIMEOUT_MS 10000

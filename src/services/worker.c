@@ -8,11 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/store_options.h"
 #include "services/import.h"
 #include "services/jobs.h"
 #include "services/webhooks.h"
 #include "services/queue.h"
 #include "store/store.h"
+#include "store/store_jobs.h"
 #include "tvmaze/tvmaze.h"
 #include "util/cron.h"
 #include "util/date.h"
@@ -203,24 +205,22 @@ static void *job_thread_main(void *arg)
 {
     worker_thread *t = arg;
     struct worker *w = t->w;
-    tvmaze_options to = {.base_url = w->cfg->tvmaze_base_url,
-                         .limiter = w->limiter,
-                         .retries = w->cfg->import_retries,
-                         .timeout_ms = w->cfg->import_timeout_s * 1000,
-                         .backoff_base_ms = w->cfg->import_backoff_ms,
-                         .abort = &w->abort,
-                         .interrupt = &w->stop};
-    store_options so = {"tvshows-worker", 0, w->cfg->slow_query_ms, NULL};
-    job_env env = {w->cfg, NULL, tvmaze_client_new(&to), NULL};
+    tvmaze_options to = import_client_options(w->cfg, w->limiter);
+    store_options so = store_options_for(w->cfg, STORE_ROLE_WORKER);
+    job_env env = {w->cfg, NULL, NULL, NULL};
     queue_job job;
+    int64_t retry_at = 0; /* the loop pauses between attempts */
     char err[256];
+
+    to.abort = &w->abort;    /* a stopping worker's transfers end at once */
+    to.interrupt = &w->stop; /* and so do its waits between attempts */
+    env.tm = tvmaze_client_new(&to);
 
     while (!atomic_load(&w->stop)) {
         int got, deferred;
         /* connections are (re)made here, so a worker outlives a database or
          * Redis restart: it waits and tries again */
-        if (!env.st && store_open(&env.st, w->cfg->database_url, &so, err, sizeof(err)) != 0) {
-            env.st = NULL;
+        if (!store_open_lazy(&env.st, &retry_at, w->cfg->database_url, &so, 0, err, sizeof(err))) {
             pause_ms(w, BACKEND_PAUSE_MS);
             continue;
         }
@@ -299,7 +299,9 @@ static void *heartbeat_main(void *arg)
 
 static void enqueue_plan(struct worker *w, queue *q, const char *why)
 {
-    import_plan p = {w->cfg->import_days, NULL, w->cfg->import_countries, w->cfg->import_web, 0};
+    import_plan p = {.days = w->cfg->import_days,
+                     .countries = w->cfg->import_countries,
+                     .web = w->cfg->import_web};
     int added = 0;
 
     if (jobs_enqueue_plan(q, &p, &added) == 0)
@@ -329,21 +331,21 @@ static int catch_up(struct worker *w, queue *q, store *st)
 static void *scheduler_main(void *arg)
 {
     struct worker *w = arg;
-    store_options so = {"tvshows-scheduler", 0, w->cfg->slow_query_ms, NULL};
+    store_options so = store_options_for(w->cfg, STORE_ROLE_SCHEDULER);
     cron_expr expr;
     queue *q = NULL;
     store *st = NULL;
     int64_t next = -1, next_reap = 0, next_hooks = 0,
             visibility = (int64_t)w->cfg->job_visibility_s * 1000;
     int caught_up = 0;
+    int64_t retry_at = 0; /* the loop pauses between attempts */
     char err[256];
 
     cron_parse(&expr, w->cfg->import_schedule);
     while (!atomic_load(&w->stop)) {
         int64_t now = time(NULL);
         int won;
-        if (!st && store_open(&st, w->cfg->database_url, &so, err, sizeof(err)) != 0)
-            st = NULL;
+        store_open_lazy(&st, &retry_at, w->cfg->database_url, &so, 0, err, sizeof(err));
         if (!q)
             q = open_queue(w, "scheduler", 0);
         if (!st || !q) {

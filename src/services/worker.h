@@ -5,7 +5,7 @@
  * database), each with its own connections; a heartbeat thread keeps their
  * claims alive while long jobs run; the scheduler enqueues the import plan
  * at every IMPORT_SCHEDULE tick (one process wins each tick) and, at start,
- * once at once if no import started in the last 24 hours.
+ * right away if no import started in the last 24 hours.
  * The scheduler also reaps: runs whose jobs were lost (Redis back empty)
  * get their planned days enqueued again (jobs_reap).
  * worker_stop() stops taking jobs, lets the running ones finish, and after

@@ -5,133 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
-
-#include "util/buf.h"
-#include "util/hash.h"
-#include "util/log.h"
 
 db_val dbv_text(const char *s)
 {
     return s ? dbv_textn(s, strlen(s)) : dbv_null();
-}
-
-/* The value an update gives column c: the new one, or with keep_on_null the
- * stored one when the new one is null. */
-static int put_new_value(const db_upsert_spec *spec, const char *c, buf *out)
-{
-    if (spec->keep_on_null)
-        return buf_printf(out, "coalesce(excluded.%s, %s.%s)", c, spec->table, c);
-    return buf_printf(out, "excluded.%s", c);
-}
-
-static int put_update(const db_upsert_spec *spec, int last, buf *out)
-{
-    int rc = 0;
-
-    rc |= buf_puts(out, " DO UPDATE SET ");
-    for (int i = spec->nkeys; i < last; i++) {
-        rc |= buf_printf(out, "%s%s = ", i > spec->nkeys ? ", " : "", spec->cols[i]);
-        rc |= put_new_value(spec, spec->cols[i], out);
-    }
-    /* only rows whose values change are written: a re-import of the same
-     * data leaves every row, and the data generation, as they were */
-    rc |= buf_puts(out, " WHERE (");
-    for (int i = spec->nkeys; i < last; i++) {
-        rc |= buf_printf(out, "%s%s.%s IS DISTINCT FROM ", i > spec->nkeys ? " OR " : "",
-                         spec->table, spec->cols[i]);
-        rc |= put_new_value(spec, spec->cols[i], out);
-    }
-    rc |= buf_putc(out, ')');
-    if (spec->extra_where)
-        rc |= buf_printf(out, " AND (%s)", spec->extra_where);
-    return rc;
-}
-
-int db_upsert_conflict_sql(const db_upsert_spec *spec, buf *out)
-{
-    int rc = 0, last = spec->ncols - spec->insert_only;
-
-    rc |= buf_puts(out, " ON CONFLICT (");
-    for (int i = 0; i < spec->nkeys; i++)
-        rc |= buf_printf(out, "%s%s", i ? ", " : "", spec->cols[i]);
-    rc |= buf_putc(out, ')');
-    if (spec->ignore_conflicts || spec->nkeys >= last)
-        rc |= buf_puts(out, " DO NOTHING");
-    else
-        rc |= put_update(spec, last, out);
-    if (spec->returning)
-        rc |= buf_printf(out, " RETURNING %s", spec->returning);
-    return rc ? -1 : 0;
-}
-
-void *db_cache_get(db_stmt_cache *c, const char *sql, uint64_t *hash)
-{
-    *hash = hash_fnv1a(sql, strlen(sql));
-    for (size_t i = 0; i < c->n; i++)
-        if (c->items[i].hash == *hash && !strcmp(c->items[i].sql, sql))
-            return c->items[i].handle;
-    return NULL;
-}
-
-int db_cache_put(db_stmt_cache *c, const char *sql, uint64_t hash, void *handle)
-{
-    char *copy;
-
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        struct db_cached *grown = realloc(c->items, cap * sizeof(*grown));
-        if (!grown)
-            return -1;
-        c->items = grown;
-        c->cap = cap;
-    }
-    if (!(copy = strdup(sql)))
-        return -1;
-    c->items[c->n].hash = hash;
-    c->items[c->n].sql = copy;
-    c->items[c->n].handle = handle;
-    c->n++;
-    return 0;
-}
-
-void db_cache_clear(db_stmt_cache *c, void (*release)(void *handle, void *ud), void *ud)
-{
-    for (size_t i = 0; i < c->n; i++) {
-        if (release)
-            release(c->items[i].handle, ud);
-        free(c->items[i].sql);
-    }
-    free(c->items);
-    c->items = NULL;
-    c->n = c->cap = 0;
-}
-
-int64_t db_now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void db_note_duration(const db_options *opt, const char *sql, int64_t started_us)
-{
-    int64_t us = db_now_us() - started_us;
-    char stmt[81];
-    size_t i = 0;
-
-    if (!opt->slow_query_ms || us < (int64_t)opt->slow_query_ms * 1000)
-        return;
-    /* the statement's first words, whitespace folded */
-    for (const char *p = sql; *p && i < sizeof(stmt) - 1; p++) {
-        char ch = (*p == '\n' || *p == '\t') ? ' ' : *p;
-        if (ch == ' ' && (i == 0 || stmt[i - 1] == ' '))
-            continue;
-        stmt[i++] = ch;
-    }
-    stmt[i] = '\0';
-    log_warn("slow query", LF_F("duration_ms", (double)us / 1000.0), LF_S("statement", stmt));
 }
 
 /* ---- traces: a client span per statement ---- */
@@ -230,6 +107,16 @@ static int db_trace_end(trace_span *s, int rc)
     return rc;
 }
 
+/* Rows written in one operation (an upsert's INSERT, a COPY) */
+static void db_trace_batch(const db *d, trace_span *s, const char *op, const char *table,
+                           size_t nrows)
+{
+    if (!trace_recording(s))
+        return;
+    db_trace_named(d, s, op, table);
+    trace_attr_int(s, "db.operation.batch.size", (int64_t)nrows);
+}
+
 /* BEGIN, COMMIT, ROLLBACK */
 static int db_control(db *d, const char *op, int (*run)(db *, const char *), const char *sql)
 {
@@ -239,19 +126,6 @@ static int db_control(db *d, const char *op, int (*run)(db *, const char *), con
     if (trace_recording(&s))
         db_trace_named(d, &s, op, "");
     return db_trace_end(&s, run(d, sql));
-}
-
-int db_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen)
-{
-    *out = NULL;
-    if (!strncmp(url, "sqlite:", 7))
-        return db_sqlite_connect(out, url + 7, opt, err, errlen);
-    if ((!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)) && opt->loop)
-        return db_pg_async_connect(out, url, opt, err, errlen);
-    if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
-        return db_pg_connect(out, url, opt, err, errlen);
-    snprintf(err, errlen, "unknown database URL scheme");
-    return DB_ERR;
 }
 
 void db_close(db *d)
@@ -292,27 +166,54 @@ void db_abandon(db *d)
         d->drv->abandon(d);
 }
 
-int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes)
+typedef int (*db_exec_fn)(db *d, const char *sql, const db_val *p, int n, int64_t *changes);
+typedef int (*db_query_fn)(db *d, const char *sql, const db_val *p, int n, db_rows **out);
+
+static int exec_traced(db *d, db_exec_fn exec, const char *sql, const db_val *params, int nparams,
+                       int64_t *changes)
 {
     trace_span s;
 
     db_trace_begin(d, &s, sql);
-    return db_trace_end(&s, d->drv->exec(d, sql, params, nparams, changes));
+    return db_trace_end(&s, exec(d, sql, params, nparams, changes));
 }
 
 /* The span covers the rows being read: SQLite steps through them lazily. */
-int db_query(db *d, const char *sql, const db_val *params, int nparams, db_rows **out)
+static int query_traced(db *d, db_query_fn query, const char *sql, const db_val *params,
+                        int nparams, db_rows **out)
 {
     trace_span s;
     int rc;
 
     *out = NULL;
     db_trace_begin(d, &s, sql);
-    rc = d->drv->query(d, sql, params, nparams, out);
+    rc = query(d, sql, params, nparams, out);
     if (rc != DB_OK || !trace_recording(&s))
         return db_trace_end(&s, rc);
     (*out)->span = s;
     return rc;
+}
+
+int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes)
+{
+    return exec_traced(d, d->drv->exec, sql, params, nparams, changes);
+}
+
+int db_query(db *d, const char *sql, const db_val *params, int nparams, db_rows **out)
+{
+    return query_traced(d, d->drv->query, sql, params, nparams, out);
+}
+
+int db_exec_fresh(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes)
+{
+    return exec_traced(d, d->drv->exec_fresh ? d->drv->exec_fresh : d->drv->exec, sql, params,
+                       nparams, changes);
+}
+
+int db_query_fresh(db *d, const char *sql, const db_val *params, int nparams, db_rows **out)
+{
+    return query_traced(d, d->drv->query_fresh ? d->drv->query_fresh : d->drv->query, sql, params,
+                        nparams, out);
 }
 
 int db_next(db_rows *r)
@@ -359,11 +260,6 @@ static int db_begin_write_run(db *d, const char *sql)
     return d->drv->begin_write(d);
 }
 
-int db_begin(db *d)
-{
-    return db_control(d, "BEGIN", d->drv->script, "BEGIN");
-}
-
 int db_begin_write(db *d)
 {
     return db_control(d, "BEGIN", db_begin_write_run, NULL);
@@ -384,6 +280,22 @@ void db_rollback(db *d)
     memcpy(d->err, keep, sizeof(keep));
 }
 
+int db_copy(db *d, const char *table, const char *const *cols, int ncols, const db_val *rows,
+            size_t nrows)
+{
+    trace_span s;
+
+    if (!d->drv->copy) {
+        snprintf(d->err, sizeof(d->err), "COPY is PostgreSQL's");
+        return DB_ERR;
+    }
+    if (!nrows)
+        return DB_OK;
+    trace_begin_child(&s, TRACE_CLIENT, NULL);
+    db_trace_batch(d, &s, "COPY", table, nrows);
+    return db_trace_end(&s, d->drv->copy(d, table, cols, ncols, rows, nrows));
+}
+
 int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows, int64_t *changes,
               db_pair_fn fn, void *ud)
 {
@@ -394,9 +306,6 @@ int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrow
     if (!nrows)
         return DB_OK;
     trace_begin_child(&s, TRACE_CLIENT, NULL);
-    if (trace_recording(&s)) {
-        db_trace_named(d, &s, "INSERT", spec->table);
-        trace_attr_int(&s, "db.operation.batch.size", (int64_t)nrows);
-    }
+    db_trace_batch(d, &s, "INSERT", spec->table, nrows);
     return db_trace_end(&s, d->drv->upsert(d, spec, rows, nrows, changes, fn, ud));
 }

@@ -1,5 +1,6 @@
 /* db.h — the thin SQL driver under store/: one interface, a SQLite and a
- * PostgreSQL implementation. Private to store/ (and its tests).
+ * PostgreSQL implementation (db_sqlite.c, db_pg.c, chosen by db.c from the
+ * URL). Private to store/: nothing above it includes this header.
  *
  * SQL text is written once with $1..$N placeholders; the SQLite driver turns
  * them into ?1..?N. Statements are prepared once per connection and cached by
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/must_use.h"
 #include "util/task.h"
 
 #define DB_OK   0
@@ -69,7 +71,7 @@ typedef struct db_options {
 typedef struct db db;
 typedef struct db_rows db_rows;
 
-int db_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
+MUST_USE int db_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
 void db_close(db *d); /* NULL is fine */
 db_dialect db_dialect_of(const db *d);
 const char *db_errmsg(const db *d);
@@ -84,8 +86,15 @@ void db_tick(db *d);
  * fails (DB_DOWN) and its task is resumed. Else nothing. */
 void db_abandon(db *d);
 
-int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes);
-int db_query(db *d, const char *sql, const db_val *params, int nparams, db_rows **out);
+MUST_USE int db_exec(db *d, const char *sql, const db_val *params, int nparams, int64_t *changes);
+MUST_USE int db_query(db *d, const char *sql, const db_val *params, int nparams, db_rows **out);
+/* The same, planned at each call instead of once per connection: for
+ * statements over staging tables, whose sizes (and so their best plans)
+ * change from one call to the next. */
+MUST_USE int db_exec_fresh(db *d, const char *sql, const db_val *params, int nparams,
+                           int64_t *changes);
+MUST_USE int db_query_fresh(db *d, const char *sql, const db_val *params, int nparams,
+                            db_rows **out);
 int db_next(db_rows *r); /* 1: a row, 0: no more, <0: error */
 int db_col_null(db_rows *r, int col);
 int64_t db_col_int(db_rows *r, int col);
@@ -93,13 +102,12 @@ double db_col_float(db_rows *r, int col);
 const char *db_col_text(db_rows *r, int col, size_t *len); /* NULL for null */
 void db_rows_close(db_rows *r);
 /* Several statements, no parameters, not cached (migrations). */
-int db_script(db *d, const char *sql);
+MUST_USE int db_script(db *d, const char *sql);
 
 /* Transactions. db_begin_write takes the write lock at once on SQLite
  * (BEGIN IMMEDIATE) so a transaction never fails half-way on a lock upgrade. */
-int db_begin(db *d);
-int db_begin_write(db *d);
-int db_commit(db *d);
+MUST_USE int db_begin_write(db *d);
+MUST_USE int db_commit(db *d);
 void db_rollback(db *d);
 
 /* Upserts nrows rows of spec->ncols values each (row-major). Rows whose
@@ -122,30 +130,19 @@ typedef struct db_upsert_spec {
 /* Called with the `returning` columns of each row inserted or changed. */
 typedef void (*db_pair_fn)(void *ud, int64_t a, int64_t b);
 
-int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows, int64_t *changes,
-              db_pair_fn fn, void *ud);
+MUST_USE int db_upsert(db *d, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
+                       int64_t *changes, db_pair_fn fn, void *ud);
 
-/* Shared by both drivers: the ON CONFLICT clause of an upsert. */
+/* PostgreSQL: streams nrows rows of ncols values each (row-major) into
+ * table (a staging table) with one COPY … FROM STDIN in text format: far
+ * less work for the server than binding or parsing the same rows. SQLite:
+ * DB_ERR (its statements are in-process; it has nothing to gain). */
+MUST_USE int db_copy(db *d, const char *table, const char *const *cols, int ncols,
+                     const db_val *rows, size_t nrows);
+
+/* The ON CONFLICT clause of an upsert (the drivers', and PostgreSQL's
+ * set-based import merge); -1 when out of memory. */
 struct buf;
 int db_upsert_conflict_sql(const db_upsert_spec *spec, struct buf *out);
-
-/* ---- shared by the two drivers (db.c) ---- */
-
-typedef struct db_stmt_cache {
-    struct db_cached {
-        uint64_t hash;
-        char *sql;
-        void *handle;
-    } * items;
-    size_t n, cap;
-} db_stmt_cache;
-
-void *db_cache_get(db_stmt_cache *c, const char *sql, uint64_t *hash);
-int db_cache_put(db_stmt_cache *c, const char *sql, uint64_t hash, void *handle);
-void db_cache_clear(db_stmt_cache *c, void (*release)(void *handle, void *ud), void *ud);
-/* Logs a statement slower than the threshold: its duration and the start
- * of its text (SQL text never holds parameter values). */
-void db_note_duration(const db_options *opt, const char *sql, int64_t started_us);
-int64_t db_now_us(void);
 
 #endif

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,9 +256,10 @@ int db_pg_result_error(const PGresult *res, char *err, size_t errlen)
     return DB_ERR;
 }
 
-/* Runs a prepared statement; retries once on a fresh connection when the old
- * one turns out to be dead and no transaction was open on it. */
-static int pg_run(pg_db *d, const char *sql, const db_val *p, int n, PGresult **out)
+/* Runs a statement, prepared once per connection (fresh: planned at this
+ * call); retries once on a new connection when the old one turns out to be
+ * dead and no transaction was open on it. */
+static int pg_run(pg_db *d, const char *sql, const db_val *p, int n, int fresh, PGresult **out)
 {
     const char *vals[PG_MAX_PARAMS];
     int lens[PG_MAX_PARAMS], formats[PG_MAX_PARAMS] = {0};
@@ -277,12 +279,15 @@ static int pg_run(pg_db *d, const char *sql, const db_val *p, int n, PGresult **
         if ((rc = pg_ensure(d, attempt > 0)) != DB_OK)
             return rc;
         in_tx = PQtransactionStatus(d->conn) != PQTRANS_IDLE;
-        if (!(name = pg_prepare(d, sql))) {
+        if (fresh) {
+            res = PQexecParams(d->conn, sql, n, NULL, vals, lens, formats, 0);
+        } else if (!(name = pg_prepare(d, sql))) {
             if (pg_classify(d) == DB_DOWN && !in_tx)
                 continue;
             return d->down ? DB_DOWN : DB_ERR;
+        } else {
+            res = PQexecPrepared(d->conn, name, n, vals, lens, formats, 0);
         }
-        res = PQexecPrepared(d->conn, name, n, vals, lens, formats, 0);
         st = PQresultStatus(res);
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
             db_note_duration(&d->base.opt, sql, t0);
@@ -311,10 +316,11 @@ int db_pg_changes(PGresult *res, int64_t *changes)
     return DB_OK;
 }
 
-static int pg_exec(db *base, const char *sql, const db_val *p, int n, int64_t *changes)
+static int pg_exec_as(db *base, const char *sql, const db_val *p, int n, int fresh,
+                      int64_t *changes)
 {
     PGresult *res;
-    int rc = pg_run((pg_db *)base, sql, p, n, &res);
+    int rc = pg_run((pg_db *)base, sql, p, n, fresh, &res);
 
     return rc != DB_OK ? rc : db_pg_changes(res, changes);
 }
@@ -337,12 +343,32 @@ int db_pg_rows(PGresult *res, db_rows **out)
     return DB_OK;
 }
 
-static int pg_query(db *base, const char *sql, const db_val *p, int n, db_rows **out)
+static int pg_query_as(db *base, const char *sql, const db_val *p, int n, int fresh, db_rows **out)
 {
     PGresult *res;
-    int rc = pg_run((pg_db *)base, sql, p, n, &res);
+    int rc = pg_run((pg_db *)base, sql, p, n, fresh, &res);
 
     return rc != DB_OK ? rc : db_pg_rows(res, out);
+}
+
+static int pg_exec(db *base, const char *sql, const db_val *p, int n, int64_t *changes)
+{
+    return pg_exec_as(base, sql, p, n, 0, changes);
+}
+
+static int pg_exec_fresh(db *base, const char *sql, const db_val *p, int n, int64_t *changes)
+{
+    return pg_exec_as(base, sql, p, n, 1, changes);
+}
+
+static int pg_query(db *base, const char *sql, const db_val *p, int n, db_rows **out)
+{
+    return pg_query_as(base, sql, p, n, 0, out);
+}
+
+static int pg_query_fresh(db *base, const char *sql, const db_val *p, int n, db_rows **out)
+{
+    return pg_query_as(base, sql, p, n, 1, out);
 }
 
 static int pg_next(db_rows *base)
@@ -501,7 +527,7 @@ static int pg_upsert(db *base, const db_upsert_spec *spec, const db_val *rows, s
         rc = pg_exec(base, sql.data, &param, 1, changes);
     } else {
         PGresult *res;
-        if ((rc = pg_run((pg_db *)base, sql.data, &param, 1, &res)) == DB_OK) {
+        if ((rc = pg_run((pg_db *)base, sql.data, &param, 1, 0, &res)) == DB_OK) {
             int n = PQntuples(res);
             for (int i = 0; fn && i < n; i++)
                 fn(ud, strtoll(PQgetvalue(res, i, 0), NULL, 10),
@@ -514,6 +540,123 @@ static int pg_upsert(db *base, const db_upsert_spec *spec, const db_val *rows, s
 done:
     buf_free(&sql);
     buf_free(&doc);
+    return rc;
+}
+
+/* One value in COPY's text format: \\N for a null; in text, the
+ * backslash and the characters that delimit rows and columns escaped. */
+static int pg_copy_value(buf *out, const db_val *v)
+{
+    size_t start;
+    int rc = 0;
+
+    switch (v->type) {
+    case DBV_NULL:
+        return buf_append(out, "\\N", 2);
+    case DBV_INT:
+        return buf_put_i64(out, v->i);
+    case DBV_FLOAT:
+        return buf_printf(out, "%.17g", v->f);
+    case DBV_TEXT:
+        break;
+    }
+    start = 0;
+    for (size_t i = 0; i < v->n && rc == 0; i++) {
+        char c = v->s[i], esc;
+        switch (c) {
+        case '\\':
+            esc = '\\';
+            break;
+        case '\n':
+            esc = 'n';
+            break;
+        case '\r':
+            esc = 'r';
+            break;
+        case '\t':
+            esc = 't';
+            break;
+        default:
+            continue;
+        }
+        char pair[2] = {'\\', esc};
+        rc |= buf_append(out, v->s + start, i - start);
+        rc |= buf_append(out, pair, 2);
+        start = i + 1;
+    }
+    return rc | buf_append(out, v->s + start, v->n - start);
+}
+
+/* Sends what data holds of the COPY in progress. */
+static int pg_copy_flush(pg_db *d, buf *data)
+{
+    int ok = !data->len || PQputCopyData(d->conn, data->data, (int)data->len) == 1;
+
+    buf_reset(data);
+    return ok ? 0 : -1;
+}
+
+#define COPY_CHUNK ((size_t)256 << 10)
+
+static int pg_copy(db *base, const char *table, const char *const *cols, int ncols,
+                   const db_val *rows, size_t nrows)
+{
+    pg_db *d = (pg_db *)base;
+    int64_t t0 = db_now_us();
+    buf sql, data;
+    PGresult *res;
+    int rc, sent = 0;
+
+    assert(ncols > 0 && nrows > 0); /* db_copy() passes no empty COPY */
+    if ((rc = pg_ensure(d, 0)) != DB_OK)
+        return rc;
+    buf_init(&sql, 4096);
+    buf_init(&data, BUF_CAP_DEFAULT);
+    rc = buf_printf(&sql, "COPY %s (", table);
+    for (int c = 0; c < ncols; c++)
+        rc |= buf_printf(&sql, "%s%s", c ? ", " : "", cols[c]);
+    rc |= buf_puts(&sql, ") FROM STDIN");
+    if (rc != 0) {
+        snprintf(base->err, sizeof(base->err), "out of memory");
+        rc = DB_ERR;
+        goto done;
+    }
+    res = PQexec(d->conn, sql.data);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        pg_set_err(d, NULL);
+        PQclear(res);
+        rc = pg_classify(d);
+        goto done;
+    }
+    PQclear(res);
+    for (size_t r = 0; r < nrows && sent == 0; r++) {
+        const db_val *row = rows + r * (size_t)ncols;
+        int w = 0;
+        for (int c = 0; c < ncols; c++)
+            w |= (c ? buf_putc(&data, '\t') : 0) | pg_copy_value(&data, &row[c]);
+        w |= buf_putc(&data, '\n');
+        sent = w ? -1 : data.len >= COPY_CHUNK ? pg_copy_flush(d, &data) : 0;
+    }
+    if (sent == 0)
+        sent = pg_copy_flush(d, &data);
+    /* a refused row (too large for the chunk) ends the COPY with an error,
+     * which rolls back what was sent */
+    PQputCopyEnd(d->conn, sent == 0 ? NULL : "row too large");
+    rc = DB_OK;
+    while ((res = PQgetResult(d->conn))) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == DB_OK) {
+            pg_set_err(d, NULL);
+            rc = DB_ERR;
+        }
+        PQclear(res);
+    }
+    if (rc != DB_OK)
+        rc = pg_classify(d);
+    else
+        db_note_duration(&d->base.opt, sql.data, t0);
+done:
+    buf_free(&sql);
+    buf_free(&data);
     return rc;
 }
 
@@ -532,6 +675,8 @@ static const db_driver pg_driver = {
     .ping = pg_ping,
     .exec = pg_exec,
     .query = pg_query,
+    .exec_fresh = pg_exec_fresh,
+    .query_fresh = pg_query_fresh,
     .next = pg_next,
     .col_null = pg_col_null,
     .col_int = pg_col_int,
@@ -541,6 +686,7 @@ static const db_driver pg_driver = {
     .script = pg_script,
     .begin_write = pg_begin_write,
     .upsert = pg_upsert,
+    .copy = pg_copy,
 };
 
 int db_pg_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen)

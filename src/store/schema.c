@@ -513,6 +513,10 @@ static int ensure_compatible_column(store *st)
         return rc;
     rc = db_script(st->db, "ALTER TABLE schema_migrations ADD COLUMN compatible INTEGER NOT NULL"
                            " DEFAULT 0");
+    /* SQLite's migrators are serialised from their write transaction on,
+     * after this: one that lost the race finds the column the other added */
+    if (rc != DB_OK && store_query_int(st, store_sql(st, has), NULL, 0, &n) == STORE_OK && n)
+        return STORE_OK;
     return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }
 
@@ -597,7 +601,7 @@ int store_migrate(store *st, int *applied)
 
 int store_migrate_to(store *st, int to, int *applied)
 {
-    int pg = store_is_postgres(st), version, rc, locked = 0;
+    int pg = store_is_postgres(st), version, rc, locked = 0, unlock;
 
     *applied = 0;
     /* PostgreSQL: concurrent migrators queue on an advisory lock; SQLite:
@@ -637,8 +641,12 @@ int store_migrate_to(store *st, int to, int *applied)
 rollback:
     db_rollback(st->db);
 done:
-    if (locked)
-        db_script(st->db, "SELECT pg_advisory_unlock(" MIGRATION_LOCK ")");
+    /* a lock left held would make every other migrator wait for this
+     * session to end: say so (a dead connection released it already) */
+    if (locked &&
+        (unlock = db_script(st->db, "SELECT pg_advisory_unlock(" MIGRATION_LOCK ")")) != DB_OK &&
+        rc == STORE_OK)
+        rc = store_fail(st, unlock);
     return rc;
 }
 
@@ -664,7 +672,7 @@ int store_app_role(store *st, const char *role, const char *password)
         "  SEQUENCES TO %I', s, r);"
         " END $$";
     db_val p[2] = {dbv_text(role), dbv_text(password)};
-    int rc;
+    int rc, forget;
 
     if (!store_is_postgres(st))
         return STORE_OK;
@@ -674,6 +682,9 @@ int store_app_role(store *st, const char *role, const char *password)
                       p, 2, NULL)) != DB_OK)
         return store_fail(st, rc);
     rc = db_script(st->db, grant);
-    db_script(st->db, "SELECT set_config('tvshows.app_password', '', false)");
+    /* the password does not stay in the session's settings */
+    forget = db_script(st->db, "SELECT set_config('tvshows.app_password', '', false)");
+    if (rc == DB_OK)
+        rc = forget;
     return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }

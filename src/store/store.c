@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "util/date.h"
 
 int store_fail(store *st, int db_rc)
 {
@@ -93,8 +94,6 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
         dopt.generic_plans = opt->reads;
         dopt.loop = opt->loop;
     }
-    idmap_init(&st->memo.ids);
-    idmap_init(&st->memo.hashes);
     if ((rc = db_connect(&st->db, url, &dopt, err, errlen)) != DB_OK) {
         free(st);
         return rc == DB_DOWN ? STORE_EDOWN : STORE_ERR;
@@ -103,13 +102,32 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
     return STORE_OK;
 }
 
+store *store_open_lazy(store **st, int64_t *retry_at_ms, const char *url, const store_options *opt,
+                       int retry_ms, char *err, size_t errlen)
+{
+    int64_t now = clock_mono_ms();
+
+    if (errlen)
+        err[0] = '\0';
+    if (*st || now < *retry_at_ms)
+        return *st;
+    if (store_open(st, url, opt, err, errlen) != STORE_OK) {
+        *st = NULL;
+        *retry_at_ms = now + retry_ms;
+    }
+    return *st;
+}
+
 void store_close(store *st)
 {
     if (!st)
         return;
     db_close(st->db);
-    idmap_free(&st->memo.ids);
-    idmap_free(&st->memo.hashes);
+    if (st->memo) {
+        idmap_free(&st->memo->ids);
+        idmap_free(&st->memo->hashes);
+        free(st->memo);
+    }
     free(st);
 }
 

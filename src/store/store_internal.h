@@ -4,6 +4,10 @@
 
 #include "store/db.h"
 #include "store/store.h"
+#include "store/store_admin.h"
+#include "store/store_jobs.h"
+#include "store/store_read.h"
+#include "store/store_write.h"
 #include "util/buf.h"
 #include "util/idmap.h"
 
@@ -20,7 +24,7 @@ typedef struct store_memo {
 
 struct store {
     db *db;
-    store_memo memo;
+    store_memo *memo; /* made by the first write (store_import.c); NULL on a store that reads */
     char err[512];
 };
 

@@ -1,5 +1,6 @@
 #include "util/buf.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ int buf_reserve(buf *b, size_t extra)
         return -1;
     b->data = p;
     b->size = size;
+    assert(b->size >= need && b->size <= b->cap + 1);
     return 0;
 }
 
@@ -67,6 +69,7 @@ int buf_append(buf *b, const void *p, size_t n)
         memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
+    assert(b->len <= b->cap && b->len < b->size);
     return 0;
 }
 

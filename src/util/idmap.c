@@ -1,5 +1,6 @@
 #include "util/idmap.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ void idmap_free(idmap *m)
 
 static size_t slot_of(int64_t key, size_t cap)
 {
+    assert(cap && (cap & (cap - 1)) == 0);              /* probing masks with cap - 1 */
     uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ull; /* Fibonacci hashing */
     return (size_t)(h >> 32) & (cap - 1);
 }
@@ -44,6 +46,7 @@ int idmap_put(idmap *m, int64_t key, int64_t val)
 {
     size_t i;
 
+    assert(m->n <= m->cap * 3 / 4); /* a free slot ends every probe */
     if ((m->n + 1) * 4 > m->cap * 3 && grow(m) != 0)
         return -1;
     for (i = slot_of(key, m->cap); m->used[i]; i = (i + 1) & (m->cap - 1)) {

@@ -123,17 +123,6 @@ uint64_t metrics_counter_value(metric_counter c)
     return atomic_load_explicit(&counters[c], memory_order_relaxed);
 }
 
-uint64_t metrics_requests_total(void)
-{
-    uint64_t t = 0;
-
-    for (size_t r = 0; r < ROUTES; r++)
-        for (size_t m = 0; m < METHODS; m++)
-            for (size_t s = 0; s < NSTATUS; s++)
-                t += atomic_load_explicit(&requests[r][m][s], memory_order_relaxed);
-    return t;
-}
-
 void metrics_totals_get(metrics_totals *out)
 {
     memset(out, 0, sizeof(*out));

@@ -74,7 +74,8 @@ void metrics_set_routes(const char *const *names, size_t n);
  * status and latency. */
 void metrics_request(int route, int method, int status, double seconds);
 
-/* Extra lines (queue depth, connections…) supplied at scrape time. */
+/* Lines that only their owner can compute, asked for at each scrape (the
+ * worker's jobs by type and state). */
 typedef void (*metrics_collector)(buf *out, void *ud);
 void metrics_add_collector(metrics_collector fn, void *ud);
 void metrics_remove_collector(metrics_collector fn, void *ud);
@@ -89,6 +90,5 @@ typedef struct metrics_totals {
 
 void metrics_totals_get(metrics_totals *out);
 uint64_t metrics_counter_value(metric_counter c);
-uint64_t metrics_requests_total(void);
 
 #endif

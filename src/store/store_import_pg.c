@@ -1,0 +1,335 @@
+/* PostgreSQL's write of a (day, source): the batch is streamed with COPY
+ * into temporary staging tables and merged with one set-based statement per
+ * table, the ids resolved by joins on the server instead of travelling back
+ * and forth. Every rule of the SQLite path holds: a row is written only when
+ * a value changes (an identical stored row is passed over without even a
+ * row lock, so an unchanged re-import writes nothing), an older TVmaze
+ * payload never overwrites a newer one, an episode copies its show as
+ * stored, and an episode goes only when no source lists it any more. */
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/import_rows.h"
+
+/* One import transaction at a time. Concurrent days share shows and
+ * channels: upserting them in different orders deadlocks, and an episode's
+ * copy of its show must be taken from the show as last committed. A write
+ * takes milliseconds; the parallel work (fetching, parsing) is outside the
+ * transaction. A day's commit does not wait for its flush to disk: a crash
+ * can lose the last days written, never half of one, and the run's final
+ * status, committed synchronously after them, is durable only with them.
+ *
+ * Every statement joins a few hundred staged rows to a table by a unique
+ * index: hashing or sorting a whole table instead, as the planner may when
+ * the table's statistics are stale (they are during a first import), costs
+ * a scan of it per day; the transaction turns those joins off.
+ *
+ * The staging tables: the batch's rows, typed like their tables, with the
+ * TVmaze ids of what a row refers to where the table holds our ids. Made
+ * once per connection (they live as long as it does), emptied at every
+ * commit. */
+#define BEGIN_SQL                                                                                  \
+    "SELECT pg_advisory_xact_lock(7263002); SET LOCAL synchronous_commit = off;"                   \
+    "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"                           \
+    "CREATE TEMP TABLE IF NOT EXISTS stage_distributors ON COMMIT DELETE ROWS AS"                  \
+    " SELECT kind, tvmaze_id, name, country_code, country_name, country_timezone,"                 \
+    " official_site, updated FROM distributors WITH NO DATA;"                                      \
+    "CREATE TEMP TABLE IF NOT EXISTS stage_shows ON COMMIT DELETE ROWS AS"                         \
+    " SELECT tvmaze_id, name, url, type, language, status, runtime, average_runtime,"              \
+    " premiered, ended, official_site, schedule_time, schedule_days, rating, weight,"              \
+    " network_id AS network_tvmaze_id, web_channel_id AS web_channel_tvmaze_id, genres,"           \
+    " image_medium, image_original, summary, updated, imdb, thetvdb, search_name"                  \
+    " FROM shows WITH NO DATA;"                                                                    \
+    "CREATE TEMP TABLE IF NOT EXISTS stage_episodes ON COMMIT DELETE ROWS AS"                      \
+    " SELECT tvmaze_id, show_id AS show_tvmaze_id, name, season, number, type, airdate,"           \
+    " airtime, airstamp, runtime, rating, image_medium, image_original, summary, url,"             \
+    " time_sort, number_sort FROM episodes WITH NO DATA"
+
+static const char *const stage_show_cols[SHOW_WIDTH] = {"tvmaze_id",
+                                                        "name",
+                                                        "url",
+                                                        "type",
+                                                        "language",
+                                                        "status",
+                                                        "runtime",
+                                                        "average_runtime",
+                                                        "premiered",
+                                                        "ended",
+                                                        "official_site",
+                                                        "schedule_time",
+                                                        "schedule_days",
+                                                        "rating",
+                                                        "weight",
+                                                        "network_tvmaze_id",
+                                                        "web_channel_tvmaze_id",
+                                                        "genres",
+                                                        "image_medium",
+                                                        "image_original",
+                                                        "summary",
+                                                        "updated",
+                                                        "imdb",
+                                                        "thetvdb",
+                                                        "search_name"};
+static const char *const stage_ep_cols[EP_OWN_WIDTH] = {
+    "tvmaze_id",      "show_tvmaze_id", "name",     "season",    "number",     "type",
+    "airdate",        "airtime",        "airstamp", "runtime",   "rating",     "image_medium",
+    "image_original", "summary",        "url",      "time_sort", "number_sort"};
+
+/* What the merge of each table selects for each of its columns. */
+#define S(c) "s." c
+static const char *const dist_exprs[DIST_WIDTH] = {
+    S("kind"),         S("tvmaze_id"),        S("name"),          S("country_code"),
+    S("country_name"), S("country_timezone"), S("official_site"), S("updated")};
+static const char *const show_exprs[SHOW_WIDTH] = {S("tvmaze_id"),
+                                                   S("name"),
+                                                   S("url"),
+                                                   S("type"),
+                                                   S("language"),
+                                                   S("status"),
+                                                   S("runtime"),
+                                                   S("average_runtime"),
+                                                   S("premiered"),
+                                                   S("ended"),
+                                                   S("official_site"),
+                                                   S("schedule_time"),
+                                                   S("schedule_days"),
+                                                   S("rating"),
+                                                   S("weight"),
+                                                   "n.id",
+                                                   "w.id",
+                                                   S("genres"),
+                                                   S("image_medium"),
+                                                   S("image_original"),
+                                                   S("summary"),
+                                                   S("updated"),
+                                                   S("imdb"),
+                                                   S("thetvdb"),
+                                                   S("search_name")};
+static const char *const ep_exprs[EP_WIDTH] = {
+    S("tvmaze_id"),     "sh.id",           S("name"),           S("season"),   S("number"),
+    S("type"),          S("airdate"),      S("airtime"),        S("airstamp"), S("runtime"),
+    S("rating"),        S("image_medium"), S("image_original"), S("summary"),  S("url"),
+    S("time_sort"),     S("number_sort"),  "sh.name",           "sh.rating",   "sh.network_id",
+    "sh.web_channel_id"};
+#undef S
+
+#define SHOWS_FROM                                                                                 \
+    "stage_shows s LEFT JOIN distributors n ON n.kind = 'network'"                                 \
+    " AND n.tvmaze_id = s.network_tvmaze_id LEFT JOIN distributors w ON w.kind = 'web'"            \
+    " AND w.tvmaze_id = s.web_channel_tvmaze_id"
+/* an episode takes its show's name, rating and distributors as stored:
+ * after the shows' merge, that is the newest payload of each */
+#define EPISODES_FROM "stage_episodes s JOIN shows sh ON sh.tvmaze_id = s.show_tvmaze_id"
+/* the batch's episodes as stored, for its listings */
+#define LISTED "stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id"
+
+/* NOT IN: each side's ids are gathered once (a hashed subplan), not looked
+ * for once per row of the other */
+static const char listings_sql[] =
+    "INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, e.id FROM " LISTED
+    " WHERE e.id NOT IN (SELECT l.episode_id FROM listings l WHERE l.source = $1"
+    " AND l.day = $2) ON CONFLICT DO NOTHING";
+static const char stale_sql[] =
+    "DELETE FROM listings l WHERE l.source = $1 AND l.day = $2 AND l.episode_id NOT IN"
+    " (SELECT e.id FROM " LISTED ") RETURNING l.episode_id";
+
+/* INSERT … SELECT exprs FROM from, leaving out the rows stored already with
+ * the same values (the ON CONFLICT clause's change test, negated, checked
+ * before the insert so that an unchanged row is not even locked), then the
+ * spec's ON CONFLICT clause for the rest. */
+static int merge_sql(buf *out, const db_upsert_spec *spec, const char *const *exprs,
+                     const char *from)
+{
+    int last = spec->ncols - spec->insert_only, rc;
+
+    assert(spec->nkeys > 0 && spec->nkeys < last);
+    rc = buf_printf(out, "INSERT INTO %s (", spec->table);
+    for (int i = 0; i < spec->ncols; i++)
+        rc |= buf_printf(out, "%s%s", i ? ", " : "", spec->cols[i]);
+    rc |= buf_puts(out, ") SELECT ");
+    for (int i = 0; i < spec->ncols; i++)
+        rc |= buf_printf(out, "%s%s", i ? ", " : "", exprs[i]);
+    rc |=
+        buf_printf(out, " FROM %s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE ", from, spec->table);
+    for (int i = 0; i < spec->nkeys; i++)
+        rc |= buf_printf(out, "t.%s = %s AND ", spec->cols[i], exprs[i]);
+    rc |= buf_putc(out, '(');
+    for (int i = spec->nkeys; i < last; i++)
+        rc |= buf_printf(out, "%st.%s", i > spec->nkeys ? ", " : "", spec->cols[i]);
+    rc |= buf_puts(out, ") IS NOT DISTINCT FROM (");
+    for (int i = spec->nkeys; i < last; i++) {
+        const char *sep = i > spec->nkeys ? ", " : "";
+        if (spec->keep_on_null) /* a null leaves the stored value: no change */
+            rc |= buf_printf(out, "%scoalesce(%s, t.%s)", sep, exprs[i], spec->cols[i]);
+        else
+            rc |= buf_printf(out, "%s%s", sep, exprs[i]);
+    }
+    rc |= buf_puts(out, "))");
+    rc |= db_upsert_conflict_sql(spec, out);
+    return rc ? -1 : 0;
+}
+
+/* Runs the merge of one table; *changes: rows inserted or changed. With
+ * changed_ids, the ids of the rows written (the spec returns "x, id"). */
+static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs, const char *from,
+                 idmap *changed_ids, int64_t *changes)
+{
+    buf sql;
+    db_rows *r = NULL;
+    int rc;
+
+    buf_init(&sql, 1 << 16);
+    if (merge_sql(&sql, spec, exprs, from) != 0) {
+        buf_free(&sql);
+        return STORE_ERR;
+    }
+    if (!changed_ids) {
+        rc = db_exec_fresh(w->st->db, sql.data, NULL, 0, changes);
+        buf_free(&sql);
+        return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
+    }
+    rc = db_query_fresh(w->st->db, sql.data, NULL, 0, &r);
+    buf_free(&sql);
+    if (rc != DB_OK)
+        return store_fail(w->st, rc);
+    *changes = 0;
+    while ((rc = db_next(r)) == 1) {
+        if (idmap_put(changed_ids, db_col_int(r, 0), db_col_int(r, 1)) != 0) {
+            rc = -1;
+            break;
+        }
+        (*changes)++;
+    }
+    db_rows_close(r);
+    return rc < 0 ? store_fail(w->st, DB_ERR) : STORE_OK;
+}
+
+static int copy_rows(writer *w, const char *table, const char *const *cols, int ncols, size_t n)
+{
+    int rc = db_copy(w->st->db, table, cols, ncols, w->vals, n);
+
+    return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
+}
+
+static db_val tvmaze_ref(const tv_distributor *d)
+{
+    return d ? dbv_int(d->tvmaze_id) : dbv_null();
+}
+
+/* The batch's distributors and shows this connection has not written as
+ * they are, into their staging tables. */
+static int stage_dists_and_shows(writer *w)
+{
+    const tv_batch *b = w->b;
+    size_t n, cap = b->ndists * DIST_WIDTH > b->nshows * SHOW_WIDTH ? b->ndists * DIST_WIDTH
+                                                                    : b->nshows * SHOW_WIDTH;
+    db_val *v = store_scratch_rows(w, cap + 1);
+    int rc;
+
+    if (!v)
+        return STORE_ERR;
+    for (size_t i = 0; i < b->ndists; i++)
+        store_dist_values(b->dists[i], v + i * DIST_WIDTH);
+    n = store_skip_unchanged(w, v, b->ndists, DIST_WIDTH, store_dist_row_key, 1, NULL);
+    if ((rc = copy_rows(w, "stage_distributors", store_dist_cols, DIST_WIDTH, n)) != STORE_OK)
+        return rc;
+    for (size_t i = 0; i < b->nshows; i++) {
+        const tv_show *s = b->shows[i];
+        store_show_values(s, tvmaze_ref(s->network), tvmaze_ref(s->web_channel),
+                          v + i * SHOW_WIDTH);
+    }
+    n = store_skip_unchanged(w, v, b->nshows, SHOW_WIDTH, store_show_row_key, 0, NULL);
+    return copy_rows(w, "stage_shows", stage_show_cols, SHOW_WIDTH, n);
+}
+
+/* The batch's dated episodes of a show, into their staging table. */
+static int stage_episodes(writer *w)
+{
+    const tv_batch *b = w->b;
+    db_val *v = store_scratch_rows(w, b->nepisodes * EP_OWN_WIDTH + 1);
+    size_t n = 0;
+
+    if (!v)
+        return STORE_ERR;
+    for (size_t i = 0; i < b->nepisodes; i++) {
+        const tv_episode *e = b->episodes[i];
+        if (!e->airdate || !e->show)
+            continue; /* undated: nothing a schedule can show */
+        store_episode_values(e, e->show->tvmaze_id, v + n * EP_OWN_WIDTH);
+        n++;
+    }
+    assert(n <= b->nepisodes);
+    w->written = n;
+    return copy_rows(w, "stage_episodes", stage_ep_cols, EP_OWN_WIDTH, n);
+}
+
+/* The stored episodes of the shows this batch changed follow their show. */
+static int follow_shows(writer *w, const idmap *changed)
+{
+    static const char sql[] = DENORM_SQL(PG_IDS);
+    int64_t n = 0;
+    db_val ids;
+    int rc;
+
+    if (!changed->n)
+        return STORE_OK;
+    store_ids_begin(w);
+    for (size_t i = 0; i < changed->cap; i++)
+        if (changed->used[i])
+            store_ids_add(w, changed->vals[i]);
+    ids = store_ids_end(w);
+    if ((rc = db_exec(w->st->db, sql, &ids, 1, &n)) != DB_OK)
+        return store_fail(w->st, rc);
+    w->stats.upserted += n;
+    return STORE_OK;
+}
+
+/* The day's listings: the batch's episodes listed, the others this source
+ * listed for the day dropped, and the episodes no source lists any more
+ * removed. */
+static int relist(writer *w, const char *source, const char *day)
+{
+    static const char orphans_sql[] = ORPHANS_SQL(PG_IDS);
+    db_val p[2] = {dbv_text(source), dbv_text(day)}, ids;
+    int64_t added = 0, unlisted = 0, removed = 0;
+    db_rows *r;
+    int rc;
+
+    if ((rc = db_exec_fresh(w->st->db, listings_sql, p, 2, &added)) != DB_OK ||
+        (rc = db_query_fresh(w->st->db, stale_sql, p, 2, &r)) != DB_OK)
+        return store_fail(w->st, rc);
+    if ((rc = store_read_unlisted(w, r, &unlisted)) != STORE_OK)
+        return rc;
+    /* what the day held: the rows listed again, and the ones dropped */
+    w->stats.listed_before = (int64_t)w->written - added + unlisted;
+    w->stats.unlisted = unlisted;
+    ids = store_ids_end(w);
+    if (unlisted && (rc = db_exec(w->st->db, orphans_sql, &ids, 1, &removed)) != DB_OK)
+        return store_fail(w->st, rc);
+    w->stats.removed += removed;
+    return STORE_OK;
+}
+
+int store_pg_write_rows(writer *w, const char *source, const char *day)
+{
+    db_upsert_spec ep_spec = store_ep_spec;
+    int64_t dists = 0, shows = 0, episodes = 0;
+    int rc;
+
+    ep_spec.returning = NULL; /* the listings find the episodes by a join */
+    if ((rc = db_script(w->st->db, BEGIN_SQL)) != DB_OK)
+        return store_fail(w->st, rc);
+    if ((rc = stage_dists_and_shows(w)) != STORE_OK || (rc = stage_episodes(w)) != STORE_OK)
+        return rc;
+    if ((rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", NULL, &dists)) ||
+        (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, &w->show_changed, &shows)) ||
+        (rc = merge(w, &ep_spec, ep_exprs, EPISODES_FROM, NULL, &episodes)))
+        return rc;
+    w->stats.upserted += dists + shows + episodes;
+    if ((rc = follow_shows(w, &w->show_changed)) != STORE_OK)
+        return rc;
+    return relist(w, source, day);
+}

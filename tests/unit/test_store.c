@@ -1,0 +1,267 @@
+/* Tests of the store's write path (src/store/store_write.h) on a real
+ * database: SQLite in a temporary directory, or the PostgreSQL database
+ * that TVSHOWS_TEST_DATABASE_URL names (tests/integration/test_unit_store.py
+ * runs this program so against a server it starts). The data is a recorded
+ * TVmaze schedule (tests/fixtures/tvmaze). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store_internal.h"
+#include "tvmaze/tvmaze.h"
+#include "util/buf.h"
+
+#define FIXTURE TVSHOWS_FIXTURES "/tvmaze/schedule-GB-2026-07-03.json"
+#define DAY     "2026-07-03"
+
+static char url[4096];
+static char dir[64];
+
+static store *open_store(void)
+{
+    store *st = NULL;
+    char err[512];
+
+    if (store_open(&st, url, NULL, err, sizeof(err)) != STORE_OK)
+        fail_msg("store_open: %s", err);
+    return st;
+}
+
+/* The recorded day, mapped; its body stays in *body (the batch points
+ * into it). */
+static void load_day(tv_batch *b, buf *body)
+{
+    FILE *f = fopen(FIXTURE, "rb");
+    char chunk[65536], err[256];
+    tvmaze_map_info info;
+    size_t n;
+
+    assert_non_null(f);
+    buf_init(body, (size_t)64 << 20);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        assert_int_equal(buf_append(body, chunk, n), 0);
+    fclose(f);
+    tv_batch_init(b);
+    assert_int_equal(tvmaze_map_schedule(body->data, body->len, b, &info, err, sizeof(err)),
+                     TVMAZE_OK);
+    assert_true(b->nepisodes > 10);
+}
+
+static int64_t generation(store *st)
+{
+    int64_t g = -1;
+
+    assert_int_equal(store_generation(st, &g), STORE_OK);
+    return g;
+}
+
+static int64_t count(store *st, const char *sql)
+{
+    int64_t n = -1;
+
+    assert_int_equal(store_query_int(st, sql, NULL, 0, &n), STORE_OK);
+    return n;
+}
+
+/* Each test starts from an empty, migrated database. */
+static int setup(void **state)
+{
+    store *st;
+    int applied;
+
+    (void)state;
+    st = open_store();
+    assert_int_equal(store_migrate(st, &applied), STORE_OK);
+    assert_int_equal(db_script(st->db, "DELETE FROM listings; DELETE FROM episodes;"
+                                       " DELETE FROM shows; DELETE FROM distributors;"
+                                       " DELETE FROM changes; DELETE FROM import_runs"),
+                     DB_OK);
+    store_close(st);
+    return 0;
+}
+
+static void test_a_store_that_reads_holds_no_memo(void **state)
+{
+    store *st = open_store();
+    tv_batch b;
+    buf body;
+    store_day_stats s;
+
+    (void)state;
+    assert_null(st->memo);
+    assert_int_equal(store_generation(st, &(int64_t){0}), STORE_OK);
+    assert_null(st->memo); /* reading makes none */
+    load_day(&b, &body);
+    assert_int_equal(store_write_day(st, &b, "country:GB", DAY, &s), STORE_OK);
+    assert_non_null(st->memo); /* the first write does */
+    assert_true(st->memo->hashes.n > 0);
+    tv_batch_free(&b);
+    buf_free(&body);
+    store_close(st);
+}
+
+static void test_an_unchanged_day_writes_nothing(void **state)
+{
+    store *st = open_store(), *other;
+    store_day_stats s;
+    tv_batch b;
+    buf body;
+    int64_t gen, changes;
+
+    (void)state;
+    load_day(&b, &body);
+    gen = generation(st);
+    assert_int_equal(store_write_day(st, &b, "country:GB", DAY, &s), STORE_OK);
+    assert_true(s.upserted > 0);
+    assert_int_equal(s.episodes, count(st, "SELECT count(*) FROM episodes"));
+    assert_int_equal(s.listed_before, 0);
+    assert_int_equal(generation(st), gen + 1);
+    gen = generation(st);
+    changes = count(st, "SELECT count(*) FROM changes");
+    /* again on the same connection (its memo) and on a new one (none) */
+    assert_int_equal(store_write_day(st, &b, "country:GB", DAY, &s), STORE_OK);
+    assert_int_equal(s.upserted, 0);
+    assert_int_equal(s.removed, 0);
+    assert_int_equal(s.listed_before, s.episodes);
+    other = open_store();
+    assert_int_equal(store_write_day(other, &b, "country:GB", DAY, &s), STORE_OK);
+    assert_int_equal(s.upserted, 0);
+    assert_int_equal(s.removed, 0);
+    assert_int_equal(generation(st), gen);
+    assert_int_equal(count(st, "SELECT count(*) FROM changes"), changes);
+    store_close(other);
+    tv_batch_free(&b);
+    buf_free(&body);
+    store_close(st);
+}
+
+static void test_an_episode_goes_when_no_source_lists_it(void **state)
+{
+    store *st = open_store();
+    store_day_stats s;
+    tv_batch b, empty;
+    buf body;
+    int64_t n;
+
+    (void)state;
+    load_day(&b, &body);
+    tv_batch_init(&empty);
+    assert_int_equal(store_write_day(st, &b, "country:GB", DAY, &s), STORE_OK);
+    assert_int_equal(store_write_day(st, &b, "web", DAY, &s), STORE_OK);
+    n = count(st, "SELECT count(*) FROM episodes");
+    /* GB lists nothing now: its listings go, the episodes stay (web) */
+    assert_int_equal(store_write_day(st, &empty, "country:GB", DAY, &s), STORE_OK);
+    assert_int_equal(s.unlisted, n);
+    assert_int_equal(s.removed, 0);
+    assert_int_equal(count(st, "SELECT count(*) FROM episodes"), n);
+    /* the last source lets them go, and the feed says so */
+    assert_int_equal(store_write_day(st, &empty, "web", DAY, &s), STORE_OK);
+    assert_int_equal(s.removed, n);
+    assert_int_equal(count(st, "SELECT count(*) FROM episodes"), 0);
+    assert_int_equal(count(st, "SELECT count(*) FROM changes WHERE kind = 'removed'"), n);
+    tv_batch_free(&b);
+    buf_free(&body);
+    store_close(st);
+}
+
+static void test_a_newer_show_payload_wins_and_episodes_follow(void **state)
+{
+    store *st = open_store();
+    store_day_stats s;
+    tv_batch b;
+    buf body;
+    tv_show *show;
+    const char *old_name;
+    int64_t old_updated;
+
+    (void)state;
+    load_day(&b, &body);
+    show = b.episodes[0]->show;
+    assert_int_equal(store_write_day(st, &b, "country:GB", DAY, &s), STORE_OK);
+    old_name = show->name;
+    old_updated = show->updated;
+    /* an older payload with another name changes nothing */
+    show->name = "An Older Name";
+    show->updated = old_updated - 100;
+    assert_int_equal(store_write_day(st, &b, "country:GB", DAY, &s), STORE_OK);
+    assert_int_equal(count(st, "SELECT count(*) FROM shows WHERE name = 'An Older Name'"), 0);
+    /* a newer one is written, and its stored episodes take the new name */
+    show->name = "A Newer Name";
+    show->updated = old_updated + 100;
+    assert_int_equal(store_write_day(st, &b, "country:GB", DAY, &s), STORE_OK);
+    assert_true(s.upserted > 0);
+    assert_int_equal(count(st, "SELECT count(*) FROM shows WHERE name = 'A Newer Name'"), 1);
+    assert_int_equal(count(st, "SELECT count(*) FROM episodes e JOIN shows s ON s.id = e.show_id"
+                               " WHERE s.name = 'A Newer Name' AND e.show_name <> s.name"),
+                     0);
+    assert_true(count(st, "SELECT count(*) FROM episodes WHERE show_name = 'A Newer Name'") > 0);
+    show->name = old_name;
+    show->updated = old_updated;
+    tv_batch_free(&b);
+    buf_free(&body);
+    store_close(st);
+}
+
+static void test_a_run_is_finished_from_its_counts(void **state)
+{
+    store *st = open_store();
+    store_run d = {0};
+    const char *status = NULL;
+    int64_t id = 0;
+
+    (void)state;
+    assert_int_equal(store_run_begin(st, "days", 2, &id), STORE_OK);
+    assert_true(id > 0);
+    d.days_ok = 1;
+    assert_int_equal(store_run_add(st, id, &d, NULL, NULL), STORE_OK);
+    d.days_ok = 0;
+    d.days_failed = 1;
+    assert_int_equal(store_run_add(st, id, &d, "2026-07-04/web", "timeout"), STORE_OK);
+    assert_int_equal(store_run_finish(st, id, &status), STORE_OK);
+    assert_string_equal(status, "partial");
+    assert_int_equal(count(st, "SELECT count(*) FROM import_runs WHERE status = 'partial'"
+                               " AND first_error = 'timeout' AND failed_days = '2026-07-04/web'"),
+                     1);
+    store_close(st);
+}
+
+int main(void)
+{
+    const char *env = getenv("TVSHOWS_TEST_DATABASE_URL");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_a_store_that_reads_holds_no_memo, setup),
+        cmocka_unit_test_setup(test_an_unchanged_day_writes_nothing, setup),
+        cmocka_unit_test_setup(test_an_episode_goes_when_no_source_lists_it, setup),
+        cmocka_unit_test_setup(test_a_newer_show_payload_wins_and_episodes_follow, setup),
+        cmocka_unit_test_setup(test_a_run_is_finished_from_its_counts, setup),
+    };
+    int rc;
+
+    tvmaze_global_init();
+    if (env && *env) {
+        snprintf(url, sizeof(url), "%s", env);
+    } else {
+        snprintf(dir, sizeof(dir), "/tmp/tvshows-store-XXXXXX");
+        if (!mkdtemp(dir))
+            return 1;
+        snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
+    }
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    if (!env || !*env) {
+        char path[128];
+        const char *const ext[] = {"", "-wal", "-shm"};
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(path, sizeof(path), "%s/t.db%s", dir, ext[i]);
+            unlink(path);
+        }
+        rmdir(dir);
+    }
+    return rc;
+}
