@@ -17,6 +17,7 @@
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/trace.h"
 #include "web/web.h"
 
 #define GET_ONLY     (1u << HTTP_GET | 1u << HTTP_OPTIONS)
@@ -259,6 +260,66 @@ static void resolve_client(api_thread *t, api_request *r)
     client_address(r->http, &t->app->trusted_proxies, r->client_addr, r->client, sizeof(r->client));
 }
 
+/* ---- traces ---- */
+
+/* The server span: the caller's trace is continued when its traceparent is
+ * valid; otherwise a new trace begins (a bad one is ignored, never an
+ * error: W3C Trace Context, "Processing Model"). The span is the loop
+ * thread's current one while the request is handled; the previous one is
+ * returned. */
+static trace_span *trace_request_begin(trace_span *span, const http_request *req)
+{
+    trace_ctx parent;
+    size_t n;
+    const char *v = req ? http_request_header(req, "traceparent", &n) : NULL;
+    int continued = v && trace_parse_traceparent(v, n, &parent) == 0;
+
+    trace_begin_root(span, TRACE_SERVER, NULL, continued ? &parent : NULL);
+    return trace_current_set(span);
+}
+
+/* The server span's name and attributes: the method (OpenTelemetry's
+ * "_OTHER" for one the server does not know, "HTTP" when none was parsed),
+ * the route's template, and the path, which for a feed is its secret token
+ * and is then given as the template. */
+static void trace_request_attrs(api_thread *t, trace_span *span, int route, const http_request *req,
+                                int status)
+{
+    const char *method = "HTTP", *path = "";
+    size_t mlen = 4, plen = 0;
+
+    if (req) {
+        method = req->method == HTTP_OTHER ? "_OTHER" : req->method_str;
+        mlen = req->method == HTTP_OTHER ? 6 : req->method_len;
+        path = route == R_FEED ? route_names[R_FEED] : req->path;
+        plen = route == R_FEED ? strlen(path) : req->path_len;
+    }
+    trace_http_server(span, method, mlen, route >= 0 ? route_names[route] : NULL, path, plen,
+                      status, t->app->cfg->port);
+}
+
+/* Every response names its server span, which ends with it (a parked
+ * request's when its task answers); a valid tracestate that came with the
+ * caller's context goes back unchanged. */
+static void trace_request_end(api_thread *t, trace_span *span, int route, const http_request *req,
+                              http_response *res)
+{
+    char tp[TRACE_TRACEPARENT_LEN + 1];
+    size_t n;
+    const char *ts = req && span->remote ? http_request_header(req, "tracestate", &n) : NULL;
+
+    if (trace_recording(span))
+        trace_request_attrs(t, span, route, req, res->status);
+    trace_format_traceparent(&span->ctx, tp);
+    /* a whole header line (http.h): hex digits and dashes need no filter */
+    buf_puts(&res->headers, "traceparent: ");
+    buf_append(&res->headers, tp, TRACE_TRACEPARENT_LEN);
+    buf_puts(&res->headers, "\r\n");
+    if (ts && trace_tracestate_valid(ts, n))
+        http_response_headern(res, "tracestate", ts, n);
+    trace_end(span);
+}
+
 /* ---- limits and authentication ---- */
 
 /* Counts one request against a budget: in Redis when it answers (one budget
@@ -485,7 +546,7 @@ size_t api_body_limit(void *ctx, const http_request *req)
 
 /* What every answer gets once its route has written it. */
 static void request_end(api_thread *t, api_request *r, http_response *res, const rl_result *rl,
-                        const struct timespec *t0)
+                        const struct timespec *t0, trace_span *span)
 {
     const http_request *req = r->http;
     double ms;
@@ -494,6 +555,7 @@ static void request_end(api_thread *t, api_request *r, http_response *res, const
         add_limit_headers(res, rl);
     add_cors(t->app, req, res);
     common_headers(r, res);
+    trace_request_end(t, span, r->route, req, res);
     query_free(&r->q);
     arena_reset(&t->mem);
     metrics_gauge_add(M_IN_FLIGHT, -1);
@@ -511,6 +573,7 @@ typedef struct api_job {
     api_request r;
     rl_result rl;
     struct timespec t0;
+    trace_span span; /* the server span, current while the task runs */
 } api_job;
 
 static void job_main(void *arg)
@@ -518,12 +581,14 @@ static void job_main(void *arg)
     api_job *j = arg;
     api_thread *t = j->t;
     http_response *res = http_parked_response(j->parked);
+    trace_span *outer = trace_current_set(&j->span);
 
     if (j->whole)
         route_request(t, &j->r, res, &j->rl);
     else
         handlers[j->r.route](t, &j->r, res);
-    request_end(t, &j->r, res, &j->rl, &j->t0);
+    request_end(t, &j->r, res, &j->rl, &j->t0, &j->span);
+    trace_current_set(outer);
     http_resume(j->parked);
     free(j);
 }
@@ -531,7 +596,7 @@ static void job_main(void *arg)
 /* The route asked to wait: its answer so far is dropped (it changed
  * nothing) and it runs again as a task. 0, or -1 to answer at once. */
 static int job_start(api_thread *t, const http_request *req, api_request *r, const rl_result *rl,
-                     const struct timespec *t0)
+                     const struct timespec *t0, const trace_span *span)
 {
     api_job *j = calloc(1, sizeof(*j));
 
@@ -542,14 +607,14 @@ static int job_start(api_thread *t, const http_request *req, api_request *r, con
         free(j);
         return -1;
     }
-    *j = (api_job){t, j->parked, whole, *r, *rl, *t0};
+    *j = (api_job){t, j->parked, whole, *r, *rl, *t0, *span};
     j->r.http = http_parked_request(j->parked);
     memset(&r->q, 0, sizeof(r->q)); /* the job's now */
     arena_reset(&t->mem);
     if (api_task_run(t, job_main, j) != 0) {
         http_response *res = http_parked_response(j->parked);
         api_unavailable(res);
-        request_end(t, &j->r, res, &j->rl, &j->t0);
+        request_end(t, &j->r, res, &j->rl, &j->t0, &j->span);
         http_resume(j->parked);
         free(j);
     }
@@ -562,6 +627,7 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
     api_request r;
     rl_result rl = {0};
     struct timespec t0;
+    trace_span span, *outer = trace_request_begin(&span, req);
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     metrics_gauge_add(M_IN_FLIGHT, 1);
@@ -572,9 +638,12 @@ void api_handle(void *ctx, const http_request *req, http_response *res)
     assign_request_id(t, req, r.request_id);
     resolve_client(t, &r);
     route_request(t, &r, res, &rl);
-    if (t->want_task && job_start(t, req, &r, &rl, &t0) == 0)
+    if (t->want_task && job_start(t, req, &r, &rl, &t0, &span) == 0) {
+        trace_current_set(outer); /* the span is the task's now */
         return;
-    request_end(t, &r, res, &rl, &t0);
+    }
+    request_end(t, &r, res, &rl, &t0, &span);
+    trace_current_set(outer);
 }
 
 void api_handle_error(void *ctx, int status, const http_request *req, http_response *res)
@@ -582,6 +651,7 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
     api_thread *t = ctx;
     api_request r;
     const char *msg;
+    trace_span span, *outer = trace_request_begin(&span, req);
 
     memset(&r, 0, sizeof(r));
     r.route = -1;
@@ -621,6 +691,8 @@ void api_handle_error(void *ctx, int status, const http_request *req, http_respo
     if (status == 503)
         http_response_header(res, "Retry-After", "1");
     common_headers(&r, res);
+    trace_request_end(t, &span, -1, req, res);
+    trace_current_set(outer);
     metrics_request(-1, HTTP_OTHER, status, 0);
     log_request(t, &r, req, status, http_response_body_len(res), 0);
 }

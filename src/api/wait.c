@@ -2,10 +2,11 @@
  * as its database connections see it (task_loop).
  *
  * A task brings its own scratch (arena, body buffers, cache key, what it
- * has seen of the database) into the thread context while it runs and
- * takes it away when it yields, so the routes' code keeps using t->mem,
- * t->body… as if the request were the only one. Only one task runs at a
- * time (the loop's own code in between), so nothing here needs a lock. */
+ * has seen of the database, its current span) into the thread context
+ * while it runs and takes it away when it yields, so the routes' code
+ * keeps using t->mem, t->body… as if the request were the only one. Only
+ * one task runs at a time (the loop's own code in between), so nothing
+ * here needs a lock. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -13,6 +14,7 @@
 #include "api/api_internal.h"
 #include "kv/redis.h"
 #include "util/log.h"
+#include "util/trace.h"
 
 struct api_task {
     task *task;
@@ -22,7 +24,8 @@ struct api_task {
     arena mem;
     buf body, alt, key;
     api_db_seen seen;
-    api_task *next; /* idle list */
+    trace_span *span; /* the thread's current span (trace.h) */
+    api_task *next;   /* idle list */
 };
 
 #define SWAP(a, b)                                                                                 \
@@ -39,6 +42,8 @@ static void scratch_swap(api_thread *t, api_task *k)
     SWAP(t->alt, k->alt);
     SWAP(t->key, k->key);
     api_db_seen_swap(&k->seen);
+    /* the spans a task begins are children of its own request's */
+    k->span = trace_current_set(k->span);
 }
 
 static api_task *task_get(api_thread *t)
@@ -79,6 +84,7 @@ static void task_put(api_thread *t, api_task *k)
     buf_reset(&k->alt);
     buf_reset(&k->key);
     k->seen = (api_db_seen){0};
+    k->span = NULL;
     k->next = t->idle_tasks;
     t->idle_tasks = k;
 }

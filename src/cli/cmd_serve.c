@@ -14,6 +14,7 @@
 #include "util/date.h"
 #include "util/emf.h"
 #include "util/log.h"
+#include "util/trace.h"
 #include "util/url.h"
 
 /* Descriptors the process holds besides the API's connections: its own, and
@@ -145,6 +146,8 @@ int cmd_serve(config *cfg)
         .thread_fini = api_thread_free,
         .thread_idle = api_thread_idle,
     };
+    trace_options to = {cfg->otel_endpoint, cfg->otel_sampler_arg,
+                        cfg->otel_service_name[0] ? cfg->otel_service_name : "tvshows-api"};
     http_server *srv = NULL, *metrics = NULL;
     worker *w = NULL;
     emf *e = NULL;
@@ -161,6 +164,10 @@ int cmd_serve(config *cfg)
     if (cli_check_schema(st, !store_is_postgres(st)) != 0)
         goto done;
     cli_block_signals(&set);
+    if (trace_start(&to, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tvshows: %s\n", err);
+        goto done;
+    }
     if (!(app = api_app_new(cfg, err, sizeof(err)))) {
         fprintf(stderr, "tvshows: %s\n", err);
         goto done;
@@ -196,6 +203,7 @@ stop:
     if (rc == 0)
         log_msg(LOG_INFO, "stopped");
 done:
+    trace_stop(); /* after every thread that records spans */
     api_app_free(app);
     store_close(st);
     return rc;

@@ -7,9 +7,12 @@
 #include "store/store.h"
 #include "util/emf.h"
 #include "util/log.h"
+#include "util/trace.h"
 
 int cmd_worker(config *cfg)
 {
+    trace_options to = {cfg->otel_endpoint, cfg->otel_sampler_arg,
+                        cfg->otel_service_name[0] ? cfg->otel_service_name : "tvshows-worker"};
     worker *w = NULL;
     emf *e = NULL;
     http_server *metrics = NULL;
@@ -23,6 +26,10 @@ int cmd_worker(config *cfg)
     if (cli_check_schema(st, !store_is_postgres(st)) != 0)
         goto done;
     cli_block_signals(&set);
+    if (trace_start(&to, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tvshows: %s\n", err);
+        goto done;
+    }
     if (!(w = worker_start(cfg, 1, err, sizeof(err)))) {
         fprintf(stderr, "tvshows: %s\n", err);
         goto done;
@@ -41,6 +48,7 @@ stop:
     cli_stop_metrics(metrics);
     worker_stop(w);
 done:
+    trace_stop(); /* after the worker's threads */
     store_close(st);
     return rc;
 }

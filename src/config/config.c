@@ -12,6 +12,7 @@
 #include "util/date.h"
 #include "util/log.h"
 #include "util/num.h"
+#include "util/trace.h"
 #include "util/url.h"
 
 /* OPT_PATHS: a flag whose value (and any further bare arguments) are paths,
@@ -217,6 +218,16 @@ static int check_dimension_or_empty(const char *v, char *why, size_t n)
     return v[0] ? check_dimension(v, why, n) : 0;
 }
 
+static int check_ratio(const char *v, char *why, size_t n)
+{
+    double r;
+
+    if (!*v || trace_ratio_parse(v, &r) == 0)
+        return 0;
+    snprintf(why, n, "must be a number from 0 to 1");
+    return -1;
+}
+
 static int check_format(const char *v, char *why, size_t n)
 {
     if (!strcmp(v, "table") || !strcmp(v, "json") || !strcmp(v, "csv"))
@@ -394,6 +405,16 @@ static const opt options[] = {
      "the Service dimension of the EMF metrics (default: api for serve, worker for worker)"},
     {"EMF_INTERVAL", "emf-interval", OPT_INT, OFF(emf_interval_s), "60", 1, 3600, NULL, SERVING,
      "seconds between EMF lines"},
+    {"OTEL_EXPORTER_OTLP_ENDPOINT", "otel-exporter-otlp-endpoint", OPT_STR, OFF(otel_endpoint), "",
+     0, 0, check_http_url, SERVING,
+     "OpenTelemetry collector (OTLP/HTTP): spans are POSTed to URL/v1/traces (empty: no traces)"},
+    {"OTEL_TRACES_SAMPLER_ARG", "otel-traces-sampler-arg", OPT_STR, OFF(otel_sampler_arg), "", 0, 0,
+     check_ratio, SERVING,
+     "share of new traces recorded, 0 to 1 (default 0.05 with an endpoint; 0: none); a caller's "
+     "traceparent sampled flag is followed"},
+    {"OTEL_SERVICE_NAME", "otel-service-name", OPT_STR, OFF(otel_service_name), "", 0, 0,
+     check_dimension_or_empty, SERVING,
+     "service.name of the spans (default: tvshows-api for serve, tvshows-worker for worker)"},
     {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_format, CMD_ANALYTICS | CMD_JOBS,
      "output: table, json or csv"},
     {NULL, "format", OPT_STR, OFF(format), "table", 0, 0, check_status_format, CMD_MIGRATE,

@@ -101,6 +101,9 @@ typedef struct config {
     char *log_format;
     int log_emf;
     int emf_interval_s;
+    char *otel_endpoint;     /* OTLP/HTTP collector: "" records no traces */
+    char *otel_sampler_arg;  /* "" for the default (util/trace.h) */
+    char *otel_service_name; /* "" for tvshows-<role> */
     /* command specifics */
     char *format;
     char *url;

@@ -1,5 +1,6 @@
 #include "kv/redis.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -20,6 +21,7 @@
 #include "util/metrics.h"
 #include "util/num.h"
 #include "util/task.h"
+#include "util/trace.h"
 
 #define MAX_ARGS    64
 #define RETRY_MS    1000  /* after a refused or broken connection */
@@ -33,6 +35,7 @@ typedef struct pending {
     int64_t deadline; /* monotonic ms */
     redisReply *reply;
     struct pending *next;
+    trace_span *span; /* recorded: its client span, ended with the reply */
 } pending;
 
 /* A connection is made in steps, so that it can be made without waiting:
@@ -608,6 +611,39 @@ static int link_ready(redis *r)
     return link_drive(r, r->nonblocking ? until : r->deadline);
 }
 
+/* ---- traces: a client span per command ---- */
+
+/* Its name only, never its arguments (keys and values may be client
+ * addresses or API key digests). */
+static void cmd_span_begin(const redis *r, trace_span *s, int argc, const char **argv,
+                           const size_t *lens)
+{
+    char name[24];
+    size_t n;
+
+    trace_begin_child(s, TRACE_CLIENT, NULL);
+    if (!trace_recording(s) || argc < 1)
+        return;
+    n = lens ? lens[0] : strlen(argv[0]);
+    if (n > sizeof(name) - 1)
+        n = sizeof(name) - 1;
+    for (size_t i = 0; i < n; i++)
+        name[i] = (char)toupper((unsigned char)argv[0][i]);
+    trace_set_name(s, name, n);
+    trace_attr_strn(s, "db.system.name", "redis", 5);
+    trace_attr_strn(s, "db.operation.name", name, n);
+    trace_attr_str(s, "server.address", r->host);
+}
+
+static void cmd_span_end(trace_span *s, const redisReply *rep)
+{
+    if (!rep || rep->type == REDIS_REPLY_ERROR) {
+        trace_attr_str(s, "error.type", rep ? "redis_error" : "redis_unavailable");
+        trace_set_error(s);
+    }
+    trace_end(s);
+}
+
 /* ---- on a loop: sent without waiting, replies to callbacks ---- */
 
 static void lp_on_ready(void *arg, unsigned ready);
@@ -635,6 +671,10 @@ static void lp_dispatch(redis *r)
     while (r->done) {
         pending *p = r->done;
         r->done = p->next;
+        if (p->span) {
+            cmd_span_end(p->span, p->reply);
+            free(p->span);
+        }
         if (p->fn)
             p->fn(p->ud, p->reply);
         else if (p->reply)
@@ -816,8 +856,10 @@ void redis_set_loop(redis *r, const task_loop *loop)
     buf_init(&r->out, (size_t)64 << 20);
 }
 
-int redis_send(redis *r, int argc, const char **argv, const size_t *lens, redis_reply_fn fn,
-               void *ud)
+/* Queues the command (connecting first when the link is down); its
+ * pending entry, or NULL when it cannot be sent now. */
+static pending *lp_queue(redis *r, int argc, const char **argv, const size_t *lens,
+                         redis_reply_fn fn, void *ud)
 {
     int64_t now = clock_mono_ms();
     size_t l[MAX_ARGS];
@@ -825,33 +867,33 @@ int redis_send(redis *r, int argc, const char **argv, const size_t *lens, redis_
     pending *p;
     int n;
 
-    if (!r->on_loop || argc > MAX_ARGS)
-        return -1;
+    if (argc > MAX_ARGS)
+        return NULL;
     if (r->state == LINK_DOWN) {
         if (now < r->retry_at)
-            return -1;
+            return NULL;
         if (link_start(r, now) != 0) {
             lp_fail(r);
-            return -1;
+            return NULL;
         }
         r->loop.wake_at(r->loop.ud, r->deadline);
         lp_step(r);
         if (r->state == LINK_DOWN)
-            return -1;
+            return NULL;
     }
     for (int i = 0; i < argc; i++)
         l[i] = lens ? lens[i] : strlen(argv[i]);
     if ((n = redisFormatCommandArgv(&cmd, argc, argv, l)) < 0 || !(p = calloc(1, sizeof(*p)))) {
         redisFreeCommand(cmd);
-        return -1;
+        return NULL;
     }
     if (buf_append(&r->out, cmd, (size_t)n) != 0) {
         redisFreeCommand(cmd);
         free(p);
-        return -1;
+        return NULL;
     }
     redisFreeCommand(cmd);
-    *p = (pending){fn, ud, now + r->timeout_ms, NULL, NULL};
+    *p = (pending){fn, ud, now + r->timeout_ms, NULL, NULL, NULL};
     if (r->tail)
         r->tail->next = p;
     else
@@ -860,6 +902,26 @@ int redis_send(redis *r, int argc, const char **argv, const size_t *lens, redis_
     r->loop.wake_at(r->loop.ud, p->deadline);
     if (r->state == LINK_UP)
         lp_flush(r);
+    return p;
+}
+
+/* The command's span begins now, under the current one (a task's request),
+ * and ends when its reply is handed out (lp_dispatch). */
+int redis_send(redis *r, int argc, const char **argv, const size_t *lens, redis_reply_fn fn,
+               void *ud)
+{
+    trace_span s;
+    pending *p;
+
+    if (!r->on_loop)
+        return -1;
+    cmd_span_begin(r, &s, argc, argv, lens);
+    if (!(p = lp_queue(r, argc, argv, lens, fn, ud))) {
+        cmd_span_end(&s, NULL);
+        return -1;
+    }
+    if (trace_recording(&s) && (p->span = malloc(sizeof(s))))
+        *p->span = s;
     return 0;
 }
 
@@ -892,15 +954,11 @@ static redisReply *lp_command(redis *r, int argc, const char **argv, const size_
     return w.reply;
 }
 
-redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **argv,
-                               const size_t *lens)
+static redisReply *command_wait(redis *r, int extra_ms, int argc, const char **argv,
+                                const size_t *lens)
 {
     redisReply *rep;
-    int ready;
-
-    if (r->on_loop)
-        return lp_command(r, argc, argv, lens);
-    ready = link_ready(r);
+    int ready = link_ready(r);
 
     if (ready == 0)
         return NULL;
@@ -918,6 +976,20 @@ redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **ar
     }
     link_failed(r);
     return NULL;
+}
+
+redisReply *redis_command_wait(redis *r, int extra_ms, int argc, const char **argv,
+                               const size_t *lens)
+{
+    trace_span s;
+    redisReply *rep;
+
+    if (r->on_loop)
+        return lp_command(r, argc, argv, lens); /* redis_send spans it */
+    cmd_span_begin(r, &s, argc, argv, lens);
+    rep = command_wait(r, extra_ms, argc, argv, lens);
+    cmd_span_end(&s, rep);
+    return rep;
 }
 
 void redis_set_nonblocking_reconnect(redis *r)

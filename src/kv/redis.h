@@ -13,6 +13,9 @@
  * then waits at most a few milliseconds in the call that starts it, and
  * later calls look at the socket without waiting until it is up (they
  * return NULL meanwhile) or its timeout has passed.
+ * Traces: every command is a client span (util/trace.h) under the
+ * thread's current span, named after the command alone; on a loop it
+ * begins when the command is queued and ends when its reply is handed out.
  * Threads: a client belongs to one thread.
  * Errors: redis_command() returns NULL when Redis cannot be reached or did
  * not answer in time (redis_errmsg() says why); a Redis error reply is a

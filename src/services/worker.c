@@ -20,6 +20,7 @@
 #include "util/date.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/trace.h"
 
 #define MAX_THREADS         64
 #define CLAIM_WAIT_MS       1000
@@ -117,6 +118,29 @@ static int ack_done(worker_thread *t, queue *q)
     }
 }
 
+/* A job is the root of a trace of its own (sampled like a new request):
+ * the upstream fetch and the day's writes are its children. */
+static int run_job_traced(job_env *env, const queue_job *job, char *err, size_t errlen)
+{
+    trace_span span, *outer;
+    int rc;
+
+    trace_begin_root(&span, TRACE_CONSUMER, job->type, NULL);
+    trace_attr_str(&span, "tvshows.job.type", job->type);
+    trace_attr_str(&span, "tvshows.job.id", job->id);
+    trace_attr_str(&span, "tvshows.job.key", job->unique_key);
+    trace_attr_int(&span, "tvshows.job.attempt", job->attempts);
+    outer = trace_current_set(&span);
+    rc = jobs_run(env, job, err, errlen);
+    if (rc != 0) {
+        trace_attr_str(&span, "error.type", rc == JOBS_EDEFER ? "deferred" : "failed");
+        trace_set_error(&span);
+    }
+    trace_end(&span);
+    trace_current_set(outer);
+    return rc;
+}
+
 /* An import while nothing answers upstream waits out the pause (import.h)
  * without asking, its attempt not counted: a plan stays put rather than
  * churning through its days. 1 when the job was handed back. */
@@ -142,7 +166,7 @@ static int run_one(worker_thread *t, job_env *env)
         return 0;
     log_info("job started", LF_S("id", t->job.id), LF_S("type", t->job.type),
              LF_S("key", t->job.unique_key), LF_I("attempt", t->job.attempts));
-    rc = jobs_run(env, &t->job, err, sizeof(err));
+    rc = run_job_traced(env, &t->job, err, sizeof(err));
     note_state(&w->db_failing, rc != JOBS_EDEFER, "database unavailable: jobs wait for it",
                "database available again: jobs resume", err);
     if (rc == JOBS_EDEFER) {

@@ -5,6 +5,7 @@
 #define TVSHOWS_DB_DRIVER_H
 
 #include "store/db.h"
+#include "util/trace.h"
 
 /* ---- shared by the two drivers (db_driver.c) ---- */
 
@@ -57,8 +58,11 @@ struct db {
     char err[512];
 };
 
+/* A driver allocates its rows zeroed (calloc): span is not recording
+ * unless db_query() set it. */
 struct db_rows {
     const db_driver *drv;
+    trace_span span; /* the statement's, ended by db_rows_close() */
 };
 
 int db_sqlite_connect(db **out, const char *path, const db_options *opt, char *err, size_t errlen);

@@ -13,6 +13,8 @@
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/num.h"
+#include "util/trace.h"
+#include "util/url.h"
 
 #define RETRY_AFTER_CAP_MS 300000
 
@@ -275,8 +277,8 @@ static attempt_verdict judge(const tvmaze_client *c, CURLcode cc, long status, c
     return ATTEMPT_FAIL;
 }
 
-int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats, char *err,
-               size_t errlen)
+static int get_with_retries(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats,
+                            char *err, size_t errlen)
 {
     char url[2048];
     uint32_t rnd;
@@ -334,6 +336,42 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
             return TVMAZE_EFAIL;
         }
     }
+}
+
+/* A client span per fetch, retries included: the URL without secrets, the
+ * last answer's status, and how many times it was sent again. */
+int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats, char *err,
+               size_t errlen)
+{
+    trace_span s;
+    int64_t retries = stats->retries;
+    long status = 0;
+    int rc;
+
+    trace_begin_child(&s, TRACE_CLIENT, "GET");
+    if (trace_recording(&s)) {
+        char url[2048], shown[1024];
+        snprintf(url, sizeof(url), "%s%s", c->base_url, path_query);
+        url_redact(url, shown, sizeof(shown));
+        trace_attr_str(&s, "http.request.method", "GET");
+        trace_attr_str(&s, "url.full", shown);
+    }
+    rc = get_with_retries(c, path_query, out, stats, err, errlen);
+    if (trace_recording(&s)) {
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+        if (status)
+            trace_attr_int(&s, "http.response.status_code", status);
+        if (stats->retries > retries)
+            trace_attr_int(&s, "http.request.resend_count", stats->retries - retries);
+        if (rc != TVMAZE_OK) {
+            char code[24];
+            snprintf(code, sizeof(code), "%ld", status);
+            trace_attr_str(&s, "error.type", status >= 400 ? code : "transport");
+            trace_set_error(&s);
+        }
+    }
+    trace_end(&s);
+    return rc;
 }
 
 static size_t discard(char *p, size_t size, size_t nmemb, void *ud)

@@ -266,6 +266,11 @@ static const struct metric_def {
                             "Webhook delivery attempts that failed (the queue retries them)."},
     [M_JOBS_COMPLETED] = {"tvshows_jobs_completed_total", "Jobs that ran to success."},
     [M_JOBS_FAILED] = {"tvshows_jobs_failed_total", "Job attempts that failed."},
+    [M_TRACE_SPANS_EXPORTED] = {"tvshows_trace_spans_exported_total",
+                                "Trace spans the OTLP collector accepted."},
+    [M_TRACE_SPANS_DROPPED] = {"tvshows_trace_spans_dropped_total",
+                               "Trace spans dropped: the export queue was full, or the "
+                               "collector failed twice."},
 };
 
 static const struct metric_def gauge_defs[M_GAUGE_COUNT] = {

@@ -34,6 +34,8 @@ typedef enum {
     M_WEBHOOK_FAILURES,      /* attempts that failed (retried by the queue) */
     M_JOBS_COMPLETED,
     M_JOBS_FAILED,
+    M_TRACE_SPANS_EXPORTED, /* accepted by the collector */
+    M_TRACE_SPANS_DROPPED,  /* queue full, or the collector did not take them */
     M_COUNTER_COUNT
 } metric_counter;
 
