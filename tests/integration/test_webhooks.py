@@ -16,6 +16,8 @@ import pytest
 
 from conftest import BACKEND, BIN, base_env
 from servers import free_port
+from test_jobs import jobs
+from test_observability import sample, scrape
 
 SECRET = "s3cret-of-sixteen-chars"
 
@@ -190,6 +192,78 @@ def test_a_receiver_down_for_a_while_loses_nothing(setup, receiver, tmp_path):
         assert len(ids) == 1
         out = tvshows.run("webhooks", "deliveries").stdout
         assert "failed" in out and "HTTP 503" in out and "delivered" in out
+    finally:
+        w.send_signal(signal.SIGTERM)
+        assert w.wait(30) == 0
+
+
+def hook_cursor(tvshows, hid):
+    for line in tvshows.run("webhooks", "list").stdout.splitlines()[1:]:
+        fields = line.split()
+        if fields[0] == str(hid):
+            return fields[2]
+    raise AssertionError("webhook %d not listed" % hid)
+
+
+def webhook_jobs(tvshows, env, state):
+    listed = json.loads(jobs(tvshows, env, "list", "--format", "json"))["jobs"]
+    return [j for j in listed if j["type"] == "webhook" and j["state"] == state]
+
+
+def test_a_receiver_that_always_fails_is_dead_listed_and_loses_nothing(setup, receiver, tmp_path):
+    tvshows, fixtures_dir, env = setup
+    env = dict(env, JOB_MAX_ATTEMPTS="2")
+    hid = add_hook(tvshows, receiver.url)
+    receiver.status = 500
+    moved = reschedule(tvshows, fixtures_dir, "2026-07-03", 10)
+    cursor = hook_cursor(tvshows, hid)
+    w = start_worker(env, tmp_path)
+    try:
+        assert wait(lambda: webhook_jobs(tvshows, env, "dead"))
+        dead = webhook_jobs(tvshows, env, "dead")[0]
+        assert dead["attempts"] == 2 and "HTTP 500" in dead["last_error"]
+        assert len(receiver.posts) >= 2 and not receiver.accepted()
+        assert len({p["delivery"] for p in receiver.posts}) == 1
+        out = tvshows.run("webhooks", "deliveries", "--webhook", str(hid)).stdout
+        rows = out.splitlines()[1:]
+        assert len(rows) >= 2 and all(" failed " in r and "HTTP 500" in r for r in rows)
+        assert receiver.posts[0]["delivery"] in out
+        assert hook_cursor(tvshows, hid) == cursor  # nothing was skipped
+        # the receiver back: the next dispatch sends the same batch, whole
+        receiver.status = 200
+        assert wait(lambda: len(delivered_changes(receiver)) >= moved)
+        assert len(delivered_changes(receiver)) == moved
+        assert len({p["delivery"] for p in receiver.posts}) == 1
+        assert wait(lambda: hook_cursor(tvshows, hid) != cursor)
+        assert " delivered " in tvshows.run("webhooks", "deliveries").stdout
+    finally:
+        w.send_signal(signal.SIGTERM)
+        assert w.wait(30) == 0
+
+
+def test_metrics_count_deliveries_and_failed_attempts(setup, receiver, tmp_path):
+    tvshows, fixtures_dir, env = setup
+    mport = free_port()
+    add_hook(tvshows, receiver.url)
+    receiver.status = 503
+    w = start_worker(dict(env, METRICS_PORT=str(mport)), tmp_path)
+
+    def counts():
+        try:
+            text = scrape(mport)
+        except OSError:
+            return None
+        return (sample(text, "tvshows_webhook_deliveries_total"),
+                sample(text, "tvshows_webhook_failures_total"))
+    try:
+        assert wait(lambda: counts() == (0, 0))
+        moved = reschedule(tvshows, fixtures_dir, "2026-07-07", 25)
+        assert wait(lambda: len(receiver.posts) >= 2)
+        receiver.status = 200
+        assert wait(lambda: len(delivered_changes(receiver)) >= moved)
+        failed = [p for p in receiver.posts if p["status"] != 200]
+        assert len(failed) >= 2
+        assert wait(lambda: counts() == (len(receiver.accepted()), len(failed)))
     finally:
         w.send_signal(signal.SIGTERM)
         assert w.wait(30) == 0
