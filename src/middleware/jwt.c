@@ -823,6 +823,10 @@ int jwks_cache_poll(jwks_cache *c, int64_t now_ms)
         fresh->refs = 1;
         c->cur = fresh;
         c->loaded_ms = now_ms;
+        /* a kid wanted while this fetch ran may be in the new set: the next
+         * token that still misses its kid asks again; a fetch now would
+         * spend the kid budget and hold back a real rotation */
+        c->wanted = 0;
     }
     c->fetching = 0;
     c->done++;
