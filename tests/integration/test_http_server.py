@@ -144,8 +144,11 @@ def test_idle_keep_alive_connection_closes_after_the_idle_timeout(srv):
 
 def test_default_timeouts_are_10s_for_headers_and_75s_idle(serve):
     s = serve()
-    lines = [l for l in s.log_lines() if l.get("msg") == "listening"]
-    assert lines
+    # the port answers a moment before the line is written
+    deadline = time.time() + 10
+    while not [l for l in s.log_lines() if l.get("msg") == "listening"]:
+        assert time.time() < deadline, "no listening line"
+        time.sleep(0.05)
     c = RawConn(s.port)
     c.send(GET_UP)
     assert c.read_response()[0] == 200
