@@ -791,8 +791,9 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen)
         goto fail;
     }
     if (!(app->limits = ratelimit_new()) || !(app->schedule = schedule_new()) ||
+        !(app->names = names_new((size_t)cfg->search_index_mb << 20)) ||
         !(app->auth = auth_new(cfg, err, errlen))) {
-        if (!app->limits || !app->schedule)
+        if (!app->limits || !app->schedule || !app->names)
             snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -812,6 +813,7 @@ void api_app_free(api_app *app)
     refresher_stop(app->refresher);
     cache_free(app->cache);
     schedule_free(app->schedule);
+    names_free(app->names);
     auth_free(app->auth);
     ratelimit_free(app->limits);
     for (size_t i = 0; i < app->nreplicas; i++)

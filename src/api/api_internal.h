@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "model/model.h"
+#include "schedule/names.h"
 #include "schedule/schedule.h"
 #include "store/store.h"
 #include "store/store_read.h"
@@ -60,6 +61,7 @@ struct api_app {
     refresher *refresher;
     cache *cache;       /* NULL when CACHE_MB=0 */
     schedule *schedule; /* which episodes a schedule query matches, and how many */
+    name_index *names;  /* the shows' names, for search */
     char cache_control[64];
     char vary[64]; /* of cacheable 200s, which are private when auth is on */
     char **cors_origins;

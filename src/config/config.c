@@ -302,6 +302,8 @@ static const opt options[] = {
      "seconds, for Cache-Control and the response cache"},
     {"CACHE_MB", "cache-mb", OPT_INT, OFF(cache_mb), "32", 0, 65536, NULL, CMD_SERVE,
      "in-process response cache size (0: off)"},
+    {"SEARCH_INDEX_MB", "search-index-mb", OPT_INT, OFF(search_index_mb), "64", 0, 65536, NULL,
+     CMD_SERVE, "in-memory show-name index for search (0: the database's index answers)"},
     {"TVMAZE_BASE_URL", "tvmaze-base-url", OPT_STR, OFF(tvmaze_base_url), "https://api.tvmaze.com",
      0, 0, tvmaze_url_check, IMPORTING, "upstream API (https; plain http only to loopback)"},
     {"IMPORT_DAYS", "days", OPT_INT, OFF(import_days), "90", 1, 3660, NULL, IMPORTING,

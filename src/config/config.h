@@ -53,6 +53,7 @@ typedef struct config {
     char *cors_origins;
     int cache_ttl;
     int cache_mb;
+    int search_index_mb;
     /* import */
     char *tvmaze_base_url;
     int import_days;

@@ -234,6 +234,32 @@ int store_distributors(store *st, store_distributor_fn fn, void *ctx, int64_t *g
     return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }
 
+int store_show_names(store *st, store_show_name_fn fn, void *ctx, int64_t *gen)
+{
+    static const char sql[] = "SELECT s.id, s.name, s.search_name, s.weight,"
+                              " (SELECT value FROM meta WHERE key = 'generation') FROM shows s"
+                              " WHERE EXISTS (SELECT 1 FROM episodes e WHERE e.show_id = s.id)";
+    store_show_name n;
+    db_rows *r;
+    size_t len;
+    int rc;
+
+    *gen = -1;
+    if ((rc = db_query(st->db, sql, NULL, 0, &r)) != DB_OK)
+        return store_fail(st, rc);
+    while ((rc = db_next(r)) == 1) {
+        n.id = db_col_int(r, 0);
+        n.name = db_col_text(r, 1, &len);
+        n.search_name = db_col_text(r, 2, &len);
+        n.weight = db_col_null(r, 3) ? -1 : (int)db_col_int(r, 3);
+        *gen = db_col_int(r, 4);
+        if ((rc = fn(ctx, &n)) < 0)
+            break;
+    }
+    db_rows_close(r);
+    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
+}
+
 /* A list of ids as one parameter: a JSON array (SQLite) or an array
  * literal (PostgreSQL), in the arena. */
 static db_val id_list(store *st, arena *a, const int64_t *ids, size_t n)

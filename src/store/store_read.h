@@ -53,6 +53,16 @@ typedef struct store_distributor {
 typedef int (*store_distributor_fn)(void *ctx, const store_distributor *d);
 int store_distributors(store *st, store_distributor_fn fn, void *ctx, int64_t *gen);
 
+/* Every show that has episodes, as search's name index keeps it (strings
+ * valid during the call), and the data generation they are of. */
+typedef struct store_show_name {
+    int64_t id;
+    const char *name, *search_name;
+    int weight; /* -1: none */
+} store_show_name;
+typedef int (*store_show_name_fn)(void *ctx, const store_show_name *s);
+int store_show_names(store *st, store_show_name_fn fn, void *ctx, int64_t *gen);
+
 /* The episodes ids[0..n) with their shows and distributors, into out[i] in
  * the order of ids (NULL where an episode is gone). */
 int store_episodes_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_episode **out);

@@ -282,9 +282,21 @@ SEARCHES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def store_search(viewer, tmp_path_factory):
+    """A second server on the same data whose searches the database's own
+    trigram index answers (pg_trgm, FTS5): no name index in memory."""
+    s = Server(base_env({"DATABASE_URL": viewer.db.url, "THREADS": "2", "SEARCH_INDEX_MB": "0"}),
+               tmp_path_factory.mktemp("store-search")).start()
+    yield s
+    s.check_clean_exit(s.stop())
+
+
+@pytest.mark.parametrize("answered_by", ["name index", "database index"])
 @pytest.mark.parametrize("query,first", SEARCHES)
-def test_search_finds_the_show_people_mean(viewer, query, first):
-    body = viewer.server.get(q("/api/v1/search/shows", q=query)).json()
+def test_search_finds_the_show_people_mean(viewer, store_search, query, first, answered_by):
+    server = viewer.server if answered_by == "name index" else store_search
+    body = server.get(q("/api/v1/search/shows", q=query)).json()
     names = [s["name"] for s in body["data"]]
     if first is None:
         assert names == []
@@ -298,6 +310,27 @@ def test_search_limit_and_ranking_of_prefixes(viewer):
     names = [s["name"] for s in body["data"]]
     assert len(names) == 3 and names[0] == "Love Island"
     assert all(n.startswith("Love Island") for n in names)
+
+
+def test_search_follows_a_new_import(tvshows, serve, tmp_path):
+    """The name index is rebuilt for each data generation: a show imported
+    while the server runs is found, and the cached answer without it is not
+    served again."""
+    assert tvshows.run("migrate").returncode == 0
+    first = os.path.join(FIXTURES, "schedule-web-2020-12-04.json")
+    assert tvshows.run("import", "--file", first).returncode == 0
+    s = serve()
+    path = q("/api/v1/search/shows", q="var tid ar nu")
+    assert s.get(path).json() == {"data": []}
+    later = os.path.join(FIXTURES, "schedule-web-2020-12-25.json")
+    assert tvshows.run("import", "--file", later).returncode == 0
+    deadline = time.time() + 10
+    while True:
+        names = [x["name"] for x in s.get(path).json()["data"]]
+        if names or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    assert names and names[0] == "Vår tid är nu"
 
 
 @pytest.mark.parametrize("params,key,details", [
