@@ -1,5 +1,6 @@
 /* Tests of RS256 token verification and the key-set cache
- * (src/middleware/jwt.h). Keys are generated here, tokens signed here. */
+ * (src/middleware/jwt.h) and the key-set cache (jwks_cache.h). Keys are generated here, tokens
+ * signed here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include <openssl/pem.h>
 #include <sys/stat.h>
 
+#include "middleware/jwks_cache.h"
 #include "middleware/jwt.h"
 
 #define NOW      1750000000LL
