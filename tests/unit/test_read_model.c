@@ -4,6 +4,7 @@
  * falls back on the older rendering, and a miss stops where the caller
  * says it must. No Redis here: the second level is exercised by
  * tests/integration/test_cache.py. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -225,6 +226,23 @@ static void test_a_miss_stops_where_the_caller_must_wait(void **state)
     read_body_release(&b);
 }
 
+/* The database's files, then their folder. */
+static void remove_dir(void)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char file[sizeof(dir) + sizeof(e->d_name) + 1];
+
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            snprintf(file, sizeof(file), "%s/%s", dir, e->d_name);
+            unlink(file);
+        }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,14 +262,6 @@ int main(void)
         return 1;
     snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
     rc = cmocka_run_group_tests(tests, NULL, NULL);
-    {
-        char path[128];
-        const char *const ext[] = {"", "-wal", "-shm"};
-        for (size_t i = 0; i < 3; i++) {
-            snprintf(path, sizeof(path), "%s/t.db%s", dir, ext[i]);
-            unlink(path);
-        }
-        rmdir(dir);
-    }
+    remove_dir();
     return rc;
 }
