@@ -257,7 +257,13 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
     int gzip_ok = api_accepts_gzip(r->http), send_gz;
     size_t mark = res->headers.len;
     api_read a = {t, r, res, build, ctx};
-    read_thread rt = {t->redis, !(t->waits & WAIT_KV), t->gz, &t->body, &t->alt, must_stop, t};
+    read_thread rt = {.redis = t->redis,
+                      .may_block = !(t->waits & WAIT_KV),
+                      .gz = t->gz,
+                      .body = &t->body,
+                      .alt = &t->alt,
+                      .must_stop = must_stop,
+                      .arg = t};
     read_body b;
     char etag[CACHE_ETAG_MAX + 4];
 
