@@ -113,7 +113,7 @@ def main():
             url, pg = database(backend, work, durable=not args.no_fsync)
             try:
                 for label in ("first import", "re-import (unchanged)"):
-                    wall, listed, summary, rss = run_import(args.bin, url, fake,
+                    wall, listed, summary, rss = run_import(os.path.abspath(args.bin), url, fake,
                                                             args.concurrency, work)
                     rows.append((backend, label, wall, listed))
                     print("%-8s %-22s %6.2f s  %7.0f episodes/s  peak RSS %5.0f MB"
