@@ -1,6 +1,7 @@
 /* The import's write path: one (day, source) per transaction. What both
  * dialects share (the rows, the memo, the specs) and SQLite's statements;
  * PostgreSQL's set-based merge is store_import_pg.c. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,8 +461,30 @@ int store_day_unchanged(store *st, const char *source, const char *day, const ch
     return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }
 
+/* SQLite has one writer at a time: an import's threads take turns here,
+ * where the next one starts the moment a commit is done, rather than in
+ * SQLite's busy handler, which polls in sleeps of up to 100 ms. (Other
+ * processes still meet at SQLite's lock.) */
+static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
+
+static int write_day_locked(store *st, const tv_batch *b, const char *source, const char *day,
+                            const char *digest, store_day_stats *out);
+
 static int write_day_once(store *st, const tv_batch *b, const char *source, const char *day,
                           const char *digest, store_day_stats *out)
+{
+    int rc;
+
+    if (store_is_postgres(st)) /* its own lock: BEGIN_SQL, store_import_pg.c */
+        return write_day_locked(st, b, source, day, digest, out);
+    pthread_mutex_lock(&sqlite_writer);
+    rc = write_day_locked(st, b, source, day, digest, out);
+    pthread_mutex_unlock(&sqlite_writer);
+    return rc;
+}
+
+static int write_day_locked(store *st, const tv_batch *b, const char *source, const char *day,
+                            const char *digest, store_day_stats *out)
 {
     writer w = {.st = st, .b = b};
     int pg = store_is_postgres(st), rc;

@@ -418,6 +418,27 @@ static const char *json_kind(const json_t *v)
     }
 }
 
+/* Where the string that starts at p[start] ends: its closing quote, the
+ * first one no backslash escapes (memchr finds candidates a vector at a
+ * time: strings are most of a body); n when there is none. */
+static size_t string_end(const char *p, size_t start, size_t n)
+{
+    size_t i = start;
+
+    for (;;) {
+        const char *q = i < n ? memchr(p + i, '"', n - i) : NULL;
+        size_t slashes = 0;
+        if (!q)
+            return n;
+        i = (size_t)(q - p);
+        while (i - slashes > start && p[i - slashes - 1] == '\\')
+            slashes++;
+        if (slashes % 2 == 0)
+            return i;
+        i++;
+    }
+}
+
 /* Looks at a body before jansson builds anything of it: the items of the
  * top-level array, and the longest string (escapes included, so never
  * shorter than the string it decodes to). Not a validator (jansson is): on
@@ -430,8 +451,7 @@ static int check_size(const char *p, size_t n, char *err, size_t errlen)
         switch (p[i]) {
         case '"': {
             size_t start = ++i;
-            while (i < n && p[i] != '"')
-                i += p[i] == '\\' ? 2 : 1;
+            i = string_end(p, start, n);
             if (i - start > TVMAZE_MAX_STRING) {
                 snprintf(err, errlen, "item %zu holds a string longer than %zu KiB", items,
                          TVMAZE_MAX_STRING >> 10);
