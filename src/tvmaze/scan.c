@@ -90,12 +90,12 @@ static int unicode_escape(const scan *s, const char *q, const char **next, unsig
     return 0;
 }
 
-/* A string with escapes, from start (after the quote) on: decoded into
- * the scratch arena (never longer than its JSON). */
-static int decode_string(scan *s, const char *start, jv *v)
+/* A string with escapes, from start (after the quote) to its closing quote
+ * at stop: decoded into the scratch arena (never longer than its JSON). */
+static int decode_string(scan *s, const char *start, const char *stop, jv *v)
 {
     const char *q = start;
-    char *out = arena_alloc(s->scratch, (size_t)(s->end - start) + 1), *o = out;
+    char *out = arena_alloc(s->scratch, (size_t)(stop - start) + 1), *o = out;
 
     if (!out)
         return -1;
@@ -169,6 +169,8 @@ static int scan_string(scan *s, jv *v, int escapes_ok)
             while (q < s->end && *q != '"') {
                 c = (unsigned char)*q;
                 if (c == '\\') {
+                    if (s->end - q < 2)
+                        return -1;
                     q += 2;
                     continue;
                 }
@@ -184,7 +186,9 @@ static int scan_string(scan *s, jv *v, int escapes_ok)
                 }
                 q++;
             }
-            return escapes_ok ? decode_string(s, start, v) : -1;
+            if (q >= s->end || !escapes_ok)
+                return -1;
+            return decode_string(s, start, q, v);
         }
         if (c < 0x20)
             return -1;
