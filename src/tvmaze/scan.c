@@ -295,7 +295,8 @@ static int scan_object(scan *s, const scan_field *fields, jv *base, int depth)
             return -1;
         skip_ws(s);
         for (const scan_field *t = fields; t && t->key && !f; t++)
-            if (!strncmp(t->key, key.s, key.len) && t->key[key.len] == '\0')
+            if (key.len && t->key[0] == key.s[0] && !strncmp(t->key, key.s, key.len) &&
+                t->key[key.len] == '\0')
                 f = t;
         if (f) {
             jv *slot = base + f->slot;
