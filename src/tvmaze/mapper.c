@@ -525,3 +525,84 @@ done:
         arena_rewind(dom, DOM_KEEP);
     return rc;
 }
+
+/* ---- a show's seasons ---- */
+
+/* "YYYY-MM-DD" into out, or "" (TVmaze sends null until it is known). */
+static void season_date(const json_t *obj, const char *key, char out[11])
+{
+    const json_t *v = json_object_get(obj, key);
+    int32_t days;
+
+    out[0] = '\0';
+    if (json_is_string(v) && json_string_length(v) == 10 &&
+        date_parse(json_string_value(v), 10, &days) == 0)
+        memcpy(out, json_string_value(v), 11);
+}
+
+static void season_of(const json_t *obj, tv_season *s)
+{
+    int32_t order = 0;
+
+    memset(s, 0, sizeof(*s));
+    s->tvmaze_id = id_in_range(json_object_get(obj, "id"))
+                       ? (int64_t)json_integer_value(json_object_get(obj, "id"))
+                       : 0;
+    int_of(obj, "number", &s->number);
+    /* null until the network announces the order; a count otherwise */
+    if (int_of(obj, "episodeOrder", &order) && order > 0 && order <= 100000)
+        s->episode_order = order;
+    season_date(obj, "premiereDate", s->premiere_date);
+    season_date(obj, "endDate", s->end_date);
+}
+
+int tvmaze_map_seasons(const char *json, size_t len, tv_season **out, size_t *n, char *err,
+                       size_t errlen)
+{
+    arena *dom = thread_dom(); /* NULL (out of memory): plain malloc */
+    json_t *root, *item;
+    size_t i;
+    int rc = TVMAZE_EBODY;
+
+    *out = NULL;
+    *n = 0;
+    if (!(root = parse_body(json, len, dom, err, errlen))) {
+        if (dom)
+            arena_rewind(dom, DOM_KEEP);
+        return TVMAZE_EBODY;
+    }
+    if (!json_is_array(root)) {
+        snprintf(err, errlen, "expected a JSON array of seasons, got %s", json_kind(root));
+        goto done;
+    }
+    if (json_array_size(root) > TVMAZE_MAX_SEASONS) {
+        snprintf(err, errlen, "more than %d seasons", TVMAZE_MAX_SEASONS);
+        goto done;
+    }
+    if (json_array_size(root) && !(*out = calloc(json_array_size(root), sizeof(**out)))) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    json_array_foreach(root, i, item)
+    {
+        if (!json_is_object(item)) {
+            snprintf(err, errlen, "season %zu is %s, not an object", i, json_kind(item));
+            goto done;
+        }
+        season_of(item, &(*out)[*n]);
+        if ((*out)[*n].number > 0 && (*out)[*n].number < 100000)
+            (*n)++;
+    }
+    rc = TVMAZE_OK;
+done:
+    if (rc != TVMAZE_OK) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    if (!dom)
+        json_decref(root);
+    else
+        arena_rewind(dom, DOM_KEEP);
+    return rc;
+}
