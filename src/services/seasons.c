@@ -164,9 +164,8 @@ int seasons_run(store *st, tvmaze_client *tm, int max_shows, seasons_result *r)
     log_info(r->unreachable ? "seasons step stopped: TVmaze is unreachable" : "seasons step",
              LF_I("due", r->due), LF_I("asked", r->asked), LF_I("found", r->found),
              LF_I("not_found", r->not_found), LF_I("failed", r->failed),
-             LF_I("changed", r->changed), LF_I("left", r->left),
-             LF_I("requests", r->net.requests), LF_I("retries", r->net.retries),
-             LF_I("ms", r->ms));
+             LF_I("changed", r->changed), LF_I("left", r->left), LF_I("requests", r->net.requests),
+             LF_I("retries", r->net.retries), LF_I("ms", r->ms));
 done:
     if (rc != 0)
         log_warn("seasons step failed", LF_S("error", r->error));

@@ -513,12 +513,14 @@ static const migration migrations[] = {
       "  show_id INTEGER NOT NULL REFERENCES shows (id) ON DELETE CASCADE,\n" SEASONS_COLUMNS
       " WITHOUT ROWID;\n"
       "CREATE TABLE season_checks (\n"
-      "  show_id INTEGER PRIMARY KEY REFERENCES shows (id) ON DELETE CASCADE,\n" SEASON_CHECKS_COLUMNS,
+      "  show_id INTEGER PRIMARY KEY REFERENCES shows (id) ON DELETE "
+      "CASCADE,\n" SEASON_CHECKS_COLUMNS,
       /* PostgreSQL */
       "CREATE TABLE seasons (\n"
       "  show_id BIGINT NOT NULL REFERENCES shows (id) ON DELETE CASCADE,\n" SEASONS_COLUMNS ";\n"
       "CREATE TABLE season_checks (\n"
-      "  show_id BIGINT PRIMARY KEY REFERENCES shows (id) ON DELETE CASCADE,\n" SEASON_CHECKS_COLUMNS},
+      "  show_id BIGINT PRIMARY KEY REFERENCES shows (id) ON DELETE "
+      "CASCADE,\n" SEASON_CHECKS_COLUMNS},
      NULL,
      1},
 };

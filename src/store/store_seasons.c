@@ -8,11 +8,11 @@
 
 static const char *const season_cols[] = {"show_id",       "number",        "tvmaze_id",
                                           "episode_order", "premiere_date", "end_date"};
-static const db_upsert_spec season_spec = {.table = "seasons", .cols = season_cols, .ncols = 6,
-                                           .nkeys = 2};
+static const db_upsert_spec season_spec = {
+    .table = "seasons", .cols = season_cols, .ncols = 6, .nkeys = 2};
 static const char *const check_cols[] = {"show_id", "checked_at", "ok"};
-static const db_upsert_spec check_spec = {.table = "season_checks", .cols = check_cols,
-                                          .ncols = 3, .nkeys = 1};
+static const db_upsert_spec check_spec = {
+    .table = "season_checks", .cols = check_cols, .ncols = 3, .nkeys = 1};
 
 /* the seasons a show no longer lists */
 static dialect_sql unlisted_sql =
@@ -122,8 +122,9 @@ static int write_once(store *st, const store_show_seasons *shows, size_t n, int6
     }
     /* the schedule holds each day per generation, the response cache each
      * answer: both must see the new lengths */
-    if (*changed && (rc = db_exec(st->db, "UPDATE meta SET value = value + 1 WHERE key ="
-                                          " 'generation'",
+    if (*changed && (rc = db_exec(st->db,
+                                  "UPDATE meta SET value = value + 1 WHERE key ="
+                                  " 'generation'",
                                   NULL, 0, NULL)) != DB_OK) {
         rc = store_fail(st, rc);
         goto rollback;

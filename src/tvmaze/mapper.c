@@ -560,8 +560,9 @@ int tvmaze_map_seasons(const char *json, size_t len, tv_season **out, size_t *n,
                        size_t errlen)
 {
     arena *dom = thread_dom(); /* NULL (out of memory): plain malloc */
-    json_t *root, *item;
-    size_t i;
+    tv_season *v = NULL;
+    json_t *root;
+    size_t count;
     int rc = TVMAZE_EBODY;
 
     *out = NULL;
@@ -575,31 +576,31 @@ int tvmaze_map_seasons(const char *json, size_t len, tv_season **out, size_t *n,
         snprintf(err, errlen, "expected a JSON array of seasons, got %s", json_kind(root));
         goto done;
     }
-    if (json_array_size(root) > TVMAZE_MAX_SEASONS) {
+    if ((count = json_array_size(root)) > TVMAZE_MAX_SEASONS) {
         snprintf(err, errlen, "more than %d seasons", TVMAZE_MAX_SEASONS);
         goto done;
     }
-    if (json_array_size(root) && !(*out = calloc(json_array_size(root), sizeof(**out)))) {
+    if (count && !(v = calloc(count, sizeof(*v)))) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    json_array_foreach(root, i, item)
-    {
+    for (size_t i = 0; i < count; i++) {
+        const json_t *item = json_array_get(root, i);
         if (!json_is_object(item)) {
             snprintf(err, errlen, "season %zu is %s, not an object", i, json_kind(item));
             goto done;
         }
-        season_of(item, &(*out)[*n]);
-        if ((*out)[*n].number > 0 && (*out)[*n].number < 100000)
+        season_of(item, &v[*n]);
+        if (v[*n].number > 0 && v[*n].number < 100000)
             (*n)++;
     }
+    *out = v;
+    v = NULL;
     rc = TVMAZE_OK;
 done:
-    if (rc != TVMAZE_OK) {
-        free(*out);
-        *out = NULL;
+    free(v);
+    if (rc != TVMAZE_OK)
         *n = 0;
-    }
     if (!dom)
         json_decref(root);
     else
