@@ -158,6 +158,9 @@ int seasons_run(store *st, tvmaze_client *tm, int max_shows, seasons_result *r)
         goto done;
     }
     r->due = (int64_t)due.n;
+    if (r->due)
+        log_info("seasons step: asking TVmaze for shows' seasons", LF_I("due", r->due),
+                 LF_I("max_shows", max_shows));
     rc = ask_all(st, tm, &due, max_shows, r);
     r->left = r->due - r->asked;
     r->ms = clock_mono_ms() - t0;
