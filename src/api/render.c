@@ -150,7 +150,7 @@ static void render_local(jw_writer *w, const tv_episode *e, const tz_zone *tz, i
 
 void render_episode(jw_writer *w, const tv_episode *e, const tz_zone *tz)
 {
-    unsigned flags = schedule_episode_flags(e->season, e->has_number, e->number, 0);
+    unsigned flags = schedule_episode_flags(e->season, e->has_number, e->number, e->season_length);
     int64_t instant = 0;
     int timed =
         tv_airing_instant(e->airtime, e->airstamp, e->airstamp ? strlen(e->airstamp) : 0, &instant);
@@ -182,7 +182,11 @@ void render_episode(jw_writer *w, const tv_episode *e, const tz_zone *tz)
         : flags & SCHED_SEASON_PREMIERE ? "season"
                                         : NULL);
     jw_key(w, "season_finale");
-    jw_null(w); /* the schedule does not say how long a season is */
+    /* null where TVmaze's seasons do not say how long the season is */
+    if (e->season_length > 0)
+        jw_bool(w, (flags & SCHED_SEASON_FINALE) != 0);
+    else
+        jw_null(w);
     jw_key(w, "time_known");
     jw_bool(w, timed);
     if (tz)

@@ -65,6 +65,21 @@ static void on_progress(void *ud, const char *day, const char *source, int ok,
                  LF_I("done", done), LF_I("total", p->total), LF_I("episodes", episodes));
 }
 
+/* The seasons step's line (services/seasons.h), when it had anything to do. */
+static void print_seasons(const seasons_result *s)
+{
+    if (!s->due && !s->error[0])
+        return;
+    printf("seasons: %lld of %lld shows due asked (%lld answered, %lld unknown to TVmaze, %lld "
+           "failed), %lld seasons changed, %lld left for the next import; %lld requests, %lld "
+           "retries; %.1f s%s%s%s\n",
+           (long long)s->asked, (long long)s->due, (long long)s->found, (long long)s->not_found,
+           (long long)s->failed, (long long)s->changed, (long long)s->left,
+           (long long)s->net.requests, (long long)s->net.retries, (double)s->ms / 1000.0,
+           s->unreachable ? "; stopped: TVmaze is unreachable" : "", s->error[0] ? "; " : "",
+           s->error);
+}
+
 /* The summary on stdout; the first error on stderr unless say_error is 0
  * (the caller says something better). */
 static void print_summary(const char *status, const import_result *r, int64_t ms, int say_error)
@@ -79,6 +94,7 @@ static void print_summary(const char *status, const import_result *r, int64_t ms
            "%lld days unchanged upstream, not parsed\n",
            (double)r->fetch_us / 1e6, (double)r->map_us / 1e6, (double)r->write_us / 1e6,
            (long long)r->unchanged);
+    print_seasons(&r->seasons);
     if (r->days_failed && say_error)
         fprintf(stderr, "tvshows: import: %lld failed (%s); first error: %s\n",
                 (long long)r->days_failed, r->failed, r->error);
@@ -157,7 +173,7 @@ int cmd_import(config *cfg)
 {
     progress p = {PTHREAD_MUTEX_INITIALIZER, isatty(STDERR_FILENO), 0, 0, 0, clock_mono_ms()};
     import_plan plan = plan_of(cfg);
-    import_exec x = {.cfg = cfg, .progress = on_progress, .ud = &p};
+    import_exec x = {.cfg = cfg, .progress = on_progress, .ud = &p, .seasons = 1};
     import_units units;
     import_result r;
     char err[512];

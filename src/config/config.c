@@ -318,6 +318,10 @@ static const opt options[] = {
      "upstream requests per 10 s (0: unlimited)"},
     {"IMPORT_RETRIES", "retries", OPT_INT, OFF(import_retries), "5", 0, 100, NULL, IMPORTING,
      "retries of a failed upstream request"},
+    {"IMPORT_SEASONS_MAX", "seasons-max", OPT_INT, OFF(import_seasons_max), "200", 0, 100000, NULL,
+     IMPORTING,
+     "shows whose seasons (for season finales) are asked for after an import, soonest airing "
+     "first; the rest wait for the next import (0: none)"},
     {NULL, "from", OPT_STR, OFF(import_from), "", 0, 0, check_date, CMD_IMPORT | CMD_JOBS,
      "first day of the window (default today UTC)"},
     {NULL, "full", OPT_FLAG, OFF(import_full), "false", 0, 0, NULL, CMD_IMPORT | CMD_JOBS,

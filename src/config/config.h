@@ -68,7 +68,8 @@ typedef struct config {
     int demo;         /* --demo: load the demo week (services/demo.h) */
     int import_timeout_s;
     int import_backoff_ms;
-    int import_pause_s; /* first pause of imports while TVmaze is unreachable */
+    int import_pause_s;     /* first pause of imports while TVmaze is unreachable */
+    int import_seasons_max; /* shows whose seasons one step asks for (services/seasons.h) */
     int import_removal_warn_pct;
     int changes_retention_days;
     char *metrics_environment, *metrics_service;

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #define RSA_MIN_BITS 2048  /* shorter keys are skipped: they can be factored */
 #define RSA_MAX_BITS 16384 /* OpenSSL's own limit for RSA moduli */
 

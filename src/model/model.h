@@ -87,7 +87,19 @@ typedef struct tv_episode {
     double rating;
     int32_t revision;        /* times its date or time moved (read side only) */
     int64_t time_changed_at; /* Unix seconds of the last move; 0: never */
+    int32_t season_length;   /* episodes in its season (read side only); 0: not known */
 } tv_episode;
+
+/* A season as TVmaze lists it (/shows/:id/seasons): episode_order is how
+ * many episodes it will have, 0 when TVmaze does not know yet (null).
+ * Self-contained: the dates are copied in ("YYYY-MM-DD", "" when null). */
+typedef struct tv_season {
+    int64_t tvmaze_id;
+    int32_t number;
+    int32_t episode_order;
+    char premiere_date[11];
+    char end_date[11];
+} tv_season;
 
 /* A set of episodes with the shows and distributors they reference, each
  * show and distributor once. */

@@ -321,8 +321,9 @@ static int load_row(void *ctx, const store_sched_row *r)
     e.type = word_id(l->s, r->type);
     e.status = word_id(l->s, r->status);
     e.time_sort = (uint16_t)(r->time_sort < 0 ? 0 : r->time_sort > 1440 ? 1440 : r->time_sort);
-    e.flags = (uint8_t)(schedule_episode_flags(r->season, r->has_number, r->number, 0) |
-                        (r->has_instant ? SCHED_TIMED : 0));
+    e.flags =
+        (uint8_t)(schedule_episode_flags(r->season, r->has_number, r->number, r->season_length) |
+                  (r->has_instant ? SCHED_TIMED : 0));
     l->nentries++;
     return entry_add(*slot, &e);
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "services/seasons.h"
 #include "store/store.h"
 #include "store/store_write.h"
 #include "tvmaze/tvmaze.h"
@@ -41,6 +42,7 @@ typedef struct import_result {
     int64_t fetch_us, map_us, write_us; /* where the time went (summed over threads) */
     int64_t run;                        /* the run a plan recorded (import_exec.runs) */
     const char *status;                 /* and its final status (static) */
+    seasons_result seasons;             /* the seasons step after it (import_exec.seasons) */
 } import_result;
 
 /* Called after each written or failed (day, source). */
@@ -144,6 +146,11 @@ typedef struct import_exec {
     store *runs;
     import_progress_fn progress; /* after each unit (may be NULL); from the threads */
     void *ud;
+    /* Once the run is recorded, and when it imported a day, the seasons
+     * step (seasons.h) on the calling thread, on `runs` (or st) and tm (or
+     * a client of its own sharing lim), bounded by IMPORT_SEASONS_MAX;
+     * result->seasons says how it went. Not for files (no network). */
+    int seasons;
 } import_exec;
 
 /* Runs a plan. No unit starts while the upstream is unreachable and its

@@ -243,6 +243,25 @@ static int run_end(const import_exec *x, const import_plan *p, import_result *r,
     return 0;
 }
 
+/* The seasons step after a run (import_exec.seasons): apart from the run,
+ * so that the import's own requests and time are what they were. */
+static void run_seasons(const import_exec *x, const import_plan *p, import_result *r)
+{
+    tvmaze_options to = import_client_options(x->cfg, x->lim);
+    tvmaze_client *tm = x->tm;
+    store *st = x->runs ? x->runs : x->st;
+
+    if (!x->seasons || p->files || !r->days_ok || !st || import_upstream_unreachable())
+        return;
+    if (!tm && !(tm = tvmaze_client_new(&to))) {
+        snprintf(r->seasons.error, sizeof(r->seasons.error), "out of memory");
+        return;
+    }
+    seasons_run(st, tm, x->cfg->import_seasons_max, &r->seasons);
+    if (tm != x->tm)
+        tvmaze_client_free(tm);
+}
+
 int import_run_plan(const import_plan *p, const import_exec *x, import_result *r, char *err,
                     size_t errlen)
 {
@@ -271,7 +290,8 @@ int import_run_plan(const import_plan *p, const import_exec *x, import_result *r
         run_units(e, x->st, x->tm, r);
     else if (e->units.n && run_threads(e, r, err, errlen) != 0)
         goto done;
-    rc = run_end(x, p, r, err, errlen);
+    if ((rc = run_end(x, p, r, err, errlen)) == 0)
+        run_seasons(x, p, r);
 done:
     free(e);
     return rc;

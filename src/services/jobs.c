@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "services/import.h"
+#include "services/seasons.h"
 #include "services/webhooks.h"
 #include "util/date.h"
 #include "util/json.h"
@@ -36,9 +37,24 @@ int jobs_enqueue_plan(queue *q, const import_plan *p, int *enqueued)
     return rc;
 }
 
+/* After an import that brought anything, the seasons step (seasons.h) as
+ * a job of its own, when some show is due: one at a time (its key), and
+ * never in the way of the import's days. */
+static void enqueue_seasons(job_env *env)
+{
+    int added = 0;
+
+    if (env->cfg->import_seasons_max <= 0 || seasons_due(env->st) != 1)
+        return;
+    if (queue_enqueue(env->q, "seasons", "{}", "seasons", 0, &added) != 0)
+        log_warn("seasons step not enqueued", LF_S("error", queue_errmsg(env->q)));
+    else if (added)
+        log_info("seasons step enqueued", LF_I("max_shows", env->cfg->import_seasons_max));
+}
+
 /* Counts a finished run in the metrics and the log; a run finished before
  * whose outcome a late day changed is logged, not counted again. */
-static void run_finished(int64_t run, const char *status, int first)
+static void run_finished(job_env *env, int64_t run, const char *status, int first)
 {
     if (!first) {
         log_info("import run outcome changed", LF_I("run", run), LF_S("status", status));
@@ -46,6 +62,8 @@ static void run_finished(int64_t run, const char *status, int first)
     }
     import_count_run(status);
     log_info("import run finished", LF_I("run", run), LF_S("status", status));
+    if (strcmp(status, "failed"))
+        enqueue_seasons(env);
 }
 
 static void warn_run(store *st, int64_t run)
@@ -76,7 +94,7 @@ static void report_day(job_env *env, int64_t run, const char *day, const char *s
         return;
     }
     if (status)
-        run_finished(run, status, first);
+        run_finished(env, run, status, first);
 }
 
 /* A failed attempt that will be retried: only its requests count now. */
@@ -174,7 +192,7 @@ static int fan_out(job_env *env, json_t *p, char *err, size_t errlen)
     log_info("import plan queued", LF_I("run", run), LF_I("days", queued));
     /* its days may all be in already */
     if (store_run_settle(env->st, run, &status) == STORE_OK && status)
-        run_finished(run, status, 1);
+        run_finished(env, run, status, 1);
     return 0;
 }
 
@@ -247,6 +265,25 @@ static int run_full(job_env *env, char *err, size_t errlen)
         snprintf(err, errlen, "%s", r.error);
         return -1;
     }
+    if (r.days_ok)
+        enqueue_seasons(env);
+    return 0;
+}
+
+/* The seasons step: whatever the upstream did, the job is done (the next
+ * import's step asks again); only a store that failed retries it. */
+static int run_seasons(job_env *env, char *err, size_t errlen)
+{
+    seasons_result r;
+
+    if (store_ping(env->st) != STORE_OK) {
+        snprintf(err, errlen, "database unavailable: %s", store_errmsg(env->st));
+        return JOBS_EDEFER;
+    }
+    if (seasons_run(env->st, env->tm, env->cfg->import_seasons_max, &r) != 0) {
+        snprintf(err, errlen, "%s", r.error);
+        return -1;
+    }
     return 0;
 }
 
@@ -266,7 +303,8 @@ static int plan_overlaps(job_env *env)
 
 int jobs_use_upstream(const queue_job *job)
 {
-    return !strcmp(job->type, "import-day") || !strcmp(job->type, "import-full");
+    return !strcmp(job->type, "import-day") || !strcmp(job->type, "import-full") ||
+           !strcmp(job->type, "seasons");
 }
 
 int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen)
@@ -292,6 +330,8 @@ int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen)
         rc = run_day(env, p, err, errlen);
     } else if (!strcmp(job->type, "import-full")) {
         rc = run_full(env, err, errlen);
+    } else if (!strcmp(job->type, "seasons")) {
+        rc = run_seasons(env, err, errlen);
     } else if (!strcmp(job->type, "webhook")) {
         rc = webhooks_deliver(env->st, json_integer_value(json_object_get(p, "webhook")), err,
                               errlen);

@@ -5,6 +5,9 @@
  *   import-day   {"day", "source", "run"}: that unit as a plan of its own
  *                (import_run_plan), reported to its run;
  *   import-full  {}: the full schedule as a plan, recorded as its own run;
+ *   seasons      {}: the seasons step (seasons.h), enqueued when a run
+ *                finishes (not failed) or an import-full job imported a
+ *                day, and some show is due; one at a time;
  *   webhook      {"webhook"}: deliver what a webhook has not been told of.
  * A run is finished (and counted in the metrics) when its last day is in:
  * done, or dead after its last attempt.
@@ -43,8 +46,8 @@ int jobs_enqueue_plan(queue *q, const import_plan *p, int *enqueued);
 #define JOBS_EDEFER    (-2)
 #define JOBS_EUPSTREAM (-3)
 
-/* 1 for the jobs that ask the upstream (imports): they wait out the import
- * pause of an unreachable upstream instead of running. */
+/* 1 for the jobs that ask the upstream (imports, seasons): they wait out
+ * the import pause of an unreachable upstream instead of running. */
 int jobs_use_upstream(const queue_job *job);
 
 int jobs_run(job_env *env, const queue_job *job, char *err, size_t errlen);

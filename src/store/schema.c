@@ -321,6 +321,20 @@ static int fold_stored_names(store *st)
     "  PRIMARY KEY (source, day));\n"                                                              \
     "INSERT INTO meta (key, value) SELECT 'bodies_generation', value FROM meta"                    \
     " WHERE key = 'generation';\n"
+/* Seasons as TVmaze lists them (/shows/:id/seasons, services/seasons.h):
+ * episode_order, null until TVmaze knows it, is what tells a season's
+ * finale. season_checks says when a show's seasons were last asked for
+ * (ok 0: TVmaze had no such show), so that a fresh show is not asked again. */
+#define SEASONS_COLUMNS                                                                            \
+    "  number INTEGER NOT NULL,\n"                                                                 \
+    "  tvmaze_id BIGINT,\n"                                                                        \
+    "  episode_order INTEGER,\n"                                                                   \
+    "  premiere_date TEXT,\n"                                                                      \
+    "  end_date TEXT,\n"                                                                           \
+    "  PRIMARY KEY (show_id, number))"
+#define SEASON_CHECKS_COLUMNS                                                                      \
+    "  checked_at BIGINT NOT NULL,\n"                                                              \
+    "  ok INTEGER NOT NULL);\n"
 
 static const migration migrations[] = {
     {1,
@@ -512,6 +526,25 @@ static const migration migrations[] = {
     /* a new table only the import reads: a binary of version 9 writes days
      * without it, which makes the digests stop counting (IMPORT_BODIES) */
     {10, "import bodies", {IMPORT_BODIES, IMPORT_BODIES}, NULL, 1},
+    /* new tables only: a binary of version 10 imports and serves as before
+     * (its season_finale stays null) */
+    {11,
+     "show seasons",
+     {/* SQLite */
+      "CREATE TABLE seasons (\n"
+      "  show_id INTEGER NOT NULL REFERENCES shows (id) ON DELETE CASCADE,\n" SEASONS_COLUMNS
+      " WITHOUT ROWID;\n"
+      "CREATE TABLE season_checks (\n"
+      "  show_id INTEGER PRIMARY KEY REFERENCES shows (id) ON DELETE "
+      "CASCADE,\n" SEASON_CHECKS_COLUMNS,
+      /* PostgreSQL */
+      "CREATE TABLE seasons (\n"
+      "  show_id BIGINT NOT NULL REFERENCES shows (id) ON DELETE CASCADE,\n" SEASONS_COLUMNS ";\n"
+      "CREATE TABLE season_checks (\n"
+      "  show_id BIGINT PRIMARY KEY REFERENCES shows (id) ON DELETE "
+      "CASCADE,\n" SEASON_CHECKS_COLUMNS},
+     NULL,
+     1},
 };
 
 #define NMIGRATIONS    ((int)(sizeof(migrations) / sizeof(migrations[0])))

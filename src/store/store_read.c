@@ -22,11 +22,14 @@
 #define SHOW_JOINS                                                                                 \
     " LEFT JOIN distributors n ON n.id = s.network_id"                                             \
     " LEFT JOIN distributors w ON w.id = s.web_channel_id"
+/* episode e's season length (TVmaze's episodeOrder): a primary-key lookup */
+#define SEASON_LENGTH                                                                              \
+    "(SELECT x.episode_order FROM seasons x WHERE x.show_id = e.show_id AND x.number = e.season)"
 #define EPISODE_COLS                                                                               \
     "e.id, e.name, e.season, e.number, e.type, e.runtime, e.rating, e.summary, e.image_medium,"    \
     " e.image_original, e.airdate, e.airtime, e.airstamp, e.url, e.tvmaze_id, e.revision,"         \
-    " e.time_changed_at, "
-#define EPISODE_NCOLS 17
+    " e.time_changed_at, " SEASON_LENGTH ", "
+#define EPISODE_NCOLS 18
 
 static tv_distributor *read_distributor(db_rows *r, arena *a, int col, dist_kind kind)
 {
@@ -110,6 +113,7 @@ static tv_episode *read_episode(db_rows *r, arena *a)
     e->tvmaze_id = db_col_int(r, 14);
     e->revision = (int32_t)db_col_int(r, 15);
     e->time_changed_at = db_col_null(r, 16) ? 0 : db_col_int(r, 16);
+    e->season_length = db_col_null(r, 17) ? 0 : (int32_t)db_col_int(r, 17);
     e->show = read_show(r, a, EPISODE_NCOLS);
     return e;
 }
@@ -140,7 +144,7 @@ int store_sched_rows(store *st, int32_t from, int32_t to, store_sched_fn fn, voi
         "SELECT e.id, e.show_id, e.airdate, e.time_sort, e.airtime, e.airstamp, e.season,"
         " e.number, e.number_sort, e.show_name, e.show_rating, e.network_id, e.web_channel_id,"
         " s.genres, s.language, s.type, s.status, s.premiered,"
-        " (SELECT value FROM meta WHERE key = 'generation')"
+        " (SELECT value FROM meta WHERE key = 'generation'), " SEASON_LENGTH
         " FROM episodes e JOIN shows s ON s.id = e.show_id"
         " WHERE e.airdate >= $1 AND e.airdate <= $2"
         " ORDER BY e.airdate, e.time_sort, e.show_name, e.season, e.number_sort, e.id";
@@ -192,6 +196,7 @@ int store_sched_rows(store *st, int32_t from, int32_t to, store_sched_fn fn, voi
         prem = db_col_text(r, 17, &len);
         row.has_premiered = prem && date_parse(prem, len, &row.premiered) == 0;
         *gen = db_col_int(r, 18);
+        row.season_length = db_col_null(r, 19) ? 0 : (int32_t)db_col_int(r, 19);
         if (!row.show_name)
             row.show_name = "";
         if ((rc = fn(ctx, &row)) < 0)

@@ -32,7 +32,8 @@ typedef struct store_sched_row {
     const char *genres_json;              /* ["Drama", …] */
     const char *language, *type, *status; /* NULL: none */
     int has_premiered;
-    int32_t premiered; /* the show's first airdate, a day number */
+    int32_t premiered;     /* the show's first airdate, a day number */
+    int32_t season_length; /* episodes in its season (TVmaze's episodeOrder); 0: not known */
 } store_sched_row;
 typedef int (*store_sched_fn)(void *ctx, const store_sched_row *r);
 /* Every episode with an airdate in [from, to] (day numbers), in the

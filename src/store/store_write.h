@@ -69,6 +69,38 @@ MUST_USE int store_run_add(store *st, int64_t id, const store_run *delta, const 
 /* Sets finished_at and the status from the counts, once every day is in. */
 MUST_USE int store_run_finish(store *st, int64_t id, const char **status);
 
+/* ---- seasons (store_seasons.c; services/seasons.h) ---- */
+
+/* A show whose seasons are due to be asked for. */
+typedef struct store_season_due {
+    int64_t show_id, tvmaze_id;
+} store_season_due;
+
+/* The shows with an episode on `today` ("YYYY-MM-DD") or later whose
+ * seasons were never asked for, or last asked before stale_before (Unix
+ * seconds), or before new_before and an upcoming episode is of a season
+ * they did not list; as store_season_due rows, the show whose first such
+ * episode airs soonest first (then by TVmaze id). */
+MUST_USE int store_seasons_due(store *st, const char *today, int64_t stale_before,
+                               int64_t new_before, arena *a, store_page *out);
+
+/* What TVmaze answered for one show: its seasons (found), or that it has
+ * no such show (found 0: the seasons stored are kept). Borrowed. */
+typedef struct store_show_seasons {
+    int64_t show_id;
+    int found;
+    const tv_season *seasons;
+    size_t n;
+} store_show_seasons;
+
+/* Writes the answers of n shows in one transaction: each found show's
+ * seasons become exactly those listed, and each show is marked asked at
+ * checked_at (Unix seconds). Bumps the generation when a season was
+ * added, changed or dropped (*changed counts them), so the schedule and
+ * the response cache see the new lengths at once. */
+MUST_USE int store_seasons_write(store *st, const store_show_seasons *shows, size_t n,
+                                 int64_t checked_at, int64_t *changed);
+
 /* ---- the change feed's retention ---- */
 
 /* Drops changes made before `before` (Unix seconds); *removed rows. */

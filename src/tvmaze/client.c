@@ -24,7 +24,8 @@ struct tvmaze_client {
     tvmaze_options opt;
     char retry_after[64];
     char user_agent[96];
-    int over_cap; /* the answer outgrew the caller's buffer */
+    int over_cap;     /* the answer outgrew the caller's buffer */
+    long last_status; /* of the last answer; 0: none */
 };
 
 /* 127.0.0.0/8, ::1 and localhost: plain http never leaves the machine. */
@@ -287,6 +288,7 @@ static int get_with_retries(tvmaze_client *c, const char *path_query, buf *out, 
     snprintf(url, sizeof(url), "%s%s", c->base_url, path_query);
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &s);
+    c->last_status = 0;
     for (int attempt = 0;; attempt++) {
         long status = 0;
         CURLcode cc;
@@ -303,6 +305,7 @@ static int get_with_retries(tvmaze_client *c, const char *path_query, buf *out, 
         c->over_cap = 0;
         cc = curl_easy_perform(c->curl);
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+        c->last_status = status;
         stats->requests++;
         metrics_inc(M_IMPORT_REQUESTS);
         v = judge(c, cc, status, out, err, errlen, path_query);
@@ -372,6 +375,11 @@ int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats 
     }
     trace_end(&s);
     return rc;
+}
+
+long tvmaze_last_status(const tvmaze_client *c)
+{
+    return c->last_status;
 }
 
 static size_t discard(char *p, size_t size, size_t nmemb, void *ud)

@@ -739,3 +739,87 @@ int tvmaze_map_schedule_tree(const char *json, size_t n, tv_batch *b, tvmaze_map
 {
     return map_schedule(json, n, b, info, err, errlen, 1);
 }
+
+/* ---- a show's seasons ---- */
+
+/* "YYYY-MM-DD" into out, or "" (TVmaze sends null until it is known). */
+static void season_date(const json_t *obj, const char *key, char out[11])
+{
+    const json_t *v = json_object_get(obj, key);
+    int32_t days;
+
+    out[0] = '\0';
+    if (json_is_string(v) && json_string_length(v) == 10 &&
+        date_parse(json_string_value(v), 10, &days) == 0)
+        memcpy(out, json_string_value(v), 11);
+}
+
+static void season_of(const json_t *obj, tv_season *s)
+{
+    int32_t order = 0;
+    jv id, number, episode_order;
+
+    memset(s, 0, sizeof(*s));
+    dom_value(json_object_get(obj, "id"), &id);
+    dom_value(json_object_get(obj, "number"), &number);
+    dom_value(json_object_get(obj, "episodeOrder"), &episode_order);
+    s->tvmaze_id = id_in_range(&id) ? id.i : 0;
+    int_of(&number, &s->number);
+    /* null until the network announces the order; a count otherwise */
+    if (int_of(&episode_order, &order) && order > 0 && order <= 100000)
+        s->episode_order = order;
+    season_date(obj, "premiereDate", s->premiere_date);
+    season_date(obj, "endDate", s->end_date);
+}
+
+int tvmaze_map_seasons(const char *json, size_t len, tv_season **out, size_t *n, char *err,
+                       size_t errlen)
+{
+    arena *dom = thread_dom(); /* NULL (out of memory): plain malloc */
+    tv_season *v = NULL;
+    json_t *root;
+    size_t count;
+    int rc = TVMAZE_EBODY;
+
+    *out = NULL;
+    *n = 0;
+    if (!(root = parse_body(json, len, dom, err, errlen))) {
+        if (dom)
+            arena_rewind(dom, DOM_KEEP);
+        return TVMAZE_EBODY;
+    }
+    if (!json_is_array(root)) {
+        snprintf(err, errlen, "expected a JSON array of seasons, got %s", json_kind(root));
+        goto done;
+    }
+    if ((count = json_array_size(root)) > TVMAZE_MAX_SEASONS) {
+        snprintf(err, errlen, "more than %d seasons", TVMAZE_MAX_SEASONS);
+        goto done;
+    }
+    if (count && !(v = calloc(count, sizeof(*v)))) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const json_t *item = json_array_get(root, i);
+        if (!json_is_object(item)) {
+            snprintf(err, errlen, "season %zu is %s, not an object", i, json_kind(item));
+            goto done;
+        }
+        season_of(item, &v[*n]);
+        if (v[*n].number > 0 && v[*n].number < 100000)
+            (*n)++;
+    }
+    *out = v;
+    v = NULL;
+    rc = TVMAZE_OK;
+done:
+    free(v);
+    if (rc != TVMAZE_OK)
+        *n = 0;
+    if (!dom)
+        json_decref(root);
+    else
+        arena_rewind(dom, DOM_KEEP);
+    return rc;
+}

@@ -1,5 +1,6 @@
 /* tvmaze.h — the upstream: an HTTP client for api.tvmaze.com (libcurl) and
- * the mapper from its schedule JSON to the domain structs.
+ * the mapper from its schedule (and a show's seasons) JSON to the domain
+ * structs.
  *
  * Client: gzip, connect timeout 5 s, total timeout 30 s (configurable), a
  * User-Agent naming tvshows, one reused connection per client. A limiter
@@ -42,8 +43,9 @@
  * schedule under 1 MB: the caps leave room for years of growth while
  * keeping what a broken or hostile upstream can make us hold bounded
  * (parsing costs about 8 bytes of memory per byte of JSON, see the mapper). */
-#define TVMAZE_FULL_BODY_MAX ((size_t)64 << 20)
-#define TVMAZE_DAY_BODY_MAX  ((size_t)16 << 20)
+#define TVMAZE_FULL_BODY_MAX    ((size_t)64 << 20)
+#define TVMAZE_DAY_BODY_MAX     ((size_t)16 << 20)
+#define TVMAZE_SEASONS_BODY_MAX ((size_t)4 << 20) /* a show's seasons: a few KB to 100 KB */
 
 /* ---- limiter: a token bucket with an injectable clock ---- */
 
@@ -95,6 +97,9 @@ void tvmaze_client_free(tvmaze_client *c);
  * longer than out's cap fails with "larger than N MiB". */
 int tvmaze_get(tvmaze_client *c, const char *path_query, buf *out, tvmaze_stats *stats, char *err,
                size_t errlen);
+/* The HTTP status of the last answer tvmaze_get() had (0: none), to tell a
+ * definite "no such show" (404) from a failure worth trying again later. */
+long tvmaze_last_status(const tvmaze_client *c);
 
 /* Whether the upstream answers at all: one HEAD of the base URL, no
  * retries, connect_timeout_ms (and twice that in all). TVMAZE_OK on any
@@ -145,5 +150,18 @@ int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info
  * fuzz target checks against this one. */
 int tvmaze_map_schedule_tree(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info,
                              char *err, size_t errlen);
+
+/* A show's seasons: more is a broken or hostile upstream (a talk show
+ * numbered by year has about 60; a long soap under 100). */
+#define TVMAZE_MAX_SEASONS 1000
+
+/* Maps a /shows/:id/seasons answer (an array of season objects) into *out
+ * (malloc'ed, the caller frees it; NULL when *n is 0). A season without an
+ * integer number in 1..99999 is skipped; an episodeOrder that is null or
+ * not a count in 1..100000 is unknown (0); dates that are not YYYY-MM-DD
+ * are "". Anything that is not an array of objects, or more than
+ * TVMAZE_MAX_SEASONS of them, fails with TVMAZE_EBODY and err says why. */
+int tvmaze_map_seasons(const char *json, size_t len, tv_season **out, size_t *n, char *err,
+                       size_t errlen);
 
 #endif

@@ -13,10 +13,16 @@ so tests may rewrite them between imports):
         rows of global web channels, as upstream does)
     GET /schedule/full                -> schedule-full.json, else synthesised
                                          from every schedule-*.json
+    GET /shows/ID/seasons             -> seasons-ID.json; else the seasons
+        embedded in a recorded show-*-embed-seasons*.json or
+        singlesearch-*-embed-seasons*.json whose show is ID; else seasons
+        generated from the schedule files that list show ID (generated_seasons
+        says how); else 404, as upstream answers for a show it does not know
 
 Faults (HTTP errors, slow answers, truncated or malformed bodies, connection
 resets, a 302 to the fault's "location") and a sliding-window rate limit can be injected from Python or over
-HTTP (POST/DELETE /__faults, GET/DELETE /__requests).
+HTTP (POST/DELETE /__faults, GET/DELETE /__requests). A fault's "path" may be
+a glob ("/shows/*/seasons").
 
 Python use:
 
@@ -35,6 +41,8 @@ import argparse
 import collections
 import copy
 import datetime as _dt
+import fnmatch
+import glob
 import gzip
 import hashlib
 import http.server
@@ -53,6 +61,7 @@ import urllib.parse
 __all__ = ["FakeTvmaze", "FAULT_KINDS", "API_PATHS"]
 
 API_PATHS = ("/schedule", "/schedule/web", "/schedule/full")
+SEASONS_PATH = re.compile(r"^/shows/([1-9][0-9]{0,15})/seasons$")
 FAULT_KINDS = ("429", "500", "502", "503", "404", "400", "slow", "truncated",
                "html", "wrong_shape", "reset", "redirect")
 
@@ -143,6 +152,36 @@ def _airstamp_key(item):
     if instant is None:
         return (1, 0.0, item_id)
     return (0, instant, item_id)
+
+
+def _item_show(item):
+    if not isinstance(item, dict):
+        return None
+    show = item.get("show") or (item.get("_embedded") or {}).get("show")
+    return show if isinstance(show, dict) else None
+
+
+def generated_seasons(show_id, seen):
+    """The seasons upstream would list for a show that the schedule files
+    list but no recording covers. seen: {season number: (highest episode
+    number listed or None, first airdate, last airdate)}. Every season seen
+    is listed; by (show_id + number) % 3 its episodeOrder is the highest
+    number listed (that episode is the finale), two more than that (the
+    finale is not listed), or null (not announced)."""
+    out = []
+    for number in sorted(seen):
+        top, first, last = seen[number]
+        kind = (show_id + number) % 3
+        order = None if top is None or kind == 2 else top if kind == 0 else top + 2
+        sid = show_id * 10000 + number
+        out.append({
+            "id": sid, "url": "https://www.tvmaze.com/seasons/%d/generated" % sid,
+            "number": number, "name": "", "episodeOrder": order,
+            "premiereDate": first, "endDate": last if kind == 0 else None,
+            "network": None, "webChannel": None, "image": None, "summary": None,
+            "_links": {"self": {"href": "https://api.tvmaze.com/seasons/%d" % sid}},
+        })
+    return out
 
 
 def _to_full_shape(item):
@@ -379,6 +418,7 @@ class FakeTvmaze:
         self._stopping = threading.Event()
         self._server = None
         self._thread = None
+        self._seen = (None, {})  # (signature of the schedule files, show -> seasons seen)
 
     # -- lifecycle --------------------------------------------------------
     def start(self):
@@ -489,7 +529,7 @@ class FakeTvmaze:
                 if fault["times"] == 0:
                     continue
                 fpath = fault.get("path")
-                if fpath is not None and fpath != path:
+                if fpath is not None and fpath != path and not fnmatch.fnmatchcase(path, fpath):
                     continue
                 if "date" in fault and fault["date"] is not None \
                         and fault["date"] != query.get("date"):
@@ -534,12 +574,13 @@ class FakeTvmaze:
         def error(status, message):
             return json_sender(status, _dumps(_envelope(status, message)))
 
+        known = path in API_PATHS or SEASONS_PATH.match(path) is not None
         if method not in ("GET", "HEAD"):
-            if path in API_PATHS:
+            if known:
                 return error(405, "Method Not Allowed.")
             return error(404, "Page not found.")
 
-        if path not in API_PATHS:
+        if not known:
             return error(404, "Page not found.")
 
         # Query defaults, as upstream applies them, so faults can match on them.
@@ -601,6 +642,12 @@ class FakeTvmaze:
 
     def _serve(self, path, effective, raw_query):
         """Build the normal answer: (status, body bytes)."""
+        m = SEASONS_PATH.match(path)
+        if m:
+            seasons = self.seasons(int(m.group(1)))
+            if seasons is None:
+                return 404, _dumps(_envelope(404, "Page not found."))
+            return 200, _dumps(seasons)
         if path == "/schedule/full":
             data = self._read_json_file("schedule-full.json")
             return 200, (data if data is not None else self._synthesise_full())
@@ -622,6 +669,64 @@ class FakeTvmaze:
             if data is not None and "country" in raw_query:
                 data = self._filter_web(data, raw_query["country"])
         return 200, (data if data is not None else b"[]")
+
+    # -- seasons -------------------------------------------------------------
+    def seasons(self, show_id):
+        """What GET /shows/ID/seasons answers (a list), or None for a 404."""
+        data = self._read_json_file("seasons-%d.json" % show_id)
+        if data is not None:
+            return json.loads(data.decode("utf-8"))
+        for pattern in ("show-*-embed-seasons*.json", "singlesearch-*-embed-seasons*.json"):
+            for path in sorted(glob.glob(os.path.join(self.data_dir, pattern))):
+                try:
+                    with open(path, encoding="utf-8") as fh:
+                        show = json.load(fh)
+                except (OSError, ValueError):
+                    continue
+                if isinstance(show, dict) and show.get("id") == show_id:
+                    return (show.get("_embedded") or {}).get("seasons") or []
+        seen = self._seasons_seen().get(show_id)
+        return generated_seasons(show_id, seen) if seen else None
+
+    def _seasons_seen(self):
+        """show id -> {season: (highest number, first airdate, last airdate)}
+        over the schedule files, recomputed when any of them changed."""
+        paths = sorted(glob.glob(os.path.join(self.data_dir, "schedule-*.json")))
+        sig = []
+        for path in paths:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            sig.append((path, st.st_mtime_ns, st.st_size))
+        sig = tuple(sig)
+        with self._lock:
+            if self._seen[0] == sig:
+                return self._seen[1]
+        seen = {}
+        for path, _, _ in sig:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    items = json.load(fh)
+            except (OSError, ValueError):
+                continue
+            for item in items if isinstance(items, list) else []:
+                show = _item_show(item)
+                season = item.get("season") if isinstance(item, dict) else None
+                if show is None or not isinstance(show.get("id"), int) \
+                        or not isinstance(season, int) or not _valid_date(item.get("airdate") or ""):
+                    continue
+                num = item.get("number")
+                num = num if isinstance(num, int) else None
+                top, first, last = seen.setdefault(show["id"], {}).get(
+                    season, (None, item["airdate"], item["airdate"]))
+                if num is not None and (top is None or num > top):
+                    top = num
+                seen[show["id"]][season] = (top, min(first, item["airdate"]),
+                                            max(last, item["airdate"]))
+        with self._lock:
+            self._seen = (sig, seen)
+        return seen
 
     @staticmethod
     def _filter_web(data, country):

@@ -893,6 +893,122 @@ static void test_url_check_wants_https_or_loopback_http(void **state)
     }
 }
 
+/* ---- a show's seasons ---- */
+
+/* The seasons a recorded show payload embeds, as /shows/:id/seasons sends them. */
+static char *embedded_seasons(const char *name, json_t **seasons, size_t *n)
+{
+    json_t *show = load_json(name);
+    char *text;
+
+    *seasons = json_incref(json_object_get(json_object_get(show, "_embedded"), "seasons"));
+    assert_true(json_is_array(*seasons) && json_array_size(*seasons) > 0);
+    text = dump(*seasons, n);
+    json_decref(show);
+    return text;
+}
+
+static void expect_date(const json_t *season, const char *key, const char *got)
+{
+    const char *want = json_string_value(json_object_get(season, key));
+
+    assert_string_equal(got, want ? want : "");
+}
+
+static void test_seasons_mapper_reads_recorded_seasons(void **state)
+{
+    static const char *const names[] = {"show-13-embed-seasons-2020-01-12.json",
+                                        "singlesearch-house-md-embed-seasons-2017-03-26.json",
+                                        "singlesearch-unite-9-embed-seasons-2017-03-26.json"};
+    char err[256];
+
+    (void)state;
+    for (size_t f = 0; f < sizeof(names) / sizeof(names[0]); f++) {
+        json_t *want, *w;
+        tv_season *got;
+        size_t len, n, i;
+        char *text = embedded_seasons(names[f], &want, &len);
+        assert_int_equal(tvmaze_map_seasons(text, len, &got, &n, err, sizeof(err)), TVMAZE_OK);
+        assert_int_equal(n, json_array_size(want));
+        json_array_foreach(want, i, w)
+        {
+            const json_t *order = json_object_get(w, "episodeOrder");
+            assert_int_equal(got[i].tvmaze_id, json_integer_value(json_object_get(w, "id")));
+            assert_int_equal(got[i].number, json_integer_value(json_object_get(w, "number")));
+            /* null (not announced yet) is 0 */
+            assert_int_equal(got[i].episode_order,
+                             json_is_null(order) ? 0 : json_integer_value(order));
+            expect_date(w, "premiereDate", got[i].premiere_date);
+            expect_date(w, "endDate", got[i].end_date);
+        }
+        free(got);
+        free(text);
+        json_decref(want);
+    }
+}
+
+static void test_seasons_mapper_keeps_only_what_it_can_use(void **state)
+{
+    const char *body =
+        "[{\"id\":1,\"number\":1,\"episodeOrder\":\"10\",\"premiereDate\":\"2020-13-01\"},"
+        "{\"id\":2,\"number\":null,\"episodeOrder\":8},"
+        "{\"id\":3,\"number\":2,\"episodeOrder\":-4,\"endDate\":\"\"},"
+        "{\"id\":4,\"number\":3,\"episodeOrder\":12,\"premiereDate\":\"2021-01-05\"},"
+        "{\"id\":-5,\"number\":0,\"episodeOrder\":1}]";
+    tv_season *got;
+    size_t n;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(tvmaze_map_seasons(body, strlen(body), &got, &n, err, sizeof(err)), TVMAZE_OK);
+    /* no number (or season 0): nothing to attach it to */
+    assert_int_equal(n, 3);
+    assert_int_equal(got[0].number, 1);
+    assert_int_equal(got[0].episode_order, 0); /* a string is no count */
+    assert_string_equal(got[0].premiere_date, "");
+    assert_int_equal(got[1].number, 2);
+    assert_int_equal(got[1].episode_order, 0);
+    assert_int_equal(got[2].number, 3);
+    assert_int_equal(got[2].episode_order, 12);
+    assert_string_equal(got[2].premiere_date, "2021-01-05");
+    free(got);
+    assert_int_equal(tvmaze_map_seasons("[]", 2, &got, &n, err, sizeof(err)), TVMAZE_OK);
+    assert_int_equal(n, 0);
+    assert_null(got);
+}
+
+static void expect_seasons_error(const char *body, const char *words)
+{
+    tv_season *got = (tv_season *)1;
+    size_t n = 99;
+    char err[256] = "";
+
+    assert_int_equal(tvmaze_map_seasons(body, strlen(body), &got, &n, err, sizeof(err)),
+                     TVMAZE_EBODY);
+    assert_null(got);
+    assert_int_equal(n, 0);
+    if (!strstr(err, words))
+        fail_msg("\"%s\": error \"%s\" does not say \"%s\"", body, err, words);
+}
+
+static void test_seasons_mapper_refuses_what_is_not_seasons(void **state)
+{
+    buf many;
+
+    (void)state;
+    expect_seasons_error("<html></html>", "HTML");
+    expect_seasons_error("{\"name\":\"Not Found\",\"status\":404}", "got an object");
+    expect_seasons_error("[{\"number\":1},7]", "season 1 is a number");
+    buf_init(&many, 1 << 20);
+    buf_putc(&many, '[');
+    for (int i = 0; i <= TVMAZE_MAX_SEASONS; i++)
+        buf_printf(&many, "%s{\"number\":%d}", i ? "," : "", i + 1);
+    buf_putc(&many, ']');
+    buf_putc(&many, '\0');
+    expect_seasons_error(many.data, "more than 1000 seasons");
+    buf_free(&many);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -920,6 +1036,9 @@ int main(void)
         cmocka_unit_test(test_mapper_bounds_the_memory_of_a_parse),
         cmocka_unit_test(test_mapper_keeps_only_http_links),
         cmocka_unit_test(test_url_check_wants_https_or_loopback_http),
+        cmocka_unit_test(test_seasons_mapper_reads_recorded_seasons),
+        cmocka_unit_test(test_seasons_mapper_keeps_only_what_it_can_use),
+        cmocka_unit_test(test_seasons_mapper_refuses_what_is_not_seasons),
     };
 
     /* jansson's allocation hooks are process-wide: set them before any
