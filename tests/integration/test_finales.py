@@ -242,6 +242,25 @@ def test_the_step_is_bounded_and_fresh_shows_are_not_asked_again(world):
         [world.finales.finale(m) for m in world.finales.schedule()]
 
 
+def test_a_seasons_step_keeps_the_next_import_from_parsing_unchanged_days(world):
+    """The step moves the data generation (the API must see new lengths)
+    but changes no episode: the import's body digests stay good, so an
+    import whose answers did not change parses none of its days."""
+    def units(p):
+        total = int(re.search(r"import succeeded: (\d+) of", p.stdout).group(1))
+        same = int(re.search(r"(\d+) days unchanged upstream, not parsed", p.stdout).group(1))
+        return total, same
+
+    world.run_import(IMPORT_SEASONS_MAX="0")
+    world.run_import(IMPORT_SEASONS_MAX="0")  # shows shared by days settle
+    p = world.run_import()
+    assert world.asked()  # the step wrote lengths, moving the generation
+    total, before = units(p)
+    assert before > total // 2, p.stdout
+    again = world.run_import()
+    assert units(again) == (total, before), again.stdout
+
+
 def age(world, tvmaze_id, seconds):
     world.db.execute("UPDATE season_checks SET checked_at = checked_at - %d WHERE show_id ="
                      " (SELECT id FROM shows WHERE tvmaze_id = %d)" % (seconds, tvmaze_id))
