@@ -14,10 +14,42 @@ import tempfile
 import time
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_next_port = None
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on. The SQLite and PostgreSQL suites
+    run at once (scripts/test): a port the kernel picks (bind to 0) is free
+    again the moment it is returned, and the other suite's next pick could
+    be that very port before this one's server binds it. So each backend
+    takes ports from its own half of the range below the kernel's ephemeral
+    ports (which outgoing connections use), in turn, never the same twice
+    in a process until the half is used up."""
+    global _next_port
+    top = _ephemeral_low()
+    bottom = 10000
+    half = (top - bottom) // 2
+    lo = bottom + (half if os.environ.get("TVSHOWS_TEST_BACKEND") == "postgres" else 0)
+    if _next_port is None:
+        _next_port = os.getpid() % half
+    for _ in range(half):
+        port = lo + _next_port
+        _next_port = (_next_port + 1) % half
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in %d..%d" % (lo, lo + half - 1))
 
 
 def wait_port(port, timeout=30.0, host="127.0.0.1"):
