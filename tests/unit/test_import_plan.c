@@ -17,10 +17,9 @@
 #include "services/import.h"
 #include "store/store_admin.h"
 
-#define FIXTURES TVSHOWS_FIXTURES "/tvmaze/"
+#include "unit_db.h"
 
-static char url[128];
-static char dir[64];
+#define FIXTURES TVSHOWS_FIXTURES "/tvmaze/"
 
 static void assert_unit(const import_units *u, int64_t i, const char *day, const char *source)
 {
@@ -137,12 +136,9 @@ static int cmp_day(const void *a, const void *b)
 
 static store *open_migrated(void)
 {
-    store *st = NULL;
-    char err[256];
+    store *st = unit_db_open();
     int applied;
 
-    if (store_open(&st, url, NULL, err, sizeof(err)) != STORE_OK)
-        fail_msg("store_open: %s", err);
     assert_int_equal(store_migrate(st, &applied), STORE_OK);
     return st;
 }
@@ -153,7 +149,7 @@ static void test_saved_days_run_on_threads_and_are_recorded_as_one_run(void **st
         FIXTURES "schedule-GB-2026-07-03.json", FIXTURES "schedule-GB-2026-07-04.json",
         FIXTURES "schedule-GB-2026-07-05.json", FIXTURES "schedule-GB-2026-07-06.json",
         FIXTURES "schedule-GB-2026-07-07.json", FIXTURES "schedule-GB-2026-07-08.json"};
-    config cfg = {.database_url = url, .concurrency = 3};
+    config cfg = {.database_url = unit_db_url, .concurrency = 3};
     seen s = {.lock = PTHREAD_MUTEX_INITIALIZER};
     store *st = open_migrated();
     import_exec x = {.cfg = &cfg, .runs = st, .progress = on_unit, .ud = &s};
@@ -190,7 +186,7 @@ static void test_saved_days_run_on_threads_and_are_recorded_as_one_run(void **st
 
 static void test_no_unit_starts_in_the_upstreams_pause_and_no_run_is_recorded(void **state)
 {
-    config cfg = {.database_url = url, .concurrency = 2};
+    config cfg = {.database_url = unit_db_url, .concurrency = 2};
     store *st = open_migrated();
     import_exec x = {.cfg = &cfg, .st = st, .runs = st};
     import_plan p = {.days = 4, .from = "2026-07-03", .countries = "GB", .web = 1};
@@ -221,20 +217,12 @@ int main(void)
         /* last: the pause is process-wide */
         cmocka_unit_test(test_no_unit_starts_in_the_upstreams_pause_and_no_run_is_recorded),
     };
-    const char *const ext[] = {"", "-wal", "-shm"};
-    char path[128];
     int rc;
 
     tvmaze_global_init();
-    snprintf(dir, sizeof(dir), "/tmp/tvshows-plan-XXXXXX");
-    if (!mkdtemp(dir))
+    if (unit_db_make("plan") != 0)
         return 1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
     rc = cmocka_run_group_tests(tests, NULL, NULL);
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(path, sizeof(path), "%s/t.db%s", dir, ext[i]);
-        unlink(path);
-    }
-    rmdir(dir);
+    unit_db_remove();
     return rc;
 }

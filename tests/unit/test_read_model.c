@@ -20,7 +20,7 @@
 #include "schedule/read_model.h"
 #include "store/store_internal.h"
 
-static char dir[64], url[128];
+#include "unit_db.h"
 
 typedef struct builder {
     buf *body;
@@ -64,15 +64,15 @@ static int stops(void *arg)
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
-    char arg[160], err[256];
+    char arg[sizeof(unit_db_url) + 20], err[256];
     char *argv[] = {"serve", arg, "--cache-mb=1"};
     store *st = NULL;
     int applied;
 
     assert_non_null(f);
-    snprintf(arg, sizeof(arg), "--database-url=%s", url);
+    snprintf(arg, sizeof(arg), "--database-url=%s", unit_db_url);
     assert_int_equal(config_load(&f->cfg, CMD_SERVE, 3, argv, err, sizeof(err)), 0);
-    assert_int_equal(store_open(&st, url, NULL, err, sizeof(err)), STORE_OK);
+    assert_int_equal(store_open(&st, unit_db_url, NULL, err, sizeof(err)), STORE_OK);
     assert_int_equal(store_migrate(st, &applied), STORE_OK);
     store_close(st);
     assert_non_null(f->m = read_model_new(&f->cfg, NULL, NULL, err, sizeof(err)));
@@ -105,7 +105,7 @@ static void next_generation(read_model *m)
     store *st = NULL;
     char err[256];
 
-    assert_int_equal(store_open(&st, url, NULL, err, sizeof(err)), STORE_OK);
+    assert_int_equal(store_open(&st, unit_db_url, NULL, err, sizeof(err)), STORE_OK);
     assert_int_equal(
         db_script(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'generation'"), DB_OK);
     store_close(st);
@@ -226,23 +226,6 @@ static void test_a_miss_stops_where_the_caller_must_wait(void **state)
     read_body_release(&b);
 }
 
-/* The database's files, then their folder. */
-static void remove_dir(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char file[sizeof(dir) + sizeof(e->d_name) + 1];
-
-    while (d && (e = readdir(d)))
-        if (e->d_name[0] != '.') {
-            snprintf(file, sizeof(file), "%s/%s", dir, e->d_name);
-            unlink(file);
-        }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,11 +240,9 @@ int main(void)
     };
     int rc;
 
-    snprintf(dir, sizeof(dir), "/tmp/tvshows-read-XXXXXX");
-    if (!mkdtemp(dir))
+    if (unit_db_make("read") != 0)
         return 1;
-    snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
     rc = cmocka_run_group_tests(tests, NULL, NULL);
-    remove_dir();
+    unit_db_remove();
     return rc;
 }

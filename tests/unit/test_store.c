@@ -18,21 +18,10 @@
 #include "tvmaze/tvmaze.h"
 #include "util/buf.h"
 
+#include "unit_db.h"
+
 #define FIXTURE TVSHOWS_FIXTURES "/tvmaze/schedule-GB-2026-07-03.json"
 #define DAY     "2026-07-03"
-
-static char url[4096];
-static char dir[64];
-
-static store *open_store(void)
-{
-    store *st = NULL;
-    char err[512];
-
-    if (store_open(&st, url, NULL, err, sizeof(err)) != STORE_OK)
-        fail_msg("store_open: %s", err);
-    return st;
-}
 
 /* The recorded day, mapped; its body stays in *body (the batch points
  * into it). */
@@ -77,7 +66,7 @@ static int setup(void **state)
     int applied;
 
     (void)state;
-    st = open_store();
+    st = unit_db_open();
     assert_int_equal(store_migrate(st, &applied), STORE_OK);
     assert_int_equal(db_script(st->db, "DELETE FROM listings; DELETE FROM episodes;"
                                        " DELETE FROM shows; DELETE FROM distributors;"
@@ -89,7 +78,7 @@ static int setup(void **state)
 
 static void test_a_store_that_reads_holds_no_memo(void **state)
 {
-    store *st = open_store();
+    store *st = unit_db_open();
     tv_batch b;
     buf body;
     store_day_stats s;
@@ -109,7 +98,7 @@ static void test_a_store_that_reads_holds_no_memo(void **state)
 
 static void test_an_unchanged_day_writes_nothing(void **state)
 {
-    store *st = open_store(), *other;
+    store *st = unit_db_open(), *other;
     store_day_stats s;
     tv_batch b;
     buf body;
@@ -130,7 +119,7 @@ static void test_an_unchanged_day_writes_nothing(void **state)
     assert_int_equal(s.upserted, 0);
     assert_int_equal(s.removed, 0);
     assert_int_equal(s.listed_before, s.episodes);
-    other = open_store();
+    other = unit_db_open();
     assert_int_equal(store_write_day(other, &b, "country:GB", DAY, &s), STORE_OK);
     assert_int_equal(s.upserted, 0);
     assert_int_equal(s.removed, 0);
@@ -144,7 +133,7 @@ static void test_an_unchanged_day_writes_nothing(void **state)
 
 static void test_an_episode_goes_when_no_source_lists_it(void **state)
 {
-    store *st = open_store();
+    store *st = unit_db_open();
     store_day_stats s;
     tv_batch b, empty;
     buf body;
@@ -173,7 +162,7 @@ static void test_an_episode_goes_when_no_source_lists_it(void **state)
 
 static void test_a_newer_show_payload_wins_and_episodes_follow(void **state)
 {
-    store *st = open_store();
+    store *st = unit_db_open();
     store_day_stats s;
     tv_batch b;
     buf body;
@@ -211,7 +200,7 @@ static void test_a_newer_show_payload_wins_and_episodes_follow(void **state)
 
 static void test_a_run_is_finished_from_its_counts(void **state)
 {
-    store *st = open_store();
+    store *st = unit_db_open();
     store_run d = {0};
     const char *status = NULL;
     int64_t id = 0;
@@ -245,23 +234,12 @@ int main(void)
     int rc;
 
     tvmaze_global_init();
-    if (env && *env) {
-        snprintf(url, sizeof(url), "%s", env);
-    } else {
-        snprintf(dir, sizeof(dir), "/tmp/tvshows-store-XXXXXX");
-        if (!mkdtemp(dir))
-            return 1;
-        snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
-    }
+    if (env && *env)
+        snprintf(unit_db_url, sizeof(unit_db_url), "%s", env);
+    else if (unit_db_make("store") != 0)
+        return 1;
     rc = cmocka_run_group_tests(tests, NULL, NULL);
-    if (!env || !*env) {
-        char path[128];
-        const char *const ext[] = {"", "-wal", "-shm"};
-        for (size_t i = 0; i < 3; i++) {
-            snprintf(path, sizeof(path), "%s/t.db%s", dir, ext[i]);
-            unlink(path);
-        }
-        rmdir(dir);
-    }
+    if (!env || !*env)
+        unit_db_remove();
     return rc;
 }

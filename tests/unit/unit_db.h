@@ -4,18 +4,19 @@
 #ifndef TVSHOWS_UNIT_DB_H
 #define TVSHOWS_UNIT_DB_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "store/store.h"
 
-static char unit_db_url[4096];
+static char unit_db_url[512];
 static char unit_db_dir[64];
 
 /* A new directory under /tmp named for the program; its database URL is
  * unit_db_url. -1 when it cannot be made. */
-static int unit_db_make(const char *name)
+static inline int unit_db_make(const char *name)
 {
     snprintf(unit_db_dir, sizeof(unit_db_dir), "/tmp/tvshows-%s-XXXXXX", name);
     if (!mkdtemp(unit_db_dir))
@@ -24,20 +25,25 @@ static int unit_db_make(const char *name)
     return 0;
 }
 
-static void unit_db_remove(void)
+/* The database's files (whatever SQLite left), then their folder. */
+static inline void unit_db_remove(void)
 {
-    const char *const ext[] = {"", "-wal", "-shm"};
-    char path[128];
+    DIR *d = opendir(unit_db_dir);
+    struct dirent *e;
+    char file[sizeof(unit_db_dir) + sizeof(e->d_name) + 1];
 
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(path, sizeof(path), "%s/t.db%s", unit_db_dir, ext[i]);
-        unlink(path);
-    }
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            snprintf(file, sizeof(file), "%s/%s", unit_db_dir, e->d_name);
+            unlink(file);
+        }
+    if (d)
+        closedir(d);
     rmdir(unit_db_dir);
 }
 
 /* A store on unit_db_url; fails the test when it cannot be opened. */
-static store *unit_db_open(void)
+static inline store *unit_db_open(void)
 {
     store *st = NULL;
     char err[512];
