@@ -3,7 +3,9 @@
  * shows, and each of their shows once, which the episodes name by id.
  * Parameters, their checks and the order are /api/v1/tvshows's (dates,
  * tz, every filter); there are no pages. A busy week is a few hundred
- * bytes per episode less than its /api/v1/tvshows pages, and one request. */
+ * bytes per episode less than its /api/v1/tvshows pages, and one request.
+ * With fields=id only the matching ids come back, read from the schedule
+ * alone: a client that holds the whole week redraws a filter from them. */
 #include <string.h>
 
 #include "api/api_internal.h"
@@ -11,6 +13,11 @@
 
 #define WEEK_MAX 5000 /* episodes in one answer; total_count says when there were more */
 #define BATCH    500  /* episodes read by id at a time */
+
+typedef struct week_request {
+    schedule_request s;
+    int ids_only; /* fields=id */
+} week_request;
 
 static void week_str(jw_writer *w, const char *key, const char *v)
 {
@@ -104,9 +111,28 @@ static int week_read(api_thread *t, store *st, const sched_row *rows, size_t n, 
     return rc;
 }
 
+/* {"ids": [...], "total_count": N} */
+static int week_ids(api_thread *t, const sched_row *rows, size_t n, int64_t total)
+{
+    jw_writer w;
+
+    jw_begin(&w, &t->body);
+    jw_obj_open(&w);
+    jw_key(&w, "ids");
+    jw_arr_open(&w);
+    for (size_t i = 0; i < n; i++)
+        jw_int(&w, rows[i].id);
+    jw_arr_close(&w);
+    jw_key(&w, "total_count");
+    jw_int(&w, total);
+    jw_obj_close(&w);
+    return jw_end(&w);
+}
+
 static int build_week(api_thread *t, api_request *r, http_response *res, void *ctx)
 {
-    const schedule_request *s = ctx;
+    const week_request *wr = ctx;
+    const schedule_request *s = &wr->s;
     store *st = api_store(t);
     sched_row *rows;
     tv_episode **eps;
@@ -129,6 +155,8 @@ static int build_week(api_thread *t, api_request *r, http_response *res, void *c
     rc = schedule_rows(t->app->schedule, st,
                        atomic_load_explicit(&t->app->generation, memory_order_acquire), &s->q, 0,
                        WEEK_MAX, rows, &n, &total);
+    if (rc == STORE_OK && wr->ids_only)
+        return week_ids(t, rows, n, total);
     if (rc == STORE_OK)
         rc = week_read(t, st, rows, n, eps);
     if (rc != STORE_OK) {
@@ -153,19 +181,38 @@ static int build_week(api_thread *t, api_request *r, http_response *res, void *c
     return jw_end(&w);
 }
 
+/* fields: absent (everything a card shows) or "id" */
+static int week_fields(api_request *r, http_response *res, week_request *w)
+{
+    const char *v;
+    size_t n;
+    param_rc rc = api_param_text(r, "fields", 16, &v, &n);
+
+    if (rc == PARAM_ABSENT)
+        return 0;
+    if (rc == PARAM_OK && n == 2 && !memcmp(v, "id", 2)) {
+        w->ids_only = 1;
+        return 0;
+    }
+    api_bad_param(res, "fields", "must be id, or absent for every field");
+    return -1;
+}
+
 void route_week(api_thread *t, api_request *r, http_response *res)
 {
-    schedule_request s;
+    week_request w;
     sched_error e;
 
-    memset(&s, 0, sizeof(s));
-    sched_query_init(&s.q);
-    if (api_schedule_dates(r, res, &s.q) != 0)
+    memset(&w, 0, sizeof(w));
+    sched_query_init(&w.s.q);
+    if (api_schedule_dates(r, res, &w.s.q) != 0)
         return;
-    if (sched_parse_filters(&r->q, &s.q, &e) != 0) {
+    if (sched_parse_filters(&r->q, &w.s.q, &e) != 0) {
         api_bad_param(res, e.param, e.why);
         return;
     }
-    api_schedule_key(r, &t->key, "week;", &s);
-    api_serve_cached(t, r, res, t->key.data, t->key.len, build_week, &s);
+    if (week_fields(r, res, &w) != 0)
+        return;
+    api_schedule_key(r, &t->key, w.ids_only ? "week-ids;" : "week;", &w.s);
+    api_serve_cached(t, r, res, t->key.data, t->key.len, build_week, &w);
 }

@@ -497,7 +497,7 @@ test('errors show the API message; empty and loading states say what to do', asy
   await afterLoad(page, () => page.click('#week-body .state-empty button'));
   assert.ok((await cardIds(page)).length > 150);
 
-  await page.route('**/api/v1/tvshows?*', async (route) => {
+  await page.route('**/api/v1/week?*', async (route) => {
     await new Promise((r) => setTimeout(r, 700));
     await route.continue();
   });
@@ -505,13 +505,13 @@ test('errors show the API message; empty and loading states say what to do', asy
   await page.waitForSelector('#week-body[aria-busy="true"] .state-loading');
   assert.match(await page.textContent('#week-body .state-loading'), /Loading the week’s episodes/);
   await page.waitForSelector('#week-body:not([aria-busy]) .card');
-  await page.unroute('**/api/v1/tvshows?*');
+  await page.unroute('**/api/v1/week?*');
 
-  await page.route('**/api/v1/tvshows?*', (route) => route.abort('connectionrefused'));
+  await page.route('**/api/v1/week?*', (route) => route.abort('connectionrefused'));
   await page.goto(`${base()}/?week=${SHOWCASE_WEEK}&tz=${ZONE}`);
   await page.waitForSelector('#week-body [role="alert"]');
   assert.match(await page.textContent('#week-body [role="alert"]'), /could not be reached/);
-  await page.unroute('**/api/v1/tvshows?*');
+  await page.unroute('**/api/v1/week?*');
   await afterLoad(page, () => page.click('#week-body [role="alert"] button'));
   assert.ok((await cardIds(page)).length > 0, 'try again works');
 
