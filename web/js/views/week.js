@@ -7,8 +7,8 @@
 
 import { apiUrl, getJSON, getList } from '../api.js';
 import { h, clear, announce, loadingState, errorState, emptyState } from '../dom.js';
-import { readState, writeQuery, scheduleParams, feedParams, activeFilters, emptyFilters } from '../state.js';
-import { chooseZone, rememberZone, allZones, offsetLabel, localParts, mondayOf, addDays, weekDays, formatDay, formatWeek, minutesOf } from '../time.js';
+import { weekOf, writeQuery, scheduleParams, feedParams, activeFilters, emptyFilters } from '../state.js';
+import { rememberZone, allZones, offsetLabel, localParts, mondayOf, addDays, formatDay, formatWeek, minutesOf } from '../time.js';
 import { filtersForm } from './filters.js';
 import { openSubscribe } from './subscribe.js';
 
@@ -251,12 +251,9 @@ function weekLink(state, monday) {
 }
 
 export function renderWeek(main, { navigate, setTitle }) {
-  const state = readState(location.search);
-  state.tz = chooseZone(state.tz);
+  const { state, monday, days } = weekOf(location.search);
   let zone = state.tz;
   const current = () => mondayOf(localParts(zone).date);
-  const monday = state.week || current();
-  const days = weekDays(monday);
   const title = formatWeek(monday);
   let seq = 0;
   let controller = null;
@@ -346,8 +343,8 @@ export function renderWeek(main, { navigate, setTitle }) {
     const n = activeFilters(next);
     document.getElementById('filters-toggle').textContent = n ? `Filters (${n})` : 'Filters';
     writeUrl(false);
+    load(); // asked first: the form is rebuilt while the answer travels
     filters.render(next, focusId);
-    load();
   }
 
   function changeZone(next) {
