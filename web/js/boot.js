@@ -6,6 +6,7 @@ import { prefetch } from './api.js';
 import { weekOf, scheduleParams } from './state.js';
 
 if (location.pathname === '/') {
+  performance.mark('tvshows:boot');
   const { state, days } = weekOf(location.search);
   prefetch('/api/v1/week', scheduleParams(state, days[0], days[6]));
 }
