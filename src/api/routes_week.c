@@ -19,10 +19,17 @@ typedef struct week_request {
     int ids_only; /* fields=id */
 } week_request;
 
-static void week_str(jw_writer *w, const char *key, const char *v)
+/* "key": v, or dflt when v is NULL (which may be NULL: null) */
+static void week_text(jw_writer *w, const char *key, const char *v, const char *dflt)
 {
     jw_key(w, key);
-    jw_str(w, v);
+    jw_str(w, v ? v : dflt);
+}
+
+static void week_num(jw_writer *w, const char *key, int64_t v)
+{
+    jw_key(w, key);
+    jw_int(w, v);
 }
 
 static void week_episode(jw_writer *w, const tv_episode *e, const tz_zone *tz)
@@ -33,28 +40,20 @@ static void week_episode(jw_writer *w, const tv_episode *e, const tz_zone *tz)
         tv_airing_instant(e->airtime, e->airstamp, e->airstamp ? strlen(e->airstamp) : 0, &instant);
 
     jw_obj_open(w);
-    jw_key(w, "id");
-    jw_int(w, e->id);
+    week_num(w, "id", e->id);
     jw_key(w, "show_id");
-    if (e->show)
-        jw_int(w, e->show->id);
-    else
-        jw_null(w);
-    week_str(w, "name", e->name);
-    jw_key(w, "season");
-    jw_int(w, e->season);
+    e->show ? jw_int(w, e->show->id) : jw_null(w);
+    week_text(w, "name", e->name, NULL);
+    week_num(w, "season", e->season);
     jw_key(w, "episode_number");
-    if (e->has_number)
-        jw_int(w, e->number);
-    else
-        jw_null(w);
-    week_str(w, "airdate", e->airdate);
-    week_str(w, "airtime", e->airtime ? e->airtime : "");
-    week_str(w, "airstamp", e->airstamp);
-    week_str(w, "premiere",
-             flags & SCHED_SERIES_PREMIERE   ? "series"
-             : flags & SCHED_SEASON_PREMIERE ? "season"
-                                             : NULL);
+    e->has_number ? jw_int(w, e->number) : jw_null(w);
+    week_text(w, "airdate", e->airdate, NULL);
+    week_text(w, "airtime", e->airtime, "");
+    week_text(w, "airstamp", e->airstamp, NULL);
+    week_text(w, "premiere", NULL,
+              flags & SCHED_SERIES_PREMIERE   ? "series"
+              : flags & SCHED_SEASON_PREMIERE ? "season"
+                                              : NULL);
     if (tz)
         render_local(w, e, tz, timed, instant);
     jw_obj_close(w);
@@ -65,10 +64,9 @@ static void week_show(jw_writer *w, const tv_show *s)
     const tv_distributor *d = s->network ? s->network : s->web_channel;
 
     jw_obj_open(w);
-    jw_key(w, "id");
-    jw_int(w, s->id);
-    week_str(w, "name", s->name);
-    week_str(w, "distributor", d ? d->name : NULL);
+    week_num(w, "id", s->id);
+    week_text(w, "name", s->name, NULL);
+    week_text(w, "distributor", d ? d->name : NULL, NULL);
     jw_obj_close(w);
 }
 
@@ -96,35 +94,51 @@ static int week_shows(jw_writer *w, tv_episode *const *eps, size_t n)
     return rc;
 }
 
-/* The window's episodes, read by id in batches into eps[0..n). */
-static int week_read(api_thread *t, store *st, const sched_row *rows, size_t n, tv_episode **eps)
+/* The window's episodes, read by id in batches into eps[0..*n); those gone
+ * since the schedule was read are left out. */
+static int week_read(api_thread *t, store *st, const sched_row *rows, size_t *n, tv_episode **eps)
 {
     int64_t ids[BATCH];
+    size_t kept = 0;
     int rc = STORE_OK;
 
-    for (size_t i = 0; i < n && rc == STORE_OK; i += BATCH) {
-        size_t k = n - i < BATCH ? n - i : BATCH;
+    for (size_t i = 0; i < *n && rc == STORE_OK; i += BATCH) {
+        size_t k = *n - i < BATCH ? *n - i : BATCH;
+        tv_episode **got = eps + kept;
         for (size_t j = 0; j < k; j++)
             ids[j] = rows[i + j].id;
-        rc = store_episodes_by_ids(st, ids, k, &t->mem, eps + i);
+        rc = store_episodes_by_ids(st, ids, k, &t->mem, got);
+        for (size_t j = 0; rc == STORE_OK && j < k; j++)
+            if (got[j])
+                eps[kept++] = got[j];
     }
+    *n = kept;
     return rc;
 }
 
-/* {"ids": [...], "total_count": N} */
-static int week_ids(api_thread *t, const sched_row *rows, size_t n, int64_t total)
+/* {"data": [episodes], "shows": [...], "total_count": N}, or with fields=id
+ * {"ids": [...], "total_count": N} */
+static int week_render(api_thread *t, http_response *res, const week_request *wr,
+                       const sched_row *rows, tv_episode *const *eps, size_t n, int64_t total)
 {
     jw_writer w;
 
     jw_begin(&w, &t->body);
     jw_obj_open(&w);
-    jw_key(&w, "ids");
+    jw_key(&w, wr->ids_only ? "ids" : "data");
     jw_arr_open(&w);
-    for (size_t i = 0; i < n; i++)
-        jw_int(&w, rows[i].id);
+    for (size_t i = 0; i < n; i++) {
+        if (wr->ids_only)
+            jw_int(&w, rows[i].id);
+        else
+            week_episode(&w, eps[i], wr->s.q.tz);
+    }
     jw_arr_close(&w);
-    jw_key(&w, "total_count");
-    jw_int(&w, total);
+    if (!wr->ids_only && week_shows(&w, eps, n) != 0) {
+        api_error(res, 500, "Internal server error", NULL);
+        return -1;
+    }
+    week_num(&w, "total_count", total);
     jw_obj_close(&w);
     return jw_end(&w);
 }
@@ -132,13 +146,11 @@ static int week_ids(api_thread *t, const sched_row *rows, size_t n, int64_t tota
 static int build_week(api_thread *t, api_request *r, http_response *res, void *ctx)
 {
     const week_request *wr = ctx;
-    const schedule_request *s = &wr->s;
     store *st = api_store(t);
     sched_row *rows;
     tv_episode **eps;
     size_t n = 0;
     int64_t total = 0;
-    jw_writer w;
     int rc;
 
     (void)r;
@@ -153,32 +165,15 @@ static int build_week(api_thread *t, api_request *r, http_response *res, void *c
         return -1;
     }
     rc = schedule_rows(t->app->schedule, st,
-                       atomic_load_explicit(&t->app->generation, memory_order_acquire), &s->q, 0,
+                       atomic_load_explicit(&t->app->generation, memory_order_acquire), &wr->s.q, 0,
                        WEEK_MAX, rows, &n, &total);
-    if (rc == STORE_OK && wr->ids_only)
-        return week_ids(t, rows, n, total);
-    if (rc == STORE_OK)
-        rc = week_read(t, st, rows, n, eps);
+    if (rc == STORE_OK && !wr->ids_only)
+        rc = week_read(t, st, rows, &n, eps);
     if (rc != STORE_OK) {
         api_store_error(t, res, rc);
         return -1;
     }
-    jw_begin(&w, &t->body);
-    jw_obj_open(&w);
-    jw_key(&w, "data");
-    jw_arr_open(&w);
-    for (size_t i = 0; i < n; i++)
-        if (eps[i])
-            week_episode(&w, eps[i], s->q.tz);
-    jw_arr_close(&w);
-    if (week_shows(&w, eps, n) != 0) {
-        api_error(res, 500, "Internal server error", NULL);
-        return -1;
-    }
-    jw_key(&w, "total_count");
-    jw_int(&w, total);
-    jw_obj_close(&w);
-    return jw_end(&w);
+    return week_render(t, res, wr, rows, eps, n, total);
 }
 
 /* fields: absent (everything a card shows) or "id" */
