@@ -4,9 +4,12 @@ page of /api/v1/tvshows over the recorded fixtures (imported through the real
 importer); responses are validated against docs/openapi.json."""
 import gzip
 import json
+import os
 import urllib.parse
 
 import pytest
+
+from conftest import ROOT
 
 TV = "/api/v1/tvshows"
 WEEK = "/api/v1/week"
@@ -159,3 +162,30 @@ def test_week_is_cached_etagged_and_gzipped_like_tvshows(loaded):
                               tz="Europe/London", per_page=100, page=p)).body)
                 for p in (1, 2))
     assert len(plain.body) * 3 < pages
+
+
+def test_week_holds_at_most_5000_episodes_and_says_how_many_match(tvshows, serve, tmp_path):
+    """A window of more episodes than one answer holds: the first 5,000 in
+    /api/v1/tvshows's order, total_count all of them, the same for ids."""
+    import glob
+    import subprocess
+    import sys
+    out = tmp_path / "big"
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_dataset.py"),
+                    "--out", str(out), "--start", "2027-03-01", "--days", "2",
+                    "--episodes", "6000", "--countries", "US,GB"],
+                   check=True, capture_output=True)
+    files = sorted(glob.glob(str(out / "*.json")))
+    assert tvshows.run("migrate").returncode == 0
+    p = tvshows.run("import", "--file", *files)
+    assert p.returncode == 0, p.stderr
+    s = serve()
+    params = {"date_from": "2027-02-28", "date_to": "2027-03-03", "tz": "UTC"}
+    total = s.get(q(TV, per_page=1, **params)).json()["pagination"]["total_count"]
+    assert total > 5000
+    body = s.get(q(WEEK, **params)).json()
+    assert body["total_count"] == total and len(body["data"]) == 5000
+    first = [e["id"] for page in range(1, 51)
+             for e in s.get(q(TV, per_page=100, page=page, **params)).json()["data"]]
+    assert [e["id"] for e in body["data"]] == first
+    assert s.get(q(WEEK, fields="id", **params)).json() == {"ids": first, "total_count": total}
