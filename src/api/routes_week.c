@@ -159,7 +159,7 @@ static int build_week(api_thread *t, api_request *r, http_response *res, void *c
         return -1;
     }
     rows = arena_alloc(&t->mem, WEEK_MAX * sizeof(*rows));
-    eps = arena_calloc(&t->mem, WEEK_MAX * sizeof(*eps));
+    eps = arena_calloc(&t->mem, WEEK_MAX * sizeof(tv_episode *));
     if (!rows || !eps) {
         api_error(res, 500, "Internal server error", NULL);
         return -1;
