@@ -7,7 +7,8 @@ served by the fake upstream over HTTP with no rate limit, imported by
                           [--concurrency 2] [--bin build/release/tvshows]
 
 Prints, per backend: wall time, episodes per second, the import's peak
-resident memory, and where the time went
+resident memory and CPU time (user + system: steadier than the wall time
+on a machine others share), and where the time went
 (fetching, parsing, writing, summed over the import threads); then the same
 for a second import of unchanged data."""
 import argparse
@@ -93,7 +94,7 @@ def run_import(binary, url, fake, concurrency, cwd):
         raise SystemExit("import failed:\n" + stdout + stderr)
     summary = [l for l in stdout.splitlines() if l.startswith(("import ", "time:"))]
     listed = int(re.search(r"(\d+) episodes listed", summary[0]).group(1))
-    return wall, listed, summary, usage.ru_maxrss / 1024.0
+    return wall, listed, summary, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -113,11 +114,11 @@ def main():
             url, pg = database(backend, work, durable=not args.no_fsync)
             try:
                 for label in ("first import", "re-import (unchanged)"):
-                    wall, listed, summary, rss = run_import(args.bin, url, fake,
-                                                            args.concurrency, work)
+                    wall, listed, summary, rss, cpu = run_import(
+                        os.path.abspath(args.bin), url, fake, args.concurrency, work)
                     rows.append((backend, label, wall, listed))
-                    print("%-8s %-22s %6.2f s  %7.0f episodes/s  peak RSS %5.0f MB"
-                          % (backend, label, wall, listed / wall, rss))
+                    print("%-8s %-22s %6.2f s  %7.0f episodes/s  peak RSS %5.0f MB  CPU %5.2f s"
+                          % (backend, label, wall, listed / wall, rss, cpu))
                     for line in summary:
                         print("         " + line)
             finally:

@@ -7,10 +7,8 @@
 #include <time.h>
 
 #include "api/api_internal.h"
-#include "api/refresh.h"
 #include "kv/redis.h"
 #include "middleware/auth.h"
-#include "middleware/cache.h"
 #include "middleware/client.h"
 #include "middleware/ratelimit.h"
 #include "util/date.h"
@@ -762,6 +760,29 @@ static void app_cache_headers(api_app *app)
     snprintf(app->vary, sizeof(app->vary), "Accept-Encoding, Origin");
 }
 
+#define FLUSH_EVERY 8 /* polls between writes of keys' last-used times */
+
+/* On the read model's poller thread, with its connection, after each read
+ * of the generation: the key set, reloaded as soon as a key is created or
+ * revoked anywhere (with AUTH_MODE=none too: the API's writes need an
+ * identity), and the keys' last-used times, written now and then and at
+ * the end. */
+static void app_poll(void *arg, store *st, int last)
+{
+    api_app *app = arg;
+    int64_t version;
+
+    if (last) {
+        auth_flush_last_used(app->auth, st);
+        return;
+    }
+    if (store_keys_version(st, &version) == STORE_OK && version != app->keys_version &&
+        auth_load_keys(app->auth, st) == 0)
+        app->keys_version = version;
+    if (++app->polls % FLUSH_EVERY == 0)
+        auth_flush_last_used(app->auth, st);
+}
+
 api_app *api_app_new(const config *cfg, char *err, size_t errlen)
 {
     api_app *app = calloc(1, sizeof(*app));
@@ -789,19 +810,14 @@ api_app *api_app_new(const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "invalid BLOCKLIST or TRUSTED_PROXIES");
         goto fail;
     }
-    if (cfg->cache_mb > 0 && !(app->cache = cache_new((size_t)cfg->cache_mb << 20))) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    if (!(app->limits = ratelimit_new()) || !(app->schedule = schedule_new()) ||
-        !(app->names = names_new((size_t)cfg->search_index_mb << 20)) ||
-        !(app->auth = auth_new(cfg, err, errlen))) {
-        if (!app->limits || !app->schedule || !app->names)
+    if (!(app->limits = ratelimit_new()) || !(app->auth = auth_new(cfg, err, errlen))) {
+        if (!app->limits)
             snprintf(err, errlen, "out of memory");
         goto fail;
     }
     metrics_set_routes(route_names, R_ROUTE_COUNT);
-    if (!(app->refresher = refresher_start(app, err, errlen)))
+    app->keys_version = -1;
+    if (!(app->reads = read_model_new(cfg, app_poll, app, err, errlen)))
         goto fail;
     return app;
 fail:
@@ -813,10 +829,7 @@ void api_app_free(api_app *app)
 {
     if (!app)
         return;
-    refresher_stop(app->refresher);
-    cache_free(app->cache);
-    schedule_free(app->schedule);
-    names_free(app->names);
+    read_model_free(app->reads); /* its poller uses auth until it stops */
     auth_free(app->auth);
     ratelimit_free(app->limits);
     for (size_t i = 0; i < app->nreplicas; i++)
@@ -846,7 +859,7 @@ void *api_thread_new(void *appv, http_loop *loop, int index)
     buf_init(&t->key, 4096);
     /* a body that is kept and sent many times is worth compressing harder
      * than one that is sent once (nginx's default level is 1) */
-    t->gz = gzip_new(app->cache || app->cfg->redis_url[0] ? 6 : 1);
+    t->gz = gzip_new(app->cfg->cache_mb > 0 || app->cfg->redis_url[0] ? 6 : 1);
     hash_random(&t->reqid_seed, sizeof(t->reqid_seed));
     api_wait_init(t);
     if (app->cfg->redis_url[0]) {

@@ -7,8 +7,7 @@
 
 #include "api/api.h"
 #include "model/model.h"
-#include "schedule/names.h"
-#include "schedule/schedule.h"
+#include "schedule/read_model.h"
 #include "store/store.h"
 #include "store/store_read.h"
 #include "util/arena.h"
@@ -18,8 +17,6 @@
 #include "util/json.h"
 #include "util/task.h"
 
-typedef struct cache cache;
-typedef struct refresher refresher;
 typedef struct redis redis;
 typedef struct auth auth;
 typedef struct ratelimit ratelimit;
@@ -57,12 +54,14 @@ struct api_app {
     const config *cfg;
     char *replica_urls[REPLICAS_MAX]; /* DATABASE_REPLICA_URL, split */
     size_t nreplicas;
-    _Atomic int64_t generation;      /* the data generation, kept fresh by the refresher */
     _Atomic int64_t db_connected_us; /* when a connection last (re)connected */
-    refresher *refresher;
-    cache *cache;       /* NULL when CACHE_MB=0 */
-    schedule *schedule; /* which episodes a schedule query matches, and how many */
-    name_index *names;  /* the shows' names, for search */
+    /* the read side: the data generation, the schedule's days, the
+     * response cache and its Redis level (schedule/read_model.h) */
+    read_model *reads;
+    /* the key set as the read model's poller last loaded it (its thread's
+     * alone): -1 before the first load */
+    int64_t keys_version;
+    int polls;
     char cache_control[64];
     char vary[64]; /* of cacheable 200s, which are private when auth is on */
     char **cors_origins;
@@ -156,9 +155,9 @@ void api_send_json(api_thread *t, http_response *res, int status, const char *ca
 /* Renders a 200 body into t->body; returns 0, or -1 after writing an error
  * response into res (errors are never cached). */
 typedef int (*api_build_fn)(api_thread *t, api_request *r, http_response *res, void *ctx);
-/* Serves a cacheable 200 for key: from the response cache when it holds the
- * key for the current data generation, else built, stored and sent; with a
- * strong ETag, 304 on If-None-Match, gzip when the client takes it. */
+/* Serves a cacheable 200 for key: the read model's body for the current
+ * data generation (kept, or built once with build and kept), with a strong
+ * ETag, 304 on If-None-Match, gzip when the client takes it. */
 void api_serve_cached(api_thread *t, api_request *r, http_response *res, const char *key,
                       size_t klen, api_build_fn build, void *ctx);
 /* The store for this thread, opening it if needed; NULL when the database

@@ -182,9 +182,7 @@ static int build_calendar(api_thread *t, api_request *r, http_response *res, voi
     rows = arena_alloc(&t->mem, MAX_EVENTS * sizeof(*rows));
     eps = arena_alloc(&t->mem, BATCH * sizeof(tv_episode *));
     if (rows && eps)
-        rc = schedule_rows(t->app->schedule, st,
-                           atomic_load_explicit(&t->app->generation, memory_order_acquire), &c->s.q,
-                           0, MAX_EVENTS, rows, &n, &total);
+        rc = read_model_rows(t->app->reads, st, &c->s.q, 0, MAX_EVENTS, rows, &n, &total);
     if (rc != STORE_OK)
         goto fail;
     buf_reset(&t->body);

@@ -1,7 +1,8 @@
 /* GET /api/v1/tvshows — episodes airing in a date range — and
  * GET /api/v1/upcoming — what is on from now, in the viewer's zone. Both
- * parse into a sched_query, ask the schedule for a page of ids, read those
- * episodes and render them. */
+ * parse into a sched_query, ask the read model for the body kept for it
+ * (or, to build it, for a page of ids), read those episodes and render
+ * them. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -137,9 +138,7 @@ int api_build_schedule(api_thread *t, api_request *r, http_response *res, void *
         api_error(res, 500, "Internal server error", NULL);
         return -1;
     }
-    rc = schedule_page(t->app->schedule, st,
-                       atomic_load_explicit(&t->app->generation, memory_order_acquire), &s->q,
-                       offset, (int)s->per_page, page);
+    rc = read_model_page(t->app->reads, st, &s->q, offset, (int)s->per_page, page);
     if (rc == STORE_OK)
         rc = api_episodes_by_page(t, r, page, rows);
     if (rc != STORE_OK) {

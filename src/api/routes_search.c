@@ -33,9 +33,8 @@ static int build_search(api_thread *t, api_request *r, http_response *res, void 
 
     if (!st)
         return -1;
-    if ((rc = search_shows(t->app->names,
-                           atomic_load_explicit(&t->app->generation, memory_order_acquire), st,
-                           q->q, q->n, (int)q->limit, &t->mem, shows, &n)) != STORE_OK ||
+    if ((rc = search_shows(t->app->reads, st, q->q, q->n, (int)q->limit, &t->mem, shows, &n)) !=
+            STORE_OK ||
         (rc = api_fill_next(t, r, shows, n)) != STORE_OK) {
         api_store_error(t, res, rc);
         return -1;

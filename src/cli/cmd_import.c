@@ -75,8 +75,10 @@ static void print_summary(const char *status, const import_result *r, int64_t ms
            (long long)r->days_failed, (long long)r->episodes, (long long)r->upserted,
            (long long)r->removed, (long long)r->net.requests, (long long)r->net.retries,
            (double)ms / 1000.0);
-    printf("time: fetching %.1f s, parsing %.1f s, writing %.1f s (summed over the threads)\n",
-           (double)r->fetch_us / 1e6, (double)r->map_us / 1e6, (double)r->write_us / 1e6);
+    printf("time: fetching %.1f s, parsing %.1f s, writing %.1f s (summed over the threads); "
+           "%lld days unchanged upstream, not parsed\n",
+           (double)r->fetch_us / 1e6, (double)r->map_us / 1e6, (double)r->write_us / 1e6,
+           (long long)r->unchanged);
     if (r->days_failed && say_error)
         fprintf(stderr, "tvshows: import: %lld failed (%s); first error: %s\n",
                 (long long)r->days_failed, r->failed, r->error);

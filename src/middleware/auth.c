@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "middleware/jwks_cache.h"
 #include "middleware/jwt.h"
 #include "util/hash.h"
 #include "util/log.h"

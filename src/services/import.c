@@ -11,6 +11,7 @@
 
 #include "services/demo.h"
 #include "util/date.h"
+#include "util/hash.h"
 #include "util/idmap.h"
 #include "util/log.h"
 #include "util/metrics.h"
@@ -239,12 +240,21 @@ static int64_t now_us(void)
     return clock_mono_ms() * 1000; /* millisecond resolution is plenty per unit */
 }
 
+/* What a written unit does besides its rows. */
+static void after_write(store *st)
+{
+    prune_changes(st);
+    drop_demo(st);
+}
+
+/* digest: the answer b was mapped from (NULL: none, a file or the full
+ * schedule, which forgets the unit's). */
 static int write_unit(store *st, const tv_batch *b, const char *source, const char *day,
-                      import_result *res)
+                      const char *digest, import_result *res)
 {
     store_day_stats s = {0};
     int64_t t0 = now_us();
-    int rc = store_write_day(st, b, source, day, &s);
+    int rc = store_write_day_from(st, b, source, day, digest, &s);
 
     res->write_us += now_us() - t0;
     if (rc != STORE_OK) {
@@ -253,9 +263,43 @@ static int write_unit(store *st, const tv_batch *b, const char *source, const ch
     }
     check_removals(day, source, &s);
     note_success(res, &s);
-    prune_changes(st);
-    drop_demo(st);
+    after_write(st);
     return 0;
+}
+
+/* The digest an answer is remembered by: the mapping's version, then the
+ * SHA-256 of the body. Bump the version whenever the mapper or the write
+ * path would store the same answer differently, so that every day is
+ * written again once. Returns -1 (no digest: the unit is simply written)
+ * when OpenSSL fails. */
+#define BODY_DIGEST_VERSION "schedule-1:"
+
+static int body_digest(const buf *body, char out[STORE_DIGEST_MAX])
+{
+    char hex[SHA256_HEX_LEN + 1];
+
+    if (hash_sha256_hex(body->data ? body->data : "", body->len, hex) != 0)
+        return -1;
+    snprintf(out, STORE_DIGEST_MAX, "%s%s", BODY_DIGEST_VERSION, hex);
+    return 0;
+}
+
+/* 1 when the unit's answer is the one it was last written from and what
+ * that wrote still holds: it is counted as written (its episodes listed,
+ * nothing changed) without being parsed or written. A store that cannot
+ * say is not an answer: the unit is written. */
+static int skip_unchanged(store *st, const char *source, const char *day, const char *digest,
+                          import_result *res)
+{
+    store_day_stats s = {0};
+    int same = 0;
+
+    if (store_day_unchanged(st, source, day, digest, &same, &s.episodes) != STORE_OK || !same)
+        return 0;
+    res->unchanged++;
+    note_success(res, &s);
+    after_write(st);
+    return 1;
 }
 
 /* The upstream path of a (day, source) unit. */
@@ -270,11 +314,11 @@ static int unit_path(const char *source, const char *day, char *out, size_t n)
 
 int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, import_result *res)
 {
-    char d[DATE_LEN + 1], path[128], err[512];
+    char d[DATE_LEN + 1], path[128], err[512], digest[STORE_DIGEST_MAX];
     tvmaze_map_info info;
     tv_batch b;
     buf body;
-    int rc = -1, got;
+    int rc = -1, got, digested;
     int64_t t0;
 
     date_format(day, d);
@@ -294,6 +338,12 @@ int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, im
         goto done;
     }
     t0 = now_us();
+    digested = body_digest(&body, digest) == 0;
+    if (digested && skip_unchanged(st, source, d, digest, res)) {
+        res->map_us += now_us() - t0;
+        rc = 0;
+        goto done;
+    }
     got = tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err));
     res->map_us += now_us() - t0;
     if (got != TVMAZE_OK) {
@@ -302,7 +352,7 @@ int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, im
         note_failure(res, d, source, msg);
         goto done;
     }
-    rc = write_unit(st, &b, source, d, res);
+    rc = write_unit(st, &b, source, d, digested ? digest : NULL, res);
 done:
     buf_free(&body);
     tv_batch_free(&b);
@@ -339,7 +389,7 @@ static int write_by_airdate(store *st, const tv_batch *all, const char *source,
             note_failure(res, days[i], source, "out of memory");
             rc = -1;
         } else {
-            ok = write_unit(st, &view, source, days[i], res) == 0;
+            ok = write_unit(st, &view, source, days[i], NULL, res) == 0;
             if (!ok)
                 rc = -1;
             if (progress)
@@ -532,7 +582,7 @@ int import_file(store *st, const char *path, import_progress_fn progress, void *
             snprintf(source, sizeof(source), "web");
         }
     }
-    rc = write_unit(st, &b, source, day, res);
+    rc = write_unit(st, &b, source, day, NULL, res);
     if (progress)
         progress(ud, day, source, rc == 0, res);
 done:

@@ -36,6 +36,8 @@ typedef struct import_result {
     int64_t reported;                   /* episodes already passed to a progress report */
     int64_t unreachable;                /* units failed because nothing answered upstream */
     int64_t skipped;                    /* units not started: the upstream's pause ran */
+    int64_t unchanged;                  /* units whose answer was the one last written:
+                                         * neither parsed nor written (store_day_unchanged) */
     int64_t fetch_us, map_us, write_us; /* where the time went (summed over threads) */
     int64_t run;                        /* the run a plan recorded (import_exec.runs) */
     const char *status;                 /* and its final status (static) */

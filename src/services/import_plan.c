@@ -169,6 +169,7 @@ static void result_add(import_result *into, const import_result *r)
     into->net.retries += r->net.retries;
     into->unreachable += r->unreachable;
     into->skipped += r->skipped;
+    into->unchanged += r->unchanged;
     into->fetch_us += r->fetch_us;
     into->map_us += r->map_us;
     into->write_us += r->write_us;

@@ -33,8 +33,8 @@ static int search_store(store *st, const char *folded, size_t flen, int limit, a
     return STORE_OK;
 }
 
-int search_shows(name_index *idx, int64_t gen, store *st, const char *q, size_t qlen, int limit,
-                 arena *a, tv_show **out, size_t *n)
+int search_shows(read_model *m, store *st, const char *q, size_t qlen, int limit, arena *a,
+                 tv_show **out, size_t *n)
 {
     char folded[FOLD_MAX * 4];
     int64_t ids[SEARCH_LIMIT_MAX];
@@ -47,7 +47,8 @@ int search_shows(name_index *idx, int64_t gen, store *st, const char *q, size_t 
         limit = SEARCH_LIMIT_MAX;
     if (text_fold(q, qlen, folded, sizeof(folded), &flen) != 0 || !flen)
         return STORE_OK;
-    if ((rc = names_search(idx, st, gen, folded, limit, ids, &nids, &answered)) != STORE_OK)
+    answered = 0;
+    if (m && (rc = read_model_search(m, st, folded, limit, ids, &nids, &answered)) != STORE_OK)
         return rc;
     if (!answered)
         return search_store(st, folded, flen, limit, a, out, n);

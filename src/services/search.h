@@ -16,15 +16,15 @@
 #include <stddef.h>
 
 #include "model/model.h"
-#include "schedule/names.h"
+#include "schedule/read_model.h"
 #include "store/store.h"
 #include "store/store_read.h"
 
 #define SEARCH_LIMIT_MAX 50
 
-/* Up to limit shows for q, best first, into out[0..*n): from idx at the
- * data generation gen the caller sees (idx NULL: the store's index). */
-int search_shows(name_index *idx, int64_t gen, store *st, const char *q, size_t qlen, int limit,
-                 arena *a, tv_show **out, size_t *n);
+/* Up to limit shows for q, best first, into out[0..*n): from m's name
+ * index (m NULL: the store's index). */
+int search_shows(read_model *m, store *st, const char *q, size_t qlen, int limit, arena *a,
+                 tv_show **out, size_t *n);
 
 #endif

@@ -64,7 +64,8 @@ typedef struct writer {
     show_copy *copies;
     size_t ncopies;
     idmap ep_ids;
-    size_t written; /* episodes written (dated, with a show) */
+    idmap ep_changed; /* TVmaze id -> our id, of the episodes this batch wrote */
+    size_t written;   /* episodes written (dated, with a show) */
     store_day_stats stats;
 } writer;
 

@@ -85,8 +85,7 @@ int store_changes_prune(store *st, int64_t before, int64_t *removed)
                           "UPDATE meta SET value = $1 WHERE key = 'changes_pruned_seq'"
                           " AND value < $1",
                           &q, 1, NULL)) != DB_OK ||
-            (rc = db_exec(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
-                          NULL, 0, NULL)) != DB_OK) {
+            (rc = db_exec(st->db, STORE_BUMP_GENERATION, NULL, 0, NULL)) != DB_OK) {
             rc = store_fail(st, rc);
             goto rollback;
         }

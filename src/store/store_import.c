@@ -1,6 +1,7 @@
 /* The import's write path: one (day, source) per transaction. What both
  * dialects share (the rows, the memo, the specs) and SQLite's statements;
  * PostgreSQL's set-based merge is store_import_pg.c. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,8 +245,12 @@ static int write_episodes(writer *w)
         n++;
     }
     w->written = n;
-    if (upsert(w, &store_ep_spec, n, &w->ep_ids, NULL) != STORE_OK)
+    if (upsert(w, &store_ep_spec, n, &w->ep_changed, NULL) != STORE_OK)
         return STORE_ERR;
+    for (size_t i = 0; i < w->ep_changed.cap; i++)
+        if (w->ep_changed.used[i] &&
+            idmap_put(&w->ep_ids, w->ep_changed.keys[i], w->ep_changed.vals[i]) != 0)
+            return STORE_ERR;
     /* the rows left as they were come back from no upsert: look them up */
     store_ids_begin(w);
     for (size_t i = 0; i < n; i++)
@@ -331,14 +336,155 @@ static int sqlite_write_rows(writer *w, const char *source, const char *day)
 
 static int bump_generation(store *st)
 {
-    int rc = db_exec(st->db, "UPDATE meta SET value = value + 1 WHERE key = 'generation'", NULL, 0,
-                     NULL);
+    int rc = db_exec(st->db, STORE_BUMP_GENERATION, NULL, 0, NULL);
 
     return rc == DB_OK ? STORE_OK : store_fail(st, rc);
 }
 
+static dialect_sql shared_eps_sql =
+    IDS_SQL("DELETE FROM import_bodies WHERE NOT (source = $2 AND day = $3) AND (source, day) IN"
+            " (SELECT l.source, l.day FROM listings l WHERE l.episode_id IN ",
+            "$1", ")");
+static dialect_sql shared_shows_sql =
+    IDS_SQL("DELETE FROM import_bodies WHERE NOT (source = $2 AND day = $3) AND (source, day) IN"
+            " (SELECT l.source, l.day FROM episodes e JOIN listings l ON l.episode_id = e.id"
+            " WHERE e.show_id IN ",
+            "$1", ")");
+
+/* Forgets the digests of the other units that list a row of map (our ids
+ * of the episodes, or shows, this write changed): their answers hold
+ * these rows as they were, and writing them again would write them back.
+ * (Distributors and shows only ever take a newer payload; episodes have no
+ * stamp, the last answer written wins. Shows are forgotten all the same:
+ * a payload as new may still differ.) */
+static int forget_shared(writer *w, const char *sql, const idmap *map, const char *source,
+                         const char *day)
+{
+    db_val p[3];
+    int rc;
+
+    if (!map->n)
+        return STORE_OK;
+    store_ids_begin(w);
+    for (size_t i = 0; i < map->cap; i++)
+        if (map->used[i])
+            store_ids_add(w, map->vals[i]);
+    p[0] = store_ids_end(w);
+    p[1] = dbv_text(source);
+    p[2] = dbv_text(day);
+    rc = db_exec(w->st->db, sql, p, 3, NULL);
+    return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
+}
+
+/* The digests count only while every write since they were taken kept
+ * them: when the generation moved without them, all go. */
+static int check_bodies_generation(store *st)
+{
+    db_rows *r;
+    int64_t gen = 0, bodies = -1;
+    int rc = db_query(
+        st->db, "SELECT key, value FROM meta WHERE key IN ('generation', 'bodies_generation')",
+        NULL, 0, &r);
+
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    while ((rc = db_next(r)) == 1) {
+        const char *key = db_col_text(r, 0, NULL);
+        if (key && !strcmp(key, "generation"))
+            gen = db_col_int(r, 1);
+        else
+            bodies = db_col_int(r, 1);
+    }
+    db_rows_close(r);
+    if (rc < 0)
+        return store_fail(st, DB_ERR);
+    if (bodies == gen)
+        return STORE_OK;
+    {
+        db_val p = dbv_int(gen);
+        if ((rc = db_exec(st->db, "DELETE FROM import_bodies", NULL, 0, NULL)) != DB_OK ||
+            (rc = db_exec(st->db, "UPDATE meta SET value = $1 WHERE key = 'bodies_generation'", &p,
+                          1, NULL)) != DB_OK)
+            return store_fail(st, rc);
+    }
+    return STORE_OK;
+}
+
+/* The unit's digest, and the others' that this write made wrong; inside
+ * the write's transaction, after its rows. */
+static int note_body(writer *w, const char *source, const char *day, const char *digest)
+{
+    store *st = w->st;
+    int rc;
+
+    if ((rc = check_bodies_generation(st)) ||
+        (rc = forget_shared(w, store_sql(st, shared_eps_sql), &w->ep_changed, source, day)) ||
+        (rc = forget_shared(w, store_sql(st, shared_shows_sql), &w->show_changed, source, day)))
+        return rc;
+    if (digest) {
+        db_val p[4] = {dbv_text(source), dbv_text(day), dbv_text(digest),
+                       dbv_int((int64_t)w->written)};
+        rc = db_exec(st->db,
+                     "INSERT INTO import_bodies (source, day, digest, episodes)"
+                     " VALUES ($1, $2, $3, $4) ON CONFLICT (source, day)"
+                     " DO UPDATE SET digest = excluded.digest, episodes = excluded.episodes",
+                     p, 4, NULL);
+    } else {
+        db_val p[2] = {dbv_text(source), dbv_text(day)};
+        rc =
+            db_exec(st->db, "DELETE FROM import_bodies WHERE source = $1 AND day = $2", p, 2, NULL);
+    }
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
+
+int store_day_unchanged(store *st, const char *source, const char *day, const char *digest,
+                        int *same, int64_t *episodes)
+{
+    db_val p[3] = {dbv_text(source), dbv_text(day), dbv_text(digest)};
+    db_rows *r;
+    int rc = db_query(st->db,
+                      "SELECT b.episodes FROM import_bodies b, meta g, meta bg"
+                      " WHERE b.source = $1 AND b.day = $2 AND b.digest = $3"
+                      " AND g.key = 'generation' AND bg.key = 'bodies_generation'"
+                      " AND g.value = bg.value",
+                      p, 3, &r);
+
+    *same = 0;
+    *episodes = 0;
+    if (rc != DB_OK)
+        return store_fail(st, rc);
+    if ((rc = db_next(r)) == 1) {
+        *same = 1;
+        *episodes = db_col_int(r, 0);
+    }
+    db_rows_close(r);
+    return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
+}
+
+/* SQLite has one writer at a time: an import's threads take turns here,
+ * where the next one starts the moment a commit is done, rather than in
+ * SQLite's busy handler, which polls in sleeps of up to 100 ms. (Other
+ * processes still meet at SQLite's lock.) */
+static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
+
+static int write_day_locked(store *st, const tv_batch *b, const char *source, const char *day,
+                            const char *digest, store_day_stats *out);
+
 static int write_day_once(store *st, const tv_batch *b, const char *source, const char *day,
-                          store_day_stats *out)
+                          const char *digest, store_day_stats *out)
+{
+    int rc;
+
+    if (store_is_postgres(st)) /* its own lock: BEGIN_SQL, store_import_pg.c */
+        return write_day_locked(st, b, source, day, digest, out);
+    pthread_mutex_lock(&sqlite_writer);
+    rc = write_day_locked(st, b, source, day, digest, out);
+    pthread_mutex_unlock(&sqlite_writer);
+    return rc;
+}
+
+static int write_day_locked(store *st, const tv_batch *b, const char *source, const char *day,
+                            const char *digest, store_day_stats *out)
 {
     writer w = {.st = st, .b = b};
     int pg = store_is_postgres(st), rc;
@@ -352,6 +498,7 @@ static int write_day_once(store *st, const tv_batch *b, const char *source, cons
     idmap_init(&w.show_index);
     idmap_init(&w.show_copied);
     idmap_init(&w.ep_ids);
+    idmap_init(&w.ep_changed);
     if (!w.notes) {
         snprintf(st->err, sizeof(st->err), "out of memory");
         rc = STORE_ERR;
@@ -362,6 +509,8 @@ static int write_day_once(store *st, const tv_batch *b, const char *source, cons
         goto done;
     }
     if ((rc = pg ? store_pg_write_rows(&w, source, day) : sqlite_write_rows(&w, source, day)))
+        goto rollback;
+    if ((rc = note_body(&w, source, day, digest)))
         goto rollback;
     if ((w.stats.upserted || w.stats.removed) && (rc = bump_generation(st)))
         goto rollback;
@@ -391,18 +540,25 @@ done:
     idmap_free(&w.show_index);
     idmap_free(&w.show_copied);
     idmap_free(&w.ep_ids);
+    idmap_free(&w.ep_changed);
     free(w.vals);
     return rc;
 }
 
-int store_write_day(store *st, const tv_batch *b, const char *source, const char *day,
-                    store_day_stats *out)
+int store_write_day_from(store *st, const tv_batch *b, const char *source, const char *day,
+                         const char *digest, store_day_stats *out)
 {
     int rc = STORE_ERETRY;
 
     /* a transaction that lost to a concurrent one (another process's import
      * of the same rows) was rolled back whole: run it again */
     for (int attempt = 0; attempt < STORE_RETRIES && rc == STORE_ERETRY; attempt++)
-        rc = write_day_once(st, b, source, day, out);
+        rc = write_day_once(st, b, source, day, digest, out);
     return rc;
+}
+
+int store_write_day(store *st, const tv_batch *b, const char *source, const char *day,
+                    store_day_stats *out)
+{
+    return store_write_day_from(st, b, source, day, NULL, out);
 }

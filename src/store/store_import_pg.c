@@ -315,18 +315,16 @@ static int relist(writer *w, const char *source, const char *day)
 
 int store_pg_write_rows(writer *w, const char *source, const char *day)
 {
-    db_upsert_spec ep_spec = store_ep_spec;
     int64_t dists = 0, shows = 0, episodes = 0;
     int rc;
 
-    ep_spec.returning = NULL; /* the listings find the episodes by a join */
     if ((rc = db_script(w->st->db, BEGIN_SQL)) != DB_OK)
         return store_fail(w->st, rc);
     if ((rc = stage_dists_and_shows(w)) != STORE_OK || (rc = stage_episodes(w)) != STORE_OK)
         return rc;
     if ((rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", NULL, &dists)) ||
         (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, &w->show_changed, &shows)) ||
-        (rc = merge(w, &ep_spec, ep_exprs, EPISODES_FROM, NULL, &episodes)))
+        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, &w->ep_changed, &episodes)))
         return rc;
     w->stats.upserted += dists + shows + episodes;
     if ((rc = follow_shows(w, &w->show_changed)) != STORE_OK)

@@ -63,4 +63,9 @@ const char *store_sql(const store *st, dialect_sql sql);
     }
 /* NOLINTEND(bugprone-macro-parentheses) */
 
+/* Every write that changes the domain moves the generation; the digests of
+ * the import's answers (schema.c, IMPORT_BODIES) move with it. */
+#define STORE_BUMP_GENERATION                                                                      \
+    "UPDATE meta SET value = value + 1 WHERE key IN ('generation', 'bodies_generation')"
+
 #endif

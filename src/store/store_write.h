@@ -29,6 +29,27 @@ typedef struct store_day_stats {
 MUST_USE int store_write_day(store *st, const tv_batch *b, const char *source, const char *day,
                              store_day_stats *out);
 
+/* ---- unchanged answers ----
+ * A unit can be written with the digest of the upstream answer its batch
+ * was mapped from (at most STORE_DIGEST_MAX bytes; the caller names the
+ * format and version in it, so that a mapping that changes gives every
+ * answer a new digest). store_write_day writes without one, which forgets
+ * the unit's: a day written from anything else is never skipped. A write
+ * that changes rows other units list (an episode, a show) forgets theirs
+ * too: their answers, written again, would write those rows back. */
+#define STORE_DIGEST_MAX 80
+
+/* store_write_day, remembering digest (NULL: forgetting the unit's). */
+MUST_USE int store_write_day_from(store *st, const tv_batch *b, const char *source, const char *day,
+                                  const char *digest, store_day_stats *out);
+/* *same = 1 and the episodes it listed when (source, day) was written last
+ * from an answer with this digest and what it wrote still holds: writing
+ * the same answer again would change nothing. Any write the digests do not
+ * account for (an older binary's, which bumps only the generation) makes
+ * every unit be written again. */
+MUST_USE int store_day_unchanged(store *st, const char *source, const char *day, const char *digest,
+                                 int *same, int64_t *episodes);
+
 typedef struct store_run {
     int64_t id;
     int64_t started_at, finished_at; /* Unix seconds; finished 0 while running */

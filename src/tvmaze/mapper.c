@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tvmaze/scan.h"
 #include "tvmaze/tvmaze.h"
 #include "util/date.h"
 #include "util/fold.h"
@@ -114,79 +115,232 @@ typedef struct mapper {
     tv_batch *b;
     char *err;
     size_t errlen;
+    tvmaze_map_info *info;
 } mapper;
+
+/* ---- the members the mapper reads ----
+ * Each item is read into a fixed set of slots (scan.h), from jansson's tree
+ * or by the scanner; the mapping below reads only the slots, so both ways
+ * map a body alike. Slots of an object's members are set only when it is an
+ * object; a slot left JV_ABSENT reads as a missing key. */
+enum { CO_CODE, CO_NAME, CO_TIMEZONE, CO_N };
+enum { DI_ID, DI_NAME, DI_SITE, DI_COUNTRY, DI_CO, DI_N = DI_CO + CO_N };
+enum {
+    SH_ID,
+    SH_UPDATED,
+    SH_NAME,
+    SH_URL,
+    SH_TYPE,
+    SH_LANGUAGE,
+    SH_STATUS,
+    SH_PREMIERED,
+    SH_ENDED,
+    SH_SITE,
+    SH_SUMMARY,
+    SH_RUNTIME,
+    SH_AVERAGE_RUNTIME,
+    SH_WEIGHT,
+    SH_RATING,
+    SH_RATING_AVERAGE,
+    SH_IMAGE,
+    SH_IMAGE_MEDIUM,
+    SH_IMAGE_ORIGINAL,
+    SH_GENRES,
+    SH_SCHEDULE,
+    SH_SCHEDULE_TIME,
+    SH_SCHEDULE_DAYS,
+    SH_EXTERNALS,
+    SH_IMDB,
+    SH_THETVDB,
+    SH_NETWORK,
+    SH_NET,
+    SH_WEB_CHANNEL = SH_NET + DI_N,
+    SH_WEB,
+    SH_N = SH_WEB + DI_N
+};
+enum {
+    IT_ID,
+    IT_NAME,
+    IT_URL,
+    IT_TYPE,
+    IT_AIRDATE,
+    IT_AIRTIME,
+    IT_AIRSTAMP,
+    IT_SUMMARY,
+    IT_SEASON,
+    IT_NUMBER,
+    IT_RUNTIME,
+    IT_RATING,
+    IT_RATING_AVERAGE,
+    IT_IMAGE,
+    IT_IMAGE_MEDIUM,
+    IT_IMAGE_ORIGINAL,
+    IT_SHOW,
+    IT_SH,
+    IT_EMBEDDED = IT_SH + SH_N,
+    IT_EMBEDDED_SHOW,
+    IT_EMB_SH,
+    IT_N = IT_EMB_SH + SH_N
+};
+
+static const scan_field country_fields[] = {{"code", CO_CODE, SLOT_VALUE, NULL, 0},
+                                            {"name", CO_NAME, SLOT_VALUE, NULL, 0},
+                                            {"timezone", CO_TIMEZONE, SLOT_VALUE, NULL, 0},
+                                            {NULL, 0, SLOT_VALUE, NULL, 0}};
+static const scan_field dist_fields[] = {
+    {"id", DI_ID, SLOT_VALUE, NULL, 0},
+    {"name", DI_NAME, SLOT_VALUE, NULL, 0},
+    {"officialSite", DI_SITE, SLOT_VALUE, NULL, 0},
+    {"country", DI_COUNTRY, SLOT_OBJECT, country_fields, DI_CO},
+    {NULL, 0, SLOT_VALUE, NULL, 0}};
+/* relative to the slot after the object's own */
+static const scan_field rating_fields[] = {{"average", 0, SLOT_VALUE, NULL, 0},
+                                           {NULL, 0, SLOT_VALUE, NULL, 0}};
+static const scan_field image_fields[] = {{"medium", 0, SLOT_VALUE, NULL, 0},
+                                          {"original", 1, SLOT_VALUE, NULL, 0},
+                                          {NULL, 0, SLOT_VALUE, NULL, 0}};
+static const scan_field schedule_fields[] = {{"time", 0, SLOT_VALUE, NULL, 0},
+                                             {"days", 1, SLOT_STRINGS, NULL, 0},
+                                             {NULL, 0, SLOT_VALUE, NULL, 0}};
+static const scan_field externals_fields[] = {{"imdb", 0, SLOT_VALUE, NULL, 0},
+                                              {"thetvdb", 1, SLOT_VALUE, NULL, 0},
+                                              {NULL, 0, SLOT_VALUE, NULL, 0}};
+static const scan_field show_fields[] = {
+    {"id", SH_ID, SLOT_VALUE, NULL, 0},
+    {"updated", SH_UPDATED, SLOT_VALUE, NULL, 0},
+    {"name", SH_NAME, SLOT_VALUE, NULL, 0},
+    {"url", SH_URL, SLOT_VALUE, NULL, 0},
+    {"type", SH_TYPE, SLOT_VALUE, NULL, 0},
+    {"language", SH_LANGUAGE, SLOT_VALUE, NULL, 0},
+    {"status", SH_STATUS, SLOT_VALUE, NULL, 0},
+    {"premiered", SH_PREMIERED, SLOT_VALUE, NULL, 0},
+    {"ended", SH_ENDED, SLOT_VALUE, NULL, 0},
+    {"officialSite", SH_SITE, SLOT_VALUE, NULL, 0},
+    {"summary", SH_SUMMARY, SLOT_VALUE, NULL, 0},
+    {"runtime", SH_RUNTIME, SLOT_VALUE, NULL, 0},
+    {"averageRuntime", SH_AVERAGE_RUNTIME, SLOT_VALUE, NULL, 0},
+    {"weight", SH_WEIGHT, SLOT_VALUE, NULL, 0},
+    {"rating", SH_RATING, SLOT_OBJECT, rating_fields, SH_RATING_AVERAGE},
+    {"image", SH_IMAGE, SLOT_OBJECT, image_fields, SH_IMAGE_MEDIUM},
+    {"genres", SH_GENRES, SLOT_STRINGS, NULL, 0},
+    {"schedule", SH_SCHEDULE, SLOT_OBJECT, schedule_fields, SH_SCHEDULE_TIME},
+    {"externals", SH_EXTERNALS, SLOT_OBJECT, externals_fields, SH_IMDB},
+    {"network", SH_NETWORK, SLOT_OBJECT, dist_fields, SH_NET},
+    {"webChannel", SH_WEB_CHANNEL, SLOT_OBJECT, dist_fields, SH_WEB},
+    {NULL, 0, SLOT_VALUE, NULL, 0}};
+static const scan_field embedded_fields[] = {{"show", 0, SLOT_OBJECT, show_fields, 1},
+                                             {NULL, 0, SLOT_VALUE, NULL, 0}};
+static const scan_field item_fields[] = {
+    {"id", IT_ID, SLOT_VALUE, NULL, 0},
+    {"name", IT_NAME, SLOT_VALUE, NULL, 0},
+    {"url", IT_URL, SLOT_VALUE, NULL, 0},
+    {"type", IT_TYPE, SLOT_VALUE, NULL, 0},
+    {"airdate", IT_AIRDATE, SLOT_VALUE, NULL, 0},
+    {"airtime", IT_AIRTIME, SLOT_VALUE, NULL, 0},
+    {"airstamp", IT_AIRSTAMP, SLOT_VALUE, NULL, 0},
+    {"summary", IT_SUMMARY, SLOT_VALUE, NULL, 0},
+    {"season", IT_SEASON, SLOT_VALUE, NULL, 0},
+    {"number", IT_NUMBER, SLOT_VALUE, NULL, 0},
+    {"runtime", IT_RUNTIME, SLOT_VALUE, NULL, 0},
+    {"rating", IT_RATING, SLOT_OBJECT, rating_fields, IT_RATING_AVERAGE},
+    {"image", IT_IMAGE, SLOT_OBJECT, image_fields, IT_IMAGE_MEDIUM},
+    {"show", IT_SHOW, SLOT_OBJECT, show_fields, IT_SH},
+    {"_embedded", IT_EMBEDDED, SLOT_OBJECT, embedded_fields, IT_EMBEDDED_SHOW},
+    {NULL, 0, SLOT_VALUE, NULL, 0}};
+
+/* jansson's value v (may be NULL: absent) as a slot. An array keeps the
+ * tree's node, which string_array_of reads. */
+static void dom_value(const json_t *v, jv *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!v)
+        return;
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        out->t = JV_STR;
+        out->s = json_string_value(v);
+        out->len = json_string_length(v);
+        break;
+    case JSON_INTEGER:
+        out->t = JV_INT;
+        out->i = json_integer_value(v);
+        break;
+    case JSON_REAL:
+        out->t = JV_REAL;
+        out->d = json_real_value(v);
+        break;
+    case JSON_OBJECT:
+        out->t = JV_OBJ;
+        break;
+    case JSON_ARRAY:
+        out->t = JV_ARR;
+        out->tree = v;
+        break;
+    default:
+        out->t = JV_OTHER;
+        break;
+    }
+}
+
+/* The members of obj the table names, into base's slots. */
+static void dom_fill(const json_t *obj, const scan_field *f, jv *base)
+{
+    for (; f->key; f++) {
+        const json_t *v = json_object_get(obj, f->key);
+        dom_value(v, base + f->slot);
+        if (f->kind == SLOT_OBJECT && json_is_object(v))
+            dom_fill(v, f->child, base + f->child_base);
+    }
+}
 
 /* TVmaze ids are positive and far below 2^53 (the batch index keys them in
  * 56 bits): anything else is not an id of theirs. */
-static int id_in_range(const json_t *v)
+static int id_in_range(const jv *v)
 {
-    json_int_t id = json_integer_value(v);
-
-    return id > 0 && id < ((json_int_t)1 << 53);
+    return v->t == JV_INT && v->i > 0 && v->i < ((int64_t)1 << 53);
 }
 
 /* A string member, copied into the batch; NULL when absent, null or not a
  * string (quirk 9: keys missing by API generation). */
-static const char *str_of(mapper *m, const json_t *obj, const char *key)
+static const char *str_of(mapper *m, const jv *v)
 {
-    const json_t *v = json_object_get(obj, key);
-
-    if (!json_is_string(v))
+    if (v->t != JV_STR)
         return NULL;
-    return arena_strndup(&m->b->mem, json_string_value(v), json_string_length(v));
+    return arena_strndup(&m->b->mem, v->s, v->len);
 }
 
-static int int_of(const json_t *obj, const char *key, int32_t *out)
+static int int_of(const jv *v, int32_t *out)
 {
-    const json_t *v = json_object_get(obj, key);
-    json_int_t i;
-
-    if (!json_is_integer(v))
+    if (v->t != JV_INT || v->i < INT32_MIN || v->i > INT32_MAX)
         return 0;
-    i = json_integer_value(v);
-    if (i < INT32_MIN || i > INT32_MAX)
-        return 0;
-    *out = (int32_t)i;
+    *out = (int32_t)v->i;
     return 1;
 }
 
 /* {"average": number|null}, or the whole key absent (quirks 9, 14) */
-static int rating_of(const json_t *obj, double *out)
+static int rating_of(const jv *avg, double *out)
 {
-    const json_t *avg = json_object_get(json_object_get(obj, "rating"), "average");
-
-    if (!json_is_number(avg))
+    if (avg->t != JV_INT && avg->t != JV_REAL)
         return 0;
-    *out = json_number_value(avg);
+    *out = avg->t == JV_INT ? (double)avg->i : avg->d;
     return 1;
 }
 
 /* A link (url, officialSite, images): kept only when it is http or https.
  * The API hands these to browsers as links and image sources, where a
  * javascript: or data: URL from a tampered upstream would run. */
-static const char *link_of(mapper *m, const json_t *obj, const char *key)
+static const char *link_of(mapper *m, const jv *v)
 {
-    const json_t *v = json_object_get(obj, key);
-    const char *s = json_string_value(v);
-
-    if (!s || (strncasecmp(s, "https://", 8) && strncasecmp(s, "http://", 7)))
+    if (v->t != JV_STR || !((v->len >= 8 && !strncasecmp(v->s, "https://", 8)) ||
+                            (v->len >= 7 && !strncasecmp(v->s, "http://", 7))))
         return NULL;
-    return arena_strndup(&m->b->mem, s, json_string_length(v));
-}
-
-static void image_of(mapper *m, const json_t *obj, const char **medium, const char **original)
-{
-    const json_t *img = json_object_get(obj, "image");
-
-    *medium = json_is_object(img) ? link_of(m, img, "medium") : NULL;
-    *original = json_is_object(img) ? link_of(m, img, "original") : NULL;
+    return arena_strndup(&m->b->mem, v->s, v->len);
 }
 
 /* A JSON array of strings re-serialised by our writer (genres, days): what
  * the API will send, so it is rendered once here and never again. */
-static const char *string_array_of(mapper *m, const json_t *obj, const char *key)
+static const char *string_array_of(mapper *m, const jv *arr)
 {
-    const json_t *arr = json_object_get(obj, key);
     jw_writer w;
     buf out;
     const char *res;
@@ -196,12 +350,16 @@ static const char *string_array_of(mapper *m, const json_t *obj, const char *key
     buf_init(&out, 1 << 20);
     jw_begin(&w, &out);
     jw_arr_open(&w);
-    if (json_is_array(arr)) {
-        json_array_foreach(arr, i, v)
+    if (arr->t == JV_ARR && arr->tree) {
+        const json_t *tree = arr->tree;
+        json_array_foreach(tree, i, v)
         {
             if (json_is_string(v))
                 jw_strn(&w, json_string_value(v), json_string_length(v));
         }
+    } else if (arr->t == JV_ARR) {
+        for (i = 0; i < arr->len; i++)
+            jw_strn(&w, arr->items[i].s, arr->items[i].len);
     }
     jw_arr_close(&w);
     res = jw_end(&w) == 0 ? arena_strndup(&m->b->mem, out.data, out.len) : NULL;
@@ -210,53 +368,48 @@ static const char *string_array_of(mapper *m, const json_t *obj, const char *key
 }
 
 /* "YYYY-MM-DD" or NULL (quirk 7: "" when unknown) */
-static const char *date_of(mapper *m, const json_t *obj, const char *key)
+static const char *date_of(mapper *m, const jv *v)
 {
-    const json_t *v = json_object_get(obj, key);
     int32_t days;
 
-    if (!json_is_string(v) || date_parse(json_string_value(v), json_string_length(v), &days))
+    if (v->t != JV_STR || date_parse(v->s, v->len, &days))
         return NULL;
-    return arena_strndup(&m->b->mem, json_string_value(v), 10);
+    return arena_strndup(&m->b->mem, v->s, 10);
 }
 
 /* "HH:MM" or "" (quirk 5: "" means not announced) */
-static const char *time_of(mapper *m, const json_t *obj, const char *key)
+static const char *time_of(mapper *m, const jv *v)
 {
-    const json_t *v = json_object_get(obj, key);
     int minutes;
 
-    if (!json_is_string(v) ||
-        time_parse_hhmm(json_string_value(v), json_string_length(v), &minutes))
+    if (v->t != JV_STR || time_parse_hhmm(v->s, v->len, &minutes))
         return "";
-    return arena_strndup(&m->b->mem, json_string_value(v), 5);
+    return arena_strndup(&m->b->mem, v->s, 5);
 }
 
 /* Any ISO-8601 offset, normalised to UTC "…Z" (quirk 8); NULL when absent */
-static const char *instant_of(mapper *m, const json_t *obj, const char *key)
+static const char *instant_of(mapper *m, const jv *v)
 {
-    const json_t *v = json_object_get(obj, key);
     char out[INSTANT_LEN + 1];
     int64_t t;
 
-    if (!json_is_string(v) || instant_parse(json_string_value(v), json_string_length(v), &t))
+    if (v->t != JV_STR || instant_parse(v->s, v->len, &t))
         return NULL;
     instant_format(t, out);
     return arena_strndup(&m->b->mem, out, INSTANT_LEN);
 }
 
 /* A network or web channel (quirks 12, 13: either, both, and a global
- * channel with country null). */
-static tv_distributor *distributor_of(mapper *m, const json_t *obj, dist_kind kind, int64_t updated)
+ * channel with country null): obj is its slot, its members' follow. */
+static tv_distributor *distributor_of(mapper *m, const jv *obj, dist_kind kind, int64_t updated)
 {
-    const json_t *country;
+    const jv *f = obj + 1;
     tv_distributor *d;
     int is_new;
 
-    if (!json_is_object(obj) || !json_is_integer(json_object_get(obj, "id")) ||
-        !id_in_range(json_object_get(obj, "id")))
+    if (obj->t != JV_OBJ || !id_in_range(&f[DI_ID]))
         return NULL;
-    d = tv_batch_distributor(m->b, kind, json_integer_value(json_object_get(obj, "id")), &is_new);
+    d = tv_batch_distributor(m->b, kind, f[DI_ID].i, &is_new);
     if (!d)
         return NULL;
     /* channels have no timestamp of their own: the newest show payload
@@ -264,26 +417,24 @@ static tv_distributor *distributor_of(mapper *m, const json_t *obj, dist_kind ki
     if (!is_new && updated < d->updated)
         return d;
     d->updated = updated;
-    d->name = str_of(m, obj, "name");
+    d->name = str_of(m, &f[DI_NAME]);
     if (!d->name)
         d->name = "";
-    country = json_object_get(obj, "country");
-    d->country_code = json_is_object(country) ? str_of(m, country, "code") : NULL;
-    d->country_name = json_is_object(country) ? str_of(m, country, "name") : NULL;
-    d->country_timezone = json_is_object(country) ? str_of(m, country, "timezone") : NULL;
-    d->official_site = link_of(m, obj, "officialSite");
+    d->country_code = str_of(m, &f[DI_CO + CO_CODE]);
+    d->country_name = str_of(m, &f[DI_CO + CO_NAME]);
+    d->country_timezone = str_of(m, &f[DI_CO + CO_TIMEZONE]);
+    d->official_site = link_of(m, &f[DI_SITE]);
     return d;
 }
 
 /* externals: {"tvrage": id|null, "thetvdb": id|null, "imdb": "tt…"|null} */
-static void externals_of(mapper *m, const json_t *obj, tv_show *s)
+static void externals_of(mapper *m, const jv *v, tv_show *s)
 {
-    const json_t *ext = json_object_get(obj, "externals"), *tvdb = json_object_get(ext, "thetvdb");
-    const char *imdb = str_of(m, ext, "imdb");
+    const char *imdb = str_of(m, &v[SH_IMDB]);
 
     s->imdb = imdb && imdb[0] ? imdb : NULL;
-    s->has_thetvdb = json_is_integer(tvdb) && id_in_range(tvdb);
-    s->thetvdb = s->has_thetvdb ? json_integer_value(tvdb) : 0;
+    s->has_thetvdb = id_in_range(&v[SH_THETVDB]);
+    s->thetvdb = s->has_thetvdb ? v[SH_THETVDB].i : 0;
 }
 
 /* The folded name search compares; "" for a name that does not fold (not
@@ -298,21 +449,18 @@ static const char *search_name_of(mapper *m, const char *name)
     return arena_strndup(&m->b->mem, folded, n);
 }
 
-static int show_of(mapper *m, const json_t *obj, tv_show **out)
+/* v: a show object's member slots. */
+static int show_of(mapper *m, const jv *v, tv_show **out)
 {
-    const json_t *sched = json_object_get(obj, "schedule");
-    json_int_t updated = 0;
+    int64_t updated = v[SH_UPDATED].t == JV_INT ? v[SH_UPDATED].i : 0;
     tv_show *s;
     int is_new;
 
-    if (!json_is_object(obj) || !json_is_integer(json_object_get(obj, "id")) ||
-        !id_in_range(json_object_get(obj, "id"))) {
+    if (!id_in_range(&v[SH_ID])) {
         snprintf(m->err, m->errlen, "a show without a numeric id in range");
         return -1;
     }
-    if (json_is_integer(json_object_get(obj, "updated")))
-        updated = json_integer_value(json_object_get(obj, "updated"));
-    s = tv_batch_show(m->b, json_integer_value(json_object_get(obj, "id")), &is_new);
+    s = tv_batch_show(m->b, v[SH_ID].i, &is_new);
     if (!s) {
         snprintf(m->err, m->errlen, "out of memory");
         return -1;
@@ -322,79 +470,84 @@ static int show_of(mapper *m, const json_t *obj, tv_show **out)
     if (!is_new && updated < s->updated)
         return 0;
     s->updated = updated;
-    s->name = str_of(m, obj, "name");
+    s->name = str_of(m, &v[SH_NAME]);
     s->search_name = search_name_of(m, s->name);
-    externals_of(m, obj, s);
-    s->url = link_of(m, obj, "url");
-    s->type = str_of(m, obj, "type");
-    s->language = str_of(m, obj, "language");
-    s->status = str_of(m, obj, "status");
-    s->premiered = date_of(m, obj, "premiered");
-    s->ended = date_of(m, obj, "ended");
-    s->official_site = link_of(m, obj, "officialSite");
-    s->summary = str_of(m, obj, "summary");
-    s->has_runtime = int_of(obj, "runtime", &s->runtime);
-    s->has_average_runtime = int_of(obj, "averageRuntime", &s->average_runtime);
-    s->has_weight = int_of(obj, "weight", &s->weight);
-    s->has_rating = rating_of(obj, &s->rating);
-    image_of(m, obj, &s->image_medium, &s->image_original);
-    s->genres_json = string_array_of(m, obj, "genres");
-    s->schedule_time = json_is_object(sched) ? time_of(m, sched, "time") : "";
-    s->schedule_days_json = string_array_of(m, sched, "days");
-    s->network = distributor_of(m, json_object_get(obj, "network"), DIST_NETWORK, updated);
-    s->web_channel = distributor_of(m, json_object_get(obj, "webChannel"), DIST_WEB, updated);
+    externals_of(m, v, s);
+    s->url = link_of(m, &v[SH_URL]);
+    s->type = str_of(m, &v[SH_TYPE]);
+    s->language = str_of(m, &v[SH_LANGUAGE]);
+    s->status = str_of(m, &v[SH_STATUS]);
+    s->premiered = date_of(m, &v[SH_PREMIERED]);
+    s->ended = date_of(m, &v[SH_ENDED]);
+    s->official_site = link_of(m, &v[SH_SITE]);
+    s->summary = str_of(m, &v[SH_SUMMARY]);
+    s->has_runtime = int_of(&v[SH_RUNTIME], &s->runtime);
+    s->has_average_runtime = int_of(&v[SH_AVERAGE_RUNTIME], &s->average_runtime);
+    s->has_weight = int_of(&v[SH_WEIGHT], &s->weight);
+    s->has_rating = rating_of(&v[SH_RATING_AVERAGE], &s->rating);
+    s->image_medium = link_of(m, &v[SH_IMAGE_MEDIUM]);
+    s->image_original = link_of(m, &v[SH_IMAGE_ORIGINAL]);
+    s->genres_json = string_array_of(m, &v[SH_GENRES]);
+    s->schedule_time = time_of(m, &v[SH_SCHEDULE_TIME]);
+    s->schedule_days_json = string_array_of(m, &v[SH_SCHEDULE_DAYS]);
+    s->network = distributor_of(m, &v[SH_NETWORK], DIST_NETWORK, updated);
+    s->web_channel = distributor_of(m, &v[SH_WEB_CHANNEL], DIST_WEB, updated);
     return 0;
 }
 
-static int episode_of(mapper *m, const json_t *item, size_t index, tvmaze_map_info *info)
+/* v: an item object's member slots. */
+static int episode_of(mapper *m, const jv *v, size_t index)
 {
-    const json_t *show_obj = json_object_get(item, "show");
+    tvmaze_map_info *info = m->info;
+    const jv *show;
     tv_episode *e;
     tv_show *s;
     int is_new;
 
-    if (!json_is_object(item) || !json_is_integer(json_object_get(item, "id"))) {
+    if (v[IT_ID].t != JV_INT) {
         snprintf(m->err, m->errlen, "item %zu is not an episode object with a numeric id", index);
         return -1;
     }
-    if (!id_in_range(json_object_get(item, "id"))) {
+    if (!id_in_range(&v[IT_ID])) {
         snprintf(m->err, m->errlen, "item %zu has an id out of range", index);
         return -1;
     }
     /* quirk 1: the show at item.show (/schedule) or item._embedded.show */
-    if (json_is_object(show_obj)) {
+    if (v[IT_SHOW].t == JV_OBJ) {
+        show = &v[IT_SH];
         if (info->shape == TVMAZE_SHAPE_EMPTY)
             info->shape = TVMAZE_SHAPE_COUNTRY;
     } else {
-        show_obj = json_object_get(json_object_get(item, "_embedded"), "show");
-        if (!json_is_object(show_obj)) {
-            snprintf(m->err, m->errlen, "episode %lld has no show",
-                     (long long)json_integer_value(json_object_get(item, "id")));
+        if (v[IT_EMBEDDED_SHOW].t != JV_OBJ) {
+            snprintf(m->err, m->errlen, "episode %lld has no show", (long long)v[IT_ID].i);
             return -1;
         }
+        show = &v[IT_EMB_SH];
         if (info->shape == TVMAZE_SHAPE_EMPTY)
             info->shape = TVMAZE_SHAPE_EMBEDDED;
     }
-    if (show_of(m, show_obj, &s) != 0)
+    if (show_of(m, show, &s) != 0)
         return -1;
-    e = tv_batch_episode(m->b, json_integer_value(json_object_get(item, "id")), &is_new);
+    e = tv_batch_episode(m->b, v[IT_ID].i, &is_new);
     if (!e) {
         snprintf(m->err, m->errlen, "out of memory");
         return -1;
     }
     e->show = s;
-    e->name = str_of(m, item, "name");
-    e->url = link_of(m, item, "url");
-    e->type = str_of(m, item, "type");
-    e->airdate = date_of(m, item, "airdate");
-    e->airtime = time_of(m, item, "airtime");
-    e->airstamp = instant_of(m, item, "airstamp");
-    e->summary = str_of(m, item, "summary");
-    e->has_season = int_of(item, "season", &e->season);
-    e->has_number = int_of(item, "number", &e->number); /* quirk 10: null for specials */
-    e->has_runtime = int_of(item, "runtime", &e->runtime);
-    e->has_rating = rating_of(item, &e->rating);
-    image_of(m, item, &e->image_medium, &e->image_original);
+    e->name = str_of(m, &v[IT_NAME]);
+    e->url = link_of(m, &v[IT_URL]);
+    e->type = str_of(m, &v[IT_TYPE]);
+    e->airdate = date_of(m, &v[IT_AIRDATE]);
+    e->airtime = time_of(m, &v[IT_AIRTIME]);
+    e->airstamp = instant_of(m, &v[IT_AIRSTAMP]);
+    e->summary = str_of(m, &v[IT_SUMMARY]);
+    e->has_season = int_of(&v[IT_SEASON], &e->season);
+    e->has_number = int_of(&v[IT_NUMBER], &e->number); /* quirk 10: null for specials */
+    e->has_runtime = int_of(&v[IT_RUNTIME], &e->runtime);
+    e->has_rating = rating_of(&v[IT_RATING_AVERAGE], &e->rating);
+    e->image_medium = link_of(m, &v[IT_IMAGE_MEDIUM]);
+    e->image_original = link_of(m, &v[IT_IMAGE_ORIGINAL]);
+    info->items++;
     return 0;
 }
 
@@ -418,6 +571,27 @@ static const char *json_kind(const json_t *v)
     }
 }
 
+/* Where the string that starts at p[start] ends: its closing quote, the
+ * first one no backslash escapes (memchr finds candidates a vector at a
+ * time: strings are most of a body); n when there is none. */
+static size_t string_end(const char *p, size_t start, size_t n)
+{
+    size_t i = start;
+
+    for (;;) {
+        const char *q = i < n ? memchr(p + i, '"', n - i) : NULL;
+        size_t slashes = 0;
+        if (!q)
+            return n;
+        i = (size_t)(q - p);
+        while (i - slashes > start && p[i - slashes - 1] == '\\')
+            slashes++;
+        if (slashes % 2 == 0)
+            return i;
+        i++;
+    }
+}
+
 /* Looks at a body before jansson builds anything of it: the items of the
  * top-level array, and the longest string (escapes included, so never
  * shorter than the string it decodes to). Not a validator (jansson is): on
@@ -430,8 +604,7 @@ static int check_size(const char *p, size_t n, char *err, size_t errlen)
         switch (p[i]) {
         case '"': {
             size_t start = ++i;
-            while (i < n && p[i] != '"')
-                i += p[i] == '\\' ? 2 : 1;
+            i = string_end(p, start, n);
             if (i - start > TVMAZE_MAX_STRING) {
                 snprintf(err, errlen, "item %zu holds a string longer than %zu KiB", items,
                          TVMAZE_MAX_STRING >> 10);
@@ -468,8 +641,6 @@ static json_t *parse_body(const char *json, size_t n, arena *dom, char *err, siz
     json_error_t jerr;
     json_t *root;
 
-    if (check_size(json, n, err, errlen) != 0)
-        return NULL;
     parse.active = 1;
     parse.arena = dom;
     parse.left = budget;
@@ -488,40 +659,83 @@ static json_t *parse_body(const char *json, size_t n, arena *dom, char *err, siz
     return NULL;
 }
 
-int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info, char *err,
-                        size_t errlen)
+/* The way every body can take: jansson's tree, then its items' members. */
+static int map_tree(mapper *m, const char *json, size_t n, arena *dom)
 {
-    mapper m = {b, err, errlen};
+    jv slots[IT_N];
     json_t *root, *item;
-    arena *dom = thread_dom(); /* NULL (out of memory): plain malloc */
     size_t i;
     int rc = TVMAZE_EBODY;
 
-    memset(info, 0, sizeof(*info));
-    if (!(root = parse_body(json, n, dom, err, errlen))) {
-        if (dom)
-            arena_rewind(dom, DOM_KEEP);
+    if (!(root = parse_body(json, n, dom, m->err, m->errlen)))
         return TVMAZE_EBODY;
-    }
     if (!json_is_array(root)) {
-        snprintf(err, errlen, "expected a JSON array of episodes, got %s", json_kind(root));
+        snprintf(m->err, m->errlen, "expected a JSON array of episodes, got %s", json_kind(root));
         goto done;
     }
     json_array_foreach(root, i, item)
     {
-        if (episode_of(&m, item, i, info) != 0)
+        memset(slots, 0, sizeof(slots));
+        if (json_is_object(item))
+            dom_fill(item, item_fields, slots);
+        if (episode_of(m, slots, i) != 0)
             goto done;
-        info->items++;
     }
-    /* counted at the end: a later copy of an episode may add or drop a date */
-    for (i = 0; i < b->nepisodes; i++)
-        info->undated += !b->episodes[i]->airdate;
     rc = TVMAZE_OK;
 done:
     /* a DOM in the arena goes with it: walking it to free nothing is waste */
     if (!dom)
         json_decref(root);
-    else
-        arena_rewind(dom, DOM_KEEP);
     return rc;
+}
+
+static int scanned_item(void *ud, const jv *slots, size_t index)
+{
+    return episode_of(ud, slots, index);
+}
+
+/* tree: 1 to map through jansson's tree only (the reference), 0 to scan
+ * first (scan.h) when the batch is empty. */
+static int map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info, char *err,
+                        size_t errlen, int tree)
+{
+    mapper m = {b, err, errlen, info};
+    arena *dom = thread_dom(); /* NULL (out of memory): plain malloc, no scan */
+    int rc = TVMAZE_EBODY;
+
+    memset(info, 0, sizeof(*info));
+    if (check_size(json, n, err, errlen) != 0)
+        return TVMAZE_EBODY;
+    if (!tree && dom && !b->nepisodes && !b->nshows && !b->ndists) {
+        if (scan_schedule(json, n, item_fields, IT_N, dom, scanned_item, &m) == 0)
+            rc = TVMAZE_OK;
+        else { /* not sure: from an empty batch again, the jansson way */
+            tv_batch_free(b);
+            tv_batch_init(b);
+            memset(info, 0, sizeof(*info));
+            arena_rewind(dom, DOM_KEEP);
+        }
+    }
+    if (rc != TVMAZE_OK)
+        rc = map_tree(&m, json, n, dom);
+    if (dom)
+        arena_rewind(dom, DOM_KEEP);
+    if (rc != TVMAZE_OK)
+        return rc;
+    /* counted at the end: a later copy of an episode may add or drop a date */
+    for (size_t i = 0; i < b->nepisodes; i++)
+        info->undated += !b->episodes[i]->airdate;
+    return TVMAZE_OK;
+}
+
+int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info, char *err,
+                        size_t errlen)
+{
+    return map_schedule(json, n, b, info, err, errlen, 0);
+}
+
+int tvmaze_map_schedule_tree(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info,
+                             char *err, size_t errlen)
+{
+    return map_schedule(json, n, b, info, err, errlen, 1);
 }

@@ -138,5 +138,12 @@ typedef struct tvmaze_map_info {
  * not http or https are mapped to NULL. */
 int tvmaze_map_schedule(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info, char *err,
                         size_t errlen);
+/* The same mapping, always through jansson's tree. tvmaze_map_schedule
+ * reads a well-formed body into an empty batch with a scanner of its own
+ * (src/tvmaze/scan.h), several times faster, and hands anything it is not
+ * sure of to jansson: both must map every body alike, which the mapper's
+ * fuzz target checks against this one. */
+int tvmaze_map_schedule_tree(const char *json, size_t n, tv_batch *b, tvmaze_map_info *info,
+                             char *err, size_t errlen);
 
 #endif

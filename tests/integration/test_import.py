@@ -105,11 +105,110 @@ def test_web_and_country_fixtures_map_every_quirk(importer, db):
 
 
 def test_a_second_import_changes_nothing(importer, db):
-    assert gb_week(importer).returncode == 0
+    p = gb_week(importer)
+    assert p.returncode == 0 and "0 days unchanged upstream, not parsed" in p.stdout
     before = dump(db)
     p = gb_week(importer)
     assert p.returncode == 0 and "0 rows upserted" in p.stdout
+    # the same answers again: none is parsed, yet every day counts as imported
+    assert "5 days unchanged upstream, not parsed" in p.stdout
+    assert "5 of 5 days ok" in p.stdout
+    items = items_of(*("schedule-GB-%s.json" % d for d in GB_DAYS))
+    assert "%d episodes listed" % len(items) in p.stdout
     assert dump(db) == before
+    assert db.query("SELECT status, days_ok, upserted FROM import_runs ORDER BY id")[1:] == [
+        ["succeeded", "5", "0"]]
+
+
+def rename_episode(fixtures_dir, day, episode, name):
+    path = fixtures_dir / ("schedule-GB-%s.json" % day)
+    data = json.load(open(path, encoding="utf-8"))
+    hits = [i for i in data if i["id"] == episode]
+    assert hits
+    for i in hits:
+        i["name"] = name
+    json.dump(data, open(path, "w", encoding="utf-8"))
+
+
+def episode_name(db, episode):
+    return db.scalar("SELECT name FROM episodes WHERE tvmaze_id = %d" % episode)
+
+
+def test_one_changed_episode_is_written_and_the_other_days_are_not_parsed(importer, db,
+                                                                          fixtures_dir):
+    assert gb_week(importer).returncode == 0
+    before = dump(db)
+    data = json.load(open(fixtures_dir / "schedule-GB-2026-07-06.json", encoding="utf-8"))
+    target = data[3]["id"]
+    rename_episode(fixtures_dir, "2026-07-06", target, "Changed Upstream")
+    p = gb_week(importer)
+    assert p.returncode == 0, p.stderr
+    assert "4 days unchanged upstream, not parsed" in p.stdout
+    assert "1 rows upserted" in p.stdout
+    after = dump(db)
+    row = [r for r in before["episodes"] if r[0] == str(target)][0]
+    assert [r for r in after["episodes"] if r not in before["episodes"]] == [
+        [row[0], "Changed Upstream"] + row[2:]]
+    assert int(dict(after["meta"])["generation"]) == int(dict(before["meta"])["generation"]) + 1
+    # and once written, that day is skipped like the others
+    p = gb_week(importer)
+    assert "5 days unchanged upstream, not parsed" in p.stdout and "0 rows upserted" in p.stdout
+    assert dump(db) == after
+
+
+WIMBLEDON = 3656616  # in both the 07-04 and the 07-05 country schedules
+
+
+def test_a_day_whose_shared_episode_another_day_rewrote_is_written_again(importer, db,
+                                                                         fixtures_dir):
+    assert gb_week(importer).returncode == 0
+    original = episode_name(db, WIMBLEDON)
+    # 07-04 now names the episode differently; 07-05, written after it, did
+    # not change: a full write of both leaves 07-05's name, and so must this
+    rename_episode(fixtures_dir, "2026-07-04", WIMBLEDON, "Renamed On The 4th")
+    p = gb_week(importer)
+    assert p.returncode == 0, p.stderr
+    assert "3 days unchanged upstream, not parsed" in p.stdout
+    assert episode_name(db, WIMBLEDON) == original
+
+
+def test_a_day_written_from_a_file_is_fetched_and_written_again(importer, tvshows, db,
+                                                              fixtures_dir, tmp_path):
+    assert gb_week(importer).returncode == 0
+    original = episode_name(db, WIMBLEDON)
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    shutil.copy(fixtures_dir / "schedule-GB-2026-07-05.json", saved)
+    rename_episode(saved, "2026-07-05", WIMBLEDON, "From A File")
+    p = tvshows.run("import", "--file", str(saved / "schedule-GB-2026-07-05.json"))
+    assert p.returncode == 0, p.stderr
+    assert episode_name(db, WIMBLEDON) == "From A File"
+    p = gb_week(importer)
+    assert p.returncode == 0, p.stderr
+    # the file's day forgot its digest, and so did 07-04, which lists the
+    # episode the file changed
+    assert "3 days unchanged upstream, not parsed" in p.stdout
+    assert episode_name(db, WIMBLEDON) == original
+
+
+def test_a_write_the_digests_do_not_know_of_makes_every_day_written(importer, db):
+    assert gb_week(importer).returncode == 0
+    before = dump(db)
+    original = episode_name(db, WIMBLEDON)
+    # what a binary without the digests does when it writes a day
+    db.execute("UPDATE episodes SET name = 'Written Elsewhere' WHERE tvmaze_id = %d" % WIMBLEDON)
+    db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+    p = gb_week(importer)
+    assert p.returncode == 0, p.stderr
+    assert "0 days unchanged upstream, not parsed" in p.stdout
+    assert episode_name(db, WIMBLEDON) == original
+    after = dump(db)
+    assert {k: v for k, v in after.items() if k != "meta"} == \
+        {k: v for k, v in before.items() if k != "meta"}
+    meta = dict(after["meta"])
+    assert meta["bodies_generation"] == meta["generation"]
+    p = gb_week(importer)
+    assert "5 days unchanged upstream, not parsed" in p.stdout
 
 
 def test_a_modified_fixture_changes_exactly_the_modified_rows(importer, db, fixtures_dir):

@@ -1,4 +1,4 @@
-/* Tests of the in-process response cache (src/middleware/cache.h). */
+/* Tests of the in-process response cache (src/schedule/cache.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "middleware/cache.h"
+#include "schedule/cache.h"
 #include "util/hash.h"
 
 /* entries are spread over CACHE_SHARDS shards by the key's hash, and each

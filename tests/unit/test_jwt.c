@@ -1,5 +1,6 @@
 /* Tests of RS256 token verification and the key-set cache
- * (src/middleware/jwt.h). Keys are generated here, tokens signed here. */
+ * (src/middleware/jwt.h) and the key-set cache (jwks_cache.h). Keys are generated here, tokens
+ * signed here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +22,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <sys/stat.h>
 
+#include "middleware/jwks_cache.h"
 #include "middleware/jwt.h"
 
 #define NOW      1750000000LL
@@ -821,6 +824,68 @@ static void test_jwks_cache_refetches_on_rotation(void **state)
     free(tok_b), free(claims);
 }
 
+typedef struct poll_arg {
+    jwks_cache *c;
+    int64_t now;
+    int rc;
+} poll_arg;
+
+static void *poll_thread(void *p)
+{
+    poll_arg *a = p;
+
+    a->rc = jwks_cache_poll(a->c, a->now);
+    return NULL;
+}
+
+/* A token whose kid is in the set being fetched, arriving while the first
+ * fetch runs (a slow start): the set brings the kid, so no second fetch
+ * follows, and the kid budget is still there for a real rotation. The
+ * fetch is held open by reading a FIFO whose writer is the test. */
+static void test_jwks_cache_a_kid_wanted_during_a_fetch_that_brings_it_fetches_nothing(void **state)
+{
+    const int64_t retry = 10000, ttl = 3600000, t0 = 1000;
+    char dir[64], path[128], regular[160];
+    poll_arg a;
+    pthread_t th;
+    char *doc;
+    FILE *w;
+    jwks_cache *c;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/tvshows-test-jwks-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/jwks.json", dir);
+    snprintf(regular, sizeof(regular), "%s/next.json", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_non_null(c = jwks_cache_new(NULL, path, ttl, retry));
+    a = (poll_arg){c, t0, 0};
+    assert_int_equal(pthread_create(&th, NULL, poll_thread, &a), 0);
+    /* opening the writer's end returns once the fetch has opened the
+     * reader's: the fetch is running */
+    assert_non_null(w = fopen(path, "w"));
+    jwks_cache_want(c, "ka");
+    doc = jwks_json1(key_a, "ka");
+    assert_int_equal(fwrite(doc, 1, strlen(doc), w), strlen(doc));
+    free(doc);
+    assert_int_equal(fclose(w), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(a.rc, 1);
+    assert_current_has(c, "ka", 1);
+    /* from now on the source is a plain file (a fetch no longer waits) */
+    write_jwks(regular, key_a, "ka");
+    assert_int_equal(rename(regular, path), 0);
+    assert_int_equal(jwks_cache_poll(c, t0 + 1), 0);
+    /* a real rotation right after: fetched at once */
+    write_jwks(path, key_b, "kb");
+    jwks_cache_want(c, "kb");
+    assert_int_equal(jwks_cache_poll(c, t0 + 2), 1);
+    assert_current_has(c, "kb", 1);
+    jwks_cache_free(c);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_jwks_cache_keeps_keys_when_fetch_fails(void **state)
 {
     char path[64];
@@ -1005,6 +1070,8 @@ int main(void)
         cmocka_unit_test(test_jwks_parse_refuses_broken_documents),
         cmocka_unit_test(test_jwks_parse_refuses_duplicate_kid_and_skips_short_keys),
         cmocka_unit_test(test_jwks_cache_refetches_on_rotation),
+        cmocka_unit_test(
+            test_jwks_cache_a_kid_wanted_during_a_fetch_that_brings_it_fetches_nothing),
         cmocka_unit_test(test_jwks_cache_keeps_keys_when_fetch_fails),
         cmocka_unit_test(test_jwks_cache_missing_file_gives_null),
         cmocka_unit_test(test_jwks_cache_refresher_fetches_in_the_background),

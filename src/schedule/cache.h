@@ -1,4 +1,6 @@
-/* cache.h — the in-process response cache: bounded by bytes, LRU, sharded.
+/* cache.h — the first level of the read model's response cache: rendered
+ * bodies in this process, bounded by bytes, LRU, sharded. read_model.c is
+ * its one user; routes reach it only through read_model_get().
  *
  * Keys are route + canonical parameters; every entry also carries the data
  * generation it was rendered from, and a lookup for another generation
@@ -7,10 +9,13 @@
  * replaces it or the LRU evicts it) for stale-if-error: cache_get_any().
  * Entries hold the body as it will be sent (gzip-compressed when that pays)
  * with its strong ETag precomputed.
- * Thread-safe: one mutex per shard, held only to find and copy an entry.
- * Ownership: the cache copies what it stores; cache_get copies out, while
- * cache_lend (and cache_put's lend) hands out the entry itself, counted:
- * it stays readable, even once replaced or evicted, until cache_release. */
+ * Threads: thread-safe, one mutex per shard, held only to find, link or
+ * copy an entry; the API's loop threads and tasks share one cache.
+ * Ownership: cache_new() / cache_free(). The cache copies what it stores;
+ * cache_get copies out, while cache_lend (and cache_put's lend) hands out
+ * the entry itself, counted: it stays readable, even once replaced or
+ * evicted, until cache_release. Errors: none but out of memory, which
+ * cache_put answers 0 for (nothing stored). */
 #ifndef TVSHOWS_CACHE_H
 #define TVSHOWS_CACHE_H
 

@@ -1,4 +1,4 @@
-#include "middleware/cache.h"
+#include "schedule/cache.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
