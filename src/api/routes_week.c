@@ -164,9 +164,7 @@ static int build_week(api_thread *t, api_request *r, http_response *res, void *c
         api_error(res, 500, "Internal server error", NULL);
         return -1;
     }
-    rc = schedule_rows(t->app->schedule, st,
-                       atomic_load_explicit(&t->app->generation, memory_order_acquire), &wr->s.q, 0,
-                       WEEK_MAX, rows, &n, &total);
+    rc = read_model_rows(t->app->reads, st, &wr->s.q, 0, WEEK_MAX, rows, &n, &total);
     if (rc == STORE_OK && !wr->ids_only)
         rc = week_read(t, st, rows, &n, eps);
     if (rc != STORE_OK) {
