@@ -45,6 +45,7 @@ static const http_route routes[] = {
     {"/api/v1/genres", GET_ONLY, R_GENRES, NO_BODY},
     {"/api/v1/calendar.ics", GET_ONLY, R_CALENDAR, NO_BODY},
     {"/api/v1/changes", GET_ONLY, R_CHANGES, NO_BODY},
+    {"/api/v1/week", GET_ONLY, R_WEEK, NO_BODY},
     /* the API's writes: small JSON documents, where a route takes one */
     {"/api/v1/lists", GET_ONLY | 1u << HTTP_POST, R_LISTS, JSON_BODY_MAX},
     {"/api/v1/lists/:id", GET_ONLY | 1u << HTTP_PATCH | 1u << HTTP_DELETE, R_LIST, JSON_BODY_MAX},
@@ -84,6 +85,7 @@ static const api_route_fn handlers[R_ROUTE_COUNT] = {
     [R_LIST_SHOW] = route_list_show,
     [R_FEED] = route_feed,
     [R_WEB] = route_web,
+    [R_WEEK] = route_week,
 };
 
 static const char *const route_names[R_ROUTE_COUNT] = {
@@ -109,6 +111,7 @@ static const char *const route_names[R_ROUTE_COUNT] = {
     [R_LIST_SHOW] = "/api/v1/lists/:id/shows/:show_id",
     [R_FEED] = "/feeds/:token",
     [R_WEB] = "web",
+    [R_WEEK] = "/api/v1/week",
 };
 
 /* ---- CORS ---- */

@@ -44,6 +44,7 @@ enum {
     R_LIST_SHOW,
     R_FEED,
     R_WEB,
+    R_WEEK,
     R_ROUTE_COUNT
 };
 
@@ -265,6 +266,9 @@ int api_fill_next(api_thread *t, const api_request *r, tv_show *const *shows, si
 void render_show(jw_writer *w, const tv_show *s, int detail);
 /* With tz, the episode's local_date and local_time in that zone. */
 void render_episode(jw_writer *w, const tv_episode *e, const tz_zone *tz);
+/* "local_date" and "local_time": what the zone makes of an episode, its
+ * published airdate and no time when none is announced (timed: instant). */
+void render_local(jw_writer *w, const tv_episode *e, const tz_zone *tz, int timed, int64_t instant);
 void render_pagination(jw_writer *w, int64_t page, int64_t per_page, int64_t total);
 /* "data": the page's rows (episodes or shows), then "pagination". */
 typedef enum { RENDER_EPISODES, RENDER_SHOWS } render_kind;
@@ -293,6 +297,7 @@ void route_lists(api_thread *t, api_request *r, http_response *res);
 void route_list(api_thread *t, api_request *r, http_response *res);
 void route_list_show(api_thread *t, api_request *r, http_response *res);
 void route_feed(api_thread *t, api_request *r, http_response *res);
+void route_week(api_thread *t, api_request *r, http_response *res);
 void route_web(api_thread *t, api_request *r, http_response *res);
 
 #endif

@@ -127,10 +127,7 @@ void render_show(jw_writer *w, const tv_show *s, int detail)
     jw_obj_close(w);
 }
 
-/* What the viewer's zone makes of an episode: its local day and time, or
- * its published airdate and no time when none is announced. */
-static void render_local(jw_writer *w, const tv_episode *e, const tz_zone *tz, int timed,
-                         int64_t instant)
+void render_local(jw_writer *w, const tv_episode *e, const tz_zone *tz, int timed, int64_t instant)
 {
     char day[DATE_LEN + 1], hhmm[16];
     int32_t d, minute;

@@ -238,6 +238,42 @@ test('each filter changes the cards to exactly what the API returns for the same
   await context.close();
 });
 
+test('the week is one request; a filter is then asked for by ids alone, keeps the cards it shares, and going back asks nothing', async () => {
+  const { context, page } = await openPage(browser, base());
+  const asked = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.startsWith('/api/v1/') && !['/api/v1/countries', '/api/v1/networks', '/api/v1/genres'].includes(url.pathname)) {
+      asked.push(url.pathname + url.search);
+    }
+  });
+  await page.goto(`${base()}/?week=${BUSY_WEEK}&tz=${ZONE}`);
+  await page.waitForFunction(() => Number(document.getElementById('week-body')?.dataset.loads || 0) > 0);
+  const all = await assertCardsMatchApi(page, 'unfiltered week');
+  assert.deepEqual(asked, [`/api/v1/week?date_from=${BUSY_WEEK}&date_to=${addDays(BUSY_WEEK, 6)}&tz=${encodeURIComponent(ZONE)}`],
+    'the whole week in one request');
+
+  // every card element is marked: a filter must move the cards it keeps, not rebuild them
+  await page.$$eval('#week-body .card', (els) => { for (const el of els) el.dataset.seen = ''; });
+  asked.length = 0;
+  await afterLoad(page, () => page.selectOption('#f-country', 'United States'));
+  const us = await assertCardsMatchApi(page, 'country, drawn from ids');
+  assert.ok(us.length > 0 && us.length < all.length);
+  assert.equal(asked.length, 1);
+  assert.match(asked[0], /^\/api\/v1\/week\?.*country=United\+States.*&fields=id$/);
+  assert.equal(await page.locator('#week-body .card:not([data-seen])').count(), 0, 'cards rebuilt for a filter');
+
+  asked.length = 0;
+  await afterLoad(page, () => page.selectOption('#f-kind', 'web'));
+  await assertCardsMatchApi(page, 'country and kind, drawn from ids');
+  await afterLoad(page, () => page.click('#f-clear'));
+  assert.deepEqual(await cardIds(page), all, 'clear shows the whole week again');
+  assert.equal(await page.locator('#week-body .card:not([data-seen])').count(), 0, 'cards rebuilt going back');
+  assert.equal(asked.length, 1, `going back to the week asks nothing: ${asked}`);
+  assertClean(page, 'one request');
+  await context.close();
+});
+
 test('the URL round-trips: a reload and a fresh browser elsewhere show the same view', async () => {
   const query = `week=${BUSY_WEEK}&tz=America%2FNew_York&genre=Drama%2CComedy&kind=network&rating=6`;
   const { context, page } = await openWeek(query);
@@ -497,7 +533,7 @@ test('errors show the API message; empty and loading states say what to do', asy
   await afterLoad(page, () => page.click('#week-body .state-empty button'));
   assert.ok((await cardIds(page)).length > 150);
 
-  await page.route('**/api/v1/tvshows?*', async (route) => {
+  await page.route('**/api/v1/week?*', async (route) => {
     await new Promise((r) => setTimeout(r, 700));
     await route.continue();
   });
@@ -505,13 +541,13 @@ test('errors show the API message; empty and loading states say what to do', asy
   await page.waitForSelector('#week-body[aria-busy="true"] .state-loading');
   assert.match(await page.textContent('#week-body .state-loading'), /Loading the week’s episodes/);
   await page.waitForSelector('#week-body:not([aria-busy]) .card');
-  await page.unroute('**/api/v1/tvshows?*');
+  await page.unroute('**/api/v1/week?*');
 
-  await page.route('**/api/v1/tvshows?*', (route) => route.abort('connectionrefused'));
+  await page.route('**/api/v1/week?*', (route) => route.abort('connectionrefused'));
   await page.goto(`${base()}/?week=${SHOWCASE_WEEK}&tz=${ZONE}`);
   await page.waitForSelector('#week-body [role="alert"]');
   assert.match(await page.textContent('#week-body [role="alert"]'), /could not be reached/);
-  await page.unroute('**/api/v1/tvshows?*');
+  await page.unroute('**/api/v1/week?*');
   await afterLoad(page, () => page.click('#week-body [role="alert"] button'));
   assert.ok((await cardIds(page)).length > 0, 'try again works');
 

@@ -21,10 +21,30 @@ export function apiUrl(path, params) {
   return qs ? `${path}?${qs}` : path;
 }
 
+// Requests started before the view that wants them is loaded (prefetch),
+// by URL: the view's getJSON takes the answer over. A URL the page has
+// already asked for is not asked for early.
+const early = new Map();
+const asked = new Set();
+
+/** Asks for path now; the first getJSON of the same path and params gets
+ * the answer instead of asking again. */
+export function prefetch(path, params) {
+  const url = apiUrl(path, params);
+  if (early.has(url) || asked.has(url)) return;
+  const p = fetch(url, { headers: { Accept: 'application/json' } });
+  p.catch(() => {}); // the view that takes it over sees the failure
+  early.set(url, p);
+}
+
 export async function getJSON(path, params, { signal } = {}) {
+  const url = apiUrl(path, params);
+  const pending = early.get(url);
+  early.delete(url);
+  asked.add(url);
   let res;
   try {
-    res = await fetch(apiUrl(path, params), { headers: { Accept: 'application/json' }, signal });
+    res = await (pending || fetch(url, { headers: { Accept: 'application/json' }, signal }));
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'The server could not be reached. Check that tvshows is running, then try again.');

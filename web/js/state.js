@@ -4,7 +4,7 @@
 // filters under the API's own parameter names and forms, so a filter means
 // exactly what the API means by it.
 
-import { isDate, mondayOf } from './time.js';
+import { isDate, mondayOf, chooseZone, localParts, weekDays } from './time.js';
 
 // in the order they are written to the URL
 export const FILTERS = [
@@ -46,6 +46,15 @@ export function readState(search) {
     tz: q.get('tz') || null,
     filters,
   };
+}
+
+/** What a query string shows: its state (with the zone chosen), the
+ * week's Monday and its seven days. */
+export function weekOf(search) {
+  const state = readState(search);
+  state.tz = chooseZone(state.tz);
+  const monday = state.week || mondayOf(localParts(state.tz).date);
+  return { state, monday, days: weekDays(monday) };
 }
 
 function filterEntries(filters) {

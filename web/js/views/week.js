@@ -5,10 +5,10 @@
 // zone (tz=); an episode without an announced time sits in its own row at
 // the end of its day, as the API orders it.
 
-import { apiUrl, getAllPages, getList } from '../api.js';
+import { apiUrl, getJSON, getList } from '../api.js';
 import { h, clear, announce, loadingState, errorState, emptyState } from '../dom.js';
-import { readState, writeQuery, scheduleParams, feedParams, activeFilters, emptyFilters } from '../state.js';
-import { chooseZone, rememberZone, allZones, offsetLabel, localParts, mondayOf, addDays, weekDays, formatDay, formatWeek, minutesOf } from '../time.js';
+import { weekOf, writeQuery, scheduleParams, feedParams, activeFilters, emptyFilters } from '../state.js';
+import { rememberZone, allZones, offsetLabel, localParts, mondayOf, addDays, formatDay, formatWeek, minutesOf } from '../time.js';
 import { filtersForm } from './filters.js';
 import { openSubscribe } from './subscribe.js';
 
@@ -39,11 +39,15 @@ function span(className, text) {
   return el;
 }
 
-// A card is built by hand rather than with h(): a busy week has thousands,
-// and each is redrawn on every filter change.
-function card(e) {
-  const show = e.show || {};
-  const dist = show.distributor || show.network || show.web_channel;
+// An episode of /api/v1/week as a card: {e, show} (the show from the
+// answer's "shows"). What the card shows, as one string: a card is rebuilt
+// only when that changes.
+function cardText(e, show) {
+  return [show.name, show.distributor, e.name, e.season, e.episode_number, e.local_date, e.local_time, e.airstamp, e.premiere].join('\u0001');
+}
+
+// A card is built by hand rather than with h(): a busy week has thousands.
+function card(e, show) {
   const premiere = PREMIERE_TEXT[e.premiere];
   const time = e.local_time || null;
   const a = document.createElement('a');
@@ -63,7 +67,7 @@ function card(e) {
     a.append(span('card-time card-time-unknown', 'Time TBA'));
   }
   a.append(span('card-show', show.name), span('card-ep', e.name ? `${episodeCode(e)} · ${e.name}` : episodeCode(e)));
-  if (dist) a.append(span('card-dist', dist.name));
+  if (show.distributor) a.append(span('card-dist', show.distributor));
   if (premiere) a.append(span(`badge badge-${e.premiere}`, premiere));
   const li = document.createElement('li');
   li.append(a);
@@ -91,67 +95,138 @@ function placeNow(grid, zone) {
   list.insertBefore(nowMarker(now), later ? later.parentElement : null);
 }
 
-// The cards of a part of the day drawn at once; the rest follow a moment
-// later (rest), so that a busy week's first screen is redrawn without
-// waiting for the thousands of cards below it.
+// The cards of a part of the day that are new to the page are drawn eight
+// at once; the rest follow a frame later, so that a busy week's first
+// screen is painted without waiting for the thousands of cards below it.
 const FIRST_CARDS = 8;
 
-function daySection(date, cells, today, rest) {
-  const isToday = date === today;
-  const total = cells.reduce((n, c) => n + c.length, 0);
-  const id = `day-${date}`;
-  return h('section', { class: ['day', isToday && 'today', !total && 'day-empty'], dataset: { date }, 'aria-labelledby': id },
-    h('h2', { class: 'day-head', id, 'aria-current': isToday ? 'date' : null },
-      h('span', { class: 'day-name' }, formatDay(date, 'short')),
-      h('span', { class: 'day-date' }, formatDay(date, 'dayMonth')),
-      isToday ? h('span', { class: 'today-tag' }, 'Today') : null,
-      h('span', { class: 'sr-only' }, `, ${total} episode${total === 1 ? '' : 's'}`)),
-    BANDS.map((band, i) => h('div', { class: ['band', `band-${band.id}`, !cells[i].length && 'band-empty'], dataset: { band: band.id } },
-      cells[i].length ? [
-        h('h3', { class: 'band-title' }, band.title, band.range ? h('span', { class: 'band-range' }, ` ${band.range}`) : null),
-        cardList(cells[i], rest),
-      ] : null)),
-    total ? null : h('p', { class: 'day-nothing' }, 'Nothing on'));
-}
-
-function cardList(episodes, rest) {
-  const list = h('ul', { class: 'cards' }, episodes.slice(0, FIRST_CARDS).map(card));
-  if (episodes.length > FIRST_CARDS) rest.push([list, episodes.slice(FIRST_CARDS)]);
-  return list;
-}
-
-/** The rest of the cards of renderGrid(), appended list by list. */
-export function drawRest(rest) {
-  for (const [list, episodes] of rest) {
-    const fragment = document.createDocumentFragment();
-    for (const e of episodes) fragment.append(card(e));
-    list.append(fragment);
+/** Makes list's children exactly nodes, in order, moving only what differs:
+ * a card kept stays where it is. */
+function mergeInto(list, nodes) {
+  const keep = new Set(nodes);
+  for (let c = list.firstChild; c;) {
+    const next = c.nextSibling;
+    if (!keep.has(c)) c.remove();
+    c = next;
+  }
+  let at = list.firstChild;
+  for (const node of nodes) {
+    if (node === at) at = at.nextSibling;
+    else list.insertBefore(node, at);
   }
 }
 
-/** The grid of the week's episodes, with the first cards of each part of
- * each day; rest receives [list, episodes] pairs still to draw (drawRest). */
-export function renderGrid(days, episodes, zone, rest) {
-  const cells = new Map(days.map((d) => [d, BANDS.map(() => [])]));
-  for (const e of episodes) {
-    const date = e.local_date || e.airdate;
-    const day = cells.get(date);
-    if (day) day[bandOf(minutesOf(e.local_time))].push(e);
-  }
+/**
+ * The week's grid: seven days of five parts each, built once, whose cards
+ * are then changed in place (draw): a filter or a redraw moves only the
+ * cards that come or go, and reuses every card it has built before.
+ */
+export function weekGrid(days, zone) {
   const today = localParts(zone).date;
-  const grid = h('div', { class: 'grid' },
+  const built = new Map(); // episode id -> {text, li}
+  const cells = [];
+  const daySections = days.map((date) => {
+    const isToday = date === today;
+    const id = `day-${date}`;
+    const count = h('span', { class: 'sr-only' });
+    const nothing = h('p', { class: 'day-nothing' }, 'Nothing on');
+    const bands = BANDS.map((band) => {
+      const el = h('div', { class: ['band', `band-${band.id}`], dataset: { band: band.id } });
+      const title = h('h3', { class: 'band-title' }, band.title, band.range ? h('span', { class: 'band-range' }, ` ${band.range}`) : null);
+      return { el, title, list: h('ul', { class: 'cards' }), shown: null };
+    });
+    const section = h('section', { class: ['day', isToday && 'today'], dataset: { date }, 'aria-labelledby': id },
+      h('h2', { class: 'day-head', id, 'aria-current': isToday ? 'date' : null },
+        h('span', { class: 'day-name' }, formatDay(date, 'short')),
+        h('span', { class: 'day-date' }, formatDay(date, 'dayMonth')),
+        isToday ? h('span', { class: 'today-tag' }, 'Today') : null,
+        count),
+      bands.map((b) => b.el));
+    cells.push(bands);
+    return { date, section, count, nothing, total: null };
+  });
+  const element = h('div', { class: 'grid' },
     BANDS.map((band, i) => h('div', { class: 'band-label', 'aria-hidden': 'true', dataset: { row: i } },
       h('span', null, band.title), band.range ? h('span', { class: 'band-range' }, band.range) : null)),
-    days.map((d) => daySection(d, cells.get(d), today, rest)));
-  return grid;
+    daySections.map((d) => d.section));
+  const dayIndex = new Map(days.map((d, i) => [d, i]));
+
+  function node({ e, show }) {
+    const text = cardText(e, show);
+    let b = built.get(e.id);
+    if (!b || b.text !== text) {
+      b = { text, li: card(e, show) };
+      built.set(e.id, b);
+    }
+    return b.li;
+  }
+
+  function setBand(cell, nodes) {
+    if (nodes.length) {
+      if (cell.shown !== true) {
+        cell.el.classList.remove('band-empty');
+        cell.el.append(cell.title, cell.list);
+        cell.shown = true;
+      }
+      mergeInto(cell.list, nodes);
+    } else if (cell.shown !== false) {
+      cell.el.classList.add('band-empty');
+      cell.title.remove();
+      cell.list.remove();
+      cell.shown = false;
+    }
+  }
+
+  function setDay(d, total) {
+    if (d.total === total) return;
+    d.total = total;
+    d.count.textContent = `, ${total} episode${total === 1 ? '' : 's'}`;
+    d.section.classList.toggle('day-empty', !total);
+    if (total) d.nothing.remove();
+    else d.section.append(d.nothing);
+  }
+
+  /**
+   * Shows episodes ({e, show}, in the API's order) and nothing else. The
+   * cards already built and the first new ones of each part of each day are
+   * in place when it returns; it returns a function that draws the rest, or
+   * null when there is none.
+   */
+  function draw(episodes) {
+    element.querySelector('.now-marker')?.remove();
+    const wanted = cells.map((bands) => bands.map(() => []));
+    for (const x of episodes) {
+      const i = dayIndex.get(x.e.local_date || x.e.airdate);
+      if (i !== undefined) wanted[i][bandOf(minutesOf(x.e.local_time))].push(x);
+    }
+    let later = false;
+    const first = (list) => {
+      let fresh = 0;
+      return list.filter((x) => {
+        const b = built.get(x.e.id);
+        if (b && b.text === cardText(x.e, x.show)) return true;
+        if (fresh++ < FIRST_CARDS) return true;
+        later = true;
+        return false;
+      });
+    };
+    daySections.forEach((d, i) => {
+      setDay(d, wanted[i].reduce((n, c) => n + c.length, 0));
+      cells[i].forEach((cell, k) => setBand(cell, first(wanted[i][k]).map(node)));
+    });
+    if (!later) return null;
+    return () => cells.forEach((bands, i) => bands.forEach((cell, k) => setBand(cell, wanted[i][k].map(node))));
+  }
+
+  return { element, draw };
 }
 
-// The weeks this page has shown, by their API parameters: going back to a
-// filter or a week seen a moment ago redraws at once instead of asking for
-// and parsing every page again. The browser's HTTP cache would answer those
-// requests for as long (Cache-Control: max-age, an hour by default); this
-// keeps a few for minutes.
-const SEEN_MAX = 8;
+// The answers this page has had, by their URL: going back to a filter or a
+// week seen a moment ago redraws at once instead of asking and parsing
+// again. The browser's HTTP cache would answer those requests for as long
+// (Cache-Control: max-age, an hour by default); this keeps a few for
+// minutes.
+const SEEN_MAX = 16;
 const SEEN_MS = 5 * 60 * 1000;
 const seen = new Map();
 
@@ -176,17 +251,19 @@ function weekLink(state, monday) {
 }
 
 export function renderWeek(main, { navigate, setTitle }) {
-  const state = readState(location.search);
-  state.tz = chooseZone(state.tz);
+  const { state, monday, days } = weekOf(location.search);
   let zone = state.tz;
   const current = () => mondayOf(localParts(zone).date);
-  const monday = state.week || current();
-  const days = weekDays(monday);
   const title = formatWeek(monday);
   let seq = 0;
   let controller = null;
   let timer = 0;
-  let pagesSeen = 1; // pages of the last load: how many to ask for at once next time
+  let grid = null; // weekGrid() of the zone shown, while it is in the page
+  // every episode of the zone's week the page has been sent, by id ({e,
+  // show}), and since when it holds the whole unfiltered week: until then
+  // a filter is asked for with its episodes, after it by their ids alone
+  let known = new Map();
+  let wholeWeekAt = 0;
 
   setTitle(state.week ? `Week of ${title}` : 'This week');
   // the URL names the zone shown, so that a reload or a shared link shows
@@ -266,8 +343,8 @@ export function renderWeek(main, { navigate, setTitle }) {
     const n = activeFilters(next);
     document.getElementById('filters-toggle').textContent = n ? `Filters (${n})` : 'Filters';
     writeUrl(false);
+    load(); // asked first: the form is rebuilt while the answer travels
     filters.render(next, focusId);
-    load();
   }
 
   function changeZone(next) {
@@ -280,46 +357,53 @@ export function renderWeek(main, { navigate, setTitle }) {
       return;
     }
     writeUrl(false);
+    // the cards and the days are the zone's: another zone starts afresh
+    grid = null;
+    known = new Map();
+    wholeWeekAt = 0;
     load();
   }
 
-  function showEpisodes(data, total, truncated) {
+  function showEpisodes(episodes, total) {
     const n = activeFilters(state.filters);
-    if (!data.length) {
+    if (!episodes.length) {
+      grid = null;
       body.replaceChildren(n
         ? emptyState('No episode this week matches these filters.', 'Clear the filters, or look at another week.',
           h('button', { type: 'button', class: 'button', onclick: () => changeFilters(emptyFilters(), 'f-country') }, 'Clear filters'))
         : emptyState('Nothing is scheduled this week.', 'Look at another week, or import the schedule with "tvshows import".',
           h('a', { class: 'button', href: `/?${writeQuery({ ...state, week: null })}` }, 'Go to this week')));
       status.textContent = 'No episodes';
-    } else {
-      const rest = [];
-      const grid = renderGrid(days, data, zone, rest);
-      body.replaceChildren(grid);
-      performance.mark('tvshows:first-cards');
-      body.dataset.drawn = String(Number(body.dataset.drawn || 0) + 1);
-      if (rest.length) {
-        // after the first cards are painted (a frame), unless a newer load came
-        const mine = seq;
-        requestAnimationFrame(() => setTimeout(() => {
-          if (mine !== seq || !grid.isConnected) return;
-          drawRest(rest);
-          finish(grid, data);
-        }, 0));
-      } else {
-        finish(grid, data);
-      }
-      status.textContent = `${total.toLocaleString()} episode${total === 1 ? '' : 's'}${n ? ` matching ${n} filter${n === 1 ? '' : 's'}` : ''} · times in ${zone.replaceAll('_', ' ')}`
-        + (truncated ? ` · showing the first ${data.length.toLocaleString()}: narrow the filters to see the rest` : '');
+      finish(episodes);
       return;
     }
-    finish(null, data);
+    if (!grid || !grid.element.isConnected) {
+      grid = weekGrid(days, zone);
+      body.replaceChildren(grid.element);
+    }
+    const rest = grid.draw(episodes);
+    performance.mark('tvshows:first-cards');
+    body.dataset.drawn = String(Number(body.dataset.drawn || 0) + 1);
+    if (rest) {
+      // after the first cards are painted (a frame), unless a newer load came
+      const mine = seq;
+      const drawing = grid;
+      requestAnimationFrame(() => setTimeout(() => {
+        if (mine !== seq || drawing !== grid || !drawing.element.isConnected) return;
+        rest();
+        finish(episodes);
+      }, 0));
+    } else {
+      finish(episodes);
+    }
+    status.textContent = `${total.toLocaleString()} episode${total === 1 ? '' : 's'}${n ? ` matching ${n} filter${n === 1 ? '' : 's'}` : ''} · times in ${zone.replaceAll('_', ' ')}`
+      + (total > episodes.length ? ` · showing the first ${episodes.length.toLocaleString()}: narrow the filters to see the rest` : '');
   }
 
   // every card drawn: the "now" line placed, the load counted
-  function finish(grid, data) {
-    if (grid) placeNow(grid, zone);
-    body.dataset.count = String(data.length);
+  function finish(episodes) {
+    if (grid && episodes.length) placeNow(grid.element, zone);
+    body.dataset.count = String(episodes.length);
     loaded();
     performance.mark('tvshows:cards');
   }
@@ -331,30 +415,65 @@ export function renderWeek(main, { navigate, setTitle }) {
     body.dataset.loads = String(Number(body.dataset.loads || 0) + 1);
   }
 
+  /** The answer of /api/v1/week, remembered for a while. */
+  async function ask(params, signal) {
+    const key = apiUrl('/api/v1/week', params);
+    let r = remembered(key);
+    if (!r) {
+      r = await getJSON('/api/v1/week', params, { signal });
+      remember(key, r);
+    }
+    return r;
+  }
+
+  /** A whole answer's episodes as {e, show}, added to those known. */
+  function absorb(r, filtered) {
+    const shows = new Map(r.shows.map((x) => [x.id, x]));
+    const out = r.data.map((e) => {
+      const x = { e, show: shows.get(e.show_id) || { id: e.show_id, name: '', distributor: null } };
+      known.set(e.id, x);
+      return x;
+    });
+    if (!filtered && r.total_count === r.data.length) wholeWeekAt = Date.now();
+    return out;
+  }
+
+  // The episodes of the state's week and filters, in the API's order. A
+  // filter's episodes are a part of the whole week's, in the same order:
+  // with the week known (for minutes), the API is asked for their ids only
+  // and the page draws them from what it has (an id it has not seen, from
+  // an import since, makes it ask for everything).
+  async function episodesOf(params, signal) {
+    const filtered = activeFilters(state.filters) > 0;
+    if (filtered && Date.now() - wholeWeekAt < SEEN_MS) {
+      const r = await ask({ ...params, fields: 'id' }, signal);
+      const out = r.ids.map((id) => known.get(id));
+      if (!out.includes(undefined)) return { episodes: out, total: r.total_count };
+      wholeWeekAt = 0;
+    }
+    const r = await ask(params, signal);
+    return { episodes: absorb(r, filtered), total: r.total_count };
+  }
+
   async function load() {
     const mine = ++seq;
     if (controller) controller.abort();
     controller = new AbortController();
     body.setAttribute('aria-busy', 'true');
     if (!body.firstChild || body.querySelector('.state')) {
+      grid = null;
       clear(body);
       body.append(loadingState('Loading the week’s episodes…'));
     }
     status.textContent = 'Loading…';
     try {
-      const params = scheduleParams(state, days[0], days[6]);
-      const key = apiUrl('/api/v1/tvshows', params);
-      let r = remembered(key);
-      if (!r) {
-        r = await getAllPages('/api/v1/tvshows', params, { signal: controller.signal, guess: pagesSeen });
-        remember(key, r);
-      }
-      pagesSeen = r.pages;
+      const { episodes, total } = await episodesOf(scheduleParams(state, days[0], days[6]), controller.signal);
       if (mine !== seq) return;
       performance.mark('tvshows:data');
-      showEpisodes(r.data, r.total, r.truncated);
+      showEpisodes(episodes, total);
     } catch (e) {
       if (e.name === 'AbortError' || mine !== seq) return;
+      grid = null;
       clear(body);
       body.append(errorState(e, load));
       loaded();
@@ -364,8 +483,7 @@ export function renderWeek(main, { navigate, setTitle }) {
   }
 
   timer = setInterval(() => {
-    const grid = body.querySelector('.grid');
-    if (grid) placeNow(grid, zone);
+    if (grid && grid.element.isConnected && body.querySelector('.card')) placeNow(grid.element, zone);
   }, 30000);
 
   return () => {
