@@ -205,6 +205,8 @@ typedef struct name_gen {
     uint32_t *start; /* ngrams + 1: the shows of grams[i] are post[start[i] .. start[i + 1]) */
     uint32_t *post;
     size_t ngrams, npost;
+    uint32_t *longs; /* the shows whose names are compared as text */
+    size_t nlongs;
     size_t bytes, budget;
     int over; /* past the budget while building */
 } name_gen;
@@ -226,6 +228,7 @@ static void index_unref(name_gen *x)
     free(x->grams);
     free(x->start);
     free(x->post);
+    free(x->longs);
     free(x);
 }
 
@@ -293,7 +296,7 @@ static int index_invert(name_gen *x)
 {
     names_trigram *t = malloc(NAMES_TRIGRAMS_MAX * sizeof(*t));
     posting *pairs = NULL;
-    size_t npairs = 0, cap = 0;
+    size_t npairs = 0, cap = 0, longcap = 0;
     int rc = -1;
 
     if (!t)
@@ -308,6 +311,11 @@ static int index_invert(name_gen *x)
         /* a word of k characters has k + 1 trigrams: under half the
          * maximum in bytes, none is cut */
         x->shows[i].long_name = strlen(x->text + x->shows[i].folded) >= NAMES_TRIGRAMS_MAX / 2;
+        if (x->shows[i].long_name &&
+            grow((void **)&x->longs, &longcap, x->nlongs + 1, sizeof(*x->longs)) != 0)
+            goto out;
+        if (x->shows[i].long_name)
+            x->longs[x->nlongs++] = (uint32_t)i;
     }
     x->bytes += npairs * (sizeof(uint32_t) + sizeof(gram_key) + sizeof(uint32_t));
     if (x->bytes > x->budget) {
@@ -410,53 +418,90 @@ static void keep_best(names_hit *best, size_t *n, int limit, const names_hit *h)
     ++*n;
 }
 
-/* Every show's count of the query's trigrams: the low 16 bits all of
- * them, the high 16 bits the inner ones (no padding), which a name that
- * holds the query has every one of. */
+/* A search's state: every show's count of the query's trigrams (the low
+ * 16 bits all of them, the high 16 bits the inner ones, without padding,
+ * which a name that holds the query has every one of), the shows counted
+ * at all, and the best hits so far. */
+typedef struct search {
+    const name_gen *x;
+    const char *q;
+    size_t nq, inner;
+    uint32_t *count, *touched;
+    size_t ntouched;
+    names_hit *best;
+    size_t nbest;
+    int limit;
+} search;
+
+static void search_consider(search *s, uint32_t i)
+{
+    const name_entry *e = &s->x->shows[i];
+    size_t common = s->count[i] & 0xFFFF;
+    int contains = (s->count[i] >> 16) == s->inner || e->long_name;
+    names_hit h;
+
+    /* neither holding the query nor sharing half its trigrams */
+    if (!contains && (double)common < MIN_SCORE * (double)s->nq)
+        return;
+    rank_counted(s->q, s->x->text + e->folded, contains, common, s->nq, e->ngrams, &h.rank,
+                 &h.score);
+    if (h.rank == NAMES_NONE)
+        return;
+    h.id = e->id;
+    h.name = s->x->text + e->name;
+    h.weight = e->weight;
+    h.at = i;
+    keep_best(s->best, &s->nbest, s->limit, &h);
+}
+
 static int index_search(const name_gen *x, const char *q, int limit, int64_t *ids, size_t *nids)
 {
     names_trigram *t = malloc(NAMES_TRIGRAMS_MAX * sizeof(*t));
-    uint32_t *count = calloc(x->nshows + 1, sizeof(*count));
-    names_hit *best = malloc((size_t)limit * sizeof(*best));
-    size_t nq, inner = 0, nbest = 0;
+    search s = {x,
+                q,
+                0,
+                0,
+                calloc(x->nshows + 1, sizeof(uint32_t)),
+                malloc((x->nshows + 1) * sizeof(uint32_t)),
+                0,
+                malloc((size_t)limit * sizeof(names_hit)),
+                0,
+                limit};
     int rc = -1;
 
-    if (!t || !count || !best)
+    if (!t || !s.count || !s.touched || !s.best)
         goto out;
-    nq = names_trigrams(q, t, NAMES_TRIGRAMS_MAX);
-    for (size_t i = 0; i < nq; i++) {
+    s.nq = names_trigrams(q, t, NAMES_TRIGRAMS_MAX);
+    for (size_t i = 0; i < s.nq; i++) {
         int in = !strchr(t[i].b, ' ');
         size_t n;
         const uint32_t *p = postings(x, t[i].b, &n);
-        inner += in;
-        for (size_t k = 0; k < n; k++)
-            count[p[k]] += in ? 0x10001u : 1u;
+        s.inner += in;
+        for (size_t k = 0; k < n; k++) {
+            if (!s.count[p[k]])
+                s.touched[s.ntouched++] = p[k];
+            s.count[p[k]] += in ? 0x10001u : 1u;
+        }
     }
-    for (size_t i = 0; i < x->nshows; i++) {
-        const name_entry *e = &x->shows[i];
-        size_t common = count[i] & 0xFFFF;
-        int contains = (count[i] >> 16) == inner || e->long_name;
-        names_hit h;
-        /* neither holding the query nor sharing half its trigrams */
-        if (!contains && (double)common < MIN_SCORE * (double)nq)
-            continue;
-        rank_counted(q, x->text + e->folded, contains, common, nq, e->ngrams, &h.rank, &h.score);
-        if (h.rank == NAMES_NONE)
-            continue;
-        h.id = e->id;
-        h.name = x->text + e->name;
-        h.weight = e->weight;
-        h.at = i;
-        keep_best(best, &nbest, limit, &h);
+    if (!s.inner) { /* too short to count: every name is looked at */
+        for (uint32_t i = 0; i < x->nshows; i++)
+            search_consider(&s, i);
+    } else { /* a show no trigram counted neither holds nor resembles q */
+        for (size_t k = 0; k < s.ntouched; k++)
+            if (!x->shows[s.touched[k]].long_name)
+                search_consider(&s, s.touched[k]);
+        for (size_t k = 0; k < x->nlongs; k++)
+            search_consider(&s, x->longs[k]);
     }
-    for (size_t i = 0; i < nbest; i++)
-        ids[i] = best[i].id;
-    *nids = nbest;
+    for (size_t i = 0; i < s.nbest; i++)
+        ids[i] = s.best[i].id;
+    *nids = s.nbest;
     rc = 0;
 out:
     free(t);
-    free(count);
-    free(best);
+    free(s.count);
+    free(s.touched);
+    free(s.best);
     return rc;
 }
 
