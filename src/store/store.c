@@ -13,6 +13,17 @@ int store_fail(store *st, int db_rc)
     return db_rc == DB_DOWN ? STORE_EDOWN : db_rc == DB_RETRY ? STORE_ERETRY : STORE_ERR;
 }
 
+int store_commit(store *st)
+{
+    int rc = db_commit(st->db);
+
+    if (rc == DB_OK)
+        return STORE_OK;
+    rc = store_fail(st, rc);
+    db_rollback(st->db);
+    return rc;
+}
+
 const char *store_sql(const store *st, dialect_sql sql)
 {
     return sql[db_dialect_of(st->db) == DB_PG];

@@ -90,11 +90,7 @@ int store_changes_prune(store *st, int64_t before, int64_t *removed)
             goto rollback;
         }
     }
-    if ((rc = db_commit(st->db)) != DB_OK) {
-        rc = store_fail(st, rc);
-        goto rollback;
-    }
-    return STORE_OK;
+    return store_commit(st);
 rollback:
     db_rollback(st->db);
     return rc;

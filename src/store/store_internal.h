@@ -30,6 +30,9 @@ struct store {
 
 /* Maps a driver result to a store result, copying the message. */
 int store_fail(store *st, int db_rc);
+/* Commits the open transaction: STORE_OK, or the failure with its message
+ * (the transaction rolled back). */
+int store_commit(store *st);
 
 /* Reads the current row into a struct allocated from a; NULL when out of
  * memory. */

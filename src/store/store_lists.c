@@ -54,10 +54,8 @@ int store_list_create(store *st, const char *owner, const char *name, const char
         return store_fail(st, rc);
     if ((rc = store_query_int(st, insert, p, 6, id)) != STORE_OK)
         goto rollback;
-    if ((rc = db_commit(st->db)) != DB_OK) {
-        rc = store_fail(st, rc);
-        goto rollback;
-    }
+    if ((rc = store_commit(st)) != STORE_OK)
+        return rc;
     if (!*id) {
         snprintf(st->err, sizeof(st->err), "an owner keeps at most %d lists", max_lists);
         return STORE_ELIMIT;

@@ -193,11 +193,9 @@ static int run_report(store *st, int64_t run, const db_val *unit, const store_ru
                              " WHERE u.run_id = $2 AND u.status = 'planned') RETURNING status",
                              run, status)) != STORE_OK)
         goto rollback;
-    if ((rc = db_commit(st->db)) != DB_OK) {
-        rc = store_fail(st, rc);
-        goto rollback;
-    }
-    return STORE_OK;
+    if ((rc = store_commit(st)) != STORE_OK)
+        *status = NULL;
+    return rc;
 rollback:
     db_rollback(st->db);
     *status = NULL;

@@ -127,11 +127,7 @@ static int write_once(store *st, const store_show_seasons *shows, size_t n, int6
         rc = store_fail(st, rc);
         goto rollback;
     }
-    if ((rc = db_commit(st->db)) != DB_OK) {
-        rc = store_fail(st, rc);
-        goto rollback;
-    }
-    return STORE_OK;
+    return store_commit(st);
 rollback:
     db_rollback(st->db);
     return rc;

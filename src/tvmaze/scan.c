@@ -154,41 +154,25 @@ static int decode_string(scan *s, const char *start, const char *stop, jv *v)
 static int scan_string(scan *s, jv *v, int escapes_ok)
 {
     const char *start = ++s->p, *q = start;
+    int escaped = 0;
 
     while (q < s->end) {
         unsigned char c = (unsigned char)*q;
         if (c == '"') {
+            if (escaped)
+                return escapes_ok ? decode_string(s, start, q, v) : -1;
             s->p = q + 1;
             v->t = JV_STR;
             v->s = start;
             v->len = (size_t)(q - start);
             return 0;
         }
-        if (c == '\\') {
-            /* the rest is checked here, then decoded */
-            while (q < s->end && *q != '"') {
-                c = (unsigned char)*q;
-                if (c == '\\') {
-                    if (s->end - q < 2)
-                        return -1;
-                    q += 2;
-                    continue;
-                }
-                if (c < 0x20)
-                    return -1;
-                if (c >= 0x80) {
-                    const char *run = q;
-                    while (q < s->end && (unsigned char)*q >= 0x80)
-                        q++;
-                    if (!utf8_valid(run, (size_t)(q - run)))
-                        return -1;
-                    continue;
-                }
-                q++;
-            }
-            if (q >= s->end || !escapes_ok)
+        if (c == '\\') { /* checked here, decoded at the end */
+            if (s->end - q < 2)
                 return -1;
-            return decode_string(s, start, q, v);
+            escaped = 1;
+            q += 2;
+            continue;
         }
         if (c < 0x20)
             return -1;
