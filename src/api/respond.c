@@ -305,7 +305,7 @@ void api_serve_cached(api_thread *t, api_request *r, http_response *res, const c
 
 int api_fill_next(api_thread *t, const api_request *r, tv_show *const *shows, size_t n)
 {
-    return store_next_episodes(t->st, shows, n, r->now, &t->mem);
+    return read_model_next(t->app->reads, t->st, r->now, shows, n, &t->mem);
 }
 
 int api_episodes_by_page(api_thread *t, const api_request *r, const sched_page *page,

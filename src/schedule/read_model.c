@@ -9,7 +9,8 @@
 #include "util/hash.h"
 #include "util/metrics.h"
 
-#define GZIP_MIN 1024 /* smaller bodies are not worth a Content-Encoding */
+#define GZIP_MIN   1024        /* smaller bodies are not worth a Content-Encoding */
+#define NEXT_SHOWS (64 * 1024) /* next episodes remembered: about 10 MB at most */
 
 struct read_model {
     const config *cfg;
@@ -17,6 +18,7 @@ struct read_model {
     generation_poller *poller;
     schedule *schedule;
     name_index *names; /* the shows' names, for search */
+    next_memo *next;   /* the shows' next episodes */
     cache *cache;      /* NULL when CACHE_MB=0 */
 };
 
@@ -27,6 +29,7 @@ read_model *read_model_new(const config *cfg, generation_poll_fn poll, void *arg
 
     if (!m || !(m->schedule = schedule_new()) ||
         !(m->names = names_new((size_t)cfg->search_index_mb << 20)) ||
+        !(m->next = next_memo_new(NEXT_SHOWS)) ||
         (cfg->cache_mb > 0 && !(m->cache = cache_new((size_t)cfg->cache_mb << 20)))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -48,6 +51,7 @@ void read_model_free(read_model *m)
     cache_free(m->cache);
     schedule_free(m->schedule);
     names_free(m->names);
+    next_memo_free(m->next);
     free(m);
 }
 
@@ -72,6 +76,12 @@ int read_model_rows(read_model *m, store *st, const sched_query *q, int64_t offs
                     sched_row *rows, size_t *n, int64_t *total)
 {
     return schedule_rows(m->schedule, st, read_model_generation(m), q, offset, cap, rows, n, total);
+}
+
+int read_model_next(read_model *m, store *st, int64_t now, tv_show *const *shows, size_t n,
+                    arena *a)
+{
+    return next_memo_fill(m->next, st, read_model_generation(m), now, shows, n, a);
 }
 
 void read_body_release(read_body *b)

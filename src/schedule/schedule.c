@@ -571,11 +571,37 @@ static void view_take(schedule *s, const snapshot *sn, int32_t first, int32_t la
 
 /* ---- matching ---- */
 
+/* A set of distributor ids: a bit per id up to the snapshot's largest
+ * (the database's ids, dense), so that the walk tests an entry's two
+ * distributors with a shift and a mask each. */
+typedef struct idset {
+    uint64_t *bits;
+    int64_t limit; /* ids in [1, limit) can be members */
+} idset;
+
+static int idset_init(idset *x, int64_t limit)
+{
+    x->limit = limit;
+    x->bits = calloc((size_t)(limit + 63) / 64, sizeof(*x->bits));
+    return x->bits ? 0 : -1;
+}
+
+static void idset_add(idset *x, int64_t id)
+{
+    if (id > 0 && id < x->limit)
+        x->bits[id >> 6] |= (uint64_t)1 << (id & 63);
+}
+
+static int idset_has(const idset *x, int64_t id)
+{
+    return id > 0 && id < x->limit && (x->bits[id >> 6] >> (id & 63) & 1);
+}
+
 /* A query resolved against a snapshot: names to ids and bits. */
 typedef struct matcher {
     const sched_query *q;
     int by_dist, by_country, nothing;
-    idmap dists, countries;
+    idset dists, countries;
     uint64_t genres_any, genres_none;
     int language, type, status; /* -1: any */
 } matcher;
@@ -589,6 +615,13 @@ static int resolve_names(const dist *dists, size_t ndists, const sched_query *q,
 {
     char code[3] = "";
     int whole = 0;
+    int64_t limit = 1;
+
+    for (size_t i = 0; i < ndists; i++)
+        if (dists[i].id >= limit)
+            limit = dists[i].id + 1;
+    if (idset_init(&m->dists, limit) != 0 || idset_init(&m->countries, limit) != 0)
+        return -1;
 
     /* a name that holds a comma is matched whole before the list is split
      * on its commas */
@@ -603,13 +636,11 @@ static int resolve_names(const dist *dists, size_t ndists, const sched_query *q,
         int hit = whole && text_is(d->name, &q->distributor_whole);
         for (size_t k = 0; k < q->ndistributors && !hit && !whole; k++)
             hit = text_is(d->name, &q->distributors[k]);
-        if (hit && idmap_put(&m->dists, d->id, 1) != 0)
-            return -1;
-        if (q->country.s &&
-            (text_is(d->country_name, &q->country) ||
-             (code[0] && d->country_code && !strcmp(d->country_code, code))) &&
-            idmap_put(&m->countries, d->id, 1) != 0)
-            return -1;
+        if (hit)
+            idset_add(&m->dists, d->id);
+        if (q->country.s && (text_is(d->country_name, &q->country) ||
+                             (code[0] && d->country_code && !strcmp(d->country_code, code))))
+            idset_add(&m->countries, d->id);
     }
     return 0;
 }
@@ -629,8 +660,6 @@ static int matcher_init(schedule *s, const snapshot *sn, const sched_query *q, m
     /* the distributors are read once per snapshot and never change after */
     memset(m, 0, sizeof(*m));
     m->q = q;
-    idmap_init(&m->dists);
-    idmap_init(&m->countries);
     m->by_dist = q->ndistributors > 0;
     m->by_country = q->country.s != NULL;
     if ((m->by_dist || m->by_country) && resolve_names(sn->dists, sn->ndists, q, m) != 0)
@@ -655,15 +684,13 @@ static int matcher_init(schedule *s, const snapshot *sn, const sched_query *q, m
 
 static void matcher_free(matcher *m)
 {
-    idmap_free(&m->dists);
-    idmap_free(&m->countries);
+    free(m->dists.bits);
+    free(m->countries.bits);
 }
 
-static int has_id(const idmap *set, int64_t a, int64_t b)
+static int has_id(const idset *set, int64_t a, int64_t b)
 {
-    int64_t v;
-
-    return (a && idmap_get(set, a, &v)) || (b && idmap_get(set, b, &v));
+    return idset_has(set, a) || idset_has(set, b);
 }
 
 static int show_listed(const sched_query *q, int64_t show_id)
@@ -734,6 +761,7 @@ typedef struct walk {
     sched_row *rows;
     size_t n;
     int64_t total;
+    int all; /* the query keeps every entry */
 } walk;
 
 static void walk_take(walk *w, const entry *e)
@@ -753,7 +781,7 @@ static void walk_take(walk *w, const entry *e)
 /* The rows of v[0..n) (in order) that match, or all of them. */
 static void walk_run(walk *w, const entry *v, size_t n, const uint32_t *idx)
 {
-    int all = unfiltered(w->m);
+    int all = w->all;
 
     /* unfiltered and wholly before the page or after it: count only */
     if (all && (w->skip >= (int64_t)n || w->n >= w->cap)) {
@@ -821,6 +849,12 @@ static void walk_instants(const view *v, int32_t local_day, int64_t lo, int64_t 
     for (;;) {
         const entry *best = NULL;
         size_t bi = 0;
+        if (w->n >= w->cap) {
+            /* the page is full: what remains is only counted, in any order */
+            for (size_t i = 0; i < k; i++)
+                walk_run(w, sl[i].d->v, sl[i].end - sl[i].at, sl[i].d->by_instant + sl[i].at);
+            return;
+        }
         for (size_t i = 0; i < k; i++) {
             const entry *e;
             if (sl[i].at == sl[i].end)
@@ -894,7 +928,7 @@ int schedule_rows(schedule *s, store *st, int64_t gen, const sched_query *q, int
         return STORE_ERR;
     }
     view_take(s, sn, first, last, v);
-    w = (walk){&m, offset, cap, rows, 0, 0};
+    w = (walk){&m, offset, cap, rows, 0, 0, unfiltered(&m)};
     if (q->tz)
         walk_local_days(v, q, &w);
     else

@@ -222,7 +222,21 @@ void jw_arr_close(jw_writer *w)
  * '"' and '\\' (anything else takes json_escape()). */
 static int plain(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    /* eight bytes at a time: a byte that is a control character, not
+     * ASCII, '"' or '\\' sets its top bit in one of these (the classic
+     * has-zero-byte test on v, v - 0x20 and v xor each quote) */
+    const uint64_t ones = 0x0101010101010101ull, tops = 0x8080808080808080ull;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v, q, b;
+        memcpy(&v, s + i, 8);
+        q = v ^ (ones * '"');
+        b = v ^ (ones * '\\');
+        if ((v | ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & tops)
+            return 0;
+    }
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
             return 0;

@@ -60,6 +60,39 @@ static void test_json_escapes_quote_and_backslash(void **state)
     escape_is("", 0, "", 0);
 }
 
+/* The writer checks eight bytes at a time whether a string needs
+ * escaping: a byte that does is found at every place in and across those
+ * words, and the string then reads back as itself. */
+static void test_json_writer_finds_what_needs_escaping_anywhere(void **state)
+{
+    static const char special[] = {'"', '\\', '\n', '\x01', '\x1f', '\x7f', '\xc3'};
+    (void)state;
+    for (size_t k = 0; k < sizeof(special); k++)
+        for (size_t at = 0; at < 24; at++) {
+            char s[25];
+            jw_writer w;
+            json_t *v;
+            buf b;
+            if (special[k] == '\xc3' && at == 23)
+                continue; /* "é" takes two bytes */
+            memset(s, 'a' + (char)(at % 26), 24);
+            s[at] = special[k];
+            if (special[k] == '\xc3')
+                s[at + 1] = '\xa9';
+            s[24] = '\0';
+            buf_init(&b, 0);
+            jw_begin(&w, &b);
+            jw_strn(&w, s, 24);
+            assert_int_equal(jw_end(&w), 0);
+            v = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+            assert_non_null(v);
+            assert_int_equal(json_string_length(v), 24);
+            assert_memory_equal(json_string_value(v), s, 24);
+            json_decref(v);
+            buf_free(&b);
+        }
+}
+
 static void test_json_escapes_every_control_character(void **state)
 {
     static const char *named[32] = {
@@ -414,6 +447,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_escapes_quote_and_backslash),
         cmocka_unit_test(test_json_escapes_every_control_character),
+        cmocka_unit_test(test_json_writer_finds_what_needs_escaping_anywhere),
         cmocka_unit_test(test_json_passes_valid_multibyte_text),
         cmocka_unit_test(test_json_replaces_invalid_utf8),
         cmocka_unit_test(test_json_output_is_valid_for_every_byte_pair),
