@@ -32,12 +32,24 @@ typedef struct entry {
     uint8_t flags; /* SCHED_* */
 } entry;
 
+/* How many of a day's entries have one (network, web channel) pair. */
+typedef struct pair_count {
+    int64_t network_id, web_channel_id;
+    int64_t n;
+} pair_count;
+
 typedef struct day {
     int32_t airdate;
     entry *v; /* the schedule's order */
     size_t n, cap;
     uint32_t *by_instant; /* the timed entries, in instant order */
     size_t ntimed;
+    /* what counts a day that a query does not page through, without
+     * walking it: its distributor pairs, and its shows' ratings */
+    pair_count *pairs;
+    size_t npairs;
+    double *ratings; /* ascending, the rated entries only */
+    size_t nrated;
     arena names;
 } day;
 
@@ -150,6 +162,8 @@ static void day_free(day *d)
         return;
     free(d->v);
     free(d->by_instant);
+    free(d->pairs);
+    free(d->ratings);
     arena_free(&d->names);
     free(d);
 }
@@ -352,6 +366,48 @@ static int by_instant_cmp(const void *x, const void *y)
     return instant_cmp(&sort_base[*(const uint32_t *)x], &sort_base[*(const uint32_t *)y]);
 }
 
+static int pair_cmp(const void *x, const void *y)
+{
+    const pair_count *a = x, *b = y;
+
+    if (a->network_id != b->network_id)
+        return a->network_id < b->network_id ? -1 : 1;
+    return (a->web_channel_id > b->web_channel_id) - (a->web_channel_id < b->web_channel_id);
+}
+
+static int double_cmp(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+
+    return (a > b) - (a < b);
+}
+
+/* d's distributor pairs with their counts, and its ratings in order. */
+static int day_summarise(day *d)
+{
+    size_t k = 0;
+
+    d->npairs = d->nrated = 0;
+    if (!(d->pairs = malloc((d->n + 1) * sizeof(*d->pairs))) ||
+        !(d->ratings = malloc((d->n + 1) * sizeof(*d->ratings))))
+        return -1;
+    for (size_t i = 0; i < d->n; i++) {
+        d->pairs[i] = (pair_count){d->v[i].network_id, d->v[i].web_channel_id, 1};
+        if (!isnan(d->v[i].rating))
+            d->ratings[d->nrated++] = d->v[i].rating;
+    }
+    qsort(d->pairs, d->n, sizeof(*d->pairs), pair_cmp);
+    for (size_t i = 0; i < d->n; i++) {
+        if (k && !pair_cmp(&d->pairs[k - 1], &d->pairs[i]))
+            d->pairs[k - 1].n++;
+        else
+            d->pairs[k++] = d->pairs[i];
+    }
+    d->npairs = k;
+    qsort(d->ratings, d->nrated, sizeof(*d->ratings), double_cmp);
+    return 0;
+}
+
 static int day_index(day *d)
 {
     d->ntimed = 0;
@@ -363,7 +419,7 @@ static int day_index(day *d)
     sort_base = d->v;
     qsort(d->by_instant, d->ntimed, sizeof(*d->by_instant), by_instant_cmp);
     sort_base = NULL;
-    return 0;
+    return day_summarise(d);
 }
 
 /* Reads airdates [first, last] in one statement into l (days with no
@@ -707,20 +763,31 @@ static int show_listed(const sched_query *q, int64_t show_id)
     return lo < q->nshow_ids && q->show_ids[lo] == show_id;
 }
 
+/* Whether a show with this network and web channel passes the filters on
+ * distributors: names, country, kind. */
+static int dists_keep(const matcher *m, int64_t network_id, int64_t web_channel_id)
+{
+    const sched_query *q = m->q;
+
+    if (m->by_dist && !has_id(&m->dists, network_id, web_channel_id))
+        return 0;
+    if (m->by_country && !has_id(&m->countries, network_id, web_channel_id))
+        return 0;
+    /* a show's distributor is its network, or its web channel without one */
+    if (q->kind == DIST_NETWORK && !network_id)
+        return 0;
+    if (q->kind == DIST_WEB && (network_id || !web_channel_id))
+        return 0;
+    return 1;
+}
+
 static int keeps(const matcher *m, const entry *e)
 {
     const sched_query *q = m->q;
 
     if (m->nothing)
         return 0;
-    if (m->by_dist && !has_id(&m->dists, e->network_id, e->web_channel_id))
-        return 0;
-    if (m->by_country && !has_id(&m->countries, e->network_id, e->web_channel_id))
-        return 0;
-    /* a show's distributor is its network, or its web channel without one */
-    if (q->kind == DIST_NETWORK && !e->network_id)
-        return 0;
-    if (q->kind == DIST_WEB && (e->network_id || !e->web_channel_id))
+    if (!dists_keep(m, e->network_id, e->web_channel_id))
         return 0;
     if (q->has_min_rating && !(e->rating >= q->min_rating))
         return 0;
@@ -741,13 +808,49 @@ static int keeps(const matcher *m, const entry *e)
     return 1;
 }
 
-static int unfiltered(const matcher *m)
+/* No filter other than those on distributors and the rating. */
+static int only_dists_or_rating(const matcher *m)
 {
     const sched_query *q = m->q;
 
-    return !m->by_dist && !m->by_country && q->kind < 0 && !q->has_min_rating && !q->ngenres &&
-           !q->nexclude_genres && m->language < 0 && m->type < 0 && m->status < 0 &&
-           !q->premieres && !q->new_shows && !q->show_ids;
+    return !m->nothing && !q->ngenres && !q->nexclude_genres && m->language < 0 && m->type < 0 &&
+           m->status < 0 && !q->premieres && !q->new_shows && !q->show_ids;
+}
+
+static int filters_dists(const matcher *m)
+{
+    return m->by_dist || m->by_country || m->q->kind >= 0;
+}
+
+static int unfiltered(const matcher *m)
+{
+    return only_dists_or_rating(m) && !filters_dists(m) && !m->q->has_min_rating;
+}
+
+/* How many of d's entries the query keeps, from d's summary: 1 with *c,
+ * or 0 when the query filters on more than its summary tells. */
+static int day_count(const day *d, const matcher *m, int64_t *c)
+{
+    size_t lo = 0, hi;
+
+    if (!only_dists_or_rating(m) || (filters_dists(m) && m->q->has_min_rating))
+        return 0;
+    *c = 0;
+    if (!m->q->has_min_rating) {
+        for (size_t i = 0; i < d->npairs; i++)
+            if (dists_keep(m, d->pairs[i].network_id, d->pairs[i].web_channel_id))
+                *c += d->pairs[i].n;
+        return 1;
+    }
+    for (hi = d->nrated; lo < hi;) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->ratings[mid] >= m->q->min_rating)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    *c = (int64_t)(d->nrated - lo);
+    return 1;
 }
 
 /* ---- the walk ---- */
@@ -800,8 +903,16 @@ static void walk_airdates(const view *v, const sched_query *q, walk *w)
 {
     for (int32_t d = q->from; d <= q->to; d++) {
         const day *x = view_day(v, d);
-        if (x)
-            walk_run(w, x->v, x->n, NULL);
+        int64_t c;
+        if (!x)
+            continue;
+        /* a day wholly after the page, or wholly skipped, is only counted */
+        if (!w->all && day_count(x, w->m, &c) && (w->n >= w->cap || w->skip >= c)) {
+            w->total += c;
+            w->skip -= w->n >= w->cap ? 0 : c;
+            continue;
+        }
+        walk_run(w, x->v, x->n, NULL);
     }
 }
 
