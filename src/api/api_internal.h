@@ -254,6 +254,10 @@ void api_list_feed(api_thread *t, api_request *r, http_response *res, const stor
 
 /* ---- reads shared by routes (respond.c) ---- */
 
+/* Episodes ids[0..n) of a list into rows[i] (NULL where one is gone
+ * since, or its show is), each with its show's card (store_show_cards()),
+ * from st: the read model's memo of cards answers for the shows it holds. */
+int api_list_episodes(api_thread *t, store *st, const int64_t *ids, size_t n, tv_episode **rows);
 /* The episodes of a schedule page, into rows[i] in the page's order (NULL
  * where one is gone since), their shows' next episodes filled. */
 int api_episodes_by_page(api_thread *t, const api_request *r, const sched_page *page,

@@ -308,6 +308,26 @@ int api_fill_next(api_thread *t, const api_request *r, tv_show *const *shows, si
     return read_model_next(t->app->reads, t->st, r->now, shows, n, &t->mem);
 }
 
+int api_list_episodes(api_thread *t, store *st, const int64_t *ids, size_t n, tv_episode **rows)
+{
+    int64_t *show_ids = arena_alloc(&t->mem, (n + 1) * sizeof(*show_ids));
+    tv_show **cards = arena_alloc(&t->mem, (n + 1) * sizeof(tv_show *));
+    int rc;
+
+    if (!show_ids || !cards)
+        return STORE_ERR;
+    if ((rc = store_list_episodes(st, ids, n, &t->mem, rows)) != STORE_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        show_ids[i] = rows[i] ? rows[i]->show->id : 0;
+    if ((rc = read_model_cards(t->app->reads, st, show_ids, n, &t->mem, cards)) != STORE_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i] && !(rows[i]->show = cards[i]))
+            rows[i] = NULL; /* its show is gone since */
+    return STORE_OK;
+}
+
 int api_episodes_by_page(api_thread *t, const api_request *r, const sched_page *page,
                          tv_episode **rows)
 {
@@ -318,10 +338,10 @@ int api_episodes_by_page(api_thread *t, const api_request *r, const sched_page *
 
     for (size_t i = 0; i < page->n; i++)
         ids[i] = page->rows[i].id;
-    if ((rc = store_episodes_by_ids(t->st, ids, page->n, &t->mem, rows)) != STORE_OK)
+    if ((rc = api_list_episodes(t, t->st, ids, page->n, rows)) != STORE_OK)
         return rc;
     for (size_t i = 0; i < page->n; i++)
-        if (rows[i] && rows[i]->show)
+        if (rows[i])
             shows[k++] = rows[i]->show;
     return api_fill_next(t, r, shows, k);
 }

@@ -107,7 +107,7 @@ static int week_read(api_thread *t, store *st, const sched_row *rows, size_t *n,
         tv_episode **got = eps + kept;
         for (size_t j = 0; j < k; j++)
             ids[j] = rows[i + j].id;
-        rc = store_episodes_by_ids(st, ids, k, &t->mem, got);
+        rc = api_list_episodes(t, st, ids, k, got);
         for (size_t j = 0; rc == STORE_OK && j < k; j++)
             if (got[j])
                 eps[kept++] = got[j];

@@ -10,7 +10,8 @@
 #include "util/metrics.h"
 
 #define GZIP_MIN   1024        /* smaller bodies are not worth a Content-Encoding */
-#define NEXT_SHOWS (64 * 1024) /* next episodes remembered: about 10 MB at most */
+#define MEMO_SHOWS (64 * 1024) /* shows remembered for lists */
+#define MEMO_BYTES (16u << 20) /* and at most this much of their text */
 
 struct read_model {
     const config *cfg;
@@ -18,7 +19,7 @@ struct read_model {
     generation_poller *poller;
     schedule *schedule;
     name_index *names; /* the shows' names, for search */
-    next_memo *next;   /* the shows' next episodes */
+    show_memo *shows;  /* the shows' cards and next episodes */
     cache *cache;      /* NULL when CACHE_MB=0 */
 };
 
@@ -29,7 +30,7 @@ read_model *read_model_new(const config *cfg, generation_poll_fn poll, void *arg
 
     if (!m || !(m->schedule = schedule_new()) ||
         !(m->names = names_new((size_t)cfg->search_index_mb << 20)) ||
-        !(m->next = next_memo_new(NEXT_SHOWS)) ||
+        !(m->shows = show_memo_new(MEMO_SHOWS, MEMO_BYTES)) ||
         (cfg->cache_mb > 0 && !(m->cache = cache_new((size_t)cfg->cache_mb << 20)))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -51,7 +52,7 @@ void read_model_free(read_model *m)
     cache_free(m->cache);
     schedule_free(m->schedule);
     names_free(m->names);
-    next_memo_free(m->next);
+    show_memo_free(m->shows);
     free(m);
 }
 
@@ -78,10 +79,16 @@ int read_model_rows(read_model *m, store *st, const sched_query *q, int64_t offs
     return schedule_rows(m->schedule, st, read_model_generation(m), q, offset, cap, rows, n, total);
 }
 
+int read_model_cards(read_model *m, store *st, const int64_t *ids, size_t n, arena *a,
+                     tv_show **out)
+{
+    return show_memo_cards(m->shows, st, read_model_generation(m), ids, n, a, out);
+}
+
 int read_model_next(read_model *m, store *st, int64_t now, tv_show *const *shows, size_t n,
                     arena *a)
 {
-    return next_memo_fill(m->next, st, read_model_generation(m), now, shows, n, a);
+    return show_memo_next(m->shows, st, read_model_generation(m), now, shows, n, a);
 }
 
 void read_body_release(read_body *b)

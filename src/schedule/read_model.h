@@ -6,9 +6,9 @@
  *   numbers, filters as values) answered from the schedule at the current
  *   generation: a typed page of episode ids and the exact total.
  *
- *   read_model_next: the next episodes of shows as of an instant, from
- *   what earlier reads of the generation found (next.h), the rest from
- *   the store.
+ *   read_model_cards / read_model_next: what a list says of each show
+ *   (its card, its next episode as of an instant), from what earlier
+ *   reads of the generation found (shows.h), the rest from the store.
  *
  *   read_model_search: the shows whose names best answer a folded search
  *   query, from the in-memory name index of the current generation
@@ -28,7 +28,7 @@
  *
  * Files: generation.c polls the generation, schedule.c and filters.c hold
  * the days and answer queries, names.c the shows' names for search,
- * next.c the shows' next episodes,
+ * shows.c the shows' cards and next episodes,
  * cache.c is the first level, l2.c the second, read_model.c ties them.
  *
  * Ownership: read_model_new() / read_model_free(); a read_body holds a
@@ -48,7 +48,7 @@
 #include "schedule/cache.h"
 #include "schedule/generation.h"
 #include "schedule/names.h"
-#include "schedule/next.h"
+#include "schedule/shows.h"
 #include "schedule/schedule.h"
 #include "util/buf.h"
 #include "util/gzip.h"
@@ -77,8 +77,10 @@ int read_model_rows(read_model *m, store *st, const sched_query *q, int64_t offs
 int read_model_search(read_model *m, store *st, const char *folded, int limit, int64_t *ids,
                       size_t *nids, int *answered);
 
-/* next_memo_fill() (next.h) at the current generation: shows[i]->next as
- * of instant now, strings in a; st is the caller's connection. */
+/* show_memo_cards() and show_memo_next() (shows.h) at the current
+ * generation, in a's memory; st is the caller's connection. */
+int read_model_cards(read_model *m, store *st, const int64_t *ids, size_t n, arena *a,
+                     tv_show **out);
 int read_model_next(read_model *m, store *st, int64_t now, tv_show *const *shows, size_t n,
                     arena *a);
 

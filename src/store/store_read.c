@@ -19,6 +19,14 @@
     " n.id, n.name, n.country_name, n.country_code, n.country_timezone,"                           \
     " w.id, w.name, w.country_name, w.country_code, w.country_timezone"
 #define SHOW_NCOLS 34
+/* The same columns where a show object in a list shows nothing of them
+ * (its run, schedule, summary, site, weight, search name, update time) */
+#define SHOW_LIST_COLS                                                                             \
+    "s.id, s.name, s.type, s.language, s.status, s.rating, s.genres, s.image_medium,"              \
+    " s.image_original, s.url, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"                    \
+    " s.tvmaze_id, s.imdb, s.thetvdb, NULL, NULL, 0,"                                              \
+    " n.id, n.name, n.country_name, n.country_code, n.country_timezone,"                           \
+    " w.id, w.name, w.country_name, w.country_code, w.country_timezone"
 #define SHOW_JOINS                                                                                 \
     " LEFT JOIN distributors n ON n.id = s.network_id"                                             \
     " LEFT JOIN distributors w ON w.id = s.web_channel_id"
@@ -86,7 +94,7 @@ static tv_show *read_show(db_rows *r, arena *a, int c)
     return s;
 }
 
-static tv_episode *read_episode(db_rows *r, arena *a)
+static tv_episode *read_episode(db_rows *r, arena *a, int with_show)
 {
     tv_episode *e = arena_calloc(a, sizeof(*e));
 
@@ -114,13 +122,14 @@ static tv_episode *read_episode(db_rows *r, arena *a)
     e->revision = (int32_t)db_col_int(r, 15);
     e->time_changed_at = db_col_null(r, 16) ? 0 : db_col_int(r, 16);
     e->season_length = db_col_null(r, 17) ? 0 : (int32_t)db_col_int(r, 17);
-    e->show = read_show(r, a, EPISODE_NCOLS);
+    if (with_show)
+        e->show = read_show(r, a, EPISODE_NCOLS);
     return e;
 }
 
 static void *read_episode_row(db_rows *r, arena *a)
 {
-    return read_episode(r, a);
+    return read_episode(r, a, 1);
 }
 
 static void *read_show_row(db_rows *r, arena *a)
@@ -282,14 +291,9 @@ static db_val id_list(store *st, arena *a, const int64_t *ids, size_t n)
     return dbv_text(text);
 }
 
-int store_episodes_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_episode **out)
+static int episodes_by_ids(store *st, dialect_sql sql, store_row_reader read, const int64_t *ids,
+                           size_t n, arena *a, tv_episode **out)
 {
-    static dialect_sql sql = {"SELECT " EPISODE_COLS SHOW_COLS
-                              " FROM episodes e JOIN shows s ON s.id = e.show_id" SHOW_JOINS
-                              " WHERE e.id IN (SELECT value FROM json_each($1))",
-                              "SELECT " EPISODE_COLS SHOW_COLS
-                              " FROM episodes e JOIN shows s ON s.id = e.show_id" SHOW_JOINS
-                              " WHERE e.id = ANY($1::text::bigint[])"};
     store_page page;
     idmap at;
     db_val p;
@@ -300,7 +304,7 @@ int store_episodes_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_
         return STORE_OK;
     p = id_list(st, a, ids, n);
     if (p.type == DBV_NULL ||
-        (rc = store_collect(st, store_sql(st, sql), &p, 1, a, read_episode_row, &page)) != STORE_OK)
+        (rc = store_collect(st, store_sql(st, sql), &p, 1, a, read, &page)) != STORE_OK)
         return p.type == DBV_NULL ? STORE_ERR : rc;
     idmap_init(&at);
     for (size_t i = 0; i < n; i++)
@@ -318,18 +322,47 @@ int store_episodes_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_
     return STORE_OK;
 }
 
+int store_episodes_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_episode **out)
+{
+    static dialect_sql sql = {"SELECT " EPISODE_COLS SHOW_COLS
+                              " FROM episodes e JOIN shows s ON s.id = e.show_id" SHOW_JOINS
+                              " WHERE e.id IN (SELECT value FROM json_each($1))",
+                              "SELECT " EPISODE_COLS SHOW_COLS
+                              " FROM episodes e JOIN shows s ON s.id = e.show_id" SHOW_JOINS
+                              " WHERE e.id = ANY($1::text::bigint[])"};
+
+    return episodes_by_ids(st, sql, read_episode_row, ids, n, a, out);
+}
+
+/* An episode of a list: its show is a stub that carries only the id. */
+static void *read_list_episode_row(db_rows *r, arena *a)
+{
+    tv_episode *e = read_episode(r, a, 0);
+
+    if (e && (e->show = arena_calloc(a, sizeof(*e->show))))
+        e->show->id = db_col_int(r, EPISODE_NCOLS);
+    return e && e->show ? e : NULL;
+}
+
+int store_list_episodes(store *st, const int64_t *ids, size_t n, arena *a, tv_episode **out)
+{
+    static dialect_sql sql = {"SELECT " EPISODE_COLS "e.show_id FROM episodes e"
+                              " WHERE e.id IN (SELECT value FROM json_each($1))",
+                              "SELECT " EPISODE_COLS "e.show_id FROM episodes e"
+                              " WHERE e.id = ANY($1::text::bigint[])"};
+
+    return episodes_by_ids(st, sql, read_list_episode_row, ids, n, a, out);
+}
+
 /* A next episode and the show it is next of. */
 typedef struct next_row {
     tv_next_episode e;
     int64_t show_id;
 } next_row;
 
-int store_shows_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out)
+static int shows_by_ids(store *st, dialect_sql sql, const int64_t *ids, size_t n, arena *a,
+                        tv_show **out)
 {
-    static dialect_sql sql = {"SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS
-                              " WHERE s.id IN (SELECT value FROM json_each($1))",
-                              "SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS
-                              " WHERE s.id = ANY($1::text::bigint[])"};
     store_page page;
     db_val p;
     int rc;
@@ -349,6 +382,26 @@ int store_shows_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_sho
                 out[i] = s;
     }
     return STORE_OK;
+}
+
+int store_shows_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out)
+{
+    static dialect_sql sql = {"SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS
+                              " WHERE s.id IN (SELECT value FROM json_each($1))",
+                              "SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS
+                              " WHERE s.id = ANY($1::text::bigint[])"};
+
+    return shows_by_ids(st, sql, ids, n, a, out);
+}
+
+int store_show_cards(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out)
+{
+    static dialect_sql sql = {"SELECT " SHOW_LIST_COLS " FROM shows s" SHOW_JOINS
+                              " WHERE s.id IN (SELECT value FROM json_each($1))",
+                              "SELECT " SHOW_LIST_COLS " FROM shows s" SHOW_JOINS
+                              " WHERE s.id = ANY($1::text::bigint[])"};
+
+    return shows_by_ids(st, sql, ids, n, a, out);
 }
 
 static void *read_next_row(db_rows *r, arena *a)

@@ -67,8 +67,15 @@ int store_show_names(store *st, store_show_name_fn fn, void *ctx, int64_t *gen);
 /* The episodes ids[0..n) with their shows and distributors, into out[i] in
  * the order of ids (NULL where an episode is gone). */
 int store_episodes_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_episode **out);
+/* The same without the shows: each episode's show is a stub that holds
+ * only the show's id (for store_show_cards() or a memo of them). */
+int store_list_episodes(store *st, const int64_t *ids, size_t n, arena *a, tv_episode **out);
 /* The shows ids[0..n) into out[i] (NULL where a show is gone). */
 int store_shows_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out);
+/* The same with only what a show object in a list shows (render_show()
+ * without detail): the run, schedule, summary, official site, weight,
+ * search name and update time are unset. */
+int store_show_cards(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out);
 /* Each show's next episode as of `now` (Unix seconds): the first, in
  * airing order, that airs at or after now, or on a day from now's UTC day on
  * when its time is not announced; shows[i]->next, NULL when none. */
