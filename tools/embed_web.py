@@ -13,8 +13,9 @@ src/web/web.h).
   import cycle is refused: it would have no such order).
 - url(...) in CSS and src/href in the page that name a file of web/ are
   rewritten; the page gets a modulepreload link for every module its entry
-  scripts import, so the browser fetches them at once instead of one level
-  of imports at a time.
+  scripts import with import statements, so the browser fetches them at
+  once instead of one level of imports at a time (a module loaded by
+  import(), a view other than the first page's, is fetched when used).
 - What the Content-Security-Policy forbids is refused at build time: inline
   scripts, style elements and attributes, event-handler attributes; so is
   building HTML from strings in scripts (innerHTML and its kind), which the
@@ -103,14 +104,17 @@ def resolve(files, importer, spec):
     return rel if rel in files else None
 
 
-def js_imports(files, rel):
+def js_imports(files, rel, dynamic=True):
+    """The files rel imports; without dynamic, only those of its import
+    statements (what must be loaded before it runs), not of import()."""
     text = files[rel].decode("utf-8")
     out = []
     for m in IMPORT_RE.finditer(text):
         target = resolve(files, rel, m.group(3))
         if target is None:
             raise BuildError("%s: import of %r, which is not a file of web/" % (rel, m.group(3)))
-        out.append(target)
+        if dynamic or "(" not in m.group(1):
+            out.append(target)
     return out
 
 
@@ -214,7 +218,7 @@ def build(root):
     preload, seen = [], set(entries)
 
     def walk(rel):
-        for dep in js_imports(files, rel):
+        for dep in js_imports(files, rel, dynamic=False):
             if dep not in seen:
                 seen.add(dep)
                 preload.append(dep)
