@@ -3,7 +3,8 @@
 // imported: every view loads cleanly, shows what the API returns for the
 // same parameters, keeps its state in the URL, works from the keyboard and
 // passes axe-core; screenshots of each view go to build/test-results/browser
-// and the README's is made from them.
+// and the README's (the week, the subscribe dialog with a list) are made
+// from them.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -531,6 +532,7 @@ test('subscribe to a followed-show list: the pasted feed link gives the list’s
   await page.click('#subscribe');
   await page.waitForSelector('dialog.subscribe[open] #subscribe-list-token');
   assert.match(await page.textContent('#subscribe-list-help'), /localStorage/);
+  assert.doesNotMatch(await page.textContent('#subscribe-list'), /null|undefined/);
 
   // the link the API gave when the list was made, as a calendar app would get it
   await page.fill('#subscribe-list-token', `webcal://${new URL(base()).host}${list.feedIcs}`);
@@ -595,6 +597,7 @@ test('a list’s feed token no list has shows the API’s message; text that is 
   await page.press('#subscribe-list-token', 'Enter');
   await page.waitForSelector('#subscribe-list-error');
   const message = await page.textContent('#subscribe-list-error');
+  assert.doesNotMatch(await page.textContent('#subscribe-list'), /null|undefined/);
   assert.ok(message.includes(api.body.error) && message.includes('404'), message);
   assert.equal(await page.getAttribute('#subscribe-list-token', 'aria-invalid'), 'true');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'subscribe-list-token', 'the focus stays on the field');
@@ -912,6 +915,12 @@ test('screenshots of each view at 375 and 1,440 px; the README screenshot is the
       await p.click('#subscribe');
       await p.waitForSelector('dialog[open]');
     }],
+    ['subscribe-list', `/?week=${SHOWCASE_WEEK}&tz=${ZONE}&kind=network`, async (p) => {
+      await p.click('#subscribe');
+      await p.fill('#subscribe-list-token', (await followedList()).token);
+      await p.click('#subscribe-list-use');
+      await p.waitForSelector('#subscribe-list-https');
+    }],
     ['show', `/shows/${eastenders.id}`],
     ['insights', '/insights'],
   ];
@@ -933,6 +942,7 @@ test('screenshots of each view at 375 and 1,440 px; the README screenshot is the
   assert.equal(made.length, views.length * 2, made.join(' '));
   fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   fs.copyFileSync(path.join(RESULTS, 'week-1440.png'), SCREENSHOT);
+  fs.copyFileSync(path.join(RESULTS, 'subscribe-list-1440.png'), path.join(path.dirname(SCREENSHOT), 'subscribe-list.png'));
 });
 
 test('the server stops cleanly after all of it (no sanitizer report, exit 0)', async () => {

@@ -116,9 +116,9 @@ function listSection(params) {
       h('div', { class: 'field feed-row' },
         h('label', { for: 'subscribe-list-token' }, 'Feed link or feed token of your list'),
         h('span', { class: 'feed-line' }, input, use)));
-    body.replaceChildren(
-      form,
-      problem ? h('p', { class: 'form-error', id: 'subscribe-list-error', role: 'alert' }, problem) : null,
+    body.replaceChildren(form);
+    if (problem) body.append(h('p', { class: 'form-error', id: 'subscribe-list-error', role: 'alert' }, problem));
+    body.append(
       h('p', { class: 'note', id: 'subscribe-list-help' },
         'Lists are made with an API key (POST /api/v1/lists); the answer’s feed_ics or feed_token is the list’s only credential. '
         + 'Paste either here: this browser keeps it (in localStorage) so that the link is here next time, until you forget it.'));
