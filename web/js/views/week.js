@@ -173,12 +173,17 @@ export function weekGrid(days, zone) {
     daySections.map((d) => d.section));
   const dayIndex = new Map(days.map((d, i) => [d, i]));
 
-  function node({ e, show }) {
-    const text = cardText(e, show);
-    let b = built.get(e.id);
-    if (!b || b.text !== text) {
-      b = { text, li: card(e, show) };
-      built.set(e.id, b);
+  // whether the card built for episode id shows x: the same object the
+  // page was sent (a filter drawn from the week held), else the same text
+  function isBuilt(b, x) {
+    return b && (b.e === x.e || b.text === cardText(x.e, x.show));
+  }
+
+  function node(x) {
+    let b = built.get(x.e.id);
+    if (!isBuilt(b, x)) {
+      b = { e: x.e, text: cardText(x.e, x.show), li: card(x.e, x.show) };
+      built.set(x.e.id, b);
     }
     return b.li;
   }
@@ -230,8 +235,7 @@ export function weekGrid(days, zone) {
       setDay(d, wanted[i].reduce((n, c) => n + c.length, 0));
       let fresh = 0; // counted over the day's parts, in order: the top of its column
       const first = (x) => {
-        const b = built.get(x.e.id);
-        if (b && b.text === cardText(x.e, x.show)) return true;
+        if (isBuilt(built.get(x.e.id), x)) return true;
         if (fresh++ < FIRST_CARDS) return true;
         later = true;
         return false;
