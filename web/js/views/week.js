@@ -302,10 +302,14 @@ export function renderWeek(main, { navigate, setTitle }) {
   if (new URLSearchParams(location.search).get('tz') !== zone) history.replaceState(null, '', `/?${writeQuery(state)}`);
   const status = h('p', { class: 'week-status', role: 'status', id: 'week-status' });
   const body = h('div', { class: 'week-body', id: 'week-body' });
-  // the episodes and the filter values are asked for first: the rest of the
-  // view is built while they travel
+  // the episodes are asked for first: the rest of the view is built while
+  // they travel
   const firstLoad = load();
-  const lists = Promise.all(['countries', 'networks', 'genres'].map((n) => getList(n).catch(() => [])));
+  // the filters' lists of names are asked for once the first cards are
+  // painted: each request started costs the page's thread time, and the
+  // cards come first
+  const painted = firstLoad.then(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+  const lists = painted.then(() => Promise.all(['countries', 'networks', 'genres'].map((n) => getList(n).catch(() => []))));
   const filters = filtersForm({ lists: { countries: [], networks: [], genres: [] }, onChange: changeFilters });
   // the ~430 zones are listed when the control is first used: until then
   // it holds the one shown (they would be a sixth of the page's nodes)
@@ -371,8 +375,7 @@ export function renderWeek(main, { navigate, setTitle }) {
     }
   });
 
-  // the filters' lists are drawn once the first cards are (they wait behind them)
-  Promise.all([lists, firstLoad]).then(([[countries, networks, genres]]) => filters.setLists({ countries, networks, genres }));
+  lists.then(([countries, networks, genres]) => filters.setLists({ countries, networks, genres }));
 
   function writeUrl(push) {
     const url = `/?${writeQuery(state)}`;
