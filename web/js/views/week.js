@@ -175,14 +175,18 @@ export function weekGrid(days, zone) {
 
   // whether the card built for episode id shows x: the same object the
   // page was sent (a filter drawn from the week held), else the same text
+  // (worked out when first compared: most cards never are)
   function isBuilt(b, x) {
-    return b && (b.e === x.e || b.text === cardText(x.e, x.show));
+    if (!b) return false;
+    if (b.e === x.e) return true;
+    b.text ??= cardText(b.e, b.show);
+    return b.text === cardText(x.e, x.show);
   }
 
   function node(x) {
     let b = built.get(x.e.id);
     if (!isBuilt(b, x)) {
-      b = { e: x.e, text: cardText(x.e, x.show), li: card(x.e, x.show) };
+      b = { e: x.e, show: x.show, text: null, li: card(x.e, x.show) };
       built.set(x.e.id, b);
     }
     return b.li;
