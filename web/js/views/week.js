@@ -33,26 +33,22 @@ const PREMIERE_TEXT = { series: 'Series premiere', season: 'Season premiere' };
 
 // What every card has, built once and cloned: cloning a small tree costs
 // the browser less than building it node by node, and a busy week has
-// thousands of cards.
+// thousands of cards. Each element holds its text node, whose data a card
+// sets.
+function tag(name, className, text = '') {
+  const el = document.createElement(name);
+  el.className = className;
+  el.append(document.createTextNode(text));
+  return el;
+}
+
 function cardPrototype(timed) {
   const li = document.createElement('li');
   const a = document.createElement('a');
-  const t = document.createElement(timed ? 'time' : 'span');
-  t.className = timed ? 'card-time' : 'card-time card-time-unknown';
-  if (!timed) t.textContent = 'Time TBA';
-  const show = document.createElement('span');
-  show.className = 'card-show';
-  const ep = document.createElement('span');
-  ep.className = 'card-ep';
-  a.append(t, show, ep);
+  a.append(timed ? tag('time', 'card-time') : tag('span', 'card-time card-time-unknown', 'Time TBA'),
+    tag('span', 'card-show'), tag('span', 'card-ep'));
   li.append(a);
   return li;
-}
-
-function tag(className) {
-  const el = document.createElement('span');
-  el.className = className;
-  return el;
 }
 
 let protos = null;
@@ -65,7 +61,7 @@ function cardText(e, show) {
 }
 
 function card(e, show) {
-  if (!protos) protos = { timed: cardPrototype(true), untimed: cardPrototype(false), dist: tag('card-dist'), badge: tag('badge') };
+  if (!protos) protos = { timed: cardPrototype(true), untimed: cardPrototype(false), dist: tag('span', 'card-dist'), badge: tag('span', 'badge') };
   const premiere = PREMIERE_TEXT[e.premiere];
   const time = e.local_time || null;
   const li = (time ? protos.timed : protos.untimed).cloneNode(true);
@@ -77,19 +73,19 @@ function card(e, show) {
   const t = a.firstChild;
   if (time) {
     t.dateTime = e.airstamp;
-    t.textContent = time;
+    t.firstChild.data = time;
   }
-  t.nextSibling.textContent = show.name;
-  a.lastChild.textContent = e.name ? `${episodeCode(e)} · ${e.name}` : episodeCode(e);
+  t.nextSibling.firstChild.data = show.name;
+  a.lastChild.firstChild.data = e.name ? `${episodeCode(e)} · ${e.name}` : episodeCode(e);
   if (show.distributor) {
-    const d = protos.dist.cloneNode(false);
-    d.textContent = show.distributor;
+    const d = protos.dist.cloneNode(true);
+    d.firstChild.data = show.distributor;
     a.append(d);
   }
   if (premiere) {
-    const b = protos.badge.cloneNode(false);
+    const b = protos.badge.cloneNode(true);
     b.className = `badge badge-${e.premiere}`;
-    b.textContent = premiere;
+    b.firstChild.data = premiere;
     a.append(b);
   }
   return li;
