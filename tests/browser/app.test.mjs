@@ -585,7 +585,7 @@ test('subscribe to a followed-show list: the pasted feed link gives the list’s
   await context.close();
 });
 
-test('a list’s feed token no list has shows the API’s message; text that is no feed link is refused before asking; a kept token that stopped working is forgotten', async () => {
+test('a list’s feed token no list has shows the API’s message; text that is no feed link is refused before asking; a kept token is forgotten when its feed is gone, kept when it cannot be checked', async () => {
   const list = await followedList();
   const unknown = `tvf_${'A'.repeat(43)}`;
   const api = await apiJSON(base(), `/feeds/${unknown}.json`);
@@ -610,6 +610,17 @@ test('a list’s feed token no list has shows the API’s message; text that is 
   await page.waitForFunction(() => /not a feed link/.test(document.getElementById('subscribe-list-error')?.textContent || ''));
   assert.deepEqual(asked, [], 'nothing asked for text that holds no token');
 
+  // a kept token whose feed cannot be checked (the server out of reach) stays kept
+  await page.evaluate((t) => localStorage.setItem('tvshows.list-token', t), list.token);
+  await page.keyboard.press('Escape');
+  await page.route('**/feeds/**', (route) => route.abort('connectionrefused'));
+  await page.click('#subscribe');
+  await page.waitForSelector('#subscribe-list-error');
+  assert.match(await page.textContent('#subscribe-list-error'), /could not be checked.*could not be reached.*still kept/s);
+  assert.ok(await page.isVisible('#subscribe-list-https'));
+  assert.equal(await page.evaluate(() => localStorage.getItem('tvshows.list-token')), list.token);
+  await page.unroute('**/feeds/**');
+
   // a token kept from before whose list is gone (its token renewed): the dialog says so and forgets it
   await page.evaluate((t) => localStorage.setItem('tvshows.list-token', t), unknown);
   await page.keyboard.press('Escape');
@@ -618,7 +629,7 @@ test('a list’s feed token no list has shows the API’s message; text that is 
   assert.match(await page.textContent('#subscribe-list-error'), /404.*forgotten/s);
   assert.equal(await page.evaluate(() => localStorage.getItem('tvshows.list-token')), null);
   assert.ok(list.token !== unknown);
-  assertClean(page, 'bad token', [/HTTP 404: .*\/feeds\/tvf_A+\.json/, /Failed to load resource/]);
+  assertClean(page, 'bad token', [/HTTP 404: .*\/feeds\/tvf_A+\.json/, /Failed to load resource/, /connectionrefused|ERR_CONNECTION_REFUSED/]);
   await context.close();
 });
 

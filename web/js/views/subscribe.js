@@ -171,11 +171,17 @@ function listSection(params) {
     showForm(null);
   } else {
     showLinks(token);
-    // a token kept from before is checked again: the list may be gone
+    // a token kept from before is checked again: the list may be gone (a
+    // 404: the token is forgotten); any other failure leaves it kept
     checkFeed(token).catch((e) => {
       if (!section.isConnected || e.name === 'AbortError') return;
-      storeToken(null);
-      showForm(`${feedProblem(e)} The token this browser kept has been forgotten.`);
+      if (e.status === 404) {
+        storeToken(null);
+        showForm(`${feedProblem(e)} The token this browser kept has been forgotten.`);
+      } else {
+        body.append(h('p', { class: 'form-error', id: 'subscribe-list-error', role: 'alert' },
+          `This list’s feed could not be checked just now (${feedProblem(e)}); its token is still kept.`));
+      }
     });
   }
   return section;
