@@ -11,10 +11,13 @@ src/web/web.h).
   the hashed names; a module's hash covers its rewritten text, so a change
   in a module renames every module that imports it, directly or not (an
   import cycle is refused: it would have no such order).
+- The page's stylesheets are served as one file (styles.<hash>.css), so
+  that the first paint waits for one request, not one per file.
 - url(...) in CSS and src/href in the page that name a file of web/ are
   rewritten; the page gets a modulepreload link for every module its entry
-  scripts import, so the browser fetches them at once instead of one level
-  of imports at a time.
+  scripts import with import statements, so the browser fetches them at
+  once instead of one level of imports at a time (a module loaded by
+  import(), a view other than the first page's, is fetched when used).
 - What the Content-Security-Policy forbids is refused at build time: inline
   scripts, style elements and attributes, event-handler attributes; so is
   building HTML from strings in scripts (innerHTML and its kind), which the
@@ -47,6 +50,8 @@ IMPORT_RE = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"\n]+)\2""")
 CSS_URL_RE = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 HTML_REF_RE = re.compile(r"""\b(href|src)=(['"])(/[^'"#?]*)([^'"]*)\2""")
 HTML_SCRIPT_RE = re.compile(r"<script\b([^>]*)>", re.I)
+STYLE_LINK_RE = re.compile(r"""[ \t]*<link rel="stylesheet" href="(/[^"]+\.css)">\n?""")
+STYLES = "styles.css"
 HTML_FORBIDDEN = [
     (re.compile(r"<style\b", re.I), "a <style> element"),
     (re.compile(r"\sstyle\s*=", re.I), "a style attribute"),
@@ -103,14 +108,17 @@ def resolve(files, importer, spec):
     return rel if rel in files else None
 
 
-def js_imports(files, rel):
+def js_imports(files, rel, dynamic=True):
+    """The files rel imports; without dynamic, only those of its import
+    statements (what must be loaded before it runs), not of import()."""
     text = files[rel].decode("utf-8")
     out = []
     for m in IMPORT_RE.finditer(text):
         target = resolve(files, rel, m.group(3))
         if target is None:
             raise BuildError("%s: import of %r, which is not a file of web/" % (rel, m.group(3)))
-        out.append(target)
+        if dynamic or "(" not in m.group(1):
+            out.append(target)
     return out
 
 
@@ -150,6 +158,29 @@ def module_order(files):
         if rel.endswith((".js", ".mjs")):
             visit(rel, [])
     return order
+
+
+def combine_styles(files, names, out, page):
+    """The page's stylesheets as one file (styles.<hash>.css, their texts in
+    the page's order) linked where the first was: one request instead of
+    several, every one of them blocking the first paint. The files it
+    combines are not served on their own."""
+    links = list(STYLE_LINK_RE.finditer(page))
+    targets = [resolve(files, PAGE, m.group(1)) for m in links]
+    if len(links) < 2 or None in targets:
+        return page
+    if any(rel.rsplit("/", 1)[-1] == STYLES for rel in files):
+        raise BuildError("%s: the name of the page's combined stylesheet is taken" % STYLES)
+    data = b"\n".join(out[t] for t in targets)
+    name = hashed_name(STYLES, data)
+    for t in targets:
+        del out[t]
+    out[STYLES] = data
+    names[STYLES] = name
+    combined = '  <link rel="stylesheet" href="/assets/%s">\n' % name
+    for m in reversed(links):
+        page = page[:m.start()] + (combined if m is links[0] else "") + page[m.end():]
+    return page
 
 
 def hashed_name(rel, data):
@@ -200,6 +231,7 @@ def build(root):
 
     page = files[PAGE].decode("utf-8")
     check_page(page)
+    page = combine_styles(files, names, out, page)
     entries = []
 
     def sub_ref(m):
@@ -214,7 +246,7 @@ def build(root):
     preload, seen = [], set(entries)
 
     def walk(rel):
-        for dep in js_imports(files, rel):
+        for dep in js_imports(files, rel, dynamic=False):
             if dep not in seen:
                 seen.add(dep)
                 preload.append(dep)

@@ -3,7 +3,10 @@
 // imported: every view loads cleanly, shows what the API returns for the
 // same parameters, keeps its state in the URL, works from the keyboard and
 // passes axe-core; screenshots of each view go to build/test-results/browser
-// and the README's is made from them.
+// and the README's is made from them (that of the subscribe dialog with a
+// list, docs/screenshots/subscribe-list.png, is subscribe-list-1440.png of
+// a run: its link holds the run's port and token, so it is not rewritten
+// by every run).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -485,6 +488,153 @@ test('subscribe gives the webcal and https links of exactly the current filters,
   await context.close();
 });
 
+// ---- a followed-show list ----
+
+let listMade = null;
+/** A followed-show list made through the HTTP API with a key of its own
+ * (tvshows keys create): two TV shows and one streaming show of the GB
+ * week. {token, feedIcs, network: [show], web: show, key} */
+function followedList() {
+  listMade ||= (async () => {
+    const key = server.cli(['keys', 'create', 'browser-lists']).trim();
+    // the key set reaches the API within a second
+    for (let i = 0; i < 50; i++) {
+      if ((await fetch(`${base()}/api/v1/lists`, { headers: { 'X-API-Key': key } })).status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const made = await fetch(`${base()}/api/v1/lists`, {
+      method: 'POST', headers: { 'X-API-Key': key, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Followed' }),
+    });
+    assert.equal(made.status, 201, await made.clone().text());
+    const list = (await made.json()).data;
+    const week = await apiAll(base(), '/api/v1/tvshows', { date_from: SHOWCASE_WEEK, date_to: addDays(SHOWCASE_WEEK, 6), tz: ZONE });
+    const shows = (kind) => [...new Map(week.filter((e) => e.show.distributor?.kind === kind).map((e) => [e.show.id, e.show])).values()];
+    const network = shows('network').slice(0, 2);
+    const web = shows('web')[0];
+    assert.equal(network.length, 2);
+    assert.ok(web);
+    for (const show of [...network, web]) {
+      const put = await fetch(`${base()}/api/v1/lists/${list.id}/shows/${show.id}`, { method: 'PUT', headers: { 'X-API-Key': key } });
+      assert.equal(put.status, 204);
+    }
+    return { token: list.feed_token, feedIcs: list.feed_ics, network, web, key };
+  })();
+  return listMade;
+}
+
+/** Every episode of a list's JSON feed for params, as the API pages it. */
+function feedEpisodes(token, params) {
+  return apiAll(base(), `/feeds/${token}.json`, params);
+}
+
+test('subscribe to a followed-show list: the pasted feed link gives the list’s calendar with the filters and zone on screen, kept until forgotten', async () => {
+  const list = await followedList();
+  const query = `week=${SHOWCASE_WEEK}&tz=America%2FNew_York&kind=network`;
+  const { context, page } = await openWeek(query);
+  await page.click('#subscribe');
+  await page.waitForSelector('dialog.subscribe[open] #subscribe-list-token');
+  assert.match(await page.textContent('#subscribe-list-help'), /localStorage/);
+  assert.doesNotMatch(await page.textContent('#subscribe-list'), /null|undefined/);
+
+  // the link the API gave when the list was made, as a calendar app would get it
+  await page.fill('#subscribe-list-token', `webcal://${new URL(base()).host}${list.feedIcs}`);
+  await page.click('#subscribe-list-use');
+  await page.waitForSelector('#subscribe-list-https');
+  const https = new URL(await page.inputValue('#subscribe-list-https'));
+  assert.equal(https.origin + https.pathname, `${base()}/feeds/${list.token}.ics`);
+  const params = { tz: 'America/New_York', kind: 'network' };
+  assert.deepEqual(Object.fromEntries(https.searchParams), params, 'the list’s feed has exactly the filters and zone on screen');
+  assert.equal(await page.getAttribute('#subscribe-list-webcal', 'href'), https.href.replace(/^http:/, 'webcal:'));
+  assert.equal(new URL(await page.inputValue('#subscribe-https')).pathname, '/api/v1/calendar.ics', 'beside the all-shows feed');
+  assert.equal(await page.evaluate(() => localStorage.getItem('tvshows.list-token')), list.token);
+  assert.match(await page.textContent('#subscribe-list-kept'), /localStorage/);
+
+  // the feed behind the link holds the episodes of the list's feed for the same filters: the
+  // days it follows (around today), and a week of the screen's asked for with dates
+  const res = await fetch(https.href);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/calendar/);
+  const events = icsEvents(await res.text());
+  const direct = await feedEpisodes(list.token, params);
+  assert.ok(direct.length > 0, 'the list has episodes around today');
+  assert.deepEqual(events.map((e) => e.URL).sort(), direct.map((e) => e.url).sort(), 'the linked feed holds the list’s episodes');
+  const dates = { date_from: SHOWCASE_WEEK, date_to: addDays(SHOWCASE_WEEK, 6) };
+  const dated = new URL(https.href);
+  for (const [k, v] of Object.entries(dates)) dated.searchParams.set(k, v);
+  const weekEvents = icsEvents(await (await fetch(dated.href)).text());
+  const weekDirect = await feedEpisodes(list.token, { ...params, ...dates });
+  assert.ok(weekDirect.length > 0);
+  assert.deepEqual(weekEvents.map((e) => e.URL).sort(), weekDirect.map((e) => e.url).sort());
+  // only the list's shows, and the filter holds: its streaming show is not in a TV-only feed
+  const ids = new Set(list.network.map((x) => x.id));
+  assert.ok(weekDirect.every((e) => ids.has(e.show.id)), 'only the list’s TV shows');
+  assert.ok((await feedEpisodes(list.token, { tz: 'America/New_York', ...dates })).some((e) => e.show.id === list.web.id),
+    'without the filter the streaming show is in the list’s feed');
+
+  // kept: a reload offers the link again without pasting; forgotten, it is gone
+  await page.keyboard.press('Escape');
+  await page.reload();
+  await page.waitForFunction(() => Number(document.getElementById('week-body')?.dataset.loads || 0) > 0);
+  await page.click('#subscribe');
+  await page.waitForSelector('dialog.subscribe[open] #subscribe-list-https');
+  assert.equal(await page.inputValue('#subscribe-list-https'), https.href);
+  await page.click('#subscribe-list-forget');
+  await page.waitForSelector('#subscribe-list-token');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'subscribe-list-token');
+  assert.equal(await page.evaluate(() => localStorage.getItem('tvshows.list-token')), null);
+  assert.equal(await page.locator('#subscribe-list-https').count(), 0);
+  assertClean(page, 'list subscribe');
+  await context.close();
+});
+
+test('a list’s feed token no list has shows the API’s message; text that is no feed link is refused before asking; a kept token is forgotten when its feed is gone, kept when it cannot be checked', async () => {
+  const list = await followedList();
+  const unknown = `tvf_${'A'.repeat(43)}`;
+  const api = await apiJSON(base(), `/feeds/${unknown}.json`);
+  assert.equal(api.status, 404);
+  const { context, page } = await openWeek(`week=${SHOWCASE_WEEK}&tz=${ZONE}`);
+  await page.click('#subscribe');
+  await page.waitForSelector('#subscribe-list-token');
+  await page.fill('#subscribe-list-token', `${base()}/feeds/${unknown}.ics`);
+  await page.press('#subscribe-list-token', 'Enter');
+  await page.waitForSelector('#subscribe-list-error');
+  const message = await page.textContent('#subscribe-list-error');
+  assert.doesNotMatch(await page.textContent('#subscribe-list'), /null|undefined/);
+  assert.ok(message.includes(api.body.error) && message.includes('404'), message);
+  assert.equal(await page.getAttribute('#subscribe-list-token', 'aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'subscribe-list-token', 'the focus stays on the field');
+  assert.equal(await page.evaluate(() => localStorage.getItem('tvshows.list-token')), null, 'a token no list has is not kept');
+
+  const asked = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/feeds/')) asked.push(r.url()); });
+  await page.fill('#subscribe-list-token', 'https://example.com/not a feed');
+  await page.press('#subscribe-list-token', 'Enter');
+  await page.waitForFunction(() => /not a feed link/.test(document.getElementById('subscribe-list-error')?.textContent || ''));
+  assert.deepEqual(asked, [], 'nothing asked for text that holds no token');
+
+  // a kept token whose feed cannot be checked (the server out of reach) stays kept
+  await page.evaluate((t) => localStorage.setItem('tvshows.list-token', t), list.token);
+  await page.keyboard.press('Escape');
+  await page.route('**/feeds/**', (route) => route.abort('connectionrefused'));
+  await page.click('#subscribe');
+  await page.waitForSelector('#subscribe-list-error');
+  assert.match(await page.textContent('#subscribe-list-error'), /could not be checked.*could not be reached.*still kept/s);
+  assert.ok(await page.isVisible('#subscribe-list-https'));
+  assert.equal(await page.evaluate(() => localStorage.getItem('tvshows.list-token')), list.token);
+  await page.unroute('**/feeds/**');
+
+  // a token kept from before whose list is gone (its token renewed): the dialog says so and forgets it
+  await page.evaluate((t) => localStorage.setItem('tvshows.list-token', t), unknown);
+  await page.keyboard.press('Escape');
+  await page.click('#subscribe');
+  await page.waitForSelector('#subscribe-list-error');
+  assert.match(await page.textContent('#subscribe-list-error'), /404.*forgotten/s);
+  assert.equal(await page.evaluate(() => localStorage.getItem('tvshows.list-token')), null);
+  assert.ok(list.token !== unknown);
+  assertClean(page, 'bad token', [/HTTP 404: .*\/feeds\/tvf_A+\.json/, /Failed to load resource/, /connectionrefused|ERR_CONNECTION_REFUSED/]);
+  await context.close();
+});
+
 // ---- insights ----
 
 test('insights: the three reports as SVG charts, with their numbers in tables', async () => {
@@ -635,6 +785,25 @@ test('keyboard only: every control is reached with Tab, shows its focus, and wor
     await page.keyboard.press('Tab');
     assert.ok(await page.evaluate(() => !!document.activeElement.closest('dialog') || document.activeElement === document.body));
   }
+  // the list's field is reached with Tab, Enter checks the pasted link,
+  // and the list's controls follow in the dialog
+  const list = await followedList();
+  for (let i = 0; i < 12 && await page.evaluate(() => document.activeElement.id) !== 'subscribe-list-token'; i++) await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'subscribe-list-token');
+  await page.keyboard.type(list.token);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#subscribe-list-https');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'subscribe-list-webcal', 'the focus moves to the list’s link');
+  const listControls = [];
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('Tab');
+    listControls.push(await page.evaluate(() => document.activeElement.id || document.activeElement.textContent));
+  }
+  assert.ok(listControls.includes('subscribe-list-forget'), listControls.join(' '));
+  await page.focus('#subscribe-list-forget');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#subscribe-list-token');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'subscribe-list-token');
   await page.keyboard.press('Escape');
   await page.waitForSelector('dialog', { state: 'detached' });
   assert.equal(await page.evaluate(() => document.activeElement.id), 'subscribe');
@@ -704,6 +873,18 @@ test('axe-core finds no serious or critical violation on any view, light and dar
       await p.click('#subscribe');
       await p.waitForSelector('dialog[open]');
     }],
+    ['subscribe, a followed list kept', `/?week=${SHOWCASE_WEEK}&tz=${ZONE}&kind=network`, {}, async (p) => {
+      await p.click('#subscribe');
+      await p.fill('#subscribe-list-token', (await followedList()).token);
+      await p.click('#subscribe-list-use');
+      await p.waitForSelector('#subscribe-list-https');
+    }],
+    ['subscribe, a feed token no list has (dark)', `/?week=${SHOWCASE_WEEK}&tz=${ZONE}`, { scheme: 'dark' }, async (p) => {
+      await p.click('#subscribe');
+      await p.fill('#subscribe-list-token', `tvf_${'B'.repeat(43)}`);
+      await p.click('#subscribe-list-use');
+      await p.waitForSelector('#subscribe-list-error');
+    }],
     ['empty week', `/?week=${BUSY_WEEK}&tz=${ZONE}&language=Klingon`, {}],
     ['error', `/?week=${BUSY_WEEK}&tz=${ZONE}&genre=Foo`, {}],
     ['show', `/shows/${eastenders.id}`, {}],
@@ -746,6 +927,12 @@ test('screenshots of each view at 375 and 1,440 px; the README screenshot is the
     ['subscribe', `/?week=${SHOWCASE_WEEK}&tz=${ZONE}&kind=web`, async (p) => {
       await p.click('#subscribe');
       await p.waitForSelector('dialog[open]');
+    }],
+    ['subscribe-list', `/?week=${SHOWCASE_WEEK}&tz=${ZONE}&kind=network`, async (p) => {
+      await p.click('#subscribe');
+      await p.fill('#subscribe-list-token', (await followedList()).token);
+      await p.click('#subscribe-list-use');
+      await p.waitForSelector('#subscribe-list-https');
     }],
     ['show', `/shows/${eastenders.id}`],
     ['insights', '/insights'],

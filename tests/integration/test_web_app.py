@@ -16,6 +16,7 @@ TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8
          "svg": "image/svg+xml"}
 ASSET = re.compile(r'(?:href|src)="(/assets/[^"]+)"')
 IMPORT = re.compile(r"""from\s*['"]\./([^'"]+)['"]""")
+DYNAMIC_IMPORT = re.compile(r"""import\(\s*['"]\./([^'"]+)['"]\s*\)""")
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_the_page_is_served_at_its_routes_no_cache_with_the_strict_policy(srv):
 def test_assets_are_named_by_their_content_immutable_and_typed(srv):
     assets = page_assets(srv)
     assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets)
-    seen, queue = set(), list(assets)
+    seen, queue, lazy, static = set(), list(assets), set(), {}
     while queue:
         path = queue.pop()
         if path in seen:
@@ -73,14 +74,29 @@ def test_assets_are_named_by_their_content_immutable_and_typed(srv):
         assert r.header("X-Content-Type-Options") == "nosniff"
         if ext == "js":
             # module imports name hashed files, which exist
-            for dep in IMPORT.findall(r.body.decode()):
+            for dep in IMPORT.findall(r.body.decode()) + DYNAMIC_IMPORT.findall(r.body.decode()):
                 assert re.fullmatch(r"[\w-]+\.[0-9a-f]{8}\.js", dep), (path, dep)
                 queue.append("/assets/" + dep)
+            static["/assets/" + name + "." + digest + ".js"] = ["/assets/" + d for d in IMPORT.findall(r.body.decode())]
+            lazy.update("/assets/" + d for d in DYNAMIC_IMPORT.findall(r.body.decode()))
             assert not re.search(r"\.(innerHTML|outerHTML)\b|insertAdjacentHTML", r.body.decode())
     modules = [p for p in seen if p.endswith(".js")]
-    assert len(modules) >= 10  # the page preloads every module it imports
+    assert len(modules) >= 10
+    # the page preloads every module its scripts import; those loaded by
+    # import() (the views other than the week, and what only they import)
+    # are fetched when first shown
+    needed, todo = set(), [a for a in assets if a.endswith(".js")]
+    while todo:
+        m = todo.pop()
+        if m not in needed:
+            needed.add(m)
+            todo.extend(static[m])
+    assert len(lazy) >= 3 and not lazy & needed
     for m in modules:
-        assert m in assets, "%s is not preloaded by the page" % m
+        if m in needed:
+            assert m in assets, "%s is not preloaded by the page" % m
+        else:
+            assert m not in assets, "%s is loaded when used, not preloaded" % m
 
 
 def test_gzip_when_accepted_with_its_own_etag_and_304_for_either(srv):

@@ -2,16 +2,43 @@
 // /shows/:id, /insights: the server answers each with this same page),
 // the search box and the views.
 
-import { h, clear, emptyState } from './dom.js';
+import { h, clear, emptyState, loadingState, errorState } from './dom.js';
 import { setupSearch } from './views/search.js';
 import { renderWeek } from './views/week.js';
-import { renderShow } from './views/show.js';
-import { renderInsights } from './views/insights.js';
+
+/** A view whose module is loaded when it is first shown: the week, the
+ * page most loads open, does not wait for the others' modules. */
+function later(load, name) {
+  return (container, context) => {
+    let cleanup = null;
+    let gone = false;
+    const waiting = loadingState('Loading…');
+    container.append(waiting);
+    const show = () => load().then((m) => {
+      if (gone) return;
+      waiting.remove();
+      cleanup = m[name](container, context) || null;
+    }, (e) => {
+      if (gone) return;
+      waiting.remove();
+      // the module could not be fetched (the server went away): the same
+      // state as an unreachable API, with a retry
+      const error = errorState({ message: `This page could not be loaded (${e.message}). Check that tvshows is running, then try again.` },
+        () => { clear(container); container.append(waiting); show(); });
+      container.append(h('h1', { tabindex: '-1' }, 'Page not loaded'), error);
+    });
+    show();
+    return () => {
+      gone = true;
+      if (cleanup) cleanup();
+    };
+  };
+}
 
 const ROUTES = [
   { pattern: /^\/$/, view: renderWeek, nav: '/' },
-  { pattern: /^\/shows\/([^/]+)$/, view: renderShow, nav: null },
-  { pattern: /^\/insights$/, view: renderInsights, nav: '/insights' },
+  { pattern: /^\/shows\/([^/]+)$/, view: later(() => import('./views/show.js'), 'renderShow'), nav: null },
+  { pattern: /^\/insights$/, view: later(() => import('./views/insights.js'), 'renderInsights'), nav: '/insights' },
 ];
 
 const main = document.getElementById('main');

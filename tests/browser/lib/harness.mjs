@@ -52,7 +52,9 @@ export function writeFixtures(dir) {
 
 /**
  * Starts tvshows: migrate, import files, serve on a free port.
- * Returns {url, port, stop()}; stop() resolves to {code, stderr}.
+ * Returns {url, port, cli(args), stop()}: cli runs a tvshows command on the
+ * same database and returns its standard output; stop() resolves to
+ * {code, stderr}.
  */
 export async function startServer({ files, env: extra = {}, dir } = {}) {
   const bin = tvshowsBinary();
@@ -91,6 +93,7 @@ export async function startServer({ files, env: extra = {}, dir } = {}) {
     url,
     port,
     work,
+    cli: (args) => run(bin, args, env).stdout,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const { code, signal } = await exited;

@@ -10,7 +10,6 @@ import { h, clear, announce, loadingState, errorState, emptyState } from '../dom
 import { weekOf, writeQuery, scheduleParams, feedParams, activeFilters, emptyFilters } from '../state.js';
 import { rememberZone, allZones, offsetLabel, localParts, mondayOf, addDays, formatDay, formatWeek, minutesOf } from '../time.js';
 import { filtersForm } from './filters.js';
-import { openSubscribe } from './subscribe.js';
 
 export const BANDS = [
   { id: 'night', title: 'Early hours', range: '00–06', until: 6 * 60 },
@@ -32,12 +31,27 @@ function episodeCode(e) {
 
 const PREMIERE_TEXT = { series: 'Series premiere', season: 'Season premiere' };
 
-function span(className, text) {
-  const el = document.createElement('span');
+// What every card has, built once and cloned: cloning a small tree costs
+// the browser less than building it node by node, and a busy week has
+// thousands of cards. Each element holds its text node, whose data a card
+// sets.
+function tag(name, className, text = '') {
+  const el = document.createElement(name);
   el.className = className;
-  el.textContent = text;
+  el.append(document.createTextNode(text));
   return el;
 }
+
+function cardPrototype(timed) {
+  const li = document.createElement('li');
+  const a = document.createElement('a');
+  a.append(timed ? tag('time', 'card-time') : tag('span', 'card-time card-time-unknown', 'Time TBA'),
+    tag('span', 'card-show'), tag('span', 'card-ep'));
+  li.append(a);
+  return li;
+}
+
+let protos = null;
 
 // An episode of /api/v1/week as a card: {e, show} (the show from the
 // answer's "shows"). What the card shows, as one string: a card is rebuilt
@@ -46,31 +60,34 @@ function cardText(e, show) {
   return [show.name, show.distributor, e.name, e.season, e.episode_number, e.local_date, e.local_time, e.airstamp, e.premiere].join('\u0001');
 }
 
-// A card is built by hand rather than with h(): a busy week has thousands.
 function card(e, show) {
+  if (!protos) protos = { timed: cardPrototype(true), untimed: cardPrototype(false), dist: tag('span', 'card-dist'), badge: tag('span', 'badge') };
   const premiere = PREMIERE_TEXT[e.premiere];
   const time = e.local_time || null;
-  const a = document.createElement('a');
+  const li = (time ? protos.timed : protos.untimed).cloneNode(true);
+  const a = li.firstChild;
   a.className = premiere ? 'card card-premiere' : 'card';
   a.href = `/shows/${show.id}`;
-  a.dataset.episodeId = e.id;
-  a.dataset.showId = show.id;
-  a.dataset.localDate = e.local_date || e.airdate;
-  a.dataset.localTime = time || '';
+  a.setAttribute('data-episode-id', e.id);
+  a.setAttribute('data-show-id', show.id);
+  const t = a.firstChild;
   if (time) {
-    const t = document.createElement('time');
-    t.className = 'card-time';
     t.dateTime = e.airstamp;
-    t.textContent = time;
-    a.append(t);
-  } else {
-    a.append(span('card-time card-time-unknown', 'Time TBA'));
+    t.firstChild.data = time;
   }
-  a.append(span('card-show', show.name), span('card-ep', e.name ? `${episodeCode(e)} · ${e.name}` : episodeCode(e)));
-  if (show.distributor) a.append(span('card-dist', show.distributor));
-  if (premiere) a.append(span(`badge badge-${e.premiere}`, premiere));
-  const li = document.createElement('li');
-  li.append(a);
+  t.nextSibling.firstChild.data = show.name;
+  a.lastChild.firstChild.data = e.name ? `${episodeCode(e)} · ${e.name}` : episodeCode(e);
+  if (show.distributor) {
+    const d = protos.dist.cloneNode(true);
+    d.firstChild.data = show.distributor;
+    a.append(d);
+  }
+  if (premiere) {
+    const b = protos.badge.cloneNode(true);
+    b.className = `badge badge-${e.premiere}`;
+    b.firstChild.data = premiere;
+    a.append(b);
+  }
   return li;
 }
 
@@ -91,14 +108,15 @@ function placeNow(grid, zone) {
     list = h('ul', { class: 'cards' });
     band.append(list);
   }
-  const later = [...list.querySelectorAll('.card')].find((c) => minutesOf(c.dataset.localTime) > now.minutes);
-  list.insertBefore(nowMarker(now), later ? later.parentElement : null);
+  const later = [...list.querySelectorAll('.card-time')].find((t) => minutesOf(t.textContent) > now.minutes);
+  list.insertBefore(nowMarker(now), later ? later.closest('li') : null);
 }
 
-// The cards of a part of the day that are new to the page are drawn eight
-// at once; the rest follow a frame later, so that a busy week's first
-// screen is painted without waiting for the thousands of cards below it.
-const FIRST_CARDS = 8;
+// The first cards of a day that are new to the page (a screen's height of
+// its column, or of a phone) are drawn at once; the rest follow a frame
+// later, so that a busy week's first screen is painted without waiting for
+// the thousands of cards below it.
+const FIRST_CARDS = 12;
 
 /** Makes list's children exactly nodes, in order, moving only what differs:
  * a card kept stays where it is. */
@@ -151,15 +169,28 @@ export function weekGrid(days, zone) {
     daySections.map((d) => d.section));
   const dayIndex = new Map(days.map((d, i) => [d, i]));
 
-  function node({ e, show }) {
-    const text = cardText(e, show);
-    let b = built.get(e.id);
-    if (!b || b.text !== text) {
-      b = { text, li: card(e, show) };
-      built.set(e.id, b);
+  // whether the card built for episode id shows x: the same object the
+  // page was sent (a filter drawn from the week held), else the same text
+  // (worked out when first compared: most cards never are)
+  function isBuilt(b, x) {
+    if (!b) return false;
+    if (b.e === x.e) return true;
+    b.text ??= cardText(b.e, b.show);
+    return b.text === cardText(x.e, x.show);
+  }
+
+  function node(x) {
+    let b = built.get(x.e.id);
+    if (!isBuilt(b, x)) {
+      b = { e: x.e, show: x.show, text: null, li: card(x.e, x.show) };
+      built.set(x.e.id, b);
     }
     return b.li;
   }
+
+  // the height a part of a day off screen is given until it is drawn:
+  // about what its cards need
+  const CARD_HEIGHT = 72;
 
   function setBand(cell, nodes) {
     if (nodes.length) {
@@ -200,19 +231,19 @@ export function weekGrid(days, zone) {
       if (i !== undefined) wanted[i][bandOf(minutesOf(x.e.local_time))].push(x);
     }
     let later = false;
-    const first = (list) => {
-      let fresh = 0;
-      return list.filter((x) => {
-        const b = built.get(x.e.id);
-        if (b && b.text === cardText(x.e, x.show)) return true;
+    daySections.forEach((d, i) => {
+      setDay(d, wanted[i].reduce((n, c) => n + c.length, 0));
+      let fresh = 0; // counted over the day's parts, in order: the top of its column
+      const first = (x) => {
+        if (isBuilt(built.get(x.e.id), x)) return true;
         if (fresh++ < FIRST_CARDS) return true;
         later = true;
         return false;
+      };
+      cells[i].forEach((cell, k) => {
+        cell.el.style.containIntrinsicBlockSize = `auto ${wanted[i][k].length * CARD_HEIGHT + 12}px`;
+        setBand(cell, wanted[i][k].filter(first).map(node));
       });
-    };
-    daySections.forEach((d, i) => {
-      setDay(d, wanted[i].reduce((n, c) => n + c.length, 0));
-      cells[i].forEach((cell, k) => setBand(cell, first(wanted[i][k]).map(node)));
     });
     if (!later) return null;
     return () => cells.forEach((bands, i) => bands.forEach((cell, k) => setBand(cell, wanted[i][k].map(node))));
@@ -271,10 +302,14 @@ export function renderWeek(main, { navigate, setTitle }) {
   if (new URLSearchParams(location.search).get('tz') !== zone) history.replaceState(null, '', `/?${writeQuery(state)}`);
   const status = h('p', { class: 'week-status', role: 'status', id: 'week-status' });
   const body = h('div', { class: 'week-body', id: 'week-body' });
-  // the episodes and the filter values are asked for first: the rest of the
-  // view is built while they travel
+  // the episodes are asked for first: the rest of the view is built while
+  // they travel
   const firstLoad = load();
-  const lists = Promise.all(['countries', 'networks', 'genres'].map((n) => getList(n).catch(() => [])));
+  // the filters' lists of names are asked for once the first cards are
+  // painted: each request started costs the page's thread time, and the
+  // cards come first
+  const painted = firstLoad.then(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+  const lists = painted.then(() => Promise.all(['countries', 'networks', 'genres'].map((n) => getList(n).catch(() => []))));
   const filters = filtersForm({ lists: { countries: [], networks: [], genres: [] }, onChange: changeFilters });
   // the ~430 zones are listed when the control is first used: until then
   // it holds the one shown (they would be a sixth of the page's nodes)
@@ -302,7 +337,7 @@ export function renderWeek(main, { navigate, setTitle }) {
           : h('a', { class: 'button', href: `/?${writeQuery({ ...state, week: null })}` }, 'This week'),
         h('a', { class: 'button', href: weekLink(state, next), rel: 'next', 'aria-label': `Next week, ${formatWeek(next)}` }, 'Next ›')),
       h('div', { class: 'field field-zone' }, h('label', { for: 'tz' }, 'Time zone'), h('span', { class: 'zone-row' }, zoneSelect, zoneNote)),
-      h('button', { type: 'button', class: 'button button-primary', id: 'subscribe', onclick: () => openSubscribe(feedParams(state), { from: days[0], to: days[6] }) },
+      h('button', { type: 'button', class: 'button button-primary', id: 'subscribe', onclick: () => subscribe() },
         'Subscribe')),
     h('button', {
       type: 'button', class: 'button filters-toggle', id: 'filters-toggle', 'aria-controls': 'filters', 'aria-expanded': 'false',
@@ -314,6 +349,18 @@ export function renderWeek(main, { navigate, setTitle }) {
   filters.element.id = 'filters';
   filters.element.dataset.collapsed = '';
   filters.render(state.filters);
+  // the dialog's module is loaded when it is first asked for: the week's
+  // first paint does not wait for it
+  async function subscribe() {
+    if (document.querySelector('dialog.subscribe')) return;
+    try {
+      const { openSubscribe } = await import('./subscribe.js');
+      if (!document.querySelector('dialog.subscribe')) openSubscribe(feedParams(state), { from: days[0], to: days[6] });
+    } catch (e) {
+      announce(`The subscribe dialog could not be loaded (${e.message}). Check that tvshows is running, then try again.`);
+    }
+  }
+
   // on a phone the filters fold away behind their button; Escape folds them
   function toggleFilters(open = filters.element.hasAttribute('data-collapsed')) {
     const toggle = document.getElementById('filters-toggle');
@@ -328,8 +375,7 @@ export function renderWeek(main, { navigate, setTitle }) {
     }
   });
 
-  // the filters' lists are drawn once the first cards are (they wait behind them)
-  Promise.all([lists, firstLoad]).then(([[countries, networks, genres]]) => filters.setLists({ countries, networks, genres }));
+  lists.then(([countries, networks, genres]) => filters.setLists({ countries, networks, genres }));
 
   function writeUrl(push) {
     const url = `/?${writeQuery(state)}`;
