@@ -131,14 +131,17 @@ static int from_l2(read_model *m, const read_thread *rt, const char *key, size_t
     return 1;
 }
 
-/* The stored form of rt->body: its strong ETag, and the gzip form (in
- * rt->alt) when that pays. */
+/* The stored form of rt->body: the gzip form (in rt->alt) when that pays,
+ * and its strong ETag. The ETag is the digest of the stored bytes: the
+ * compressor is deterministic, so equal bodies stored alike share it and
+ * different ones do not, and the gzip form is a sixth of the bytes to hash
+ * (a process that compresses at another level names the same body
+ * otherwise, which costs a client one full answer). */
 static void stored_form(const read_thread *rt, cache_meta *meta)
 {
     char hex[SHA256_HEX_LEN + 1];
+    const buf *stored;
 
-    hash_sha256_hex(rt->body->data, rt->body->len, hex);
-    snprintf(meta->etag, sizeof(meta->etag), "\"%.32s\"", hex);
     meta->identity_len = rt->body->len;
     meta->gzipped = 0;
     buf_reset(rt->alt);
@@ -146,6 +149,9 @@ static void stored_form(const read_thread *rt, cache_meta *meta)
         gzip_compress(rt->gz, rt->body->data, rt->body->len, rt->alt) == 0 &&
         rt->alt->len < rt->body->len)
         meta->gzipped = 1;
+    stored = meta->gzipped ? rt->alt : rt->body;
+    hash_sha256_hex(stored->data, stored->len, hex);
+    snprintf(meta->etag, sizeof(meta->etag), "\"%.32s\"", hex);
 }
 
 /* A body just built: kept at both levels, lent from this process's cache
