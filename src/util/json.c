@@ -274,10 +274,41 @@ static void put_quoted(jw_writer *w, const char *s, size_t n, int key)
     w->out->data[w->out->len] = '\0';
 }
 
-void jw_key(jw_writer *w, const char *key)
+void jw_keyn(jw_writer *w, const char *key, size_t n)
 {
-    value_prefix(w);
-    put_quoted(w, key, strlen(key), 1);
+    uint32_t bit = 1u << w->depth;
+    int comma = 0;
+    char *d;
+
+    if (w->err)
+        return;
+    if (!plain(key, n)) {
+        value_prefix(w);
+        put_quoted(w, key, n, 1);
+        w->after_key = 1;
+        return;
+    }
+    if (w->after_key) {
+        w->after_key = 0; /* a key after a key: as value_prefix() does */
+    } else {
+        comma = (w->need_comma & bit) != 0;
+        w->need_comma |= bit;
+    }
+    /* the separator, the quoted key and its colon in one reservation */
+    if (buf_reserve(w->out, n + 4) != 0) {
+        w->err = 1;
+        return;
+    }
+    d = w->out->data + w->out->len;
+    if (comma)
+        *d++ = ',';
+    *d++ = '"';
+    memcpy(d, key, n);
+    d += n;
+    *d++ = '"';
+    *d++ = ':';
+    *d = '\0';
+    w->out->len = (size_t)(d - w->out->data);
     w->after_key = 1;
 }
 

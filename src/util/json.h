@@ -10,6 +10,7 @@
 #define TVSHOWS_JSON_H
 
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 #include "util/buf.h"
@@ -29,7 +30,10 @@ void jw_obj_open(jw_writer *w);
 void jw_obj_close(jw_writer *w);
 void jw_arr_open(jw_writer *w);
 void jw_arr_close(jw_writer *w);
-void jw_key(jw_writer *w, const char *key);
+/* A key (escaped as a string is); its length is folded at compile time
+ * for a literal. */
+#define jw_key(w, key) jw_keyn((w), (key), strlen(key))
+void jw_keyn(jw_writer *w, const char *key, size_t n);
 void jw_str(jw_writer *w, const char *s); /* NULL writes null */
 void jw_strn(jw_writer *w, const char *s, size_t n);
 void jw_int(jw_writer *w, int64_t v);
