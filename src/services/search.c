@@ -52,7 +52,8 @@ int search_shows(read_model *m, store *st, const char *q, size_t qlen, int limit
         return rc;
     if (!answered)
         return search_store(st, folded, flen, limit, a, out, n);
-    if (nids && (rc = store_shows_by_ids(st, ids, nids, a, shows)) != STORE_OK)
+    /* a search lists show objects: cards, mostly from the read model's memo */
+    if (nids && (rc = read_model_cards(m, st, ids, nids, a, shows)) != STORE_OK)
         return rc;
     for (size_t i = 0; i < nids; i++)
         if (shows[i]) /* gone since the index was built */

@@ -23,7 +23,9 @@
 #define SEARCH_LIMIT_MAX 50
 
 /* Up to limit shows for q, best first, into out[0..*n): from m's name
- * index (m NULL: the store's index). */
+ * index (m NULL: the store's index). From the name index, each show is its
+ * card (what a show object in a list holds, shows.h); from the store's
+ * index, the whole show. */
 int search_shows(read_model *m, store *st, const char *q, size_t qlen, int limit, arena *a,
                  tv_show **out, size_t *n);
 
