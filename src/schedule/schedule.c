@@ -42,7 +42,7 @@ typedef struct day {
     int32_t airdate;
     entry *v; /* the schedule's order */
     size_t n, cap;
-    uint32_t *by_instant; /* the timed entries, in instant order */
+    uint32_t *by_instant; /* the timed entries in instant order, then the others */
     size_t ntimed;
     /* what counts a day that a query does not page through, without
      * walking it: its distributor pairs, and its shows' ratings */
@@ -419,6 +419,9 @@ static int day_index(day *d)
     sort_base = d->v;
     qsort(d->by_instant, d->ntimed, sizeof(*d->by_instant), by_instant_cmp);
     sort_base = NULL;
+    for (size_t i = 0, k = d->ntimed; i < d->n; i++)
+        if (!(d->v[i].flags & SCHED_TIMED))
+            d->by_instant[k++] = (uint32_t)i;
     return day_summarise(d);
 }
 
@@ -994,9 +997,7 @@ static void walk_local_days(const view *v, const sched_query *q, walk *w)
             walk_instants(v, d, lo, hi, w);
         /* episodes without a time: on their airdate, after the timed ones */
         if (x)
-            for (size_t i = 0; i < x->n; i++)
-                if (!(x->v[i].flags & SCHED_TIMED))
-                    walk_run(w, &x->v[i], 1, NULL);
+            walk_run(w, x->v, x->n - x->ntimed, x->by_instant + x->ntimed);
     }
 }
 

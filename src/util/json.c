@@ -220,28 +220,31 @@ void jw_arr_close(jw_writer *w)
 
 /* Whether s goes into a JSON string as it is: printable ASCII other than
  * '"' and '\\' (anything else takes json_escape()). */
-static int plain(const char *s, size_t n)
+static inline int word_plain(uint64_t v)
 {
-    /* eight bytes at a time: a byte that is a control character, not
-     * ASCII, '"' or '\\' sets its top bit in one of these (the classic
-     * has-zero-byte test on v, v - 0x20 and v xor each quote) */
+    /* a byte that is a control character, not ASCII, '"' or '\\' sets its
+     * top bit in one of these (the classic has-zero-byte test on v,
+     * v - 0x20 and v xor each quote) */
     const uint64_t ones = 0x0101010101010101ull, tops = 0x8080808080808080ull;
+    uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+
+    return !((v | ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & tops);
+}
+
+static inline int plain(const char *s, size_t n)
+{
+    uint64_t v;
     size_t i = 0;
 
     for (; i + 8 <= n; i += 8) {
-        uint64_t v, q, b;
         memcpy(&v, s + i, 8);
-        q = v ^ (ones * '"');
-        b = v ^ (ones * '\\');
-        if ((v | ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & tops)
+        if (!word_plain(v))
             return 0;
     }
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-            return 0;
-    }
-    return 1;
+    /* the last bytes in a word padded with a plain letter */
+    v = 0x6161616161616161ull;
+    memcpy(&v, s + i, n - i);
+    return word_plain(v);
 }
 
 /* s quoted, then ':' for a key: one copy when s needs no escaping (keys,

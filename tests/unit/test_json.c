@@ -67,30 +67,31 @@ static void test_json_writer_finds_what_needs_escaping_anywhere(void **state)
 {
     static const char special[] = {'"', '\\', '\n', '\x01', '\x1f', '\x7f', '\xc3'};
     (void)state;
-    for (size_t k = 0; k < sizeof(special); k++)
-        for (size_t at = 0; at < 24; at++) {
-            char s[25];
-            jw_writer w;
-            json_t *v;
-            buf b;
-            if (special[k] == '\xc3' && at == 23)
-                continue; /* "é" takes two bytes */
-            memset(s, 'a' + (char)(at % 26), 24);
-            s[at] = special[k];
-            if (special[k] == '\xc3')
-                s[at + 1] = '\xa9';
-            s[24] = '\0';
-            buf_init(&b, 0);
-            jw_begin(&w, &b);
-            jw_strn(&w, s, 24);
-            assert_int_equal(jw_end(&w), 0);
-            v = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
-            assert_non_null(v);
-            assert_int_equal(json_string_length(v), 24);
-            assert_memory_equal(json_string_value(v), s, 24);
-            json_decref(v);
-            buf_free(&b);
-        }
+    for (size_t len = 1; len <= 24; len++)
+        for (size_t k = 0; k < sizeof(special); k++)
+            for (size_t at = 0; at < len; at++) {
+                char s[25];
+                jw_writer w;
+                json_t *v;
+                buf b;
+                if (special[k] == '\xc3' && at + 1 == len)
+                    continue; /* "é" takes two bytes */
+                memset(s, 'a' + (char)(at % 26), 24);
+                s[at] = special[k];
+                if (special[k] == '\xc3')
+                    s[at + 1] = '\xa9';
+                s[24] = '\0';
+                buf_init(&b, 0);
+                jw_begin(&w, &b);
+                jw_strn(&w, s, len);
+                assert_int_equal(jw_end(&w), 0);
+                v = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+                assert_non_null(v);
+                assert_int_equal(json_string_length(v), len);
+                assert_memory_equal(json_string_value(v), s, len);
+                json_decref(v);
+                buf_free(&b);
+            }
 }
 
 static void test_json_escapes_every_control_character(void **state)
