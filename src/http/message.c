@@ -20,12 +20,18 @@ const char *http_request_header(const http_request *r, const char *name, size_t 
 
 void http_response_headern(http_response *res, const char *name, const char *value, size_t n)
 {
+    size_t from = 0;
+
     buf_puts(&res->headers, name);
     buf_append(&res->headers, ": ", 2);
-    /* a value with CR or LF would split the response: drop those bytes */
+    /* a value with CR or LF would split the response: drop those bytes,
+     * copying the runs between them */
     for (size_t i = 0; i < n; i++)
-        if (value[i] != '\r' && value[i] != '\n')
-            buf_putc(&res->headers, value[i]);
+        if (value[i] == '\r' || value[i] == '\n') {
+            buf_append(&res->headers, value + from, i - from);
+            from = i + 1;
+        }
+    buf_append(&res->headers, value + from, n - from);
     buf_append(&res->headers, "\r\n", 2);
 }
 

@@ -302,7 +302,11 @@ static void conn_append_response(http_loop *l, conn *c, http_response *res, fram
     int bodyless = res->no_body || res->status == 204 || res->status == 304;
 
     loop_update_date(l);
-    buf_printf(o, "HTTP/1.1 %d %s\r\n", res->status, http_status_reason(res->status));
+    buf_puts(o, "HTTP/1.1 ");
+    buf_put_i64(o, res->status);
+    buf_putc(o, ' ');
+    buf_puts(o, http_status_reason(res->status));
+    buf_append(o, "\r\n", 2);
     buf_puts(o, l->date);
     if (!bodyless) {
         buf_puts(o, "Content-Length: ");

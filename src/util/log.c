@@ -76,9 +76,38 @@ static void format_ts(char out[32])
     int64_t ms = clock_now_ms();
     char inst[INSTANT_LEN + 1];
 
+    int milli = (int)(ms % 1000);
+
     instant_format(ms / 1000, inst);
     /* "YYYY-MM-DDTHH:MM:SS" + ".mmmZ" */
-    snprintf(out, 32, "%.19s.%03dZ", inst, (int)(ms % 1000));
+    memcpy(out, inst, 19);
+    out[19] = '.';
+    out[20] = (char)('0' + milli / 100);
+    out[21] = (char)('0' + milli / 10 % 10);
+    out[22] = (char)('0' + milli % 10);
+    out[23] = 'Z';
+    out[24] = '\0';
+}
+
+/* f with three decimals (rounded half away from zero); without printf for the
+ * durations every request logs. */
+static int put_fixed3(buf *out, double f)
+{
+    int64_t thousandths;
+    char frac[4];
+
+    if (!(f > -1e12 && f < 1e12))
+        return buf_printf(out, "%.3f", f);
+    thousandths = (int64_t)(f * 1000 + (f < 0 ? -0.5 : 0.5));
+    if (thousandths < 0 && buf_putc(out, '-') != 0)
+        return -1;
+    if (thousandths < 0)
+        thousandths = -thousandths;
+    frac[0] = '.';
+    frac[1] = (char)('0' + thousandths / 100 % 10);
+    frac[2] = (char)('0' + thousandths / 10 % 10);
+    frac[3] = (char)('0' + thousandths % 10);
+    return buf_put_i64(out, thousandths / 1000) | buf_append(out, frac, 4);
 }
 
 static int put_value(buf *out, const log_field *f)
@@ -96,7 +125,7 @@ static int put_value(buf *out, const log_field *f)
     case 'i':
         return buf_put_i64(out, f->i);
     default:
-        return buf_printf(out, "%.3f", f->f);
+        return put_fixed3(out, f->f);
     }
 }
 
@@ -107,7 +136,8 @@ int log_format(buf *out, log_level lvl, const char *msg, const log_field *fields
 
     format_ts(ts);
     if (g_json) {
-        rc |= buf_printf(out, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts, level_names[lvl]);
+        rc |= buf_puts(out, "{\"ts\":\"") | buf_puts(out, ts) | buf_puts(out, "\",\"level\":\"") |
+              buf_puts(out, level_names[lvl]) | buf_puts(out, "\",\"msg\":\"");
         rc |= json_escape(out, msg, strlen(msg));
         rc |= buf_putc(out, '"');
         for (const log_field *f = fields; f && f->type; f++) {
