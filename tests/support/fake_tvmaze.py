@@ -247,6 +247,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     server_version = "nginx"
     sys_version = ""
     timeout = 300  # idle keep-alive connections are dropped after this
+    # TCP_NODELAY, as nginx sets it: the headers and the body go out in two
+    # writes, and with Nagle on the body's last segment waits for the
+    # client's delayed ACK (about 40 ms on Linux) on every keep-alive
+    # request. The bytes sent are the same either way.
+    disable_nagle_algorithm = True
 
     def version_string(self):
         return self.server_version
