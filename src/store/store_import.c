@@ -475,7 +475,7 @@ static int write_day_once(store *st, const tv_batch *b, const char *source, cons
 {
     int rc;
 
-    if (store_is_postgres(st)) /* its own lock: BEGIN_SQL, store_import_pg.c */
+    if (store_is_postgres(st)) /* its own lock: LOCK_SQL, store_import_pg.c */
         return write_day_locked(st, b, source, day, digest, out);
     pthread_mutex_lock(&sqlite_writer);
     rc = write_day_locked(st, b, source, day, digest, out);
