@@ -205,6 +205,34 @@ typedef struct migration {
     "CREATE TRIGGER episodes_removed AFTER DELETE ON episodes\n"                                   \
     "  FOR EACH ROW EXECUTE FUNCTION tvshows_episode_changes();\n"
 
+/* The feed's rows for episodes added and removed, written once per
+ * statement from its transition table instead of by a PL/pgSQL call per
+ * row (a first import adds some 100,000 episodes: the calls were a fifth of
+ * the server's time). The rows and their order (by episode id, the order an
+ * import inserts them in) are those of the row triggers they replace; a
+ * move still needs the row trigger, which sets the row's revision. */
+#define PG_CHANGES_BY_STATEMENT                                                                    \
+    "CREATE FUNCTION tvshows_episodes_added() RETURNS trigger LANGUAGE plpgsql AS $$\n"            \
+    "BEGIN\n" CHANGE_INSERT "  SELECT " PG_NOW ", 'added', n.id, n.tvmaze_id, n.show_id, n.name,"  \
+    " n.season, n.number, NULL, NULL, NULL, n.airdate, n.airtime, n.airstamp"                      \
+    " FROM added_rows n ORDER BY n.id;\n"                                                          \
+    "  RETURN NULL;\n"                                                                             \
+    "END $$;\n"                                                                                    \
+    "CREATE FUNCTION tvshows_episodes_removed() RETURNS trigger LANGUAGE plpgsql AS $$\n"          \
+    "BEGIN\n" CHANGE_INSERT "  SELECT " PG_NOW                                                     \
+    ", 'removed', o.id, o.tvmaze_id, o.show_id, o.name,"                                           \
+    " o.season, o.number, o.airdate, o.airtime, o.airstamp, NULL, NULL, NULL"                      \
+    " FROM removed_rows o ORDER BY o.id;\n"                                                        \
+    "  RETURN NULL;\n"                                                                             \
+    "END $$;\n"                                                                                    \
+    "DROP TRIGGER episodes_added ON episodes;\n"                                                   \
+    "DROP TRIGGER episodes_removed ON episodes;\n"                                                 \
+    "CREATE TRIGGER episodes_added AFTER INSERT ON episodes REFERENCING NEW TABLE AS added_rows\n" \
+    "  FOR EACH STATEMENT EXECUTE FUNCTION tvshows_episodes_added();\n"                            \
+    "CREATE TRIGGER episodes_removed AFTER DELETE ON episodes REFERENCING OLD TABLE AS"            \
+    " removed_rows\n"                                                                              \
+    "  FOR EACH STATEMENT EXECUTE FUNCTION tvshows_episodes_removed();\n"
+
 /* Shows stored before search existed get their search form now (later
  * imports keep it). */
 static int fold_stored_names(store *st)
@@ -545,6 +573,10 @@ static const migration migrations[] = {
       "CASCADE,\n" SEASON_CHECKS_COLUMNS},
      NULL,
      1},
+    /* PostgreSQL's feed triggers for additions and removals, per statement
+     * (PG_CHANGES_BY_STATEMENT); SQLite's are unchanged. The feed gets the
+     * same rows: a binary of version 11 imports as before. */
+    {12, "change feed per statement", {"", PG_CHANGES_BY_STATEMENT}, NULL, 1},
 };
 
 #define NMIGRATIONS    ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -475,7 +475,7 @@ static int write_day_once(store *st, const tv_batch *b, const char *source, cons
 {
     int rc;
 
-    if (store_is_postgres(st)) /* its own lock: BEGIN_SQL, store_import_pg.c */
+    if (store_is_postgres(st)) /* its own lock: LOCK_SQL, store_import_pg.c */
         return write_day_locked(st, b, source, day, digest, out);
     pthread_mutex_lock(&sqlite_writer);
     rc = write_day_locked(st, b, source, day, digest, out);
@@ -483,11 +483,28 @@ static int write_day_once(store *st, const tv_batch *b, const char *source, cons
     return rc;
 }
 
+/* SQLite's settings for a connection that imports, set at its first write
+ * (a store that only reads keeps the defaults). A checkpoint copies every
+ * page the WAL holds back into the database file and syncs it; at the
+ * default of 1000 pages one ran after nearly every day, rewriting the same
+ * index pages each time. 16,000 pages (64 MB of WAL, reused after each
+ * checkpoint, the file capped there) copy each page once for several days;
+ * readers find pages in the WAL through its index whatever its length. A
+ * larger page cache keeps the indexes' inner pages across days. What the
+ * days commit is synced at the checkpoints and at the run's end
+ * (store_run_finish), not at every day. */
+#define SQLITE_IMPORT_PRAGMAS                                                                      \
+    "PRAGMA wal_autocheckpoint=16000; PRAGMA journal_size_limit=67108864;"                         \
+    " PRAGMA cache_size=-32768"
+
 static int write_day_locked(store *st, const tv_batch *b, const char *source, const char *day,
                             const char *digest, store_day_stats *out)
 {
     writer w = {.st = st, .b = b};
     int pg = store_is_postgres(st), rc;
+
+    if (!pg && !st->memo && (rc = db_script(st->db, SQLITE_IMPORT_PRAGMAS)) != DB_OK)
+        return store_fail(st, rc);
 
     buf_init(&w.ids, (size_t)1 << 28);
     w.notes_cap = b->ndists + b->nshows + 1;

@@ -17,8 +17,10 @@
 /* One import transaction at a time. Concurrent days share shows and
  * channels: upserting them in different orders deadlocks, and an episode's
  * copy of its show must be taken from the show as last committed. A write
- * takes milliseconds; the parallel work (fetching, parsing) is outside the
- * transaction. A day's commit does not wait for its flush to disk: a crash
+ * takes milliseconds; the parallel work (fetching, parsing, and streaming
+ * the batch into this connection's own staging tables, which no other
+ * connection sees) is outside the lock, which LOCK_SQL takes just before
+ * the merges. A day's commit does not wait for its flush to disk: a crash
  * can lose the last days written, never half of one, and the run's final
  * status, committed synchronously after them, is durable only with them.
  *
@@ -32,7 +34,7 @@
  * once per connection (they live as long as it does), emptied at every
  * commit. */
 #define BEGIN_SQL                                                                                  \
-    "SELECT pg_advisory_xact_lock(7263002); SET LOCAL synchronous_commit = off;"                   \
+    "SET LOCAL synchronous_commit = off;"                                                          \
     "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"                           \
     "CREATE TEMP TABLE IF NOT EXISTS stage_distributors ON COMMIT DELETE ROWS AS"                  \
     " SELECT kind, tvmaze_id, name, country_code, country_name, country_timezone,"                 \
@@ -47,6 +49,8 @@
     " SELECT tvmaze_id, show_id AS show_tvmaze_id, name, season, number, type, airdate,"           \
     " airtime, airstamp, runtime, rating, image_medium, image_original, summary, url,"             \
     " time_sort, number_sort FROM episodes WITH NO DATA"
+
+#define LOCK_SQL "SELECT pg_advisory_xact_lock(7263002)"
 
 static const char *const stage_show_cols[SHOW_WIDTH] = {"tvmaze_id",
                                                         "name",
@@ -322,6 +326,8 @@ int store_pg_write_rows(writer *w, const char *source, const char *day)
         return store_fail(w->st, rc);
     if ((rc = stage_dists_and_shows(w)) != STORE_OK || (rc = stage_episodes(w)) != STORE_OK)
         return rc;
+    if ((rc = db_script(w->st->db, LOCK_SQL)) != DB_OK)
+        return store_fail(w->st, rc);
     if ((rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", NULL, &dists)) ||
         (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, &w->show_changed, &shows)) ||
         (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, &w->ep_changed, &episodes)))

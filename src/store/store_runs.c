@@ -73,13 +73,35 @@ static int run_set_status(store *st, const char *sql, int64_t id, const char **s
     return STORE_OK;
 }
 
+/* A run's outcome is committed durably, and with it every day written
+ * before it: the days' commits do not wait for the disk (SQLite in WAL mode
+ * with synchronous=NORMAL, PostgreSQL with synchronous_commit off), and a
+ * synchronous commit flushes the whole log up to it. PostgreSQL's is
+ * synchronous already; SQLite's syncs the WAL for this one commit. */
+static int run_sync(store *st, int full)
+{
+    int rc;
+
+    if (store_is_postgres(st))
+        return STORE_OK;
+    rc = db_script(st->db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
+
 int store_run_finish(store *st, int64_t id, const char **status)
 {
-    int rc = run_set_status(st,
-                            "UPDATE import_runs SET finished_at = $1, status = " RUN_OUTCOME
-                            " WHERE id = $2 RETURNING status",
-                            id, status);
+    int rc, back;
 
+    *status = NULL;
+    if ((rc = run_sync(st, 1)) != STORE_OK)
+        return rc;
+    rc = run_set_status(st,
+                        "UPDATE import_runs SET finished_at = $1, status = " RUN_OUTCOME
+                        " WHERE id = $2 RETURNING status",
+                        id, status);
+    back = run_sync(st, 0);
+    if (rc == STORE_OK)
+        rc = back;
     if (rc == STORE_OK && !*status)
         *status = "failed";
     return rc;

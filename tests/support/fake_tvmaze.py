@@ -253,6 +253,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     # -- plumbing ---------------------------------------------------------
     def setup(self):
+        # nodelay (benchmarks): TCP_NODELAY, as nginx sets it. The headers
+        # and the body go out in two writes, and with Nagle on the body's
+        # last segment waits for the client's delayed ACK (about 40 ms on
+        # Linux) on every keep-alive request. The bytes sent are the same
+        # either way; tests keep the timing they were written against.
+        self.disable_nagle_algorithm = self.server.fake.nodelay
         super().setup()
         self.server.fake._track(self.connection)
 
@@ -400,7 +406,7 @@ class FakeTvmaze:
     """A local fake of api.tvmaze.com serving files from ``data_dir``."""
 
     def __init__(self, data_dir, host="127.0.0.1", port=0, rate=None, verbose=False,
-                 cache=False):
+                 cache=False, nodelay=False):
         self.data_dir = os.fspath(data_dir)
         self.host = host
         self.port = port
@@ -409,6 +415,9 @@ class FakeTvmaze:
         # fake's own gzip work must not compete with the importer measured)
         self.cache = {} if cache else None
         self.cache_lock = threading.Lock()
+        # nodelay: answers go out at once, without Nagle's delays (benchmarks,
+        # where the fake must not set the importer's pace; _Handler.setup)
+        self.nodelay = nodelay
         self.verbose = verbose
         self._lock = threading.Lock()
         self._faults = []

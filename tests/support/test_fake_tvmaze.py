@@ -210,6 +210,29 @@ def test_keep_alive(server):
         conn.close()
 
 
+def test_nodelay_answers_are_not_held_back(data_dir):
+    """Headers and body go out in two writes: with Nagle's algorithm on, the
+    body waited for the client's delayed ACK (about 40 ms) on every request
+    of a keep-alive connection, and that, not the importer, set the pace of
+    the import benchmark. With nodelay, ten answers take a few milliseconds
+    each."""
+    fake = FakeTvmaze(data_dir, nodelay=True).start()
+    conn = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=5)
+    try:
+        conn.request("GET", "/schedule?country=GB&date=2026-07-03")
+        conn.getresponse().read()
+        started = time.monotonic()
+        for _ in range(10):
+            conn.request("GET", "/schedule?country=GB&date=2026-07-03",
+                         headers={"Accept-Encoding": "gzip"})
+            resp = conn.getresponse()
+            assert resp.status == 200 and resp.read()
+        assert time.monotonic() - started < 0.3
+    finally:
+        conn.close()
+        fake.stop()
+
+
 def test_parallel_clients(server, data_dir):
     expected = (data_dir / "schedule-web-2020-12-25.json").read_bytes()
     errors = []
