@@ -794,6 +794,43 @@ static void loop_watch_listener(http_loop *l)
         epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->lfd, &ev);
 }
 
+/* Takes fd into the loop; -1 when memory or epoll refuse it. */
+static int loop_add_conn(http_loop *l, int fd, const struct sockaddr_storage *ss)
+{
+    int one = 1;
+    conn *c;
+
+    if (l->nconns == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        conn **grown = realloc(l->conns, cap * sizeof(conn *));
+        if (!grown)
+            return -1;
+        l->conns = grown;
+        l->cap = cap;
+    }
+    if (!(c = calloc(1, sizeof(*c))))
+        return -1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->kind = EV_CONN;
+    c->fd = fd;
+    c->loop = l;
+    c->events = EPOLLIN;
+    buf_init(&c->in, IN_CAP);
+    buf_init(&c->out, OUT_CAP);
+    c->idle_since = l->now;
+    c->req_start = l->now; /* the first request is due within the header timeout */
+    peer_of(c, ss);
+    if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){EPOLLIN, {.ptr = c}})) {
+        buf_free(&c->in);
+        buf_free(&c->out);
+        free(c);
+        return -1;
+    }
+    c->slot = l->nconns;
+    l->conns[l->nconns++] = c;
+    return 0;
+}
+
 static void loop_accept(http_loop *l)
 {
     http_server *s = l->srv;
@@ -802,8 +839,6 @@ static void loop_accept(http_loop *l)
         struct sockaddr_storage ss = {0};
         socklen_t sl = sizeof(ss);
         int fd = accept4(l->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        int one = 1;
-        conn *c;
 
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
@@ -812,44 +847,13 @@ static void loop_accept(http_loop *l)
                 loop_rest_listener(l);
             return;
         }
-        if (atomic_load(&s->conns) >= s->cfg.max_connections) {
+        /* The slot is reserved before the connection is taken: the loops
+         * accept at once, and a load followed by an add let two of them pass
+         * the limit together. */
+        if (atomic_fetch_add(&s->conns, 1) >= s->cfg.max_connections || loop_add_conn(l, fd, &ss)) {
+            atomic_fetch_sub(&s->conns, 1);
             close(fd);
-            continue;
         }
-        if (l->nconns == l->cap) {
-            size_t cap = l->cap ? l->cap * 2 : 64;
-            conn **grown = realloc(l->conns, cap * sizeof(conn *));
-            if (!grown) {
-                close(fd);
-                continue;
-            }
-            l->conns = grown;
-            l->cap = cap;
-        }
-        if (!(c = calloc(1, sizeof(*c)))) {
-            close(fd);
-            continue;
-        }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        c->kind = EV_CONN;
-        c->fd = fd;
-        c->loop = l;
-        c->events = EPOLLIN;
-        buf_init(&c->in, IN_CAP);
-        buf_init(&c->out, OUT_CAP);
-        c->idle_since = l->now;
-        c->req_start = l->now; /* the first request is due within the header timeout */
-        peer_of(c, &ss);
-        if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){EPOLLIN, {.ptr = c}})) {
-            buf_free(&c->in);
-            buf_free(&c->out);
-            free(c);
-            close(fd);
-            continue;
-        }
-        c->slot = l->nconns;
-        l->conns[l->nconns++] = c;
-        atomic_fetch_add(&s->conns, 1);
     }
 }
 

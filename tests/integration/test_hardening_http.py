@@ -208,13 +208,23 @@ def open_file_limit(monkeypatch, soft, hard):
         yield
 
 
-def flood(port, n):
-    """n connections, each with a request sent; those the server took stay open."""
+def flood(port, n, clients=1):
+    """n connections from `clients` threads at once, each with a request sent;
+    those the server took stay open."""
     socks = []
-    for _ in range(n):
-        s = socket.create_connection(("127.0.0.1", port), timeout=5)
-        s.sendall(b"GET /up HTTP/1.1\r\nHost: t\r\n\r\n")
-        socks.append(s)
+    lock = threading.Lock()
+
+    def connect(k):
+        for _ in range(k):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET /up HTTP/1.1\r\nHost: t\r\n\r\n")
+            with lock:
+                socks.append(s)
+    threads = [threading.Thread(target=connect, args=(n // clients,)) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     return socks
 
 
@@ -234,7 +244,9 @@ def test_max_connections_is_lowered_to_the_open_file_limit_and_the_excess_refuse
     assert lowered[0]["open_file_limit"] == 256 and lowered[0]["configured"] == 10000
     fit = lowered[0]["max_connections"]
     assert 0 < fit < 256
-    socks = flood(s.port, 400)
+    # Several clients at once, so that both loops accept at the same moment:
+    # the limit must hold across loops, not only within one.
+    socks = flood(s.port, 400, clients=8)
     try:
         used = cpu_under(s.proc.pid)
         assert used < 0.5, "%.2fs of CPU in 3s with the connections held" % used
