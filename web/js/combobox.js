@@ -86,11 +86,32 @@ export function combobox({ input, list, search, renderOption, pick, minLength = 
     }
   }
 
+  // Enter before the options caught up with the text (typed faster than
+  // they are drawn, or a slow answer): the options shown are another text's,
+  // so the text's own are asked for and the first picked, as Enter on them
+  // would have. None, or no answer: pick gets the text alone.
+  async function pickFirst(query) {
+    const mine = ++seq;
+    let results = [];
+    if (controller) controller.abort();
+    controller = new AbortController();
+    try {
+      results = await search(query, controller.signal);
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+    }
+    if (mine !== seq) return;
+    items = results;
+    close();
+    pick(results[0] ?? null, input.value);
+  }
+
   input.addEventListener('input', () => {
     clearTimeout(timer);
     const query = input.value.trim();
     if (query.length < minLength) {
       seq++;
+      shownFor = null;
       items = [];
       clear(list);
       close();
@@ -108,10 +129,12 @@ export function combobox({ input, list, search, renderOption, pick, minLength = 
       const step = e.key === 'ArrowDown' ? 1 : -1;
       setActive(active < 0 ? (step > 0 ? 0 : count - 1) : (active + step + count) % count);
     } else if (e.key === 'Enter') {
-      if (!input.value.trim()) return;
+      const query = input.value.trim();
+      if (!query) return;
       e.preventDefault();
       clearTimeout(timer);
-      if (!list.hidden && count && shownFor === input.value.trim()) choose(active >= 0 ? active : 0);
+      if (shownFor !== query) pickFirst(query);
+      else if (!list.hidden && count) choose(active >= 0 ? active : 0);
       else pick(null, input.value);
     } else if (e.key === 'Escape') {
       if (!list.hidden) {
@@ -137,5 +160,5 @@ export function combobox({ input, list, search, renderOption, pick, minLength = 
     if (items.length) open();
   });
 
-  return { close, reset() { input.value = ''; items = []; clear(list); close(); } };
+  return { close, reset() { input.value = ''; items = []; shownFor = null; clear(list); close(); } };
 }
