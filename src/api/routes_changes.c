@@ -35,10 +35,9 @@ static void render_change(jw_writer *w, const store_change *c, const tv_show *s)
 /* Whether a change passes the query: its show's filters, and premieres. */
 static int change_kept(const sched_query *q, const store_change *c, const tv_show *s)
 {
-    unsigned f = schedule_episode_flags(c->season, c->has_number, c->number, 0);
+    unsigned f = schedule_episode_flags(c->season, c->has_number, c->number, c->season_length);
 
-    if (q->premieres && !(((q->premieres & SCHED_KEEP_SERIES) && (f & SCHED_SERIES_PREMIERE)) ||
-                          ((q->premieres & SCHED_KEEP_SEASON) && (f & SCHED_SEASON_PREMIERE))))
+    if (!schedule_premieres_keep(q->premieres, f))
         return 0;
     return s ? schedule_show_matches(q, s) : !q->ndistributors && !q->country.s;
 }

@@ -279,6 +279,13 @@ unsigned schedule_episode_flags(int32_t season, int has_number, int32_t number,
     return f;
 }
 
+int schedule_premieres_keep(unsigned premieres, unsigned flags)
+{
+    return !premieres || ((premieres & SCHED_KEEP_SERIES) && (flags & SCHED_SERIES_PREMIERE)) ||
+           ((premieres & SCHED_KEEP_SEASON) && (flags & SCHED_SEASON_PREMIERE)) ||
+           ((premieres & SCHED_KEEP_FINALE) && (flags & SCHED_SEASON_FINALE));
+}
+
 /* ---- reading days ---- */
 
 /* The days one statement brings, before they join a snapshot. */
@@ -799,10 +806,7 @@ static int keeps(const matcher *m, const entry *e)
     if ((m->language >= 0 && e->language != m->language) || (m->type >= 0 && e->type != m->type) ||
         (m->status >= 0 && e->status != m->status))
         return 0;
-    if (q->premieres &&
-        !(((q->premieres & SCHED_KEEP_SERIES) && (e->flags & SCHED_SERIES_PREMIERE)) ||
-          ((q->premieres & SCHED_KEEP_SEASON) && (e->flags & SCHED_SEASON_PREMIERE)) ||
-          ((q->premieres & SCHED_KEEP_FINALE) && (e->flags & SCHED_SEASON_FINALE))))
+    if (!schedule_premieres_keep(q->premieres, e->flags))
         return 0;
     if (q->new_shows && (e->premiered < q->from || e->premiered > q->to))
         return 0;

@@ -141,5 +141,8 @@ int schedule_show_matches(const sched_query *q, const tv_show *s);
  * 0 when unknown). */
 unsigned schedule_episode_flags(int32_t season, int has_number, int32_t number,
                                 int32_t season_length);
+/* Whether an episode of those flags passes a query's premieres (its
+ * SCHED_KEEP_* bits; 0 keeps every episode). */
+int schedule_premieres_keep(unsigned premieres, unsigned flags);
 
 #endif

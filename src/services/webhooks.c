@@ -80,13 +80,9 @@ int webhooks_url_ok(const char *url)
 
 static int change_passes(const hook_filter *f, const store_change *c, const tv_show *s)
 {
-    unsigned flags = schedule_episode_flags(c->season, c->has_number, c->number, 0);
-    const sched_query *q = &f->q;
+    unsigned flags = schedule_episode_flags(c->season, c->has_number, c->number, c->season_length);
 
-    if (q->premieres && !(((q->premieres & SCHED_KEEP_SERIES) && (flags & SCHED_SERIES_PREMIERE)) ||
-                          ((q->premieres & SCHED_KEEP_SEASON) && (flags & SCHED_SEASON_PREMIERE))))
-        return 0;
-    return s && schedule_show_matches(q, s);
+    return schedule_premieres_keep(f->q.premieres, flags) && s && schedule_show_matches(&f->q, s);
 }
 
 static void put_change(jw_writer *w, const store_change *c, const tv_show *s)

@@ -9,8 +9,9 @@
 #define CHANGE_COLS                                                                                \
     "c.seq, c.created_at, c.kind, c.episode_id, c.episode_tvmaze_id, c.show_id, c.name,"           \
     " c.season, c.number, c.airdate_before, c.airtime_before, c.airstamp_before, c.airdate,"       \
-    " c.airtime, c.airstamp"
-#define CHANGE_NCOLS 15
+    " c.airtime, c.airstamp,"                                                                      \
+    " (SELECT x.episode_order FROM seasons x WHERE x.show_id = c.show_id AND x.number = c.season)"
+#define CHANGE_NCOLS 16
 
 static void *read_change(db_rows *r, arena *a)
 {
@@ -34,6 +35,7 @@ static void *read_change(db_rows *r, arena *a)
     c->airdate = store_text(r, a, 12);
     c->airtime = store_text(r, a, 13);
     c->airstamp = store_text(r, a, 14);
+    c->season_length = db_col_null(r, 15) ? 0 : (int32_t)db_col_int(r, 15);
     return c;
 }
 

@@ -114,6 +114,7 @@ typedef struct store_change {
     const char *name;
     int32_t season, number;
     int has_number;
+    int32_t season_length; /* episodes in its season now (TVmaze's episodeOrder); 0: not known */
     const char *airdate_before, *airtime_before, *airstamp_before;
     const char *airdate, *airtime, *airstamp;
 } store_change;

@@ -225,6 +225,24 @@ def test_premieres_finale_keeps_exactly_the_finales(world, premieres):
     assert sorted(int(u) for u in uids) == sorted(m["id"] for m in expected)
 
 
+def test_the_change_feed_keeps_exactly_the_finales_for_premieres_finale(world):
+    world.run_import()
+    finales = {m["id"] for m in world.finales.schedule() if world.finales.finale(m) is True}
+    assert finales
+    got, cursor = [], None
+    while True:
+        params = dict(limit=500, premieres="finale")
+        if cursor:
+            params["since"] = cursor
+        body = world.api().get(q("/api/v1/changes", **params)).json()
+        got += body["data"]
+        cursor = body["next_cursor"]
+        if not body["has_more"]:
+            break
+    assert {c["episode"]["tvmaze_id"] for c in got} == finales
+    assert all(c["kind"] == "added" for c in got)
+
+
 def test_the_step_is_bounded_and_fresh_shows_are_not_asked_again(world):
     shows = world.finales.shows_in_order()
     assert len(shows) > 100

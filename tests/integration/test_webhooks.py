@@ -175,6 +175,36 @@ def test_changes_are_delivered_signed_and_filtered(setup, receiver, db, tmp_path
         assert w.wait(30) == 0
 
 
+def test_a_finales_filter_delivers_the_changes_of_season_finales(setup, receiver, db, tmp_path):
+    """premieres=finale keeps the changes of the episodes their season's
+    length says are its last (it let none through when a change carried no
+    season length)."""
+    tvshows, fixtures_dir, env = setup
+    # the lengths the seasons step would have stored: the last episode of
+    # the day of five shows' seasons ends its season
+    db.execute("INSERT INTO seasons (show_id, number, episode_order)"
+               " SELECT show_id, season, max(number) FROM episodes"
+               " WHERE airdate = '2026-07-05' AND number IS NOT NULL"
+               " GROUP BY show_id, season ORDER BY show_id LIMIT 5")
+    add_hook(tvshows, receiver.url, "--filter", "premieres=finale")
+    w = start_worker(env, tmp_path)
+    try:
+        moved = reschedule(tvshows, fixtures_dir, "2026-07-05", 30)
+        finales = {int(r[0]) for r in db.query(
+            "SELECT c.episode_id FROM changes c"
+            " JOIN seasons x ON x.show_id = c.show_id AND x.number = c.season"
+            " WHERE c.kind = 'rescheduled' AND c.number = x.episode_order")}
+        assert moved > len(finales) > 0
+        assert wait(lambda: len(delivered_changes(receiver)) >= len(finales))
+        time.sleep(1)  # nothing more arrives
+        got = delivered_changes(receiver).values()
+        assert {c["episode"]["id"] for c in got} == finales
+        assert all(c["kind"] == "rescheduled" for c in got)
+    finally:
+        w.send_signal(signal.SIGTERM)
+        assert w.wait(30) == 0
+
+
 def test_a_receiver_down_for_a_while_loses_nothing(setup, receiver, tmp_path):
     tvshows, fixtures_dir, env = setup
     add_hook(tvshows, receiver.url)
