@@ -316,6 +316,22 @@ test('the URL round-trips: a reload and a fresh browser elsewhere show the same 
   await context.close();
 });
 
+test('the zone’s offset is the shown week’s: summer time in July, winter time in November, both in the week the clocks change', async () => {
+  const { context, page } = await openWeek(`week=${SHOWCASE_WEEK}&tz=${ZONE}`);
+  assert.equal(await page.textContent('#tz-offset'), 'UTC+01:00');
+  await afterLoad(page, () => page.goto(`${base()}/?week=2026-11-23&tz=${ZONE}`));
+  assert.equal(await page.textContent('#tz-offset'), 'UTC+00:00');
+  // the clocks go back on Sunday 25 October 2026
+  await afterLoad(page, () => page.goto(`${base()}/?week=2026-10-19&tz=${ZONE}`));
+  assert.equal(await page.textContent('#tz-offset'), 'UTC+01:00, then UTC+00:00');
+  // another zone, chosen on the page, says its own offset for the same week
+  await page.selectOption('#tz', 'America/New_York');
+  await page.waitForFunction(() => document.getElementById('tz-offset').textContent !== 'UTC+01:00, then UTC+00:00');
+  assert.equal(await page.textContent('#tz-offset'), 'UTC-04:00'); // New York's clocks go back a week later
+  assertClean(page, 'zone offset');
+  await context.close();
+});
+
 test('the zone is detected, and switching it moves an episode to the local day and time the API gives for that zone, and is remembered', async () => {
   const detected = await openWeek('week=2026-07-06', { zone: 'Asia/Tokyo' });
   assert.equal(await detected.page.inputValue('#tz'), 'Asia/Tokyo');

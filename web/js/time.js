@@ -61,7 +61,7 @@ export function allZones(current) {
 }
 
 /** The zone's UTC offset now, "UTC+02:00" style. */
-export function offsetLabel(zone, at = new Date()) {
+function offsetLabel(zone, at = new Date()) {
   try {
     const part = new Intl.DateTimeFormat('en', { timeZone: zone, timeZoneName: 'longOffset' })
       .formatToParts(at).find((p) => p.type === 'timeZoneName');
@@ -69,6 +69,15 @@ export function offsetLabel(zone, at = new Date()) {
   } catch {
     return '';
   }
+}
+
+/** The zone's offset through a week (days: its seven dates): one, or the
+ * two either side of a change of the clocks. Taken at noon UTC, which is
+ * the same date in every zone but the few beyond UTC±12. */
+export function weekOffsetLabel(zone, days) {
+  const first = offsetLabel(zone, new Date(`${days[0]}T12:00:00Z`));
+  const last = offsetLabel(zone, new Date(`${days[6]}T12:00:00Z`));
+  return first === last ? first : `${first}, then ${last}`;
 }
 
 const partsFormat = new Map();

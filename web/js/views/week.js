@@ -8,7 +8,7 @@
 import { apiUrl, getJSON, getList } from '../api.js';
 import { h, clear, announce, loadingState, errorState, emptyState } from '../dom.js';
 import { weekOf, writeQuery, scheduleParams, feedParams, activeFilters, emptyFilters } from '../state.js';
-import { rememberZone, allZones, offsetLabel, localParts, mondayOf, addDays, formatDay, formatWeek, minutesOf } from '../time.js';
+import { rememberZone, allZones, weekOffsetLabel, localParts, mondayOf, addDays, formatDay, formatWeek, minutesOf } from '../time.js';
 import { filtersForm } from './filters.js';
 
 export const BANDS = [
@@ -322,7 +322,9 @@ export function renderWeek(main, { navigate, setTitle }) {
   };
   for (const type of ['focus', 'pointerdown', 'mouseover']) zoneSelect.addEventListener(type, listZones);
   firstLoad.then(() => (window.requestIdleCallback || setTimeout)(listZones));
-  const zoneNote = h('span', { class: 'zone-offset', id: 'tz-offset' }, offsetLabel(zone));
+  // the offset of the week shown, not of today: July's evenings in London
+  // are an hour ahead of UTC whenever they are looked at
+  const zoneNote = h('span', { class: 'zone-offset', id: 'tz-offset' }, weekOffsetLabel(zone, days));
   zoneSelect.setAttribute('aria-describedby', 'tz-offset');
 
   const prev = addDays(monday, -7);
@@ -397,7 +399,7 @@ export function renderWeek(main, { navigate, setTitle }) {
     zone = next;
     state.tz = next;
     rememberZone(next);
-    zoneNote.textContent = offsetLabel(next);
+    zoneNote.textContent = weekOffsetLabel(next, days);
     if (!state.week && current() !== monday) {
       navigate(`/?${writeQuery(state)}`, { replace: true });
       return;
