@@ -384,22 +384,24 @@ static int shows_by_ids(store *st, dialect_sql sql, const int64_t *ids, size_t n
     return STORE_OK;
 }
 
+/* The shows of an id list, with the columns cols. */
+#define SHOWS_BY_IDS_SQL(cols)                                                                     \
+    {                                                                                              \
+        "SELECT " cols " FROM shows s" SHOW_JOINS                                                  \
+        " WHERE s.id IN (SELECT value FROM json_each($1))",                                        \
+            "SELECT " cols " FROM shows s" SHOW_JOINS " WHERE s.id = ANY($1::text::bigint[])"      \
+    }
+
 int store_shows_by_ids(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out)
 {
-    static dialect_sql sql = {"SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS
-                              " WHERE s.id IN (SELECT value FROM json_each($1))",
-                              "SELECT " SHOW_COLS " FROM shows s" SHOW_JOINS
-                              " WHERE s.id = ANY($1::text::bigint[])"};
+    static dialect_sql sql = SHOWS_BY_IDS_SQL(SHOW_COLS);
 
     return shows_by_ids(st, sql, ids, n, a, out);
 }
 
 int store_show_cards(store *st, const int64_t *ids, size_t n, arena *a, tv_show **out)
 {
-    static dialect_sql sql = {"SELECT " SHOW_LIST_COLS " FROM shows s" SHOW_JOINS
-                              " WHERE s.id IN (SELECT value FROM json_each($1))",
-                              "SELECT " SHOW_LIST_COLS " FROM shows s" SHOW_JOINS
-                              " WHERE s.id = ANY($1::text::bigint[])"};
+    static dialect_sql sql = SHOWS_BY_IDS_SQL(SHOW_LIST_COLS);
 
     return shows_by_ids(st, sql, ids, n, a, out);
 }
