@@ -13,9 +13,43 @@
 #include "util/arena.h"
 #include "util/idmap.h"
 
+#define DAY_SECONDS 86400
+#define VOCAB_MAX   65535
+#define GENRES_MAX  64 /* bits of an entry's genre set */
+
+/* The days held for one generation. refs and the days' map change under
+ * the schedule's lock; a day, once in, is never changed. */
+typedef struct snapshot {
+    int refs;
+    int64_t gen;
+    idmap days; /* airdate -> day* */
+    size_t nentries;
+    dist *dists;
+    size_t ndists;
+    int have_dists;
+} snapshot;
+
+/* Strings that filters compare (languages, show types, statuses, genres)
+ * get small ids, once per process: an entry holds ids, not strings. */
+typedef struct vocab {
+    char **words;
+    size_t n, cap;
+    size_t max;
+} vocab;
+
+struct schedule {
+    pthread_mutex_t lock;
+    snapshot *cur;
+    pthread_mutex_t vocab_lock;
+    vocab words;  /* languages, types and statuses share one vocabulary */
+    vocab genres; /* at most GENRES_MAX: an entry's set is a bitmask */
+};
+
 /* ---- vocabularies ---- */
 
-unsigned schedule_vocab_id(schedule *s, vocab *v, const char *w, size_t n, int add)
+/* The id (1..) of w in v, adding it when add is set; 0 when absent (or v
+ * is full). Case-sensitive when adding, insensitive when looking up. */
+static unsigned vocab_id(schedule *s, vocab *v, const char *w, size_t n, int add)
 {
     unsigned id = 0;
 
@@ -52,9 +86,19 @@ static void vocab_free(vocab *v)
     free(v->words);
 }
 
+unsigned schedule_word_id(schedule *s, const char *w, size_t n)
+{
+    return vocab_id(s, &s->words, w, n, 0);
+}
+
+unsigned schedule_genre_id(schedule *s, const char *w, size_t n)
+{
+    return vocab_id(s, &s->genres, w, n, 0);
+}
+
 static uint16_t word_id(schedule *s, const char *w)
 {
-    return w ? (uint16_t)schedule_vocab_id(s, &s->words, w, strlen(w), 1) : 0;
+    return w ? (uint16_t)vocab_id(s, &s->words, w, strlen(w), 1) : 0;
 }
 
 /* ["Drama","Comedy"], as our own writer stored it: a bit per genre. */
@@ -69,7 +113,7 @@ static uint64_t genre_bits(schedule *s, const char *json)
             e += *e == '\\' && e[1] ? 2 : 1;
         if (!*e)
             break;
-        if ((id = schedule_vocab_id(s, &s->genres, p + 1, (size_t)(e - p - 1), 1)))
+        if ((id = vocab_id(s, &s->genres, p + 1, (size_t)(e - p - 1), 1)))
             bits |= (uint64_t)1 << (id - 1);
         p = e;
     }

@@ -6,7 +6,6 @@
 #ifndef TVSHOWS_SCHEDULE_INTERNAL_H
 #define TVSHOWS_SCHEDULE_INTERNAL_H
 
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -14,10 +13,7 @@
 #include "util/arena.h"
 #include "util/idmap.h"
 
-#define DAY_SECONDS 86400
 #define ZONE_MARGIN 2 /* airdates around a local day whose episodes may air on it */
-#define VOCAB_MAX   65535
-#define GENRES_MAX  64 /* bits of an entry's genre set */
 
 /* One episode: its order keys and what the filters look at. */
 typedef struct entry {
@@ -61,33 +57,9 @@ typedef struct dist {
     char *name, *country_name, *country_code; /* NULL: null */
 } dist;
 
-/* The days held for one generation. refs and the days' map change under
- * the schedule's lock; a day, once in, is never changed. */
-typedef struct snapshot {
-    int refs;
-    int64_t gen;
-    idmap days; /* airdate -> day* */
-    size_t nentries;
-    dist *dists;
-    size_t ndists;
-    int have_dists;
-} snapshot;
-
-/* Strings that filters compare (languages, show types, statuses, genres)
- * get small ids, once per process: an entry holds ids, not strings. */
-typedef struct vocab {
-    char **words;
-    size_t n, cap;
-    size_t max;
-} vocab;
-
-struct schedule {
-    pthread_mutex_t lock;
-    snapshot *cur;
-    pthread_mutex_t vocab_lock;
-    vocab words;  /* languages, types and statuses share one vocabulary */
-    vocab genres; /* at most GENRES_MAX: an entry's set is a bitmask */
-};
+/* The days held for one generation (schedule.c), and what a walk holds
+ * on to while it reads them. */
+typedef struct snapshot snapshot;
 
 /* The days a query walks, taken from the snapshot under the lock (the
  * snapshot's map may grow meanwhile; the days themselves never change). */
@@ -120,9 +92,11 @@ static inline int instant_cmp(const entry *a, const entry *b)
     return (a->id > b->id) - (a->id < b->id);
 }
 
-/* The id (1..) of w in v, adding it when add is set; 0 when absent (or v
- * is full). Case-sensitive when adding, insensitive when looking up. */
-unsigned schedule_vocab_id(schedule *s, vocab *v, const char *w, size_t n, int add);
+/* The id (1..) of a language, show type or status (schedule_word_id), or
+ * of a genre (schedule_genre_id), compared without case; 0 when no
+ * episode held has it. */
+unsigned schedule_word_id(schedule *s, const char *w, size_t n);
+unsigned schedule_genre_id(schedule *s, const char *w, size_t n);
 
 /* The days [first, last] of generation gen (or a newer one) into v, read
  * from st where not held, and the distributors when dists is set; *out is

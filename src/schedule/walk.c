@@ -92,7 +92,7 @@ static int resolve_word(schedule *s, const sched_text *t)
 
     if (!t->s)
         return -1;
-    id = schedule_vocab_id(s, &s->words, t->s, t->n, 0);
+    id = schedule_word_id(s, t->s, t->n);
     return id ? (int)id : 0x10000; /* a word never seen matches nothing */
 }
 
@@ -106,15 +106,14 @@ static int matcher_init(schedule *s, const view *v, const sched_query *q, matche
     if ((m->by_dist || m->by_country) && resolve_names(v->dists, v->ndists, q, m) != 0)
         return -1;
     for (size_t i = 0; i < q->ngenres; i++) {
-        unsigned id = schedule_vocab_id(s, &s->genres, q->genres[i].s, q->genres[i].n, 0);
+        unsigned id = schedule_genre_id(s, q->genres[i].s, q->genres[i].n);
         if (id)
             m->genres_any |= (uint64_t)1 << (id - 1);
     }
     /* genres asked for that no show has: nothing matches */
     m->nothing = q->ngenres && !m->genres_any;
     for (size_t i = 0; i < q->nexclude_genres; i++) {
-        unsigned id =
-            schedule_vocab_id(s, &s->genres, q->exclude_genres[i].s, q->exclude_genres[i].n, 0);
+        unsigned id = schedule_genre_id(s, q->exclude_genres[i].s, q->exclude_genres[i].n);
         if (id)
             m->genres_none |= (uint64_t)1 << (id - 1);
     }
