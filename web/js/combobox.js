@@ -69,21 +69,32 @@ export function combobox({ input, list, search, renderOption, pick, minLength = 
     pick(item, input.value);
   }
 
-  async function run(query) {
+  /** The options of query, as {results} or {error}; null when a newer
+   * question replaced this one (it alone counts). */
+  async function ask(query) {
     const mine = ++seq;
     if (controller) controller.abort();
     controller = new AbortController();
+    let answer;
     try {
-      const results = await search(query, controller.signal);
-      if (mine === seq && document.activeElement === input) show(results, query);
+      answer = { results: await search(query, controller.signal) };
     } catch (e) {
-      if (e.name !== 'AbortError' && mine === seq) {
-        items = [];
-        clear(list);
-        list.append(h('li', { role: 'option', 'aria-disabled': 'true', id: uniqueId('option'), class: 'combobox-empty' }, e.message));
-        open();
-      }
+      answer = e.name === 'AbortError' ? null : { error: e };
     }
+    return mine === seq ? answer : null;
+  }
+
+  async function run(query) {
+    const answer = await ask(query);
+    if (!answer) return;
+    if (answer.results) {
+      if (document.activeElement === input) show(answer.results, query);
+      return;
+    }
+    items = [];
+    clear(list);
+    list.append(h('li', { role: 'option', 'aria-disabled': 'true', id: uniqueId('option'), class: 'combobox-empty' }, answer.error.message));
+    open();
   }
 
   // Enter before the options caught up with the text (typed faster than
@@ -91,19 +102,11 @@ export function combobox({ input, list, search, renderOption, pick, minLength = 
   // so the text's own are asked for and the first picked, as Enter on them
   // would have. None, or no answer: pick gets the text alone.
   async function pickFirst(query) {
-    const mine = ++seq;
-    let results = [];
-    if (controller) controller.abort();
-    controller = new AbortController();
-    try {
-      results = await search(query, controller.signal);
-    } catch (e) {
-      if (e.name === 'AbortError') return;
-    }
-    if (mine !== seq) return;
-    items = results;
+    const answer = await ask(query);
+    if (!answer) return;
+    items = answer.results || [];
     close();
-    pick(results[0] ?? null, input.value);
+    pick(items[0] ?? null, input.value);
   }
 
   input.addEventListener('input', () => {
