@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -7,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "store/db_driver.h"
+#include "store/sqlite_rows.h"
 #include "util/buf.h"
 #include "util/metrics.h"
 
@@ -234,45 +236,55 @@ static int sqlite_begin_write(db *base)
 
 /* Row by row through one cached statement: SQLite runs in-process, so a
  * statement per row costs microseconds and needs no batching protocol. */
+/* One statement for the whole batch: INSERT … SELECT from tvshows_rows
+ * (sqlite_rows.h), with the spec's ON CONFLICT clause. The rows are taken
+ * in order, each as if written alone: a later row of the batch meets an
+ * earlier one as a conflict. */
 static int sqlite_upsert(db *base, const db_upsert_spec *spec, const db_val *rows, size_t nrows,
                          int64_t *changes, db_pair_fn fn, void *ud)
 {
     sqlite_db *d = (sqlite_db *)base;
+    sqlite_rows_batch batch = {rows, nrows, spec->ncols};
     sqlite3_stmt *st;
     buf sql;
-    int64_t total = 0, t0 = db_now_us();
-    int rc = DB_ERR;
+    int64_t t0 = db_now_us();
+    int rc = DB_ERR, step;
 
+    if (changes)
+        *changes = 0;
+    if (!nrows)
+        return DB_OK;
+    assert(spec->ncols <= SQLITE_ROWS_MAX_COLS);
     buf_init(&sql, 1 << 16);
     sqlite_refresh(d);
     buf_printf(&sql, "INSERT INTO %s (", spec->table);
     for (int i = 0; i < spec->ncols; i++)
         buf_printf(&sql, "%s%s", i ? ", " : "", spec->cols[i]);
-    buf_puts(&sql, ") VALUES (");
+    buf_puts(&sql, ") SELECT ");
     for (int i = 0; i < spec->ncols; i++)
-        buf_printf(&sql, "%s$%d", i ? ", " : "", i + 1);
-    buf_putc(&sql, ')');
+        buf_printf(&sql, "%sc%d", i ? ", " : "", i);
+    /* WHERE true: without it, ON would be read as a join's */
+    buf_puts(&sql, " FROM tvshows_rows($1) WHERE true");
     if (db_upsert_conflict_sql(spec, &sql) != 0 || !(st = sqlite_prepare(d, sql.data)))
         goto done;
-    for (size_t r = 0; r < nrows; r++) {
-        int step;
-        if (sqlite_bind(d, st, rows + r * (size_t)spec->ncols, spec->ncols) != DB_OK)
-            goto done;
-        /* a row comes back only when the row was inserted or changed */
-        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            if (fn)
-                fn(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
-        }
-        if (step != SQLITE_DONE) {
-            rc = sqlite_fail(d);
-            sqlite3_reset(st);
-            goto done;
-        }
-        total += sqlite3_changes64(d->conn);
-    }
     sqlite3_reset(st);
+    if (sqlite_rows_bind(st, 1, &batch) != SQLITE_OK) {
+        rc = sqlite_fail(d);
+        goto done;
+    }
+    /* a row comes back only when the row was inserted or changed */
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn)
+            fn(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+    if (step != SQLITE_DONE) {
+        rc = sqlite_fail(d);
+        sqlite3_reset(st);
+        goto done;
+    }
     if (changes)
-        *changes = total;
+        *changes = sqlite3_changes64(d->conn);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     rc = DB_OK;
 done:
     db_note_duration(&base->opt, sql.data ? sql.data : "", t0);
@@ -356,6 +368,11 @@ static int sqlite_open_conn(const char *path, sqlite3 **out, int *readonly, char
     if (sqlite3_open_v2(path, &conn, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
                  conn ? sqlite3_errmsg(conn) : "out of memory");
+        sqlite3_close(conn);
+        return DB_ERR;
+    }
+    if (sqlite_rows_register(conn) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path, sqlite3_errmsg(conn));
         sqlite3_close(conn);
         return DB_ERR;
     }

@@ -221,6 +221,75 @@ static void test_a_run_is_finished_from_its_counts(void **state)
     store_close(st);
 }
 
+/* db_pair_fn: counts the pairs, and those whose id is not the key's
+ * (rows inserted out of order). */
+static void note_pair(void *ud, int64_t k, int64_t id)
+{
+    int64_t *seen = ud;
+
+    seen[0]++;
+    seen[1] += k != id;
+}
+
+/* db_upsert writes a batch as if row by row, in order (ids are given in
+ * the batch's order), every row inserted or changed comes back once, and
+ * rows stored as they are write and return nothing. Both drivers write a
+ * batch in one statement. */
+static void test_an_upsert_batch_writes_in_order_and_only_what_changed(void **state)
+{
+    static const char *const cols[] = {"k", "v", "f"};
+    const db_upsert_spec spec = {"upsert_probe", cols, 3, 1, NULL, 0, 0, 0, "k, id"};
+    enum { N = 1500 };
+    db_val *rows = calloc(N * 3, sizeof(*rows));
+    char(*text)[16] = calloc(N, sizeof(*text));
+    int64_t changes = -1, seen[2] = {0, 0};
+    store *st = unit_db_open();
+
+    (void)state;
+    assert_non_null(rows);
+    assert_non_null(text);
+    assert_int_equal(db_script(st->db, store_is_postgres(st)
+                                           ? "DROP TABLE IF EXISTS upsert_probe;"
+                                             " CREATE TABLE upsert_probe (id BIGSERIAL PRIMARY KEY,"
+                                             " k BIGINT UNIQUE, v TEXT, f DOUBLE PRECISION)"
+                                           : "DROP TABLE IF EXISTS upsert_probe;"
+                                             " CREATE TABLE upsert_probe (id INTEGER PRIMARY KEY,"
+                                             " k BIGINT UNIQUE, v TEXT, f DOUBLE PRECISION)"),
+                     DB_OK);
+    for (int i = 0; i < N; i++) {
+        snprintf(text[i], sizeof(text[i]), "v%d", i);
+        rows[i * 3] = dbv_int(i + 1);
+        rows[i * 3 + 1] = dbv_text(text[i]);
+        rows[i * 3 + 2] = i % 3 ? dbv_float(i / 2.0) : dbv_null();
+    }
+    assert_int_equal(db_upsert(st->db, &spec, rows, N, &changes, note_pair, seen), DB_OK);
+    assert_int_equal(changes, N);
+    assert_int_equal(seen[0], N);
+    assert_int_equal(seen[1], 0);
+    assert_int_equal(count(st, "SELECT count(*) FROM upsert_probe"), N);
+    assert_int_equal(count(st, "SELECT count(*) FROM upsert_probe WHERE k = 3 AND v = 'v2'"
+                               " AND f = 1.0"),
+                     1);
+    assert_int_equal(count(st, "SELECT count(*) FROM upsert_probe WHERE f IS NULL"), N / 3);
+    /* the same rows, every tenth with another value */
+    for (int i = 0; i < N; i += 10)
+        rows[i * 3 + 1] = dbv_text("changed");
+    seen[0] = seen[1] = 0;
+    assert_int_equal(db_upsert(st->db, &spec, rows, N, &changes, note_pair, seen), DB_OK);
+    assert_int_equal(changes, N / 10);
+    assert_int_equal(seen[0], N / 10);
+    assert_int_equal(count(st, "SELECT count(*) FROM upsert_probe WHERE v = 'changed'"), N / 10);
+    /* again: nothing changes */
+    seen[0] = 0;
+    assert_int_equal(db_upsert(st->db, &spec, rows, N, &changes, note_pair, seen), DB_OK);
+    assert_int_equal(changes, 0);
+    assert_int_equal(seen[0], 0);
+    assert_int_equal(db_script(st->db, "DROP TABLE upsert_probe"), DB_OK);
+    store_close(st);
+    free(text);
+    free(rows);
+}
+
 int main(void)
 {
     const char *env = getenv("TVSHOWS_TEST_DATABASE_URL");
@@ -230,6 +299,7 @@ int main(void)
         cmocka_unit_test_setup(test_an_episode_goes_when_no_source_lists_it, setup),
         cmocka_unit_test_setup(test_a_newer_show_payload_wins_and_episodes_follow, setup),
         cmocka_unit_test_setup(test_a_run_is_finished_from_its_counts, setup),
+        cmocka_unit_test_setup(test_an_upsert_batch_writes_in_order_and_only_what_changed, setup),
     };
     int rc;
 
