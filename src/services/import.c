@@ -37,8 +37,7 @@ size_t import_sources(const char *countries, int web, char out[][IMPORT_SOURCE_M
     return n;
 }
 
-/* A unit is "day/source", or a file's path (day NULL). */
-static void note_failure(import_result *res, const char *day, const char *source, const char *error)
+void import_fail_unit(import_result *res, const char *day, const char *source, const char *error)
 {
     size_t l = strlen(res->failed);
     char unit[300];
@@ -258,7 +257,7 @@ static int write_unit(store *st, const tv_batch *b, const char *source, const ch
 
     res->write_us += now_us() - t0;
     if (rc != STORE_OK) {
-        note_failure(res, day, source, store_errmsg(st));
+        import_fail_unit(res, day, source, store_errmsg(st));
         return -1;
     }
     check_removals(day, source, &s);
@@ -312,51 +311,115 @@ static int unit_path(const char *source, const char *day, char *out, size_t n)
     return -1;
 }
 
-int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, import_result *res)
+void import_parsed_free(import_parsed *p)
 {
-    char d[DATE_LEN + 1], path[128], err[512], digest[STORE_DIGEST_MAX];
+    if (!p)
+        return;
+    buf_free(&p->body);
+    tv_batch_free(&p->b);
+    free(p);
+}
+
+int import_day_fetch(store *st, tvmaze_client *tm, const char *source, int32_t day,
+                     import_parsed **out, import_result *res)
+{
+    char path[128], err[512];
     tvmaze_map_info info;
-    tv_batch b;
-    buf body;
-    int rc = -1, got, digested;
+    import_parsed *p = calloc(1, sizeof(*p));
+    int got;
     int64_t t0;
 
-    date_format(day, d);
-    tv_batch_init(&b);
-    buf_init(&body, TVMAZE_DAY_BODY_MAX);
-    if (unit_path(source, d, path, sizeof(path)) != 0) {
-        note_failure(res, d, source, "unknown source");
-        goto done;
+    *out = NULL;
+    if (!p) {
+        import_fail_unit(res, "-", source, "out of memory");
+        return -1;
+    }
+    p->source = source;
+    date_format(day, p->day);
+    tv_batch_init(&p->b);
+    buf_init(&p->body, TVMAZE_DAY_BODY_MAX);
+    if (unit_path(source, p->day, path, sizeof(path)) != 0) {
+        import_fail_unit(res, p->day, source, "unknown source");
+        goto fail;
     }
     t0 = now_us();
-    got = tvmaze_get(tm, path, &body, &res->net, err, sizeof(err));
+    got = tvmaze_get(tm, path, &p->body, &res->net, err, sizeof(err));
     res->fetch_us += now_us() - t0;
     note_upstream(got);
     if (got != TVMAZE_OK) {
         res->unreachable += got == TVMAZE_EUNREACHABLE;
-        note_failure(res, d, source, err);
-        goto done;
+        import_fail_unit(res, p->day, source, err);
+        goto fail;
     }
     t0 = now_us();
-    digested = body_digest(&body, digest) == 0;
-    if (digested && skip_unchanged(st, source, d, digest, res)) {
+    p->digested = body_digest(&p->body, p->digest) == 0;
+    if (p->digested && skip_unchanged(st, source, p->day, p->digest, res)) {
         res->map_us += now_us() - t0;
-        rc = 0;
-        goto done;
+        import_parsed_free(p);
+        return 0;
     }
-    got = tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err));
+    got = tvmaze_map_schedule(p->body.data, p->body.len, &p->b, &info, err, sizeof(err));
     res->map_us += now_us() - t0;
     if (got != TVMAZE_OK) {
         char msg[600];
         snprintf(msg, sizeof(msg), "GET %.100s: %.480s", path, err);
-        note_failure(res, d, source, msg);
-        goto done;
+        import_fail_unit(res, p->day, source, msg);
+        goto fail;
     }
-    rc = write_unit(st, &b, source, d, digested ? digest : NULL, res);
-done:
-    buf_free(&body);
-    tv_batch_free(&b);
+    *out = p;
+    return 1;
+fail:
+    import_parsed_free(p);
+    return -1;
+}
+
+int import_day(store *st, tvmaze_client *tm, const char *source, int32_t day, import_result *res)
+{
+    import_parsed *p;
+    int rc = import_day_fetch(st, tm, source, day, &p, res);
+
+    if (rc == 1)
+        rc = write_unit(st, &p->b, source, p->day, p->digested ? p->digest : NULL, res);
+    import_parsed_free(p);
     return rc;
+}
+
+void import_write_days(store *st, import_parsed **units, size_t n, import_progress_fn progress,
+                       void *ud, import_result *res)
+{
+    store_day_write *days = calloc(n, sizeof(*days));
+    int64_t t0 = now_us();
+
+    if (!days) {
+        for (size_t i = 0; i < n; i++)
+            import_fail_unit(res, units[i]->day, units[i]->source, "out of memory");
+    } else {
+        for (size_t i = 0; i < n; i++)
+            days[i] = (store_day_write){.b = &units[i]->b,
+                                        .source = units[i]->source,
+                                        .day = units[i]->day,
+                                        .digest = units[i]->digested ? units[i]->digest : NULL};
+        /* each day's outcome is in its rc; a batch lost whole is said once */
+        if (store_write_days(st, days, n) != STORE_OK)
+            log_warn("an import batch was not committed", LF_S("error", store_errmsg(st)),
+                     LF_I("days", (int64_t)n));
+        res->write_us += now_us() - t0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int ok = days && days[i].rc == STORE_OK;
+        if (ok) {
+            check_removals(days[i].day, days[i].source, &days[i].stats);
+            note_success(res, &days[i].stats);
+        } else if (days) {
+            import_fail_unit(res, units[i]->day, units[i]->source, days[i].err);
+        }
+        if (progress)
+            progress(ud, units[i]->day, units[i]->source, ok, res);
+        import_parsed_free(units[i]);
+    }
+    if (days && n)
+        after_write(st);
+    free(days);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -373,7 +436,7 @@ static int write_by_airdate(store *st, const tv_batch *all, const char *source,
     int rc = 0;
 
     if (!days) {
-        note_failure(res, "-", source, "out of memory");
+        import_fail_unit(res, "-", source, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < all->nepisodes; i++)
@@ -386,7 +449,7 @@ static int write_by_airdate(store *st, const tv_batch *all, const char *source,
         if (i && !strcmp(days[i], days[i - 1]))
             continue;
         if (tv_batch_day_view(all, days[i], &view) != 0) {
-            note_failure(res, days[i], source, "out of memory");
+            import_fail_unit(res, days[i], source, "out of memory");
             rc = -1;
         } else {
             ok = write_unit(st, &view, source, days[i], NULL, res) == 0;
@@ -416,11 +479,11 @@ int import_full(store *st, tvmaze_client *tm, import_progress_fn progress, void 
     note_upstream(got);
     if (got != TVMAZE_OK) {
         res->unreachable += got == TVMAZE_EUNREACHABLE;
-        note_failure(res, "all", "full", err);
+        import_fail_unit(res, "all", "full", err);
         goto done;
     }
     if (tvmaze_map_schedule(body.data, body.len, &b, &info, err, sizeof(err)) != TVMAZE_OK) {
-        note_failure(res, "all", "full", err);
+        import_fail_unit(res, "all", "full", err);
         goto done;
     }
     buf_free(&body);
@@ -554,7 +617,7 @@ int import_file(store *st, const char *path, import_progress_fn progress, void *
         res->map_us += now_us() - t0;
     }
     if (rc != 0) {
-        note_failure(res, NULL, path, err);
+        import_fail_unit(res, NULL, path, err);
         goto done;
     }
     named = source_from_name(path, source, day) == 0;

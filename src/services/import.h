@@ -3,8 +3,10 @@
  *
  * A source is "country:XX" (GET /schedule?country=XX&date=D) or "web"
  * (GET /schedule/web?date=D); the full schedule is written day by day under
- * the source "full". Each (day, source) is one transaction: a day that
- * fails leaves that day's previous data as it was.
+ * the source "full". A day that fails leaves that day's previous data as
+ * it was: each (day, source) is one transaction, or on SQLite, where a
+ * plan's days go to one writer thread, a savepoint in a transaction of
+ * several days (import_plan.c, store_write_days).
  * This is the only import code: `tvshows import` and the job worker both
  * run their imports as plans (import_run_plan, import_plan.c). Threads:
  * import_run_plan makes its own when asked to; the other functions have

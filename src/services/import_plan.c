@@ -80,11 +80,71 @@ void import_count_run(const char *status)
 /* ---- the engine ---- */
 
 /* A plan being run: its units taken in order from a shared counter. */
+/* ---- the SQLite writer ----
+ * SQLite writes one transaction at a time, and a commit writes every page
+ * its transaction changed: written a day at a time, the index pages that
+ * every day touches were written 270 times over in a first import. So a
+ * plan of days on SQLite gets one writer thread: the import threads only
+ * fetch and map, and queue each unit; the writer takes all the units that
+ * wait (up to QUEUE_MAX) and writes them in one transaction
+ * (store_write_days), each day in a savepoint of its own. The queue is
+ * bounded, so fetching runs at most QUEUE_MAX mapped days ahead of writing
+ * (their memory: about a megabyte each), and a batch is a few tens of
+ * milliseconds of writing. */
+#define QUEUE_MAX 16
+
+typedef struct write_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* an item came or went, or the queue closed */
+    import_parsed *items[QUEUE_MAX];
+    size_t head, n;
+    int closed; /* no item will come: the writer ends once it is empty */
+} write_queue;
+
+static void queue_push(write_queue *q, import_parsed *p)
+{
+    pthread_mutex_lock(&q->lock);
+    while (q->n == QUEUE_MAX)
+        pthread_cond_wait(&q->changed, &q->lock);
+    q->items[(q->head + q->n++) % QUEUE_MAX] = p;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* Takes every item waiting into out, waiting for one; 0 once the queue is
+ * closed and empty. */
+static size_t queue_take(write_queue *q, import_parsed **out)
+{
+    size_t n;
+
+    pthread_mutex_lock(&q->lock);
+    while (!q->n && !q->closed)
+        pthread_cond_wait(&q->changed, &q->lock);
+    for (n = 0; q->n; n++, q->n--) {
+        out[n] = q->items[q->head];
+        q->head = (q->head + 1) % QUEUE_MAX;
+    }
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+static void queue_close(write_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->closed = 1;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* A plan being run: its units taken in order from a shared counter. */
 typedef struct engine {
     const import_plan *plan;
     const import_exec *x;
     import_units units;
     _Atomic int64_t next;
+    write_queue q;
+    int queued; /* units go to the writer through q; 0: each thread writes its own */
 } engine;
 
 typedef struct engine_thread {
@@ -106,11 +166,15 @@ static void run_unit(engine *e, store *st, tvmaze_client *tm, int64_t i, import_
     } else if (e->plan->full) {
         import_full(st, tm, x->progress, x->ud, r);
     } else {
+        int32_t at = e->units.from + (int32_t)(i / (int64_t)e->units.nsources);
+        import_parsed *p = NULL;
         source = import_unit_at(&e->units, i, day);
-        ok = import_day(st, tm, source, e->units.from + (int32_t)(i / (int64_t)e->units.nsources),
-                        r) == 0;
+        if (!e->queued)
+            ok = import_day(st, tm, source, at, r) == 0;
+        else if ((ok = import_day_fetch(st, tm, source, at, &p, r)) == 1)
+            return queue_push(&e->q, p); /* the writer reports it */
         if (x->progress)
-            x->progress(x->ud, day, source, ok, r);
+            x->progress(x->ud, day, source, ok >= 0, r);
     }
 }
 
@@ -156,6 +220,40 @@ done:
     return NULL;
 }
 
+/* The writer: writes what the import threads queue, on a store of its
+ * own, until the queue closes. A writer that cannot open its store fails
+ * each unit it is given. */
+static void *engine_writer_main(void *arg)
+{
+    engine_thread *t = arg;
+    const import_exec *x = t->e->x;
+    store_options so = store_options_for(x->cfg, STORE_ROLE_IMPORT);
+    import_parsed *batch[QUEUE_MAX];
+    store *st = NULL;
+    char err[256];
+    size_t n;
+
+    if (store_open(&st, x->cfg->database_url, &so, err, sizeof(err)) != STORE_OK) {
+        url_scrub(err, sizeof(err), x->cfg->database_url);
+        snprintf(t->err, sizeof(t->err), "DATABASE_URL: %s", err);
+        st = NULL;
+    }
+    while ((n = queue_take(&t->e->q, batch)) > 0) {
+        if (st) {
+            import_write_days(st, batch, n, x->progress, x->ud, &t->r);
+            continue;
+        }
+        for (size_t i = 0; i < n; i++) {
+            import_fail_unit(&t->r, batch[i]->day, batch[i]->source, t->err);
+            if (x->progress)
+                x->progress(x->ud, batch[i]->day, batch[i]->source, 0, &t->r);
+            import_parsed_free(batch[i]);
+        }
+    }
+    store_close(st);
+    return NULL;
+}
+
 static void result_add(import_result *into, const import_result *r)
 {
     size_t l = strlen(into->failed);
@@ -179,31 +277,46 @@ static void result_add(import_result *into, const import_result *r)
         snprintf(into->failed + l, sizeof(into->failed) - l, "%s%s", l ? "," : "", r->failed);
 }
 
+/* Joins a thread; its counts go into r, and the first that could not
+ * start says why in err. */
+static void join_thread(engine_thread *t, import_result *r, int *rc, char *err, size_t errlen)
+{
+    pthread_join(t->thread, NULL);
+    result_add(r, &t->r);
+    if (t->err[0] && *rc == 0) {
+        snprintf(err, errlen, "cannot start: %s", t->err);
+        *rc = -1;
+    }
+}
+
 /* Runs the units on up to CONCURRENCY threads, each with its own
  * connection and HTTP client; the limiter keeps the upstream's rate for
- * all of them. */
+ * all of them. Days on SQLite get the writer (above). */
 static int run_threads(engine *e, import_result *r, char *err, size_t errlen)
 {
     int64_t n = e->x->cfg->concurrency < e->units.n ? e->x->cfg->concurrency : e->units.n;
-    int want = n > 0 ? (int)n : 1, started = 0, rc = 0;
-    engine_thread *ts = calloc((size_t)want, sizeof(*ts));
+    int want = n > 0 ? (int)n : 1, started = 0, rc = 0, writing = 0;
+    engine_thread *ts = calloc((size_t)want + 1, sizeof(*ts));
 
     if (!ts) {
         snprintf(err, errlen, "out of memory");
         return -1;
+    }
+    if (!e->plan->files && !e->plan->full && store_url_is_sqlite(e->x->cfg->database_url)) {
+        ts[want].e = e;
+        writing = pthread_create(&ts[want].thread, NULL, engine_writer_main, &ts[want]) == 0;
+        e->queued = writing; /* else each thread writes its own */
     }
     for (; started < want; started++) {
         ts[started].e = e;
         if (pthread_create(&ts[started].thread, NULL, engine_thread_main, &ts[started]) != 0)
             break;
     }
-    for (int i = 0; i < started; i++) {
-        pthread_join(ts[i].thread, NULL);
-        result_add(r, &ts[i].r);
-        if (ts[i].err[0] && rc == 0) {
-            snprintf(err, errlen, "cannot start: %s", ts[i].err);
-            rc = -1;
-        }
+    for (int i = 0; i < started; i++)
+        join_thread(&ts[i], r, &rc, err, errlen);
+    if (writing) {
+        queue_close(&e->q);
+        join_thread(&ts[want], r, &rc, err, errlen);
     }
     if (!started) {
         snprintf(err, errlen, "cannot start a thread");
@@ -274,6 +387,8 @@ int import_run_plan(const import_plan *p, const import_exec *x, import_result *r
     }
     e->plan = p;
     e->x = x;
+    pthread_mutex_init(&e->q.lock, NULL);
+    pthread_cond_init(&e->q.changed, NULL);
     if (import_plan_units(p, &e->units, err, errlen) != 0) {
         rc = -2;
         goto done;
@@ -293,6 +408,8 @@ int import_run_plan(const import_plan *p, const import_exec *x, import_result *r
     if ((rc = run_end(x, p, r, err, errlen)) == 0)
         run_seasons(x, p, r);
 done:
+    pthread_cond_destroy(&e->q.changed);
+    pthread_mutex_destroy(&e->q.lock);
     free(e);
     return rc;
 }

@@ -72,6 +72,8 @@ typedef struct db db;
 typedef struct db_rows db_rows;
 
 MUST_USE int db_connect(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
+/* 1 when url names a SQLite database ("sqlite:PATH"). */
+int db_url_is_sqlite(const char *url);
 void db_close(db *d); /* NULL is fine */
 db_dialect db_dialect_of(const db *d);
 const char *db_errmsg(const db *d);

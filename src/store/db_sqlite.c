@@ -234,8 +234,6 @@ static int sqlite_begin_write(db *base)
     return sqlite_script(base, "BEGIN IMMEDIATE");
 }
 
-/* Row by row through one cached statement: SQLite runs in-process, so a
- * statement per row costs microseconds and needs no batching protocol. */
 /* One statement for the whole batch: INSERT … SELECT from tvshows_rows
  * (sqlite_rows.h), with the spec's ON CONFLICT clause. The rows are taken
  * in order, each as if written alone: a later row of the batch meets an

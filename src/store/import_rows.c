@@ -182,16 +182,22 @@ static store_memo *memo_of(store *st)
     return st->memo;
 }
 
+void store_memo_forget(store *st)
+{
+    if (!st->memo)
+        return;
+    idmap_free(&st->memo->ids);
+    idmap_free(&st->memo->hashes);
+}
+
 void store_memo_commit(writer *w)
 {
     store_memo *m = memo_of(w->st);
 
     if (!m)
         return;
-    if (m->ids.n + w->nnotes > STORE_MEMO_MAX) {
-        idmap_free(&m->ids);
-        idmap_free(&m->hashes);
-    }
+    if (m->ids.n + w->nnotes > STORE_MEMO_MAX)
+        store_memo_forget(w->st);
     for (size_t i = 0; i < w->nnotes; i++) {
         int64_t key = w->notes[i].key, id = 0;
         /* PostgreSQL's merge finds ids by joins: it keeps no ids (0) */

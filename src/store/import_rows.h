@@ -101,8 +101,11 @@ int64_t store_show_row_key(const db_val *row);
 size_t store_skip_unchanged(writer *w, db_val *rows, size_t n, int ncols,
                             int64_t (*key_of)(const db_val *row), int key_in_map_is_key,
                             idmap *map);
-/* After the commit: what was written is what the database holds. */
+/* After the commit (in a batch, the day's savepoint: a batch that does not
+ * commit forgets the memo): what was written is what the database holds. */
 void store_memo_commit(writer *w);
+/* Empties the memo (rows it learnt that did not commit). */
+void store_memo_forget(store *st);
 
 /* PostgreSQL's rows of a day, inside the transaction store_write_day
  * opened (store_import_pg.c): fills w->stats and w->written. */

@@ -152,6 +152,11 @@ int store_is_postgres(const store *st)
     return db_dialect_of(st->db) == DB_PG;
 }
 
+int store_url_is_sqlite(const char *url)
+{
+    return url && db_url_is_sqlite(url);
+}
+
 void store_tick(store *st)
 {
     if (st)

@@ -61,6 +61,8 @@ store *store_open_lazy(store **st, int64_t *retry_at_ms, const char *url, const 
                        int retry_ms, char *err, size_t errlen);
 const char *store_errmsg(const store *st);
 int store_is_postgres(const store *st);
+/* 1 when url names a SQLite database, before opening it. */
+int store_url_is_sqlite(const char *url);
 MUST_USE int store_ping(store *st);
 /* On a loop: checks the connection's deadlines (call after each turn);
  * else nothing. */

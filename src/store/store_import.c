@@ -467,22 +467,6 @@ int store_day_unchanged(store *st, const char *source, const char *day, const ch
  * processes still meet at SQLite's lock.) */
 static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
 
-static int write_day_locked(store *st, const tv_batch *b, const char *source, const char *day,
-                            const char *digest, store_day_stats *out);
-
-static int write_day_once(store *st, const tv_batch *b, const char *source, const char *day,
-                          const char *digest, store_day_stats *out)
-{
-    int rc;
-
-    if (store_is_postgres(st)) /* its own lock: LOCK_SQL, store_import_pg.c */
-        return write_day_locked(st, b, source, day, digest, out);
-    pthread_mutex_lock(&sqlite_writer);
-    rc = write_day_locked(st, b, source, day, digest, out);
-    pthread_mutex_unlock(&sqlite_writer);
-    return rc;
-}
-
 /* SQLite's settings for a connection that imports, set at its first write
  * (a store that only reads keeps the defaults). A checkpoint copies every
  * page the WAL holds back into the database file and syncs it; at the
@@ -497,68 +481,189 @@ static int write_day_once(store *st, const tv_batch *b, const char *source, cons
     "PRAGMA wal_autocheckpoint=16000; PRAGMA journal_size_limit=67108864;"                         \
     " PRAGMA cache_size=-32768"
 
+static int import_settings(store *st)
+{
+    int rc;
+
+    if (store_is_postgres(st) || st->memo)
+        return STORE_OK;
+    rc = db_script(st->db, SQLITE_IMPORT_PRAGMAS);
+    return rc == DB_OK ? STORE_OK : store_fail(st, rc);
+}
+
+static int writer_init(writer *w, store *st, const tv_batch *b)
+{
+    *w = (writer){.st = st, .b = b};
+    buf_init(&w->ids, (size_t)1 << 28);
+    w->notes_cap = b->ndists + b->nshows + 1;
+    w->notes = calloc(w->notes_cap, sizeof(*w->notes));
+    idmap_init(&w->dist_ids);
+    idmap_init(&w->show_ids);
+    idmap_init(&w->show_changed);
+    idmap_init(&w->show_index);
+    idmap_init(&w->show_copied);
+    idmap_init(&w->ep_ids);
+    idmap_init(&w->ep_changed);
+    if (w->notes)
+        return STORE_OK;
+    snprintf(st->err, sizeof(st->err), "out of memory");
+    return STORE_ERR;
+}
+
+static void writer_free(writer *w)
+{
+    buf_free(&w->ids);
+    free(w->notes);
+    for (size_t i = 0; i < w->ncopies; i++)
+        free(w->copies[i].name);
+    free(w->copies);
+    idmap_free(&w->dist_ids);
+    idmap_free(&w->show_ids);
+    idmap_free(&w->show_changed);
+    idmap_free(&w->show_index);
+    idmap_free(&w->show_copied);
+    idmap_free(&w->ep_ids);
+    idmap_free(&w->ep_changed);
+    free(w->vals);
+}
+
+/* Everything a day writes inside its transaction: its rows, its digest
+ * and the others' it made wrong, the generation. */
+static int write_day_rows(writer *w, const char *source, const char *day, const char *digest)
+{
+    store *st = w->st;
+    int rc;
+
+    if ((rc = store_is_postgres(st) ? store_pg_write_rows(w, source, day)
+                                    : sqlite_write_rows(w, source, day)))
+        return rc;
+    if ((rc = note_body(w, source, day, digest)))
+        return rc;
+    if ((w->stats.upserted || w->stats.removed) && (rc = bump_generation(st)))
+        return rc;
+    return STORE_OK;
+}
+
+/* A day's write done: the memo learns its rows, the caller its counts. */
+static void day_written(writer *w, store_day_stats *out)
+{
+    store_memo_commit(w);
+    w->stats.episodes = (int64_t)w->written;
+    if (out)
+        *out = w->stats;
+}
+
 static int write_day_locked(store *st, const tv_batch *b, const char *source, const char *day,
                             const char *digest, store_day_stats *out)
 {
-    writer w = {.st = st, .b = b};
-    int pg = store_is_postgres(st), rc;
+    writer w;
+    int rc;
 
-    if (!pg && !st->memo && (rc = db_script(st->db, SQLITE_IMPORT_PRAGMAS)) != DB_OK)
-        return store_fail(st, rc);
-
-    buf_init(&w.ids, (size_t)1 << 28);
-    w.notes_cap = b->ndists + b->nshows + 1;
-    w.notes = calloc(w.notes_cap, sizeof(*w.notes));
-    idmap_init(&w.dist_ids);
-    idmap_init(&w.show_ids);
-    idmap_init(&w.show_changed);
-    idmap_init(&w.show_index);
-    idmap_init(&w.show_copied);
-    idmap_init(&w.ep_ids);
-    idmap_init(&w.ep_changed);
-    if (!w.notes) {
-        snprintf(st->err, sizeof(st->err), "out of memory");
-        rc = STORE_ERR;
+    if ((rc = writer_init(&w, st, b)) || (rc = import_settings(st)))
         goto done;
-    }
     if ((rc = db_begin_write(st->db)) != DB_OK) {
         rc = store_fail(st, rc);
         goto done;
     }
-    if ((rc = pg ? store_pg_write_rows(&w, source, day) : sqlite_write_rows(&w, source, day)))
-        goto rollback;
-    if ((rc = note_body(&w, source, day, digest)))
-        goto rollback;
-    if ((w.stats.upserted || w.stats.removed) && (rc = bump_generation(st)))
-        goto rollback;
-    if ((rc = db_commit(st->db)) != DB_OK) {
-        rc = store_fail(st, rc);
-        goto rollback;
+    if ((rc = write_day_rows(&w, source, day, digest))) {
+        if (rc == STORE_ERR && !st->err[0])
+            snprintf(st->err, sizeof(st->err), "out of memory");
+        db_rollback(st->db);
+        goto done;
     }
-    store_memo_commit(&w);
-    w.stats.episodes = (int64_t)w.written;
-    if (out)
-        *out = w.stats;
-    rc = STORE_OK;
-    goto done;
-rollback:
-    if (rc == STORE_ERR && !st->err[0])
-        snprintf(st->err, sizeof(st->err), "out of memory");
-    db_rollback(st->db);
+    if ((rc = store_commit(st)) == STORE_OK)
+        day_written(&w, out);
 done:
-    buf_free(&w.ids);
-    free(w.notes);
-    for (size_t i = 0; i < w.ncopies; i++)
-        free(w.copies[i].name);
-    free(w.copies);
-    idmap_free(&w.dist_ids);
-    idmap_free(&w.show_ids);
-    idmap_free(&w.show_changed);
-    idmap_free(&w.show_index);
-    idmap_free(&w.show_copied);
-    idmap_free(&w.ep_ids);
-    idmap_free(&w.ep_changed);
-    free(w.vals);
+    writer_free(&w);
+    return rc;
+}
+
+static int write_day_once(store *st, const tv_batch *b, const char *source, const char *day,
+                          const char *digest, store_day_stats *out)
+{
+    int rc;
+
+    if (store_is_postgres(st)) /* its own lock: LOCK_SQL, store_import_pg.c */
+        return write_day_locked(st, b, source, day, digest, out);
+    pthread_mutex_lock(&sqlite_writer);
+    rc = write_day_locked(st, b, source, day, digest, out);
+    pthread_mutex_unlock(&sqlite_writer);
+    return rc;
+}
+
+/* One day of a batch, in a savepoint of the batch's transaction: a day
+ * that fails leaves the others. STORE_OK with d->rc the day's own
+ * outcome; an error when the transaction itself is lost. */
+static int write_day_in_batch(store *st, store_day_write *d)
+{
+    writer w;
+    int rc, lost;
+
+    d->rc = STORE_OK;
+    d->err[0] = '\0';
+    if ((rc = db_script(st->db, "SAVEPOINT import_day")) != DB_OK)
+        return store_fail(st, rc);
+    if ((d->rc = writer_init(&w, st, d->b)) == STORE_OK &&
+        (d->rc = write_day_rows(&w, d->source, d->day, d->digest)) == STORE_OK &&
+        (rc = db_script(st->db, "RELEASE import_day")) != DB_OK)
+        d->rc = store_fail(st, rc);
+    if (d->rc == STORE_OK) {
+        day_written(&w, &d->stats);
+        writer_free(&w);
+        return STORE_OK;
+    }
+    writer_free(&w);
+    snprintf(d->err, sizeof(d->err), "%s", st->err[0] ? st->err : "out of memory");
+    /* an error SQLite ends the transaction for (a full disk, an I/O
+     * error) leaves no savepoint to go back to */
+    lost = db_script(st->db, "ROLLBACK TO import_day; RELEASE import_day") != DB_OK;
+    snprintf(st->err, sizeof(st->err), "%s", d->err);
+    return lost ? d->rc : STORE_OK;
+}
+
+static int write_days_locked(store *st, store_day_write *days, size_t n)
+{
+    int rc;
+
+    if ((rc = import_settings(st)))
+        return rc;
+    if ((rc = db_begin_write(st->db)) != DB_OK)
+        return store_fail(st, rc);
+    for (size_t i = 0; i < n; i++)
+        if ((rc = write_day_in_batch(st, &days[i])) != STORE_OK) {
+            db_rollback(st->db);
+            break;
+        }
+    if (rc == STORE_OK)
+        rc = store_commit(st);
+    /* the memo learnt each day at its savepoint: what did not commit goes */
+    if (rc != STORE_OK)
+        store_memo_forget(st);
+    return rc;
+}
+
+int store_write_days(store *st, store_day_write *days, size_t n)
+{
+    int rc = STORE_ERETRY;
+
+    if (store_is_postgres(st)) {
+        for (size_t i = 0; i < n; i++) {
+            days[i].rc = store_write_day_from(st, days[i].b, days[i].source, days[i].day,
+                                              days[i].digest, &days[i].stats);
+            snprintf(days[i].err, sizeof(days[i].err), "%s", days[i].rc ? st->err : "");
+        }
+        return STORE_OK;
+    }
+    for (int attempt = 0; attempt < STORE_RETRIES && rc == STORE_ERETRY; attempt++) {
+        pthread_mutex_lock(&sqlite_writer);
+        rc = write_days_locked(st, days, n);
+        pthread_mutex_unlock(&sqlite_writer);
+    }
+    if (rc != STORE_OK)
+        for (size_t i = 0; i < n; i++) {
+            days[i].rc = rc;
+            snprintf(days[i].err, sizeof(days[i].err), "%s", st->err);
+        }
     return rc;
 }
 

@@ -42,6 +42,25 @@ MUST_USE int store_write_day(store *st, const tv_batch *b, const char *source, c
 /* store_write_day, remembering digest (NULL: forgetting the unit's). */
 MUST_USE int store_write_day_from(store *st, const tv_batch *b, const char *source, const char *day,
                                   const char *digest, store_day_stats *out);
+/* Several days in one transaction (SQLite; PostgreSQL, whose import
+ * transactions take turns on a lock of their own, writes each day as
+ * store_write_day_from does). Each day is written in a savepoint of its own, so a day that fails
+ * (d->rc, d->err) leaves the others; they are committed together, once. A SQLite commit writes
+ * every page the transaction changed: the index pages that all days touch are written once for the
+ * batch instead of once a day. The transaction holds the database's write lock for as long as its
+ * days take (readers never wait in WAL mode); callers keep batches to a few tens of milliseconds of
+ * writing. Returns STORE_OK when the batch committed (each day's outcome in
+ * its rc), or the error that lost it, every day failed with it. */
+typedef struct store_day_write {
+    const tv_batch *b; /* in: the day's batch, source, day and digest (may be NULL), */
+    const char *source, *day, *digest; /*     all the caller's */
+    int rc;                            /* out: STORE_OK, or why the day failed (err) */
+    char err[512];
+    store_day_stats stats; /* out: what the day wrote, when rc is STORE_OK */
+} store_day_write;
+
+MUST_USE int store_write_days(store *st, store_day_write *days, size_t n);
+
 /* *same = 1 and the episodes it listed when (source, day) was written last
  * from an answer with this digest and what it wrote still holds: writing
  * the same answer again would change nothing. Any write the digests do not

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import BIN, FIXTURES, base_env, sanitizer_report
+from conftest import BACKEND, BIN, FIXTURES, base_env, sanitizer_report
 from servers import free_port
 
 TABLES = {
@@ -266,6 +266,39 @@ def test_a_404_day_fails_and_keeps_its_listings(importer, db, fake_tvmaze):
     assert "HTTP 404" in p.stderr and "2026-07-07/country:GB" in p.stderr
     assert "import partial: 4 of 5 days ok, 1 failed" in p.stdout
     assert dump(db) == before
+
+
+REFUSE = {
+    "sqlite": "CREATE TRIGGER refuse BEFORE INSERT ON listings WHEN new.day = '2026-07-05'"
+              " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+    "postgres": "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;"
+                " CREATE TRIGGER refuse BEFORE INSERT ON listings FOR EACH ROW"
+                " WHEN (NEW.day = '2026-07-05') EXECUTE FUNCTION refuse()",
+}
+
+
+def test_a_day_the_database_refuses_fails_alone(importer, db, fixtures_dir):
+    """SQLite writes the days of a run in batches, one transaction each: a
+    day that fails there fails alone, and the next run writes it."""
+    listed_upstream = {}
+    for day in ("03", "04", "05", "06", "07"):
+        items = json.load(open(fixtures_dir / ("schedule-GB-2026-07-%s.json" % day)))
+        listed_upstream["2026-07-" + day] = str(len({i["id"] for i in items}))
+    db.execute(REFUSE[BACKEND])
+    p = gb_week(importer)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "import partial: 4 of 5 days ok, 1 failed" in p.stdout
+    assert "2026-07-05/country:GB" in p.stderr and "refused by the test" in p.stderr
+    listed = dict(db.query("SELECT day, count(*) FROM listings GROUP BY day"))
+    assert listed == {d: n for d, n in listed_upstream.items() if d != "2026-07-05"}
+    db.execute("DROP TRIGGER refuse" + (" ON listings; DROP FUNCTION refuse()"
+                                        if BACKEND == "postgres" else ""))
+    p = gb_week(importer)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "import succeeded: 5 of 5 days ok" in p.stdout
+    listed = dict(db.query("SELECT day, count(*) FROM listings GROUP BY day"))
+    assert listed == listed_upstream
 
 
 def test_a_base_url_that_answers_404_removes_nothing(importer, db, fake_tvmaze):

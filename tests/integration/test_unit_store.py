@@ -16,4 +16,4 @@ def test_store_unit_tests_pass_on_this_backend(db):
     env = dict(os.environ, TVSHOWS_TEST_DATABASE_URL=db.url if db.pg is not None else "")
     p = subprocess.run([BIN], env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "[  PASSED  ] 6 test(s)." in p.stdout + p.stderr, p.stdout + p.stderr
+    assert "[  PASSED  ] 7 test(s)." in p.stdout + p.stderr, p.stdout + p.stderr

@@ -221,6 +221,61 @@ static void test_a_run_is_finished_from_its_counts(void **state)
     store_close(st);
 }
 
+/* store_write_days: a day that fails, in the middle of a batch, fails
+ * alone; the days around it are written, and the memo the batch built
+ * still holds for the next write. */
+static void test_a_day_that_fails_in_a_batch_leaves_the_others(void **state)
+{
+    tv_batch b;
+    buf body;
+    store_day_write days[3] = {
+        {.source = "country:GB", .day = DAY},
+        {.source = "country:XX", .day = DAY},
+        {.source = "web", .day = DAY},
+    };
+    store_day_stats s;
+    store *st = unit_db_open();
+
+    (void)state;
+    load_day(&b, &body);
+    for (int i = 0; i < 3; i++)
+        days[i].b = &b;
+    assert_int_equal(
+        db_script(st->db, store_is_postgres(st)
+                              ? "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                                " $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;"
+                                " CREATE TRIGGER refuse BEFORE INSERT ON listings FOR EACH ROW"
+                                " WHEN (NEW.source = 'country:XX') EXECUTE FUNCTION refuse()"
+                              : "CREATE TRIGGER refuse BEFORE INSERT ON listings"
+                                " WHEN new.source = 'country:XX' BEGIN"
+                                " SELECT RAISE(ABORT, 'refused by the test'); END"),
+        DB_OK);
+    assert_int_equal(store_write_days(st, days, 3), STORE_OK);
+    assert_int_equal(days[0].rc, STORE_OK);
+    assert_int_not_equal(days[1].rc, STORE_OK);
+    assert_non_null(strstr(days[1].err, "refused by the test"));
+    assert_int_equal(days[2].rc, STORE_OK);
+    assert_true(days[0].stats.episodes > 10);
+    assert_int_equal(days[2].stats.episodes, days[0].stats.episodes);
+    assert_int_equal(count(st, "SELECT count(*) FROM listings WHERE source = 'country:GB'"),
+                     days[0].stats.episodes);
+    assert_int_equal(count(st, "SELECT count(*) FROM listings WHERE source = 'country:XX'"), 0);
+    assert_int_equal(count(st, "SELECT count(*) FROM listings WHERE source = 'web'"),
+                     days[0].stats.episodes);
+    /* the refused day, once the database takes it */
+    assert_int_equal(db_script(st->db, store_is_postgres(st) ? "DROP TRIGGER refuse ON listings;"
+                                                               " DROP FUNCTION refuse()"
+                                                             : "DROP TRIGGER refuse"),
+                     DB_OK);
+    assert_int_equal(store_write_day(st, &b, "country:XX", DAY, &s), STORE_OK);
+    assert_int_equal(s.upserted, 0);
+    assert_int_equal(count(st, "SELECT count(*) FROM listings WHERE source = 'country:XX'"),
+                     days[0].stats.episodes);
+    store_close(st);
+    tv_batch_free(&b);
+    buf_free(&body);
+}
+
 /* db_pair_fn: counts the pairs, and those whose id is not the key's
  * (rows inserted out of order). */
 static void note_pair(void *ud, int64_t k, int64_t id)
@@ -300,6 +355,7 @@ int main(void)
         cmocka_unit_test_setup(test_a_newer_show_payload_wins_and_episodes_follow, setup),
         cmocka_unit_test_setup(test_a_run_is_finished_from_its_counts, setup),
         cmocka_unit_test_setup(test_an_upsert_batch_writes_in_order_and_only_what_changed, setup),
+        cmocka_unit_test_setup(test_a_day_that_fails_in_a_batch_leaves_the_others, setup),
     };
     int rc;
 
