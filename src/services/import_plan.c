@@ -91,7 +91,7 @@ void import_count_run(const char *status)
  * bounded, so fetching runs at most QUEUE_MAX mapped days ahead of writing
  * (their memory: about a megabyte each), and a batch is a few tens of
  * milliseconds of writing. */
-#define QUEUE_MAX 16
+#define QUEUE_MAX 8
 
 typedef struct write_queue {
     pthread_mutex_t lock;
