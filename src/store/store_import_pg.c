@@ -130,15 +130,21 @@ static const char *const ep_exprs[EP_WIDTH] = {
 /* the batch's episodes as stored, for its listings */
 #define LISTED "stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id"
 
-/* NOT IN: each side's ids are gathered once (a hashed subplan), not looked
- * for once per row of the other */
-static const char listings_sql[] =
-    "INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, e.id FROM " LISTED
-    " WHERE e.id NOT IN (SELECT l.episode_id FROM listings l WHERE l.source = $1"
-    " AND l.day = $2) ON CONFLICT DO NOTHING";
+/* The stale listings go first: on a day listed for the first time the
+ * DELETE finds none and gathers nothing. NOT IN: each side's ids are
+ * gathered once (a hashed subplan), not looked for once per row of the
+ * other. The INSERT needs no ON CONFLICT (a speculative insertion costs a
+ * third more than a plain one): a batch holds an episode once
+ * (tv_batch_episode), so the join gives each episode id once, and LOCK_SQL
+ * keeps any other writer of the day's listings out until this one
+ * commits. */
 static const char stale_sql[] =
     "DELETE FROM listings l WHERE l.source = $1 AND l.day = $2 AND l.episode_id NOT IN"
     " (SELECT e.id FROM " LISTED ") RETURNING l.episode_id";
+static const char listings_sql[] =
+    "INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, e.id FROM " LISTED
+    " WHERE e.id NOT IN (SELECT l.episode_id FROM listings l WHERE l.source = $1"
+    " AND l.day = $2)";
 
 /* INSERT … SELECT exprs FROM from, leaving out the rows stored already with
  * the same values (the ON CONFLICT clause's change test, negated, checked
@@ -176,17 +182,36 @@ static int merge_sql(buf *out, const db_upsert_spec *spec, const char *const *ex
     return rc ? -1 : 0;
 }
 
-/* Runs the merge of one table; *changes: rows inserted or changed. With
- * changed_ids, the ids of the rows written (the spec returns "x, id"). */
+/* Runs the merge of one table (none when nothing was staged); *changes:
+ * rows inserted or changed. With changed_ids, the ids of the rows changed
+ * that were stored before this merge (the spec returns "x, id", x its one
+ * key): a row inserted now has no other unit's listing to forget nor any
+ * stored episode to update, and rows changed are far fewer than rows
+ * inserted during a first import. The outer query reads the table as it
+ * was before the statement, as every part of a statement with WITH does;
+ * a scalar subquery, looked up row by row, where EXISTS may hash the whole
+ * table's keys instead. */
 static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs, const char *from,
-                 idmap *changed_ids, int64_t *changes)
+                 size_t staged, idmap *changed_ids, int64_t *changes)
 {
     buf sql;
     db_rows *r = NULL;
-    int rc;
+    int rc = 0;
 
+    *changes = 0;
+    if (!staged)
+        return STORE_OK;
     buf_init(&sql, 1 << 16);
-    if (merge_sql(&sql, spec, exprs, from) != 0) {
+    if (changed_ids) {
+        assert(spec->nkeys == 1 && spec->returning);
+        rc = buf_puts(&sql, "WITH m AS (");
+    }
+    rc |= merge_sql(&sql, spec, exprs, from);
+    if (changed_ids)
+        rc |= buf_printf(
+            &sql, ") SELECT m.*, ((SELECT 1 FROM %s o WHERE o.%s = m.%s) IS NOT NULL)::int FROM m",
+            spec->table, spec->cols[0], spec->cols[0]);
+    if (rc != 0) {
         buf_free(&sql);
         return STORE_ERR;
     }
@@ -199,9 +224,8 @@ static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs
     buf_free(&sql);
     if (rc != DB_OK)
         return store_fail(w->st, rc);
-    *changes = 0;
     while ((rc = db_next(r)) == 1) {
-        if (idmap_put(changed_ids, db_col_int(r, 0), db_col_int(r, 1)) != 0) {
+        if (db_col_int(r, 2) && idmap_put(changed_ids, db_col_int(r, 0), db_col_int(r, 1)) != 0) {
             rc = -1;
             break;
         }
@@ -213,7 +237,7 @@ static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs
 
 static int copy_rows(writer *w, const char *table, const char *const *cols, int ncols, size_t n)
 {
-    int rc = db_copy(w->st->db, table, cols, ncols, w->vals, n);
+    int rc = n ? db_copy(w->st->db, table, cols, ncols, w->vals, n) : DB_OK;
 
     return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
 }
@@ -224,12 +248,12 @@ static db_val tvmaze_ref(const tv_distributor *d)
 }
 
 /* The batch's distributors and shows this connection has not written as
- * they are, into their staging tables. */
-static int stage_dists_and_shows(writer *w)
+ * they are, into their staging tables; *ndists, *nshows: how many. */
+static int stage_dists_and_shows(writer *w, size_t *ndists, size_t *nshows)
 {
     const tv_batch *b = w->b;
-    size_t n, cap = b->ndists * DIST_WIDTH > b->nshows * SHOW_WIDTH ? b->ndists * DIST_WIDTH
-                                                                    : b->nshows * SHOW_WIDTH;
+    size_t cap = b->ndists * DIST_WIDTH > b->nshows * SHOW_WIDTH ? b->ndists * DIST_WIDTH
+                                                                 : b->nshows * SHOW_WIDTH;
     db_val *v = store_scratch_rows(w, cap + 1);
     int rc;
 
@@ -237,16 +261,20 @@ static int stage_dists_and_shows(writer *w)
         return STORE_ERR;
     for (size_t i = 0; i < b->ndists; i++)
         store_dist_values(b->dists[i], v + i * DIST_WIDTH);
-    n = store_skip_unchanged(w, v, b->ndists, DIST_WIDTH, store_dist_row_key, 1, NULL);
-    if ((rc = copy_rows(w, "stage_distributors", store_dist_cols, DIST_WIDTH, n)) != STORE_OK)
+    *ndists = store_skip_unchanged(w, v, b->ndists, DIST_WIDTH, store_dist_row_key, 1, NULL);
+    if (*ndists == SIZE_MAX)
+        return STORE_ERR;
+    if ((rc = copy_rows(w, "stage_distributors", store_dist_cols, DIST_WIDTH, *ndists)) != STORE_OK)
         return rc;
     for (size_t i = 0; i < b->nshows; i++) {
         const tv_show *s = b->shows[i];
         store_show_values(s, tvmaze_ref(s->network), tvmaze_ref(s->web_channel),
                           v + i * SHOW_WIDTH);
     }
-    n = store_skip_unchanged(w, v, b->nshows, SHOW_WIDTH, store_show_row_key, 0, NULL);
-    return copy_rows(w, "stage_shows", stage_show_cols, SHOW_WIDTH, n);
+    *nshows = store_skip_unchanged(w, v, b->nshows, SHOW_WIDTH, store_show_row_key, 0, NULL);
+    if (*nshows == SIZE_MAX)
+        return STORE_ERR;
+    return copy_rows(w, "stage_shows", stage_show_cols, SHOW_WIDTH, *nshows);
 }
 
 /* The batch's dated episodes of a show, into their staging table. */
@@ -302,11 +330,12 @@ static int relist(writer *w, const char *source, const char *day)
     db_rows *r;
     int rc;
 
-    if ((rc = db_exec_fresh(w->st->db, listings_sql, p, 2, &added)) != DB_OK ||
-        (rc = db_query_fresh(w->st->db, stale_sql, p, 2, &r)) != DB_OK)
+    if ((rc = db_query_fresh(w->st->db, stale_sql, p, 2, &r)) != DB_OK)
         return store_fail(w->st, rc);
     if ((rc = store_read_unlisted(w, r, &unlisted)) != STORE_OK)
         return rc;
+    if ((rc = db_exec_fresh(w->st->db, listings_sql, p, 2, &added)) != DB_OK)
+        return store_fail(w->st, rc);
     /* what the day held: the rows listed again, and the ones dropped */
     w->stats.listed_before = (int64_t)w->written - added + unlisted;
     w->stats.unlisted = unlisted;
@@ -320,17 +349,22 @@ static int relist(writer *w, const char *source, const char *day)
 int store_pg_write_rows(writer *w, const char *source, const char *day)
 {
     int64_t dists = 0, shows = 0, episodes = 0;
+    size_t ndists = 0, nshows = 0;
     int rc;
 
     if ((rc = db_script(w->st->db, BEGIN_SQL)) != DB_OK)
         return store_fail(w->st, rc);
-    if ((rc = stage_dists_and_shows(w)) != STORE_OK || (rc = stage_episodes(w)) != STORE_OK)
+    if ((rc = stage_dists_and_shows(w, &ndists, &nshows)) != STORE_OK ||
+        (rc = stage_episodes(w)) != STORE_OK)
         return rc;
     if ((rc = db_script(w->st->db, LOCK_SQL)) != DB_OK)
         return store_fail(w->st, rc);
-    if ((rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", NULL, &dists)) ||
-        (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, &w->show_changed, &shows)) ||
-        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, &w->ep_changed, &episodes)))
+    if ((rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", ndists, NULL,
+                    &dists)) ||
+        (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, nshows, &w->show_changed,
+                    &shows)) ||
+        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, w->written, &w->ep_changed,
+                    &episodes)))
         return rc;
     w->stats.upserted += dists + shows + episodes;
     if ((rc = follow_shows(w, &w->show_changed)) != STORE_OK)
