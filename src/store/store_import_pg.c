@@ -127,24 +127,31 @@ static const char *const ep_exprs[EP_WIDTH] = {
 /* an episode takes its show's name, rating and distributors as stored:
  * after the shows' merge, that is the newest payload of each */
 #define EPISODES_FROM "stage_episodes s JOIN shows sh ON sh.tvmaze_id = s.show_tvmaze_id"
-/* the batch's episodes as stored, for its listings */
-#define LISTED "stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id"
 
-/* The stale listings go first: on a day listed for the first time the
+/* The listings this source had for the day of episodes the batch no
+ * longer lists, dropped first: on a day listed for the first time the
  * DELETE finds none and gathers nothing. NOT IN: each side's ids are
  * gathered once (a hashed subplan), not looked for once per row of the
- * other. The INSERT needs no ON CONFLICT (a speculative insertion costs a
- * third more than a plain one): a batch holds an episode once
- * (tv_batch_episode), so the join gives each episode id once, and LOCK_SQL
- * keeps any other writer of the day's listings out until this one
- * commits. */
+ * other. Only episodes stored before the merges can be listed already, and
+ * a merge keeps an episode's id, so the merges need not come first. */
 static const char stale_sql[] =
     "DELETE FROM listings l WHERE l.source = $1 AND l.day = $2 AND l.episode_id NOT IN"
-    " (SELECT e.id FROM " LISTED ") RETURNING l.episode_id";
-static const char listings_sql[] =
-    "INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, e.id FROM " LISTED
-    " WHERE e.id NOT IN (SELECT l.episode_id FROM listings l WHERE l.source = $1"
-    " AND l.day = $2)";
+    " (SELECT e.id FROM stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id)"
+    " RETURNING l.episode_id";
+
+/* The day's new listings, in the statement that merges the episodes (m,
+ * the rows it writes): the rows it wrote, by their ids, and the others,
+ * stored before and unchanged, which the statement's joins see as they
+ * were before it. A batch holds an episode once (tv_batch_episode) and
+ * LOCK_SQL keeps any other writer of the day's listings out until this one
+ * commits, so the INSERT needs no ON CONFLICT (a speculative insertion
+ * costs a third more than a plain one). */
+static const char listings_cte[] =
+    ", l AS (INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, x.id"
+    " FROM (SELECT m.id FROM m UNION ALL SELECT e.id FROM stage_episodes s JOIN episodes e"
+    " ON e.tvmaze_id = s.tvmaze_id WHERE s.tvmaze_id NOT IN (SELECT m.tvmaze_id FROM m)) x"
+    " WHERE x.id NOT IN (SELECT l.episode_id FROM listings l WHERE l.source = $1"
+    " AND l.day = $2) RETURNING 1)";
 
 /* INSERT … SELECT exprs FROM from, leaving out the rows stored already with
  * the same values (the ON CONFLICT clause's change test, negated, checked
@@ -184,15 +191,19 @@ static int merge_sql(buf *out, const db_upsert_spec *spec, const char *const *ex
 
 /* Runs the merge of one table (none when nothing was staged); *changes:
  * rows inserted or changed. With changed_ids, the ids of the rows changed
- * that were stored before this merge (the spec returns "x, id", x its one
- * key): a row inserted now has no other unit's listing to forget nor any
- * stored episode to update, and rows changed are far fewer than rows
- * inserted during a first import. The outer query reads the table as it
- * was before the statement, as every part of a statement with WITH does;
- * a scalar subquery, looked up row by row, where EXISTS may hash the whole
- * table's keys instead. */
+ * that were stored before this merge (the spec returns "x, id"): a row
+ * inserted now has no other unit's listing to forget nor any stored
+ * episode to follow it, and during a first import rows changed are far
+ * fewer than rows inserted. Told apart by id: a row inserted takes the
+ * next id of the table's identity, above every id stored before (the
+ * outer query reads the table as it was before the statement, as every
+ * part of a statement with WITH does), while a row changed keeps its id;
+ * one look at the index's end rather than one per row. With p (source,
+ * day), the merge of episodes lists them for the day too (listings_cte),
+ * *listed counting the listings added. */
 static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs, const char *from,
-                 size_t staged, idmap *changed_ids, int64_t *changes)
+                 size_t staged, idmap *changed_ids, const db_val *p, int64_t *changes,
+                 int64_t *listed)
 {
     buf sql;
     db_rows *r = NULL;
@@ -202,30 +213,37 @@ static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs
     if (!staged)
         return STORE_OK;
     buf_init(&sql, 1 << 16);
-    if (changed_ids) {
-        assert(spec->nkeys == 1 && spec->returning);
-        rc = buf_puts(&sql, "WITH m AS (");
-    }
-    rc |= merge_sql(&sql, spec, exprs, from);
-    if (changed_ids)
-        rc |= buf_printf(
-            &sql, ") SELECT m.*, ((SELECT 1 FROM %s o WHERE o.%s = m.%s) IS NOT NULL)::int FROM m",
-            spec->table, spec->cols[0], spec->cols[0]);
-    if (rc != 0) {
-        buf_free(&sql);
-        return STORE_ERR;
-    }
     if (!changed_ids) {
+        if (merge_sql(&sql, spec, exprs, from) != 0) {
+            buf_free(&sql);
+            return STORE_ERR;
+        }
         rc = db_exec_fresh(w->st->db, sql.data, NULL, 0, changes);
         buf_free(&sql);
         return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
     }
-    rc = db_query_fresh(w->st->db, sql.data, NULL, 0, &r);
+    assert(spec->returning);
+    rc = buf_puts(&sql, "WITH m AS (") | merge_sql(&sql, spec, exprs, from) | buf_putc(&sql, ')');
+    if (p)
+        rc |= buf_puts(&sql, listings_cte);
+    rc |= buf_printf(&sql,
+                     " SELECT c.n, m.*, (m.id <= (SELECT coalesce(max(o.id), 0) FROM %s o))::int"
+                     " FROM (SELECT %s) c(n) LEFT JOIN m ON true",
+                     spec->table, p ? "count(*) FROM l" : "0");
+    if (rc != 0) {
+        buf_free(&sql);
+        return STORE_ERR;
+    }
+    rc = db_query_fresh(w->st->db, sql.data, p, p ? 2 : 0, &r);
     buf_free(&sql);
     if (rc != DB_OK)
         return store_fail(w->st, rc);
     while ((rc = db_next(r)) == 1) {
-        if (db_col_int(r, 2) && idmap_put(changed_ids, db_col_int(r, 0), db_col_int(r, 1)) != 0) {
+        if (listed)
+            *listed = db_col_int(r, 0);
+        if (db_col_null(r, 1))
+            continue; /* the merge wrote no row */
+        if (db_col_int(r, 3) && idmap_put(changed_ids, db_col_int(r, 1), db_col_int(r, 2)) != 0) {
             rc = -1;
             break;
         }
@@ -298,48 +316,59 @@ static int stage_episodes(writer *w)
     return copy_rows(w, "stage_episodes", stage_ep_cols, EP_OWN_WIDTH, n);
 }
 
-/* The stored episodes of the shows this batch changed follow their show. */
+/* The stored episodes of the shows this batch changed follow their show.
+ * The ids go in a buffer of their own: w->ids holds the day's unlisted
+ * episodes until remove_orphans. */
 static int follow_shows(writer *w, const idmap *changed)
 {
     static const char sql[] = DENORM_SQL(PG_IDS);
     int64_t n = 0;
     db_val ids;
-    int rc;
+    buf list;
+    int rc = 0;
 
     if (!changed->n)
         return STORE_OK;
-    store_ids_begin(w);
+    buf_init(&list, (size_t)1 << 28);
+    rc |= buf_putc(&list, '[');
     for (size_t i = 0; i < changed->cap; i++)
         if (changed->used[i])
-            store_ids_add(w, changed->vals[i]);
-    ids = store_ids_end(w);
-    if ((rc = db_exec(w->st->db, sql, &ids, 1, &n)) != DB_OK)
+            rc |= buf_printf(&list, "%s%lld", list.len > 1 ? "," : "", (long long)changed->vals[i]);
+    rc |= buf_putc(&list, ']');
+    if (rc != 0) {
+        buf_free(&list);
+        return STORE_ERR;
+    }
+    ids = dbv_textn(list.data, list.len);
+    rc = db_exec(w->st->db, sql, &ids, 1, &n);
+    buf_free(&list);
+    if (rc != DB_OK)
         return store_fail(w->st, rc);
     w->stats.upserted += n;
     return STORE_OK;
 }
 
-/* The day's listings: the batch's episodes listed, the others this source
- * listed for the day dropped, and the episodes no source lists any more
+/* The listings the day dropped (stale_sql): their episode ids into w->ids,
+ * *unlisted counting them. */
+static int unlist_stale(writer *w, const db_val *p, int64_t *unlisted)
+{
+    db_rows *r;
+    int rc = db_query_fresh(w->st->db, stale_sql, p, 2, &r);
+
+    if (rc != DB_OK)
+        return store_fail(w->st, rc);
+    return store_read_unlisted(w, r, unlisted);
+}
+
+/* The episodes the day dropped (w->ids) that no source lists any more,
  * removed. */
-static int relist(writer *w, const char *source, const char *day)
+static int remove_orphans(writer *w, int64_t unlisted)
 {
     static const char orphans_sql[] = ORPHANS_SQL(PG_IDS);
-    db_val p[2] = {dbv_text(source), dbv_text(day)}, ids;
-    int64_t added = 0, unlisted = 0, removed = 0;
-    db_rows *r;
+    db_val ids = store_ids_end(w);
+    int64_t removed = 0;
     int rc;
 
-    if ((rc = db_query_fresh(w->st->db, stale_sql, p, 2, &r)) != DB_OK)
-        return store_fail(w->st, rc);
-    if ((rc = store_read_unlisted(w, r, &unlisted)) != STORE_OK)
-        return rc;
-    if ((rc = db_exec_fresh(w->st->db, listings_sql, p, 2, &added)) != DB_OK)
-        return store_fail(w->st, rc);
-    /* what the day held: the rows listed again, and the ones dropped */
-    w->stats.listed_before = (int64_t)w->written - added + unlisted;
-    w->stats.unlisted = unlisted;
-    ids = store_ids_end(w);
     if (unlisted && (rc = db_exec(w->st->db, orphans_sql, &ids, 1, &removed)) != DB_OK)
         return store_fail(w->st, rc);
     w->stats.removed += removed;
@@ -348,7 +377,8 @@ static int relist(writer *w, const char *source, const char *day)
 
 int store_pg_write_rows(writer *w, const char *source, const char *day)
 {
-    int64_t dists = 0, shows = 0, episodes = 0;
+    db_val p[2] = {dbv_text(source), dbv_text(day)};
+    int64_t dists = 0, shows = 0, episodes = 0, added = 0, unlisted = 0;
     size_t ndists = 0, nshows = 0;
     int rc;
 
@@ -359,15 +389,19 @@ int store_pg_write_rows(writer *w, const char *source, const char *day)
         return rc;
     if ((rc = db_script(w->st->db, LOCK_SQL)) != DB_OK)
         return store_fail(w->st, rc);
-    if ((rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", ndists, NULL,
-                    &dists)) ||
-        (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, nshows, &w->show_changed,
-                    &shows)) ||
-        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, w->written, &w->ep_changed,
-                    &episodes)))
+    if ((rc = unlist_stale(w, p, &unlisted)) ||
+        (rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", ndists, NULL, NULL,
+                    &dists, NULL)) ||
+        (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, nshows, &w->show_changed, NULL,
+                    &shows, NULL)) ||
+        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, w->written, &w->ep_changed, p,
+                    &episodes, &added)))
         return rc;
     w->stats.upserted += dists + shows + episodes;
+    /* what the day held: the rows listed again, and the ones dropped */
+    w->stats.listed_before = (int64_t)w->written - added + unlisted;
+    w->stats.unlisted = unlisted;
     if ((rc = follow_shows(w, &w->show_changed)) != STORE_OK)
         return rc;
-    return relist(w, source, day);
+    return remove_orphans(w, unlisted);
 }
