@@ -195,16 +195,19 @@ static int merge_sql(buf *out, const db_upsert_spec *spec, const char *const *ex
  * inserted now has no other unit's listing to forget nor any stored
  * episode to follow it, and during a first import rows changed are far
  * fewer than rows inserted. Told apart by id: a row inserted takes the
- * next id of the table's identity, above every id stored before (the
- * outer query reads the table as it was before the statement, as every
- * part of a statement with WITH does), while a row changed keeps its id;
- * one look at the index's end rather than one per row. With p (source,
+ * next id of the table's identity, above every id stored before, while a
+ * row changed keeps its id. The highest id stored before is read once (an
+ * uncorrelated subquery), at the first row returned: the statement reads
+ * the table as it was before it, and only one row it wrote lies past the
+ * end of the index by then, rather than all of them. With p (source,
  * day), the merge of episodes lists them for the day too (listings_cte),
  * *listed counting the listings added. */
 static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs, const char *from,
                  size_t staged, idmap *changed_ids, const db_val *p, int64_t *changes,
                  int64_t *listed)
 {
+    db_upsert_spec flagged = *spec;
+    char returning[256];
     buf sql;
     db_rows *r = NULL;
     int rc = 0;
@@ -223,13 +226,16 @@ static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs
         return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
     }
     assert(spec->returning);
-    rc = buf_puts(&sql, "WITH m AS (") | merge_sql(&sql, spec, exprs, from) | buf_putc(&sql, ')');
+    snprintf(returning, sizeof(returning),
+             "%s, (id <= (SELECT coalesce(max(o.id), 0) FROM %s o))::int AS stored",
+             spec->returning, spec->table);
+    flagged.returning = returning;
+    rc = buf_puts(&sql, "WITH m AS (") | merge_sql(&sql, &flagged, exprs, from) |
+         buf_putc(&sql, ')');
     if (p)
         rc |= buf_puts(&sql, listings_cte);
-    rc |= buf_printf(&sql,
-                     " SELECT c.n, m.*, (m.id <= (SELECT coalesce(max(o.id), 0) FROM %s o))::int"
-                     " FROM (SELECT %s) c(n) LEFT JOIN m ON true",
-                     spec->table, p ? "count(*) FROM l" : "0");
+    rc |= buf_printf(&sql, " SELECT c.n, m.* FROM (SELECT %s) c(n) LEFT JOIN m ON true",
+                     p ? "count(*) FROM l" : "0");
     if (rc != 0) {
         buf_free(&sql);
         return STORE_ERR;
