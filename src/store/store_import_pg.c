@@ -139,19 +139,15 @@ static const char stale_sql[] =
     " (SELECT e.id FROM stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id)"
     " RETURNING l.episode_id";
 
-/* The day's new listings, in the statement that merges the episodes (m,
- * the rows it writes): the rows it wrote, by their ids, and the others,
- * stored before and unchanged, which the statement's joins see as they
- * were before it. A batch holds an episode once (tv_batch_episode) and
- * LOCK_SQL keeps any other writer of the day's listings out until this one
- * commits, so the INSERT needs no ON CONFLICT (a speculative insertion
- * costs a third more than a plain one). */
-static const char listings_cte[] =
-    ", l AS (INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, x.id"
-    " FROM (SELECT m.id FROM m UNION ALL SELECT e.id FROM stage_episodes s JOIN episodes e"
-    " ON e.tvmaze_id = s.tvmaze_id WHERE s.tvmaze_id NOT IN (SELECT m.tvmaze_id FROM m)) x"
-    " WHERE x.id NOT IN (SELECT l.episode_id FROM listings l WHERE l.source = $1"
-    " AND l.day = $2) RETURNING 1)";
+/* The day's new listings. A batch holds an episode once
+ * (tv_batch_episode) and LOCK_SQL keeps any other writer of the day's
+ * listings out until this one commits, so the INSERT needs no ON CONFLICT
+ * (a speculative insertion costs a third more than a plain one). */
+static const char listings_sql[] =
+    "INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, e.id"
+    " FROM stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id"
+    " WHERE e.id NOT IN (SELECT l.episode_id FROM listings l WHERE l.source = $1"
+    " AND l.day = $2)";
 
 /* INSERT … SELECT exprs FROM from, leaving out the rows stored already with
  * the same values (the ON CONFLICT clause's change test, negated, checked
@@ -199,57 +195,42 @@ static int merge_sql(buf *out, const db_upsert_spec *spec, const char *const *ex
  * row changed keeps its id. The highest id stored before is read once (an
  * uncorrelated subquery), at the first row returned: the statement reads
  * the table as it was before it, and only one row it wrote lies past the
- * end of the index by then, rather than all of them. With p (source,
- * day), the merge of episodes lists them for the day too (listings_cte),
- * *listed counting the listings added. */
+ * end of the index by then, rather than all of them. */
 static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs, const char *from,
-                 size_t staged, idmap *changed_ids, const db_val *p, int64_t *changes,
-                 int64_t *listed)
+                 size_t staged, idmap *changed_ids, int64_t *changes)
 {
     db_upsert_spec flagged = *spec;
     char returning[256];
     buf sql;
     db_rows *r = NULL;
-    int rc = 0;
+    int rc;
 
     *changes = 0;
     if (!staged)
         return STORE_OK;
+    if (changed_ids) {
+        assert(spec->returning);
+        snprintf(returning, sizeof(returning),
+                 "%s, (id <= (SELECT coalesce(max(o.id), 0) FROM %s o))::int", spec->returning,
+                 spec->table);
+        flagged.returning = returning;
+    }
     buf_init(&sql, 1 << 16);
+    if (merge_sql(&sql, &flagged, exprs, from) != 0) {
+        buf_free(&sql);
+        return STORE_ERR;
+    }
     if (!changed_ids) {
-        if (merge_sql(&sql, spec, exprs, from) != 0) {
-            buf_free(&sql);
-            return STORE_ERR;
-        }
         rc = db_exec_fresh(w->st->db, sql.data, NULL, 0, changes);
         buf_free(&sql);
         return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
     }
-    assert(spec->returning);
-    snprintf(returning, sizeof(returning),
-             "%s, (id <= (SELECT coalesce(max(o.id), 0) FROM %s o))::int AS stored",
-             spec->returning, spec->table);
-    flagged.returning = returning;
-    rc = buf_puts(&sql, "WITH m AS (") | merge_sql(&sql, &flagged, exprs, from) |
-         buf_putc(&sql, ')');
-    if (p)
-        rc |= buf_puts(&sql, listings_cte);
-    rc |= buf_printf(&sql, " SELECT c.n, m.* FROM (SELECT %s) c(n) LEFT JOIN m ON true",
-                     p ? "count(*) FROM l" : "0");
-    if (rc != 0) {
-        buf_free(&sql);
-        return STORE_ERR;
-    }
-    rc = db_query_fresh(w->st->db, sql.data, p, p ? 2 : 0, &r);
+    rc = db_query_fresh(w->st->db, sql.data, NULL, 0, &r);
     buf_free(&sql);
     if (rc != DB_OK)
         return store_fail(w->st, rc);
     while ((rc = db_next(r)) == 1) {
-        if (listed)
-            *listed = db_col_int(r, 0);
-        if (db_col_null(r, 1))
-            continue; /* the merge wrote no row */
-        if (db_col_int(r, 3) && idmap_put(changed_ids, db_col_int(r, 1), db_col_int(r, 2)) != 0) {
+        if (db_col_int(r, 2) && idmap_put(changed_ids, db_col_int(r, 0), db_col_int(r, 1)) != 0) {
             rc = -1;
             break;
         }
@@ -396,13 +377,15 @@ int store_pg_write_rows(writer *w, const char *source, const char *day)
     if ((rc = db_script(w->st->db, LOCK_SQL)) != DB_OK)
         return store_fail(w->st, rc);
     if ((rc = unlist_stale(w, p, &unlisted)) ||
-        (rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", ndists, NULL, NULL,
-                    &dists, NULL)) ||
-        (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, nshows, &w->show_changed, NULL,
-                    &shows, NULL)) ||
-        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, w->written, &w->ep_changed, p,
-                    &episodes, &added)))
+        (rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", ndists, NULL,
+                    &dists)) ||
+        (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, nshows, &w->show_changed,
+                    &shows)) ||
+        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, w->written, &w->ep_changed,
+                    &episodes)))
         return rc;
+    if ((rc = db_exec_fresh(w->st->db, listings_sql, p, 2, &added)) != DB_OK)
+        return store_fail(w->st, rc);
     w->stats.upserted += dists + shows + episodes;
     /* what the day held: the rows listed again, and the ones dropped */
     w->stats.listed_before = (int64_t)w->written - added + unlisted;
