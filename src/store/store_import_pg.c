@@ -27,7 +27,13 @@
  * Every statement joins a few hundred staged rows to a table by a unique
  * index: hashing or sorting a whole table instead, as the planner may when
  * the table's statistics are stale (they are during a first import), costs
- * a scan of it per day; the transaction turns those joins off.
+ * a scan of it per day; the transaction turns those joins off. The merges
+ * are prepared once per connection (their text never changes): parsing
+ * and planning them for every day cost more than a tenth of the lock's
+ * time. Their plans, made at the first day, maybe on empty tables, stay
+ * right as the tables grow: a nested loop over the staged rows, each
+ * looked up by a unique index. (The listings' statements, whose NOT IN
+ * may or may not be hashed, are planned afresh.)
  *
  * The staging tables: the batch's rows, typed like their tables, with the
  * TVmaze ids of what a row refers to where the table holds our ids. Made
@@ -82,8 +88,13 @@ static const char *const stage_ep_cols[EP_OWN_WIDTH] = {
     "airdate",        "airtime",        "airstamp", "runtime",   "rating",     "image_medium",
     "image_original", "summary",        "url",      "time_sort", "number_sort"};
 
-/* What the merge of each table selects for each of its columns. */
+/* What the merge of each table selects for each of its columns. A show's
+ * distributors are looked up by a subquery each, which a plan made while
+ * the table is empty still answers by its unique index (joined instead,
+ * such a plan reads all the distributors of a kind for every show). */
 #define S(c) "s." c
+#define DIST_ID(kind, ref)                                                                         \
+    "(SELECT d.id FROM distributors d WHERE d.kind = '" kind "' AND d.tvmaze_id = s." ref ")"
 static const char *const dist_exprs[DIST_WIDTH] = {
     S("kind"),         S("tvmaze_id"),        S("name"),          S("country_code"),
     S("country_name"), S("country_timezone"), S("official_site"), S("updated")};
@@ -102,8 +113,8 @@ static const char *const show_exprs[SHOW_WIDTH] = {S("tvmaze_id"),
                                                    S("schedule_days"),
                                                    S("rating"),
                                                    S("weight"),
-                                                   "n.id",
-                                                   "w.id",
+                                                   DIST_ID("network", "network_tvmaze_id"),
+                                                   DIST_ID("web", "web_channel_tvmaze_id"),
                                                    S("genres"),
                                                    S("image_medium"),
                                                    S("image_original"),
@@ -119,11 +130,8 @@ static const char *const ep_exprs[EP_WIDTH] = {
     S("time_sort"),     S("number_sort"),  "sh.name",           "sh.rating",   "sh.network_id",
     "sh.web_channel_id"};
 #undef S
+#undef DIST_ID
 
-#define SHOWS_FROM                                                                                 \
-    "stage_shows s LEFT JOIN distributors n ON n.kind = 'network'"                                 \
-    " AND n.tvmaze_id = s.network_tvmaze_id LEFT JOIN distributors w ON w.kind = 'web'"            \
-    " AND w.tvmaze_id = s.web_channel_tvmaze_id"
 /* an episode takes its show's name, rating and distributors as stored:
  * after the shows' merge, that is the newest payload of each */
 #define EPISODES_FROM "stage_episodes s JOIN shows sh ON sh.tvmaze_id = s.show_tvmaze_id"
@@ -221,11 +229,11 @@ static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs
         return STORE_ERR;
     }
     if (!changed_ids) {
-        rc = db_exec_fresh(w->st->db, sql.data, NULL, 0, changes);
+        rc = db_exec(w->st->db, sql.data, NULL, 0, changes);
         buf_free(&sql);
         return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
     }
-    rc = db_query_fresh(w->st->db, sql.data, NULL, 0, &r);
+    rc = db_query(w->st->db, sql.data, NULL, 0, &r);
     buf_free(&sql);
     if (rc != DB_OK)
         return store_fail(w->st, rc);
@@ -379,7 +387,7 @@ int store_pg_write_rows(writer *w, const char *source, const char *day)
     if ((rc = unlist_stale(w, p, &unlisted)) ||
         (rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", ndists, NULL,
                     &dists)) ||
-        (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, nshows, &w->show_changed,
+        (rc = merge(w, &store_show_spec, show_exprs, "stage_shows s", nshows, &w->show_changed,
                     &shows)) ||
         (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, w->written, &w->ep_changed,
                     &episodes)))
