@@ -27,7 +27,13 @@
  * Every statement joins a few hundred staged rows to a table by a unique
  * index: hashing or sorting a whole table instead, as the planner may when
  * the table's statistics are stale (they are during a first import), costs
- * a scan of it per day; the transaction turns those joins off.
+ * a scan of it per day; the transaction turns those joins off. The merges
+ * are prepared once per connection (their text never changes): parsing
+ * and planning them for every day cost more than a tenth of the lock's
+ * time. Their plans, made at the first day, maybe on empty tables, stay
+ * right as the tables grow: a nested loop over the staged rows, each
+ * looked up by a unique index. (The listings' statements, whose NOT IN
+ * may or may not be hashed, are planned afresh.)
  *
  * The staging tables: the batch's rows, typed like their tables, with the
  * TVmaze ids of what a row refers to where the table holds our ids. Made
@@ -82,8 +88,13 @@ static const char *const stage_ep_cols[EP_OWN_WIDTH] = {
     "airdate",        "airtime",        "airstamp", "runtime",   "rating",     "image_medium",
     "image_original", "summary",        "url",      "time_sort", "number_sort"};
 
-/* What the merge of each table selects for each of its columns. */
+/* What the merge of each table selects for each of its columns. A show's
+ * distributors are looked up by a subquery each, which a plan made while
+ * the table is empty still answers by its unique index (joined instead,
+ * such a plan reads all the distributors of a kind for every show). */
 #define S(c) "s." c
+#define DIST_ID(kind, ref)                                                                         \
+    "(SELECT d.id FROM distributors d WHERE d.kind = '" kind "' AND d.tvmaze_id = s." ref ")"
 static const char *const dist_exprs[DIST_WIDTH] = {
     S("kind"),         S("tvmaze_id"),        S("name"),          S("country_code"),
     S("country_name"), S("country_timezone"), S("official_site"), S("updated")};
@@ -102,8 +113,8 @@ static const char *const show_exprs[SHOW_WIDTH] = {S("tvmaze_id"),
                                                    S("schedule_days"),
                                                    S("rating"),
                                                    S("weight"),
-                                                   "n.id",
-                                                   "w.id",
+                                                   DIST_ID("network", "network_tvmaze_id"),
+                                                   DIST_ID("web", "web_channel_tvmaze_id"),
                                                    S("genres"),
                                                    S("image_medium"),
                                                    S("image_original"),
@@ -119,26 +130,32 @@ static const char *const ep_exprs[EP_WIDTH] = {
     S("time_sort"),     S("number_sort"),  "sh.name",           "sh.rating",   "sh.network_id",
     "sh.web_channel_id"};
 #undef S
+#undef DIST_ID
 
-#define SHOWS_FROM                                                                                 \
-    "stage_shows s LEFT JOIN distributors n ON n.kind = 'network'"                                 \
-    " AND n.tvmaze_id = s.network_tvmaze_id LEFT JOIN distributors w ON w.kind = 'web'"            \
-    " AND w.tvmaze_id = s.web_channel_tvmaze_id"
 /* an episode takes its show's name, rating and distributors as stored:
  * after the shows' merge, that is the newest payload of each */
 #define EPISODES_FROM "stage_episodes s JOIN shows sh ON sh.tvmaze_id = s.show_tvmaze_id"
-/* the batch's episodes as stored, for its listings */
-#define LISTED "stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id"
 
-/* NOT IN: each side's ids are gathered once (a hashed subplan), not looked
- * for once per row of the other */
-static const char listings_sql[] =
-    "INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, e.id FROM " LISTED
-    " WHERE e.id NOT IN (SELECT l.episode_id FROM listings l WHERE l.source = $1"
-    " AND l.day = $2) ON CONFLICT DO NOTHING";
+/* The listings this source had for the day of episodes the batch no
+ * longer lists, dropped first: on a day listed for the first time the
+ * DELETE finds none and gathers nothing. NOT IN: each side's ids are
+ * gathered once (a hashed subplan), not looked for once per row of the
+ * other. Only episodes stored before the merges can be listed already, and
+ * a merge keeps an episode's id, so the merges need not come first. */
 static const char stale_sql[] =
     "DELETE FROM listings l WHERE l.source = $1 AND l.day = $2 AND l.episode_id NOT IN"
-    " (SELECT e.id FROM " LISTED ") RETURNING l.episode_id";
+    " (SELECT e.id FROM stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id)"
+    " RETURNING l.episode_id";
+
+/* The day's new listings. A batch holds an episode once
+ * (tv_batch_episode) and LOCK_SQL keeps any other writer of the day's
+ * listings out until this one commits, so the INSERT needs no ON CONFLICT
+ * (a speculative insertion costs a third more than a plain one). */
+static const char listings_sql[] =
+    "INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, e.id"
+    " FROM stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id"
+    " WHERE e.id NOT IN (SELECT l.episode_id FROM listings l WHERE l.source = $1"
+    " AND l.day = $2)";
 
 /* INSERT … SELECT exprs FROM from, leaving out the rows stored already with
  * the same values (the ON CONFLICT clause's change test, negated, checked
@@ -176,32 +193,52 @@ static int merge_sql(buf *out, const db_upsert_spec *spec, const char *const *ex
     return rc ? -1 : 0;
 }
 
-/* Runs the merge of one table; *changes: rows inserted or changed. With
- * changed_ids, the ids of the rows written (the spec returns "x, id"). */
+/* Runs the merge of one table (none when nothing was staged); *changes:
+ * rows inserted or changed. With changed_ids, the ids of the rows changed
+ * that were stored before this merge (the spec returns "x, id"): a row
+ * inserted now has no other unit's listing to forget nor any stored
+ * episode to follow it, and during a first import rows changed are far
+ * fewer than rows inserted. Told apart by id: a row inserted takes the
+ * next id of the table's identity, above every id stored before, while a
+ * row changed keeps its id. The highest id stored before is read once (an
+ * uncorrelated subquery), at the first row returned: the statement reads
+ * the table as it was before it, and only one row it wrote lies past the
+ * end of the index by then, rather than all of them. */
 static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs, const char *from,
-                 idmap *changed_ids, int64_t *changes)
+                 size_t staged, idmap *changed_ids, int64_t *changes)
 {
+    db_upsert_spec flagged = *spec;
+    char returning[256];
     buf sql;
     db_rows *r = NULL;
     int rc;
 
+    *changes = 0;
+    if (!staged)
+        return STORE_OK;
+    if (changed_ids) {
+        assert(spec->returning);
+        snprintf(returning, sizeof(returning),
+                 "%s, (id <= (SELECT coalesce(max(o.id), 0) FROM %s o))::int", spec->returning,
+                 spec->table);
+        flagged.returning = returning;
+    }
     buf_init(&sql, 1 << 16);
-    if (merge_sql(&sql, spec, exprs, from) != 0) {
+    if (merge_sql(&sql, &flagged, exprs, from) != 0) {
         buf_free(&sql);
         return STORE_ERR;
     }
     if (!changed_ids) {
-        rc = db_exec_fresh(w->st->db, sql.data, NULL, 0, changes);
+        rc = db_exec(w->st->db, sql.data, NULL, 0, changes);
         buf_free(&sql);
         return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
     }
-    rc = db_query_fresh(w->st->db, sql.data, NULL, 0, &r);
+    rc = db_query(w->st->db, sql.data, NULL, 0, &r);
     buf_free(&sql);
     if (rc != DB_OK)
         return store_fail(w->st, rc);
-    *changes = 0;
     while ((rc = db_next(r)) == 1) {
-        if (idmap_put(changed_ids, db_col_int(r, 0), db_col_int(r, 1)) != 0) {
+        if (db_col_int(r, 2) && idmap_put(changed_ids, db_col_int(r, 0), db_col_int(r, 1)) != 0) {
             rc = -1;
             break;
         }
@@ -213,7 +250,7 @@ static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs
 
 static int copy_rows(writer *w, const char *table, const char *const *cols, int ncols, size_t n)
 {
-    int rc = db_copy(w->st->db, table, cols, ncols, w->vals, n);
+    int rc = n ? db_copy(w->st->db, table, cols, ncols, w->vals, n) : DB_OK;
 
     return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
 }
@@ -224,12 +261,12 @@ static db_val tvmaze_ref(const tv_distributor *d)
 }
 
 /* The batch's distributors and shows this connection has not written as
- * they are, into their staging tables. */
-static int stage_dists_and_shows(writer *w)
+ * they are, into their staging tables; *ndists, *nshows: how many. */
+static int stage_dists_and_shows(writer *w, size_t *ndists, size_t *nshows)
 {
     const tv_batch *b = w->b;
-    size_t n, cap = b->ndists * DIST_WIDTH > b->nshows * SHOW_WIDTH ? b->ndists * DIST_WIDTH
-                                                                    : b->nshows * SHOW_WIDTH;
+    size_t cap = b->ndists * DIST_WIDTH > b->nshows * SHOW_WIDTH ? b->ndists * DIST_WIDTH
+                                                                 : b->nshows * SHOW_WIDTH;
     db_val *v = store_scratch_rows(w, cap + 1);
     int rc;
 
@@ -237,16 +274,20 @@ static int stage_dists_and_shows(writer *w)
         return STORE_ERR;
     for (size_t i = 0; i < b->ndists; i++)
         store_dist_values(b->dists[i], v + i * DIST_WIDTH);
-    n = store_skip_unchanged(w, v, b->ndists, DIST_WIDTH, store_dist_row_key, 1, NULL);
-    if ((rc = copy_rows(w, "stage_distributors", store_dist_cols, DIST_WIDTH, n)) != STORE_OK)
+    *ndists = store_skip_unchanged(w, v, b->ndists, DIST_WIDTH, store_dist_row_key, 1, NULL);
+    if (*ndists == SIZE_MAX)
+        return STORE_ERR;
+    if ((rc = copy_rows(w, "stage_distributors", store_dist_cols, DIST_WIDTH, *ndists)) != STORE_OK)
         return rc;
     for (size_t i = 0; i < b->nshows; i++) {
         const tv_show *s = b->shows[i];
         store_show_values(s, tvmaze_ref(s->network), tvmaze_ref(s->web_channel),
                           v + i * SHOW_WIDTH);
     }
-    n = store_skip_unchanged(w, v, b->nshows, SHOW_WIDTH, store_show_row_key, 0, NULL);
-    return copy_rows(w, "stage_shows", stage_show_cols, SHOW_WIDTH, n);
+    *nshows = store_skip_unchanged(w, v, b->nshows, SHOW_WIDTH, store_show_row_key, 0, NULL);
+    if (*nshows == SIZE_MAX)
+        return STORE_ERR;
+    return copy_rows(w, "stage_shows", stage_show_cols, SHOW_WIDTH, *nshows);
 }
 
 /* The batch's dated episodes of a show, into their staging table. */
@@ -270,47 +311,59 @@ static int stage_episodes(writer *w)
     return copy_rows(w, "stage_episodes", stage_ep_cols, EP_OWN_WIDTH, n);
 }
 
-/* The stored episodes of the shows this batch changed follow their show. */
+/* The stored episodes of the shows this batch changed follow their show.
+ * The ids go in a buffer of their own: w->ids holds the day's unlisted
+ * episodes until remove_orphans. */
 static int follow_shows(writer *w, const idmap *changed)
 {
     static const char sql[] = DENORM_SQL(PG_IDS);
     int64_t n = 0;
     db_val ids;
-    int rc;
+    buf list;
+    int rc = 0;
 
     if (!changed->n)
         return STORE_OK;
-    store_ids_begin(w);
+    buf_init(&list, (size_t)1 << 28);
+    rc |= buf_putc(&list, '[');
     for (size_t i = 0; i < changed->cap; i++)
         if (changed->used[i])
-            store_ids_add(w, changed->vals[i]);
-    ids = store_ids_end(w);
-    if ((rc = db_exec(w->st->db, sql, &ids, 1, &n)) != DB_OK)
+            rc |= buf_printf(&list, "%s%lld", list.len > 1 ? "," : "", (long long)changed->vals[i]);
+    rc |= buf_putc(&list, ']');
+    if (rc != 0) {
+        buf_free(&list);
+        return STORE_ERR;
+    }
+    ids = dbv_textn(list.data, list.len);
+    rc = db_exec(w->st->db, sql, &ids, 1, &n);
+    buf_free(&list);
+    if (rc != DB_OK)
         return store_fail(w->st, rc);
     w->stats.upserted += n;
     return STORE_OK;
 }
 
-/* The day's listings: the batch's episodes listed, the others this source
- * listed for the day dropped, and the episodes no source lists any more
+/* The listings the day dropped (stale_sql): their episode ids into w->ids,
+ * *unlisted counting them. */
+static int unlist_stale(writer *w, const db_val *p, int64_t *unlisted)
+{
+    db_rows *r;
+    int rc = db_query_fresh(w->st->db, stale_sql, p, 2, &r);
+
+    if (rc != DB_OK)
+        return store_fail(w->st, rc);
+    return store_read_unlisted(w, r, unlisted);
+}
+
+/* The episodes the day dropped (w->ids) that no source lists any more,
  * removed. */
-static int relist(writer *w, const char *source, const char *day)
+static int remove_orphans(writer *w, int64_t unlisted)
 {
     static const char orphans_sql[] = ORPHANS_SQL(PG_IDS);
-    db_val p[2] = {dbv_text(source), dbv_text(day)}, ids;
-    int64_t added = 0, unlisted = 0, removed = 0;
-    db_rows *r;
+    db_val ids = store_ids_end(w);
+    int64_t removed = 0;
     int rc;
 
-    if ((rc = db_exec_fresh(w->st->db, listings_sql, p, 2, &added)) != DB_OK ||
-        (rc = db_query_fresh(w->st->db, stale_sql, p, 2, &r)) != DB_OK)
-        return store_fail(w->st, rc);
-    if ((rc = store_read_unlisted(w, r, &unlisted)) != STORE_OK)
-        return rc;
-    /* what the day held: the rows listed again, and the ones dropped */
-    w->stats.listed_before = (int64_t)w->written - added + unlisted;
-    w->stats.unlisted = unlisted;
-    ids = store_ids_end(w);
     if (unlisted && (rc = db_exec(w->st->db, orphans_sql, &ids, 1, &removed)) != DB_OK)
         return store_fail(w->st, rc);
     w->stats.removed += removed;
@@ -319,21 +372,33 @@ static int relist(writer *w, const char *source, const char *day)
 
 int store_pg_write_rows(writer *w, const char *source, const char *day)
 {
-    int64_t dists = 0, shows = 0, episodes = 0;
+    db_val p[2] = {dbv_text(source), dbv_text(day)};
+    int64_t dists = 0, shows = 0, episodes = 0, added = 0, unlisted = 0;
+    size_t ndists = 0, nshows = 0;
     int rc;
 
     if ((rc = db_script(w->st->db, BEGIN_SQL)) != DB_OK)
         return store_fail(w->st, rc);
-    if ((rc = stage_dists_and_shows(w)) != STORE_OK || (rc = stage_episodes(w)) != STORE_OK)
+    if ((rc = stage_dists_and_shows(w, &ndists, &nshows)) != STORE_OK ||
+        (rc = stage_episodes(w)) != STORE_OK)
         return rc;
     if ((rc = db_script(w->st->db, LOCK_SQL)) != DB_OK)
         return store_fail(w->st, rc);
-    if ((rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", NULL, &dists)) ||
-        (rc = merge(w, &store_show_spec, show_exprs, SHOWS_FROM, &w->show_changed, &shows)) ||
-        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, &w->ep_changed, &episodes)))
+    if ((rc = unlist_stale(w, p, &unlisted)) ||
+        (rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", ndists, NULL,
+                    &dists)) ||
+        (rc = merge(w, &store_show_spec, show_exprs, "stage_shows s", nshows, &w->show_changed,
+                    &shows)) ||
+        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, w->written, &w->ep_changed,
+                    &episodes)))
         return rc;
+    if ((rc = db_exec_fresh(w->st->db, listings_sql, p, 2, &added)) != DB_OK)
+        return store_fail(w->st, rc);
     w->stats.upserted += dists + shows + episodes;
+    /* what the day held: the rows listed again, and the ones dropped */
+    w->stats.listed_before = (int64_t)w->written - added + unlisted;
+    w->stats.unlisted = unlisted;
     if ((rc = follow_shows(w, &w->show_changed)) != STORE_OK)
         return rc;
-    return relist(w, source, day);
+    return remove_orphans(w, unlisted);
 }
