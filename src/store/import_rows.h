@@ -58,13 +58,16 @@ typedef struct writer {
     size_t nnotes, notes_cap;
     idmap dist_ids;     /* (kind << 56 | TVmaze id) -> our id */
     idmap show_ids;     /* TVmaze id -> our id */
-    idmap show_changed; /* TVmaze id -> our id, of the shows this batch changed */
+    idmap show_changed; /* TVmaze id -> our id, of the shows this batch changed
+                         * (PostgreSQL: of those stored before, the only ones
+                         * with copies to follow and listings elsewhere) */
     idmap show_index;   /* TVmaze id -> index in b->shows */
     idmap show_copied;  /* TVmaze id -> index in copies */
     show_copy *copies;
     size_t ncopies;
     idmap ep_ids;
-    idmap ep_changed; /* TVmaze id -> our id, of the episodes this batch wrote */
+    idmap ep_changed; /* TVmaze id -> our id, of the episodes this batch wrote
+                       * (PostgreSQL: of those stored before, as above) */
     size_t written;   /* episodes written (dated, with a show) */
     store_day_stats stats;
 } writer;
