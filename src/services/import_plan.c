@@ -79,7 +79,6 @@ void import_count_run(const char *status)
 
 /* ---- the engine ---- */
 
-/* A plan being run: its units taken in order from a shared counter. */
 /* ---- the SQLite writer ----
  * SQLite writes one transaction at a time, and a commit writes every page
  * its transaction changed: written a day at a time, the index pages that
@@ -159,7 +158,7 @@ static void run_unit(engine *e, store *st, tvmaze_client *tm, int64_t i, import_
     const import_exec *x = e->x;
     char day[DATE_LEN + 1];
     const char *source;
-    int ok;
+    int rc;
 
     if (e->plan->files) {
         import_file(st, e->plan->files[i], x->progress, x->ud, r);
@@ -169,12 +168,13 @@ static void run_unit(engine *e, store *st, tvmaze_client *tm, int64_t i, import_
         int32_t at = e->units.from + (int32_t)(i / (int64_t)e->units.nsources);
         import_parsed *p = NULL;
         source = import_unit_at(&e->units, i, day);
+        /* 0: done, -1: failed, 1: fetched and queued, the writer reports it */
         if (!e->queued)
-            ok = import_day(st, tm, source, at, r) == 0;
-        else if ((ok = import_day_fetch(st, tm, source, at, &p, r)) == 1)
-            return queue_push(&e->q, p); /* the writer reports it */
-        if (x->progress)
-            x->progress(x->ud, day, source, ok >= 0, r);
+            rc = import_day(st, tm, source, at, r);
+        else if ((rc = import_day_fetch(st, tm, source, at, &p, r)) == 1)
+            queue_push(&e->q, p);
+        if (x->progress && rc != 1)
+            x->progress(x->ud, day, source, rc == 0, r);
     }
 }
 

@@ -52,6 +52,12 @@ def importer(tvshows, fake_tvmaze):
     return run
 
 
+def progress_of(p):
+    """The progress lines of an import's output: (what, day) of each."""
+    lines = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+    return {(l["msg"], l["day"]) for l in lines if l["msg"] in ("imported day", "day failed")}
+
+
 def gb_week(importer, **env):
     return importer("--from", "2026-07-03", "--days", "5", "--countries", "GB", "--no-web", **env)
 
@@ -266,6 +272,8 @@ def test_a_404_day_fails_and_keeps_its_listings(importer, db, fake_tvmaze):
     assert "HTTP 404" in p.stderr and "2026-07-07/country:GB" in p.stderr
     assert "import partial: 4 of 5 days ok, 1 failed" in p.stdout
     assert dump(db) == before
+    assert progress_of(p) == {("imported day", "2026-07-0%d" % d) for d in range(3, 7)} | {
+        ("day failed", "2026-07-07")}
 
 
 REFUSE = {
@@ -290,6 +298,8 @@ def test_a_day_the_database_refuses_fails_alone(importer, db, fixtures_dir):
     assert p.returncode == 1, p.stdout + p.stderr
     assert "import partial: 4 of 5 days ok, 1 failed" in p.stdout
     assert "2026-07-05/country:GB" in p.stderr and "refused by the test" in p.stderr
+    assert progress_of(p) == {("imported day", d) for d in listed_upstream
+                              if d != "2026-07-05"} | {("day failed", "2026-07-05")}
     listed = dict(db.query("SELECT day, count(*) FROM listings GROUP BY day"))
     assert listed == {d: n for d, n in listed_upstream.items() if d != "2026-07-05"}
     db.execute("DROP TRIGGER refuse" + (" ON listings; DROP FUNCTION refuse()"
