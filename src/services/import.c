@@ -246,6 +246,19 @@ static void after_write(store *st)
     drop_demo(st);
 }
 
+/* Counts a day written (error NULL), its large removals said; or failed. */
+static int count_day(const char *day, const char *source, const char *error,
+                     const store_day_stats *s, import_result *res)
+{
+    if (error) {
+        import_fail_unit(res, day, source, error);
+        return -1;
+    }
+    check_removals(day, source, s);
+    note_success(res, s);
+    return 0;
+}
+
 /* digest: the answer b was mapped from (NULL: none, a file or the full
  * schedule, which forgets the unit's). */
 static int write_unit(store *st, const tv_batch *b, const char *source, const char *day,
@@ -256,12 +269,8 @@ static int write_unit(store *st, const tv_batch *b, const char *source, const ch
     int rc = store_write_day_from(st, b, source, day, digest, &s);
 
     res->write_us += now_us() - t0;
-    if (rc != STORE_OK) {
-        import_fail_unit(res, day, source, store_errmsg(st));
+    if (count_day(day, source, rc == STORE_OK ? NULL : store_errmsg(st), &s, res) != 0)
         return -1;
-    }
-    check_removals(day, source, &s);
-    note_success(res, &s);
     after_write(st);
     return 0;
 }
@@ -331,7 +340,9 @@ int import_day_fetch(store *st, tvmaze_client *tm, const char *source, int32_t d
 
     *out = NULL;
     if (!p) {
-        import_fail_unit(res, "-", source, "out of memory");
+        char d[DATE_LEN + 1];
+        date_format(day, d);
+        import_fail_unit(res, d, source, "out of memory");
         return -1;
     }
     p->source = source;
@@ -406,13 +417,9 @@ void import_write_days(store *st, import_parsed **units, size_t n, import_progre
         res->write_us += now_us() - t0;
     }
     for (size_t i = 0; i < n; i++) {
-        int ok = days && days[i].rc == STORE_OK;
-        if (ok) {
-            check_removals(days[i].day, days[i].source, &days[i].stats);
-            note_success(res, &days[i].stats);
-        } else if (days) {
-            import_fail_unit(res, units[i]->day, units[i]->source, days[i].err);
-        }
+        int ok = days &&
+                 count_day(days[i].day, days[i].source, days[i].rc == STORE_OK ? NULL : days[i].err,
+                           &days[i].stats, res) == 0;
         if (progress)
             progress(ud, units[i]->day, units[i]->source, ok, res);
         import_parsed_free(units[i]);
