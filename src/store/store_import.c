@@ -461,10 +461,11 @@ int store_day_unchanged(store *st, const char *source, const char *day, const ch
     return rc < 0 ? store_fail(st, DB_ERR) : STORE_OK;
 }
 
-/* SQLite has one writer at a time: an import's threads take turns here,
- * where the next one starts the moment a commit is done, rather than in
- * SQLite's busy handler, which polls in sleeps of up to 100 ms. (Other
- * processes still meet at SQLite's lock.) */
+/* SQLite has one writer at a time: the stores of a process that import
+ * (a plan's writer thread with its batches, the job worker's days) take
+ * turns here, where the next one starts the moment a commit is done,
+ * rather than in SQLite's busy handler, which polls in sleeps of up to
+ * 100 ms. (Other processes still meet at SQLite's lock.) */
 static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
 
 /* SQLite's settings for a connection that imports, set at its first write
