@@ -233,6 +233,23 @@ typedef struct migration {
     " removed_rows\n"                                                                              \
     "  FOR EACH STATEMENT EXECUTE FUNCTION tvshows_episodes_removed();\n"
 
+/* The feed's rows are numbered in the order their transactions commit:
+ * whoever writes a row of `changes` first takes the lock a PostgreSQL
+ * import takes for its serial part (LOCK_SQL, store_import_pg.c), and holds
+ * it to its commit. Without it, two writers' rows could commit out of
+ * their order, and a reader that had passed the later one's numbers would
+ * never see the earlier one's. An import writes a day's new episodes before
+ * it takes the lock, side by side with the others; the feed's rows for them
+ * wait for it here. */
+#define PG_CHANGES_IN_COMMIT_ORDER                                                                 \
+    "CREATE FUNCTION tvshows_changes_in_order() RETURNS trigger LANGUAGE plpgsql AS $$\n"          \
+    "BEGIN\n"                                                                                      \
+    "  PERFORM pg_advisory_xact_lock(7263002);\n"                                                  \
+    "  RETURN NULL;\n"                                                                             \
+    "END $$;\n"                                                                                    \
+    "CREATE TRIGGER changes_in_commit_order BEFORE INSERT ON changes\n"                            \
+    "  FOR EACH STATEMENT EXECUTE FUNCTION tvshows_changes_in_order();\n"
+
 /* Shows stored before search existed get their search form now (later
  * imports keep it). */
 static int fold_stored_names(store *st)
@@ -577,6 +594,9 @@ static const migration migrations[] = {
      * (PG_CHANGES_BY_STATEMENT); SQLite's are unchanged. The feed gets the
      * same rows: a binary of version 11 imports as before. */
     {12, "change feed per statement", {"", PG_CHANGES_BY_STATEMENT}, NULL, 1},
+    /* PostgreSQL only: a binary of version 12 takes the lock before its
+     * first write, so it holds it already when its rows reach the feed */
+    {13, "change feed in commit order", {"", PG_CHANGES_IN_COMMIT_ORDER}, NULL, 1},
 };
 
 #define NMIGRATIONS    ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -13,16 +13,37 @@
 #include <string.h>
 
 #include "store/import_rows.h"
+#include "util/hash.h"
 
-/* One import transaction at a time. Concurrent days share shows and
- * channels: upserting them in different orders deadlocks, and an episode's
- * copy of its show must be taken from the show as last committed. A write
- * takes milliseconds; the parallel work (fetching, parsing, and streaming
- * the batch into this connection's own staging tables, which no other
- * connection sees) is outside the lock, which LOCK_SQL takes just before
- * the merges. A day's commit does not wait for its flush to disk: a crash
- * can lose the last days written, never half of one, and the run's final
- * status, committed synchronously after them, is durable only with them.
+/* A day's transaction in two parts. First, side by side with the other
+ * import connections, what touches no row another day's write may change:
+ * the day's listings it no longer has, dropped, and its new distributors,
+ * shows and episodes, each episode with its listing (insert_new_rows), the
+ * bulk of a first import. Then, one transaction at a time under the import's
+ * lock (LOCK_SQL), what changes or removes stored rows, as the others
+ * committed them: the merges, the listings of episodes stored before, the
+ * episodes a show's change must reach, the removals. Under the lock,
+ * concurrent days share shows and channels without deadlocks (their
+ * upserts would take them in different orders) and an episode copies its
+ * show as last committed. The rows of the feed are written under it too,
+ * in the order the transactions commit: the trigger that writes them takes
+ * the lock first (PG_CHANGES_IN_COMMIT_ORDER, schema.c), and a day's new
+ * episodes wait for it there, at the end of their statement. Two writers
+ * of the same day, a job beside a run, take turns from their first read
+ * of the day's listings (lock_unit).
+ *
+ * The parts before the lock never wait on a transaction that holds it and
+ * waits in turn on them: they insert only rows no one has stored (and wait,
+ * in key order, only for a writer inserting the same), and they lock no
+ * stored row the serial part would change (a new episode's show and a new
+ * listing's episode are locked KEY SHARE, which no update of theirs
+ * conflicts with). Three writers can still wait in a circle, by a row
+ * inserted before the lock by one and merged under it by another; the
+ * server ends one of them, and its day is run again (STORE_ERETRY).
+ *
+ * A day's commit does not wait for its flush to disk: a crash can lose the
+ * last days written, never half of one, and the run's final status,
+ * committed synchronously after them, is durable only with them.
  *
  * Every statement joins a few hundred staged rows to a table by a unique
  * index: hashing or sorting a whole table instead, as the planner may when
@@ -54,9 +75,13 @@
     "CREATE TEMP TABLE IF NOT EXISTS stage_episodes ON COMMIT DELETE ROWS AS"                      \
     " SELECT tvmaze_id, show_id AS show_tvmaze_id, name, season, number, type, airdate,"           \
     " airtime, airstamp, runtime, rating, image_medium, image_original, summary, url,"             \
-    " time_sort, number_sort FROM episodes WITH NO DATA"
+    " time_sort, number_sort FROM episodes WITH NO DATA;"                                          \
+    "CREATE TEMP TABLE IF NOT EXISTS stage_copies ON COMMIT DELETE ROWS AS"                        \
+    " SELECT show_id, show_name, show_rating, network_id, web_channel_id"                          \
+    " FROM episodes WITH NO DATA"
 
-#define LOCK_SQL "SELECT pg_advisory_xact_lock(7263002)"
+#define LOCK_SQL      "SELECT pg_advisory_xact_lock(7263002)"
+#define UNIT_LOCK_SQL "SELECT pg_advisory_xact_lock(7263003, $1::int)"
 
 static const char *const stage_show_cols[SHOW_WIDTH] = {"tvmaze_id",
                                                         "name",
@@ -147,15 +172,36 @@ static const char stale_sql[] =
     " (SELECT e.id FROM stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id)"
     " RETURNING l.episode_id";
 
-/* The day's new listings. A batch holds an episode once
- * (tv_batch_episode) and LOCK_SQL keeps any other writer of the day's
- * listings out until this one commits, so the INSERT needs no ON CONFLICT
- * (a speculative insertion costs a third more than a plain one). */
+/* The day's listings of episodes stored before its new ones, or by another
+ * writer meanwhile. A batch holds an episode once (tv_batch_episode) and
+ * lock_unit keeps any other writer of the day's listings out until this
+ * one commits, so the INSERT needs no ON CONFLICT (a speculative insertion
+ * costs a third more than a plain one). */
 static const char listings_sql[] =
     "INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, e.id"
     " FROM stage_episodes s JOIN episodes e ON e.tvmaze_id = s.tvmaze_id"
     " WHERE e.id NOT IN (SELECT l.episode_id FROM listings l WHERE l.source = $1"
     " AND l.day = $2)";
+
+/* "INSERT INTO table (cols) SELECT exprs FROM from WHERE NOT EXISTS (SELECT
+ * 1 FROM table t WHERE" and the test of the keys: what a merge and an
+ * insert of new rows begin with. */
+static int select_sql(buf *out, const db_upsert_spec *spec, const char *const *exprs,
+                      const char *from)
+{
+    int rc = buf_printf(out, "INSERT INTO %s (", spec->table);
+
+    for (int i = 0; i < spec->ncols; i++)
+        rc |= buf_printf(out, "%s%s", i ? ", " : "", spec->cols[i]);
+    rc |= buf_puts(out, ") SELECT ");
+    for (int i = 0; i < spec->ncols; i++)
+        rc |= buf_printf(out, "%s%s", i ? ", " : "", exprs[i]);
+    rc |=
+        buf_printf(out, " FROM %s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE ", from, spec->table);
+    for (int i = 0; i < spec->nkeys; i++)
+        rc |= buf_printf(out, "%st.%s = %s", i ? " AND " : "", spec->cols[i], exprs[i]);
+    return rc;
+}
 
 /* INSERT … SELECT exprs FROM from, leaving out the rows stored already with
  * the same values (the ON CONFLICT clause's change test, negated, checked
@@ -167,17 +213,8 @@ static int merge_sql(buf *out, const db_upsert_spec *spec, const char *const *ex
     int last = spec->ncols - spec->insert_only, rc;
 
     assert(spec->nkeys > 0 && spec->nkeys < last);
-    rc = buf_printf(out, "INSERT INTO %s (", spec->table);
-    for (int i = 0; i < spec->ncols; i++)
-        rc |= buf_printf(out, "%s%s", i ? ", " : "", spec->cols[i]);
-    rc |= buf_puts(out, ") SELECT ");
-    for (int i = 0; i < spec->ncols; i++)
-        rc |= buf_printf(out, "%s%s", i ? ", " : "", exprs[i]);
-    rc |=
-        buf_printf(out, " FROM %s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE ", from, spec->table);
-    for (int i = 0; i < spec->nkeys; i++)
-        rc |= buf_printf(out, "t.%s = %s AND ", spec->cols[i], exprs[i]);
-    rc |= buf_putc(out, '(');
+    rc = select_sql(out, spec, exprs, from);
+    rc |= buf_puts(out, " AND (");
     for (int i = spec->nkeys; i < last; i++)
         rc |= buf_printf(out, "%st.%s", i > spec->nkeys ? ", " : "", spec->cols[i]);
     rc |= buf_puts(out, ") IS NOT DISTINCT FROM (");
@@ -190,6 +227,27 @@ static int merge_sql(buf *out, const db_upsert_spec *spec, const char *const *ex
     }
     rc |= buf_puts(out, "))");
     rc |= db_upsert_conflict_sql(spec, out);
+    return rc ? -1 : 0;
+}
+
+/* INSERT … SELECT exprs FROM from of the rows not stored yet, in the order
+ * of their keys, a row another writer stores meanwhile passed over (the
+ * merge under the lock compares the two). Key order: two writers of rows
+ * in common wait for each other in one order, never in a circle. */
+static int insert_new_sql(buf *out, const db_upsert_spec *spec, const char *const *exprs,
+                          const char *from)
+{
+    int rc;
+
+    assert(spec->nkeys > 0);
+    rc = select_sql(out, spec, exprs, from);
+    rc |= buf_puts(out, ") ORDER BY ");
+    for (int i = 0; i < spec->nkeys; i++)
+        rc |= buf_printf(out, "%s%s", i ? ", " : "", exprs[i]);
+    rc |= buf_puts(out, " ON CONFLICT (");
+    for (int i = 0; i < spec->nkeys; i++)
+        rc |= buf_printf(out, "%s%s", i ? ", " : "", spec->cols[i]);
+    rc |= buf_puts(out, ") DO NOTHING");
     return rc ? -1 : 0;
 }
 
@@ -246,6 +304,101 @@ static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs
     }
     db_rows_close(r);
     return rc < 0 ? store_fail(w->st, DB_ERR) : STORE_OK;
+}
+
+/* Inserts the staged rows of one table not stored yet (insert_new_sql);
+ * *n: how many. */
+static int insert_new(writer *w, const db_upsert_spec *spec, const char *const *exprs,
+                      const char *from, int64_t *n)
+{
+    buf sql;
+    int rc;
+
+    *n = 0;
+    buf_init(&sql, 1 << 16);
+    if (insert_new_sql(&sql, spec, exprs, from) != 0) {
+        buf_free(&sql);
+        return STORE_ERR;
+    }
+    rc = db_exec(w->st->db, sql.data, NULL, 0, n);
+    buf_free(&sql);
+    return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
+}
+
+/* The new episodes: the staged rows no episode has yet, taken out of the
+ * staging table (the merges under the lock need not look at them again);
+ * inserted in key order; listed; the show's copy each took kept (what a show
+ * changed by another writer before the lock is compared with:
+ * show_copies_changed); and any that another writer inserted meanwhile put
+ * back, for the merge under the lock. The columns and what is selected for
+ * them come between the head and the tail (those of the merge); the one
+ * row: how many were inserted. */
+#define NEW_EPISODES_HEAD                                                                          \
+    "WITH d AS (DELETE FROM stage_episodes s WHERE NOT EXISTS (SELECT 1 FROM episodes t"           \
+    " WHERE t.tvmaze_id = s.tvmaze_id) RETURNING s.*), n AS (INSERT INTO episodes ("
+#define NEW_EPISODES_TAIL                                                                          \
+    " FROM d s JOIN shows sh ON sh.tvmaze_id = s.show_tvmaze_id ORDER BY s.tvmaze_id"              \
+    " ON CONFLICT (tvmaze_id) DO NOTHING"                                                          \
+    " RETURNING id, tvmaze_id, show_id, show_name, show_rating, network_id, web_channel_id),"      \
+    " l AS (INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, id FROM n)," \
+    " c AS (INSERT INTO stage_copies SELECT DISTINCT show_id, show_name, show_rating, network_id," \
+    " web_channel_id FROM n),"                                                                     \
+    " r AS (INSERT INTO stage_episodes SELECT * FROM d WHERE d.tvmaze_id NOT IN"                   \
+    " (SELECT tvmaze_id FROM n))"                                                                  \
+    " SELECT count(*) FROM n"
+
+/* Inserts the new episodes (NEW_EPISODES_HEAD); *n: how many. */
+static int insert_new_episodes(writer *w, const db_val *p, int64_t *n)
+{
+    db_rows *r = NULL;
+    buf sql;
+    int rc = 0;
+
+    *n = 0;
+    buf_init(&sql, 1 << 16);
+    rc |= buf_puts(&sql, NEW_EPISODES_HEAD);
+    for (int i = 0; i < EP_WIDTH; i++)
+        rc |= buf_printf(&sql, "%s%s", i ? ", " : "", store_ep_cols[i]);
+    rc |= buf_puts(&sql, ") SELECT ");
+    for (int i = 0; i < EP_WIDTH; i++)
+        rc |= buf_printf(&sql, "%s%s", i ? ", " : "", ep_exprs[i]);
+    if (rc != 0 || buf_puts(&sql, NEW_EPISODES_TAIL) != 0) {
+        buf_free(&sql);
+        return STORE_ERR;
+    }
+    rc = db_query(w->st->db, sql.data, p, 2, &r);
+    buf_free(&sql);
+    if (rc != DB_OK)
+        return store_fail(w->st, rc);
+    if ((rc = db_next(r)) == 1)
+        *n = db_col_int(r, 0);
+    db_rows_close(r);
+    return rc == 1 ? STORE_OK : store_fail(w->st, DB_ERR);
+}
+
+/* The day's new rows, written before the lock: the bulk of a first
+ * import's work, done by the import's connections side by side. New
+ * distributors, then new shows (which refer to them), then new episodes
+ * with their listing, each row in key order (insert_new_sql). Nothing here
+ * updates or deletes a stored row, and a new episode is listed only by the
+ * transaction that inserts it: what needs the rows as the others committed
+ * them waits for the lock (store_pg_write_rows). The feed's rows for the
+ * episodes are not written here but by their trigger, at the end of the
+ * statement, which takes the lock first (PG_CHANGES_IN_COMMIT_ORDER). */
+static int insert_new_rows(writer *w, const db_val *p, size_t ndists, size_t nshows,
+                           int64_t *inserted, int64_t *listed)
+{
+    int64_t dists = 0, shows = 0;
+    int rc;
+
+    *inserted = *listed = 0;
+    if ((ndists &&
+         (rc = insert_new(w, &store_dist_spec, dist_exprs, "stage_distributors s", &dists))) ||
+        (nshows && (rc = insert_new(w, &store_show_spec, show_exprs, "stage_shows s", &shows))) ||
+        (w->written && (rc = insert_new_episodes(w, p, listed))))
+        return rc;
+    *inserted = dists + shows + *listed;
+    return STORE_OK;
 }
 
 static int copy_rows(writer *w, const char *table, const char *const *cols, int ncols, size_t n)
@@ -370,31 +523,84 @@ static int remove_orphans(writer *w, int64_t unlisted)
     return STORE_OK;
 }
 
+/* The shows another writer changed between the insert of the day's new
+ * episodes and the lock (their copies in stage_copies, taken then): into
+ * w->show_changed, which their episodes, the new ones with the others,
+ * follow (follow_shows). No show changes but under the lock, so none can
+ * change from here to the commit. */
+static int show_copies_changed(writer *w)
+{
+    static const char sql[] =
+        "SELECT sh.tvmaze_id, sh.id FROM stage_copies c JOIN shows sh ON sh.id = c.show_id"
+        " WHERE (c.show_name, c.show_rating, c.network_id, c.web_channel_id) IS DISTINCT FROM"
+        " (sh.name, sh.rating, sh.network_id, sh.web_channel_id)";
+    db_rows *r;
+    int rc = db_query(w->st->db, sql, NULL, 0, &r);
+
+    if (rc != DB_OK)
+        return store_fail(w->st, rc);
+    while ((rc = db_next(r)) == 1)
+        if (idmap_put(&w->show_changed, db_col_int(r, 0), db_col_int(r, 1)) != 0) {
+            rc = -1;
+            break;
+        }
+    db_rows_close(r);
+    return rc < 0 ? store_fail(w->st, DB_ERR) : STORE_OK;
+}
+
+/* Another writer of the same (day, source), a job beside a run, waits here
+ * for this one's commit, from before its first read of the day's listings
+ * to its last write of them. A key for each pair of the day and source
+ * (UNIT_LOCK_SQL's two-number keys are apart from LOCK_SQL's one-number
+ * keys): a clash of two pairs on one key only makes one wait. */
+static int lock_unit(writer *w, const char *source, const char *day)
+{
+    char unit[64];
+    int len = snprintf(unit, sizeof(unit), "%s %s", source, day);
+    db_val key;
+    int rc;
+
+    assert(len > 0);
+    key = dbv_int(
+        (int32_t)(hash_fnv1a(unit, (size_t)len < sizeof(unit) ? (size_t)len : sizeof(unit) - 1) &
+                  0x7fffffff));
+    rc = db_exec(w->st->db, UNIT_LOCK_SQL, &key, 1, NULL);
+    return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
+}
+
 int store_pg_write_rows(writer *w, const char *source, const char *day)
 {
     db_val p[2] = {dbv_text(source), dbv_text(day)};
-    int64_t dists = 0, shows = 0, episodes = 0, added = 0, unlisted = 0;
+    int64_t dists = 0, shows = 0, episodes = 0, added = 0, unlisted = 0, inserted = 0,
+            listed_new = 0;
     size_t ndists = 0, nshows = 0;
     int rc;
 
     if ((rc = db_script(w->st->db, BEGIN_SQL)) != DB_OK)
         return store_fail(w->st, rc);
     if ((rc = stage_dists_and_shows(w, &ndists, &nshows)) != STORE_OK ||
-        (rc = stage_episodes(w)) != STORE_OK)
+        (rc = stage_episodes(w)) != STORE_OK || (rc = lock_unit(w, source, day)) != STORE_OK ||
+        (rc = unlist_stale(w, p, &unlisted)) != STORE_OK ||
+        (rc = insert_new_rows(w, p, ndists, nshows, &inserted, &listed_new)) != STORE_OK)
         return rc;
+    assert(listed_new >= 0 && (size_t)listed_new <= w->written);
     if ((rc = db_script(w->st->db, LOCK_SQL)) != DB_OK)
         return store_fail(w->st, rc);
-    if ((rc = unlist_stale(w, p, &unlisted)) ||
-        (rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", ndists, NULL,
+    if ((rc = merge(w, &store_dist_spec, dist_exprs, "stage_distributors s", ndists, NULL,
                     &dists)) ||
         (rc = merge(w, &store_show_spec, show_exprs, "stage_shows s", nshows, &w->show_changed,
                     &shows)) ||
-        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, w->written, &w->ep_changed,
-                    &episodes)))
+        (rc = merge(w, &store_ep_spec, ep_exprs, EPISODES_FROM, w->written - (size_t)listed_new,
+                    &w->ep_changed, &episodes)))
         return rc;
-    if ((rc = db_exec_fresh(w->st->db, listings_sql, p, 2, &added)) != DB_OK)
+    /* the episodes stored before, or by another writer meanwhile */
+    if ((size_t)listed_new < w->written &&
+        (rc = db_exec_fresh(w->st->db, listings_sql, p, 2, &added)) != DB_OK)
         return store_fail(w->st, rc);
-    w->stats.upserted += dists + shows + episodes;
+    if (listed_new && (rc = show_copies_changed(w)) != STORE_OK)
+        return rc;
+    added += listed_new;
+    w->stats.upserted += inserted + dists + shows + episodes;
     /* what the day held: the rows listed again, and the ones dropped */
     w->stats.listed_before = (int64_t)w->written - added + unlisted;
     w->stats.unlisted = unlisted;

@@ -192,3 +192,53 @@ def test_an_expired_cursor_is_gone(feed, db, tvshows):
     assert r.json()["error"] == "Cursor expired"
     # from the start (no since) works, and is empty
     assert feed.get(CH).json()["data"] == []
+
+
+def psql_session(url):
+    """A psql that reads its statements as they come: a transaction held
+    open across the test's steps."""
+    return subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def feed_lock_holders(db, granted):
+    return int(db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                         " AND objid = 7263002 AND objsubid = 1 AND granted = %s"
+                         % ("true" if granted else "false")))
+
+
+@pytest.mark.postgres_only
+def test_a_change_waits_for_the_writer_of_an_earlier_one_to_commit(feed, db):
+    # Two writers of the feed at once. The first's change is numbered first
+    # but commits last: a reader that saw the second's number in between
+    # would never see the first's. So the second waits, number and all.
+    _, latest = all_changes(feed)
+    first, second = [int(r[0]) for r in db.query(
+        "SELECT id FROM episodes WHERE airtime <> '' ORDER BY id LIMIT 2")]
+    t1 = psql_session(db.url)
+    t1.stdin.write("BEGIN;\nUPDATE episodes SET airtime = '23:58' WHERE id = %d;\n" % first)
+    t1.stdin.flush()
+    for _ in range(100):
+        if feed_lock_holders(db, granted=True):
+            break
+        time.sleep(0.05)
+    assert feed_lock_holders(db, granted=True) == 1
+    t2 = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", db.url, "-c",
+                           "UPDATE episodes SET airtime = '23:59' WHERE id = %d" % second],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for _ in range(100):
+        if feed_lock_holders(db, granted=False):
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert t2.poll() is None, "the second writer committed before the first"
+    assert feed_lock_holders(db, granted=False) == 1
+    assert all_changes(feed, since=latest)[0] == []
+    t1.stdin.write("COMMIT;\n")
+    t1.stdin.close()
+    assert t1.wait(10) == 0, t1.stderr.read()
+    assert t2.wait(10) == 0, t2.stderr.read()
+    got = wait_for(feed, latest, 2)
+    assert [(c["kind"], c["after"]["airtime"]) for c in got] == [("rescheduled", "23:58"),
+                                                                 ("rescheduled", "23:59")]

@@ -517,6 +517,147 @@ def test_episodes_copy_their_show_as_last_stored_whatever_the_day_order(importer
     assert p.returncode == 0 and "0 rows upserted" in p.stdout
 
 
+def test_imports_side_by_side_store_what_one_import_stores(importer, db, tmp_path, pg,
+                                                           fake_tvmaze):
+    # Three imports of the same week at once, three threads each: the days
+    # are written side by side, the same day by three writers, the same
+    # shows and episodes by all of them. What they store is what a lone
+    # import on one thread stores, and the feed has each episode once.
+    from conftest import Database, Tvshows
+    (tmp_path / "alone").mkdir()
+    alone = Database(tmp_path / "alone", pg)
+    try:
+        t = Tvshows(alone.url, tmp_path / "alone")
+        assert t.run("migrate").returncode == 0
+        assert gb_week(lambda *a, **e: t.run("import", *a, env=dict(
+            e, TVMAZE_BASE_URL=fake_tvmaze.url, IMPORT_RATE="0", WORKER_CONCURRENCY="1")))\
+            .returncode == 0
+        env = base_env({"DATABASE_URL": db.url, "TVMAZE_BASE_URL": fake_tvmaze.url,
+                        "IMPORT_RATE": "0", "WORKER_CONCURRENCY": "3"})
+        runs = [subprocess.Popen([BIN, "import", "--from", GB_DAYS[0], "--days", "5",
+                                  "--countries", "GB", "--no-web"], env=env, cwd=str(tmp_path),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(3)]
+        for r in runs:
+            out, err = r.communicate(timeout=120)
+            assert r.returncode == 0, out + err
+            assert "5 of 5 days ok" in out
+            assert not sanitizer_report(err), err[-4000:]
+        ours, theirs = dump(db), dump(alone)
+        del ours["meta"], theirs["meta"]
+        assert ours == theirs
+        feed = "SELECT e.tvmaze_id, c.kind FROM changes c JOIN episodes e ON e.id = c.episode_id" \
+               " ORDER BY 1"
+        assert db.query(feed) == alone.query(feed)
+        assert len(db.query(feed)) == len(ours["episodes"]) > 0
+    finally:
+        alone.drop()
+
+
+IMPORT_LOCK = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7263002" \
+              " AND objsubid = 1 AND %sgranted"
+
+
+def hold_import_lock(db):
+    """A transaction that holds the lock of the imports' serial part, as an
+    import does, until "COMMIT;" is written to it."""
+    held = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", db.url],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    held.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(7263002);\n")
+    held.stdin.flush()
+    for _ in range(200):
+        if db.scalar(IMPORT_LOCK % "") == "1":
+            return held
+        time.sleep(0.05)
+    raise AssertionError("the lock was never taken: " + held.stderr.read())
+
+
+@pytest.mark.postgres_only
+def test_a_new_episode_copies_its_show_as_renamed_while_it_was_written(importer, db,
+                                                                        fixtures_dir,
+                                                                        fake_tvmaze):
+    # A day's new episodes are written before the import's lock, their show
+    # as it was then. Renamed by another writer before the day takes the
+    # lock, the show's new name is what the episodes keep.
+    first = json.load(open(fixtures_dir / "schedule-GB-2026-07-03.json", encoding="utf-8"))
+    later = json.load(open(fixtures_dir / "schedule-GB-2026-07-05.json", encoding="utf-8"))
+    show = next(i["show"]["id"] for i in later
+                if i["show"]["id"] in {f["show"]["id"] for f in first})
+    assert importer("--from", "2026-07-03", "--days", "1", "--countries", "GB",
+                    "--no-web").returncode == 0
+    held = hold_import_lock(db)
+    env = base_env({"DATABASE_URL": db.url, "TVMAZE_BASE_URL": fake_tvmaze.url,
+                    "IMPORT_RATE": "0", "WORKER_CONCURRENCY": "1"})
+    run = subprocess.Popen([BIN, "import", "--from", "2026-07-05", "--days", "1", "--countries",
+                            "GB", "--no-web"], env=env, cwd=str(fixtures_dir),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(200):
+        if db.scalar(IMPORT_LOCK % "NOT ") == "1":
+            break
+        time.sleep(0.05)
+    assert db.scalar(IMPORT_LOCK % "NOT ") == "1", "the import never reached the lock"
+    # the day's new episodes are in, not yet committed, their show as it was
+    held.stdin.write("UPDATE shows SET name = 'Renamed Meanwhile', updated = updated + 1"
+                     " WHERE tvmaze_id = %d;\n"
+                     "UPDATE episodes SET show_name = 'Renamed Meanwhile'"
+                     " WHERE show_id = (SELECT id FROM shows WHERE tvmaze_id = %d);\n"
+                     "COMMIT;\n" % (show, show))
+    held.stdin.close()
+    assert held.wait(10) == 0, held.stderr.read()
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 0, out + err
+    rows = db.query("SELECT e.airdate, e.show_name FROM episodes e JOIN shows s"
+                    " ON s.id = e.show_id WHERE s.tvmaze_id = %d" % show)
+    assert {r[0] for r in rows} >= {"2026-07-03", "2026-07-05"}
+    assert {r[1] for r in rows} == {"Renamed Meanwhile"}
+
+
+@pytest.mark.postgres_only
+def test_the_second_of_two_writers_of_a_day_leaves_its_own_listing(importer, db, tmp_path):
+    # Two writers of one day at once, the second without an episode the
+    # first lists: whatever their steps before the lock, the day ends as the
+    # one that commits last lists it, the episode it dropped gone.
+    day = "schedule-GB-2026-07-05.json"
+    items = json.load(open(os.path.join(FIXTURES, day), encoding="utf-8"))
+    others = set()
+    for d in GB_DAYS:
+        if d != "2026-07-05":
+            others |= {i["id"] for i in items_of("schedule-GB-%s.json" % d)}
+    dropped = next(i for i in items if i["airdate"] == "2026-07-05" and i["id"] not in others)
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(os.path.join(FIXTURES, day), first)
+    json.dump([i for i in items if i["id"] != dropped["id"]],
+              open(second / day, "w", encoding="utf-8"))
+    held = hold_import_lock(db)
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'" \
+              " AND datname = current_database()"
+    env = base_env({"DATABASE_URL": db.url})
+    runs = []
+    for folder in (first, second):
+        runs.append(subprocess.Popen([BIN, "import", "--file", str(folder / day)], env=env,
+                                     cwd=str(tmp_path), stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True))
+        for _ in range(200):  # each in turn waits: the first for the lock held, then the second
+            if db.scalar(waiting) == str(len(runs)):
+                break
+            time.sleep(0.05)
+        assert db.scalar(waiting) == str(len(runs))
+    held.stdin.write("COMMIT;\n")
+    held.stdin.close()
+    assert held.wait(10) == 0, held.stderr.read()
+    for r in runs:
+        out, err = r.communicate(timeout=60)
+        assert r.returncode == 0, out + err
+    listed = {int(r[0]) for r in db.query(
+        "SELECT e.tvmaze_id FROM listings l JOIN episodes e ON e.id = l.episode_id"
+        " WHERE l.source = 'country:GB' AND l.day = '2026-07-05'")}
+    assert listed == {i["id"] for i in items if i["id"] != dropped["id"]}
+    assert db.scalar("SELECT count(*) FROM episodes WHERE tvmaze_id = %d" % dropped["id"]) == "0"
+
+
 def peak_rss_mb(pid):
     """VmHWM of a running process (its own peak, unlike rusage, which a
     child inherits from the process it was forked from), or None."""
