@@ -48,14 +48,39 @@ static void sql_word_after(const char *sql, const char *kw, char *out, size_t ou
     }
 }
 
+/* The body of a WITH statement's first query, after its "AS (" outside
+ * parentheses (a name's column list comes before it); NULL when none. */
+static const char *sql_first_cte(const char *sql)
+{
+    int depth = 0;
+
+    for (const char *p = sql; *p; p++) {
+        depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+        if (depth || !sql_space(*p) || strncasecmp(p + 1, "AS", 2) || !sql_space(p[3]))
+            continue;
+        for (p += 3; sql_space(*p); p++)
+            ;
+        return *p == '(' ? p + 1 : NULL;
+    }
+    return NULL;
+}
+
 /* What a trace says of a statement: its operation and the first table it
- * names ("SELECT episodes"), never its text. */
+ * names ("SELECT episodes"), never its text. A WITH statement is told by
+ * its first query, which in the import's statements is the write that
+ * the others follow ("WITH n AS (INSERT INTO episodes …" is "INSERT
+ * episodes"). */
 static void sql_summary(const char *sql, char *op, size_t oplen, char *table, size_t tlen)
 {
+    const char *cte;
     size_t n = 0;
 
     while (sql_space(*sql))
         sql++;
+    if (!strncasecmp(sql, "WITH", 4) && sql_space(sql[4]) && (cte = sql_first_cte(sql))) {
+        sql_summary(cte, op, oplen, table, tlen);
+        return;
+    }
     while (n < oplen - 1 && sql_ident_char(sql[n])) {
         op[n] = (char)(sql[n] >= 'a' && sql[n] <= 'z' ? sql[n] - 32 : sql[n]);
         n++;

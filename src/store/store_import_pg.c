@@ -306,75 +306,42 @@ static int merge(writer *w, const db_upsert_spec *spec, const char *const *exprs
     return rc < 0 ? store_fail(w->st, DB_ERR) : STORE_OK;
 }
 
-/* Inserts the staged rows of one table not stored yet (insert_new_sql);
- * *n: how many. */
+/* Inserts the staged rows of one table not stored yet (insert_new_sql),
+ * the statement put between before and after (NULL: none); *n: the rows
+ * the whole statement wrote. */
 static int insert_new(writer *w, const db_upsert_spec *spec, const char *const *exprs,
-                      const char *from, int64_t *n)
+                      const char *from, const char *before, const char *after, const db_val *p,
+                      int np, int64_t *n)
 {
     buf sql;
     int rc;
 
     *n = 0;
     buf_init(&sql, 1 << 16);
-    if (insert_new_sql(&sql, spec, exprs, from) != 0) {
+    if ((before && buf_puts(&sql, before) != 0) || insert_new_sql(&sql, spec, exprs, from) != 0 ||
+        (after && buf_puts(&sql, after) != 0)) {
         buf_free(&sql);
         return STORE_ERR;
     }
-    rc = db_exec(w->st->db, sql.data, NULL, 0, n);
+    rc = db_exec(w->st->db, sql.data, p, np, n);
     buf_free(&sql);
     return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
 }
 
-/* The new episodes: the staged rows no episode has yet, taken out of the
- * staging table (the merges under the lock need not look at them again);
- * inserted in key order; listed; the show's copy each took kept (what a show
- * changed by another writer before the lock is compared with:
- * show_copies_changed); and any that another writer inserted meanwhile put
- * back, for the merge under the lock. The columns and what is selected for
- * them come between the head and the tail (those of the merge); the one
- * row: how many were inserted. */
-#define NEW_EPISODES_HEAD                                                                          \
-    "WITH d AS (DELETE FROM stage_episodes s WHERE NOT EXISTS (SELECT 1 FROM episodes t"           \
-    " WHERE t.tvmaze_id = s.tvmaze_id) RETURNING s.*), n AS (INSERT INTO episodes ("
-#define NEW_EPISODES_TAIL                                                                          \
-    " FROM d s JOIN shows sh ON sh.tvmaze_id = s.show_tvmaze_id ORDER BY s.tvmaze_id"              \
-    " ON CONFLICT (tvmaze_id) DO NOTHING"                                                          \
+/* What the insert of the new episodes goes on with, in its statement: their
+ * listing; the show's copy each took (what a show changed by another
+ * writer before the lock is compared with: show_copies_changed); and their
+ * rows out of the staging table, which the merges under the lock then need
+ * not look at (a row another writer inserted meanwhile stays, for them).
+ * The IN is kept from becoming a join (IS TRUE): as a hashed subplan, the
+ * new ids are gathered once, with no hash join. The statement's count: the
+ * episodes inserted. */
+#define NEW_EPISODES_THEN                                                                          \
     " RETURNING id, tvmaze_id, show_id, show_name, show_rating, network_id, web_channel_id),"      \
     " l AS (INSERT INTO listings (source, day, episode_id) SELECT $1::text, $2::text, id FROM n)," \
     " c AS (INSERT INTO stage_copies SELECT DISTINCT show_id, show_name, show_rating, network_id," \
-    " web_channel_id FROM n),"                                                                     \
-    " r AS (INSERT INTO stage_episodes SELECT * FROM d WHERE d.tvmaze_id NOT IN"                   \
-    " (SELECT tvmaze_id FROM n))"                                                                  \
-    " SELECT count(*) FROM n"
-
-/* Inserts the new episodes (NEW_EPISODES_HEAD); *n: how many. */
-static int insert_new_episodes(writer *w, const db_val *p, int64_t *n)
-{
-    db_rows *r = NULL;
-    buf sql;
-    int rc = 0;
-
-    *n = 0;
-    buf_init(&sql, 1 << 16);
-    rc |= buf_puts(&sql, NEW_EPISODES_HEAD);
-    for (int i = 0; i < EP_WIDTH; i++)
-        rc |= buf_printf(&sql, "%s%s", i ? ", " : "", store_ep_cols[i]);
-    rc |= buf_puts(&sql, ") SELECT ");
-    for (int i = 0; i < EP_WIDTH; i++)
-        rc |= buf_printf(&sql, "%s%s", i ? ", " : "", ep_exprs[i]);
-    if (rc != 0 || buf_puts(&sql, NEW_EPISODES_TAIL) != 0) {
-        buf_free(&sql);
-        return STORE_ERR;
-    }
-    rc = db_query(w->st->db, sql.data, p, 2, &r);
-    buf_free(&sql);
-    if (rc != DB_OK)
-        return store_fail(w->st, rc);
-    if ((rc = db_next(r)) == 1)
-        *n = db_col_int(r, 0);
-    db_rows_close(r);
-    return rc == 1 ? STORE_OK : store_fail(w->st, DB_ERR);
-}
+    " web_channel_id FROM n)"                                                                      \
+    " DELETE FROM stage_episodes s WHERE (s.tvmaze_id IN (SELECT tvmaze_id FROM n)) IS TRUE"
 
 /* The day's new rows, written before the lock: the bulk of a first
  * import's work, done by the import's connections side by side. New
@@ -392,10 +359,12 @@ static int insert_new_rows(writer *w, const db_val *p, size_t ndists, size_t nsh
     int rc;
 
     *inserted = *listed = 0;
-    if ((ndists &&
-         (rc = insert_new(w, &store_dist_spec, dist_exprs, "stage_distributors s", &dists))) ||
-        (nshows && (rc = insert_new(w, &store_show_spec, show_exprs, "stage_shows s", &shows))) ||
-        (w->written && (rc = insert_new_episodes(w, p, listed))))
+    if ((ndists && (rc = insert_new(w, &store_dist_spec, dist_exprs, "stage_distributors s", NULL,
+                                    NULL, NULL, 0, &dists))) ||
+        (nshows && (rc = insert_new(w, &store_show_spec, show_exprs, "stage_shows s", NULL, NULL,
+                                    NULL, 0, &shows))) ||
+        (w->written && (rc = insert_new(w, &store_ep_spec, ep_exprs, EPISODES_FROM, "WITH n AS (",
+                                        NEW_EPISODES_THEN, p, 2, listed))))
         return rc;
     *inserted = dists + shows + *listed;
     return STORE_OK;
