@@ -524,16 +524,12 @@ static int show_copies_changed(writer *w)
  * keys): a clash of two pairs on one key only makes one wait. */
 static int lock_unit(writer *w, const char *source, const char *day)
 {
-    char unit[64];
+    char unit[64] = {0};
     int len = snprintf(unit, sizeof(unit), "%s %s", source, day);
-    db_val key;
-    int rc;
+    size_t n = len > 0 && (size_t)len < sizeof(unit) ? (size_t)len : sizeof(unit) - 1;
+    db_val key = dbv_int((int32_t)(hash_fnv1a(unit, n) & 0x7fffffff));
+    int rc = db_exec(w->st->db, UNIT_LOCK_SQL, &key, 1, NULL);
 
-    assert(len > 0);
-    key = dbv_int(
-        (int32_t)(hash_fnv1a(unit, (size_t)len < sizeof(unit) ? (size_t)len : sizeof(unit) - 1) &
-                  0x7fffffff));
-    rc = db_exec(w->st->db, UNIT_LOCK_SQL, &key, 1, NULL);
     return rc == DB_OK ? STORE_OK : store_fail(w->st, rc);
 }
 
