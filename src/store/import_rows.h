@@ -88,6 +88,11 @@ db_val *store_scratch_rows(writer *w, size_t nvals);
 void store_ids_begin(writer *w);
 void store_ids_add(writer *w, int64_t id);
 db_val store_ids_end(writer *w);
+/* Runs a "SELECT key columns…, id" query into map: the key is the first
+ * column, or with keyed_by_kind a distributor's memo key of the first two
+ * (kind, TVmaze id); the id the column after it. */
+MUST_USE int store_load_map(writer *w, const char *sql, const db_val *params, int nparams,
+                            idmap *map, int keyed_by_kind);
 /* The episode ids of rows r (closed here) into w->ids as above, *n
  * counting them: the listings a day just dropped. */
 MUST_USE int store_read_unlisted(writer *w, db_rows *r, int64_t *n);

@@ -27,11 +27,11 @@ static dialect_sql stale_listings_sql =
             " RETURNING episode_id");
 static dialect_sql orphans_sql = {ORPHANS_SQL(SQLITE_IDS), ORPHANS_SQL(PG_IDS)};
 
-/* Runs a "SELECT key columns…, id" mapping query into map. */
-static int load_map(writer *w, const char *sql, db_val ids, idmap *map, int keyed_by_kind)
+int store_load_map(writer *w, const char *sql, const db_val *params, int nparams, idmap *map,
+                   int keyed_by_kind)
 {
     db_rows *r;
-    int rc = db_query(w->st->db, sql, &ids, 1, &r);
+    int rc = db_query(w->st->db, sql, params, nparams, &r);
 
     if (rc != DB_OK)
         return store_fail(w->st, rc);
@@ -53,6 +53,14 @@ static int load_map(writer *w, const char *sql, db_val ids, idmap *map, int keye
     }
     db_rows_close(r);
     return rc < 0 ? store_fail(w->st, DB_ERR) : STORE_OK;
+}
+
+/* store_load_map of a mapping query over the ids in w->ids. */
+static int load_ids_map(writer *w, const char *sql, idmap *map, int keyed_by_kind)
+{
+    db_val ids = store_ids_end(w);
+
+    return store_load_map(w, sql, &ids, 1, map, keyed_by_kind);
 }
 
 /* db_pair_fn: the (TVmaze id, our id) of a row written goes into a map. */
@@ -98,7 +106,7 @@ static int write_distributors(writer *w)
         return STORE_OK;
     if (upsert(w, &store_dist_spec, n, NULL, NULL) != STORE_OK)
         return STORE_ERR;
-    return load_map(w, store_sql(w->st, map_dists_sql), store_ids_end(w), &w->dist_ids, 1);
+    return load_ids_map(w, store_sql(w->st, map_dists_sql), &w->dist_ids, 1);
 }
 
 static db_val dist_ref(writer *w, const tv_distributor *d)
@@ -258,7 +266,7 @@ static int write_episodes(writer *w)
             store_ids_add(w, w->vals[i * EP_WIDTH].i);
     if (w->ids.len <= 1)
         return STORE_OK;
-    return load_map(w, store_sql(w->st, map_episodes_sql), store_ids_end(w), &w->ep_ids, 0);
+    return load_ids_map(w, store_sql(w->st, map_episodes_sql), &w->ep_ids, 0);
 }
 
 /* The stored episodes of the shows this batch changed follow their show. */

@@ -503,18 +503,8 @@ static int show_copies_changed(writer *w)
         "SELECT sh.tvmaze_id, sh.id FROM stage_copies c JOIN shows sh ON sh.id = c.show_id"
         " WHERE (c.show_name, c.show_rating, c.network_id, c.web_channel_id) IS DISTINCT FROM"
         " (sh.name, sh.rating, sh.network_id, sh.web_channel_id)";
-    db_rows *r;
-    int rc = db_query(w->st->db, sql, NULL, 0, &r);
 
-    if (rc != DB_OK)
-        return store_fail(w->st, rc);
-    while ((rc = db_next(r)) == 1)
-        if (idmap_put(&w->show_changed, db_col_int(r, 0), db_col_int(r, 1)) != 0) {
-            rc = -1;
-            break;
-        }
-    db_rows_close(r);
-    return rc < 0 ? store_fail(w->st, DB_ERR) : STORE_OK;
+    return store_load_map(w, sql, NULL, 0, &w->show_changed, 0);
 }
 
 /* Another writer of the same (day, source), a job beside a run, waits here

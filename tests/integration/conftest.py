@@ -121,6 +121,14 @@ class Database:
                 pass
 
 
+def psql_session(url):
+    """A psql that reads its statements as they come: a transaction held
+    open across a test's steps (PostgreSQL)."""
+    return subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
 @pytest.fixture
 def db(tmp_path, pg):
     d = Database(tmp_path, pg)

@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import BIN, base_env
+from conftest import BIN, base_env, psql_session
 
 CH = "/api/v1/changes"
 GB = ["2026-07-03", "2026-07-04", "2026-07-05", "2026-07-06", "2026-07-07"]
@@ -192,14 +192,6 @@ def test_an_expired_cursor_is_gone(feed, db, tvshows):
     assert r.json()["error"] == "Cursor expired"
     # from the start (no since) works, and is empty
     assert feed.get(CH).json()["data"] == []
-
-
-def psql_session(url):
-    """A psql that reads its statements as they come: a transaction held
-    open across the test's steps."""
-    return subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url],
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
 
 
 def feed_lock_holders(db, granted):

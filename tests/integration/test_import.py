@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import BACKEND, BIN, FIXTURES, base_env, sanitizer_report
+from conftest import BACKEND, BIN, FIXTURES, base_env, psql_session, sanitizer_report
 from servers import free_port
 
 TABLES = {
@@ -561,9 +561,7 @@ IMPORT_LOCK = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND obj
 def hold_import_lock(db):
     """A transaction that holds the lock of the imports' serial part, as an
     import does, until "COMMIT;" is written to it."""
-    held = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", db.url],
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    held = psql_session(db.url)
     held.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(7263002);\n")
     held.stdin.flush()
     for _ in range(200):
